@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Code generation for the SIMD kernels: without these flags SIMD16<Float>.addingProduct
+// lowers to scalar fmaf calls (see DEVELOPERS.md). x86-64-v3 = AVX2 + FMA, which every
+// machine this project targets has.
+let simdFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"]),
+]
+
+let package = Package(
+    name: "FindColor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "findcolor", targets: ["findcolor"]),
+        .library(name: "FindColor", targets: ["FindColor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages); module maps only.
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTIFF", path: "Sources/CTIFF"),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+
+        .target(
+            name: "FindColorImage",
+            dependencies: ["CTurboJPEG", "CPNG", "CTIFF"],
+            swiftSettings: simdFlags
+        ),
+        .target(
+            name: "FindColorNN",
+            dependencies: ["CDNNL"],
+            swiftSettings: simdFlags
+        ),
+        .target(
+            name: "FindColor",
+            dependencies: ["FindColorImage", "FindColorNN"],
+            swiftSettings: simdFlags
+        ),
+        .target(
+            name: "FindColorServer",
+            dependencies: [
+                "FindColor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Public")]
+        ),
+        .executableTarget(
+            name: "findcolor",
+            dependencies: [
+                "FindColor",
+                "FindColorServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "FindColorImageTests", dependencies: ["FindColorImage"]),
+        .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FindColorTests", dependencies: ["FindColor"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "FindColorServerTests",
+            dependencies: [
+                "FindColorServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)
