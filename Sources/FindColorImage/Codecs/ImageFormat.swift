@@ -1,0 +1,218 @@
+import Foundation
+
+/// The file formats this module reads and writes.
+public enum ImageFormat: String, Sendable, CaseIterable, CustomStringConvertible {
+    case jpeg
+    case png
+    case tiff
+
+    /// "JPEG", "PNG" or "TIFF".
+    public var displayName: String { rawValue.uppercased() }
+
+    public var description: String { displayName }
+
+    /// The usual file extension, without the dot.
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: return "jpg"
+        case .png: return "png"
+        case .tiff: return "tif"
+        }
+    }
+
+    /// The MIME type, e.g. for an HTTP `Content-Type`.
+    public var mimeType: String {
+        switch self {
+        case .jpeg: return "image/jpeg"
+        case .png: return "image/png"
+        case .tiff: return "image/tiff"
+        }
+    }
+
+    /// Recognises a format from its leading "magic" bytes; `nil` when it is none of the three.
+    ///
+    /// - JPEG: `FF D8 FF`
+    /// - PNG: `89 50 4E 47 0D 0A 1A 0A`
+    /// - TIFF: `II*\0` / `MM\0*` (classic) or `II+\0` / `MM\0+` (BigTIFF)
+    public init?(detecting data: Data) {
+        let head = [UInt8](data.prefix(8))
+        if head.count >= 3, head[0] == 0xFF, head[1] == 0xD8, head[2] == 0xFF {
+            self = .jpeg
+        } else if head == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] {
+            self = .png
+        } else if ImageFormat.tiffMagics.contains(Array(head.prefix(4))) {
+            self = .tiff
+        } else {
+            return nil
+        }
+    }
+
+    private static let tiffMagics: [[UInt8]] = [
+        [0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A], // classic TIFF, little / big endian
+        [0x49, 0x49, 0x2B, 0x00], [0x4D, 0x4D, 0x00, 0x2B], // BigTIFF
+    ]
+
+    /// Like `init?(detecting:)`, but throws `ImageError.empty` / `.unrecognizedFormat`.
+    public static func detect(_ data: Data) throws -> ImageFormat {
+        if data.isEmpty { throw ImageError.empty }
+        guard let format = ImageFormat(detecting: data) else { throw ImageError.unrecognizedFormat }
+        return format
+    }
+
+    /// The format named by a file extension (case-insensitive, with or without the dot):
+    /// jpg/jpeg/jpe/jfif, png, tif/tiff. `nil` for anything else.
+    public init?(fileExtension: String) {
+        var ext = fileExtension.lowercased()
+        if ext.hasPrefix(".") { ext.removeFirst() }
+        switch ext {
+        case "jpg", "jpeg", "jpe", "jfif": self = .jpeg
+        case "png": self = .png
+        case "tif", "tiff": self = .tiff
+        default: return nil
+        }
+    }
+
+    /// The format named by a file's extension, e.g. `photo.JPG` → `.jpeg`.
+    public init?(url: URL) {
+        self.init(fileExtension: url.pathExtension)
+    }
+}
+
+/// How to encode an image.
+public enum OutputFormat: Equatable, Sendable, CustomStringConvertible {
+    /// PNG, 8 or 16 bits per sample (16-bit files are tagged sRGB and keep exact sample values).
+    case png(bitDepth: Int)
+    /// Baseline JPEG, 8 bits, 4:4:4 (no chroma subsampling); quality 1...100.
+    case jpeg(quality: Int)
+    /// TIFF, 8 or 16 bits per sample, LZW with horizontal prediction.
+    case tiff(bitDepth: Int)
+
+    /// The default JPEG quality used when only the format is known.
+    public static let defaultJPEGQuality = 95
+
+    /// The container format.
+    public var format: ImageFormat {
+        switch self {
+        case .png: return .png
+        case .jpeg: return .jpeg
+        case .tiff: return .tiff
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .png(let depth): return "PNG (\(depth)-bit)"
+        case .jpeg(let quality): return "JPEG (quality \(quality))"
+        case .tiff(let depth): return "TIFF (\(depth)-bit)"
+        }
+    }
+
+    /// The default encoding for a format: 8-bit PNG, JPEG quality 95, 16-bit TIFF (TIFF is chosen
+    /// for archival output, where the extra precision is the point).
+    public init(defaultFor format: ImageFormat) {
+        switch format {
+        case .png: self = .png(bitDepth: 8)
+        case .jpeg: self = .jpeg(quality: OutputFormat.defaultJPEGQuality)
+        case .tiff: self = .tiff(bitDepth: 16)
+        }
+    }
+
+    /// The default encoding for a file extension (see `init(defaultFor:)`); `nil` when the extension
+    /// names no supported format.
+    public init?(fileExtension: String) {
+        guard let format = ImageFormat(fileExtension: fileExtension) else { return nil }
+        self.init(defaultFor: format)
+    }
+
+    /// Throws `ImageError.invalidArgument` for a bit depth other than 8/16 or a quality outside 1...100.
+    public func validate() throws {
+        switch self {
+        case .png(let depth), .tiff(let depth):
+            guard depth == 8 || depth == 16 else {
+                throw ImageError.invalidArgument("\(format.displayName) bit depth must be 8 or 16, not \(depth)")
+            }
+        case .jpeg(let quality):
+            guard (1...100).contains(quality) else {
+                throw ImageError.invalidArgument("JPEG quality must be between 1 and 100, not \(quality)")
+            }
+        }
+    }
+}
+
+/// Safety limits applied while decoding, checked against the header before any pixel memory is
+/// allocated (a tiny file can declare a gigantic image: a "decompression bomb").
+public struct DecodeLimits: Equatable, Sendable {
+    /// Largest accepted `width × height`.
+    public var maxPixels: Int
+
+    public init(maxPixels: Int = 100_000_000) {
+        self.maxPixels = maxPixels
+    }
+
+    /// 100 megapixels.
+    public static let `default` = DecodeLimits()
+
+    /// Throws unless the declared size is non-zero and within `maxPixels`.
+    public func check(width: Int, height: Int, format: ImageFormat) throws {
+        guard width > 0, height > 0 else { throw ImageError.zeroSize(format: format) }
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, pixels <= maxPixels else {
+            throw ImageError.tooLarge(format: format, width: width, height: height, maxPixels: maxPixels)
+        }
+    }
+}
+
+/// How the samples were stored in the source file.
+public enum SourceLayout: String, Equatable, Sendable {
+    case gray
+    case grayAlpha
+    case rgb
+    case rgba
+    /// Indexed colour (PNG palette, TIFF palette), possibly with transparency.
+    case palette
+    /// CMYK (Adobe-style JPEG or separated TIFF), converted to RGB.
+    case cmyk
+    /// Anything else libtiff can render (YCbCr, CIE Lab TIFF, ...), converted to RGB.
+    case other
+
+    /// Samples per stored pixel (1 for palette indices).
+    public var channelCount: Int {
+        switch self {
+        case .gray, .palette: return 1
+        case .grayAlpha: return 2
+        case .rgb, .other: return 3
+        case .rgba, .cmyk: return 4
+        }
+    }
+}
+
+/// The result of decoding an image file.
+///
+/// `image` is ready to use: 1 channel for gray sources, 3 for everything else, sRGB-encoded samples
+/// in [0, 1], the EXIF / TIFF orientation already applied (so width and height are as displayed),
+/// and any alpha channel composited over white (transparent areas of an old scan become paper white,
+/// which is what a viewer shows and what a colorizer wants to see).
+public struct DecodedImage: Sendable {
+    public var image: PlanarImage
+    public var format: ImageFormat
+    /// Layout of the stored samples (gray, RGB, palette, with or without alpha, ...).
+    public var sourceLayout: SourceLayout
+    /// Precision of the decoded samples: 8 or 16 bits (1/2/4-bit sources are reported as 8).
+    public var bitDepth: Int
+    /// The orientation (EXIF / TIFF convention, 1...8) that was applied; 1 means none.
+    public var orientation: Int
+
+    public init(image: PlanarImage, format: ImageFormat, sourceLayout: SourceLayout, bitDepth: Int, orientation: Int = 1) {
+        self.image = image
+        self.format = format
+        self.sourceLayout = sourceLayout
+        self.bitDepth = bitDepth
+        self.orientation = orientation
+    }
+
+    /// Samples per stored pixel in the source (gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 1).
+    public var sourceChannels: Int { sourceLayout.channelCount }
+
+    /// True when the decoded image has a single gray channel.
+    public var isGray: Bool { image.channels == 1 }
+}

@@ -1,0 +1,137 @@
+import CTurboJPEG
+import Foundation
+
+/// JPEG decoding and encoding through the TurboJPEG API of libjpeg-turbo.
+///
+/// TurboJPEG reports errors through return codes (its classic libjpeg error manager, which would
+/// call `exit()`, is replaced internally by one that `longjmp`s back into TurboJPEG itself), so it
+/// is safe to call from Swift, where `setjmp` is unavailable.
+///
+/// Decoding: gray JPEGs give a 1-channel image, YCbCr/RGB give 3 channels, CMYK/YCCK are converted
+/// to RGB assuming Adobe's inverted CMYK storage (what Photoshop writes: R = C·K, G = M·K, B = Y·K
+/// on the stored values). The EXIF orientation is applied. Truncated files ("Premature end of
+/// JPEG file") are rejected; other recoverable libjpeg warnings (extraneous bytes between markers and
+/// the like) are tolerated, as image viewers do.
+enum JPEGCodec {
+    /// Largest width or height a JPEG can declare.
+    static let maxDimension = 65_535
+
+    static func decode(_ data: Data, limits: DecodeLimits) throws -> DecodedImage {
+        guard data.count >= 4 else { throw ImageError.corrupt(format: .jpeg, detail: "the file is only \(data.count) bytes long") }
+        guard let handle = tjInitDecompress() else {
+            throw ImageError.corrupt(format: .jpeg, detail: "could not initialise the TurboJPEG decompressor")
+        }
+        defer { tjDestroy(handle) }
+
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> DecodedImage in
+            let jpeg = raw.bindMemory(to: UInt8.self).baseAddress!
+            let jpegSize = UInt(raw.count)
+
+            // 1. Header only: dimensions and colour space, no pixel memory yet.
+            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+            if tjDecompressHeader3(handle, jpeg, jpegSize, &width, &height, &subsampling, &colorspace) != 0 {
+                throw ImageError.corrupt(format: .jpeg, detail: errorMessage(handle))
+            }
+            try limits.check(width: Int(width), height: Int(height), format: .jpeg)
+
+            let layout: SourceLayout
+            let pixelFormat: TJPF
+            switch colorspace {
+            case Int32(TJCS_GRAY.rawValue):
+                layout = .gray; pixelFormat = TJPF_GRAY
+            case Int32(TJCS_CMYK.rawValue), Int32(TJCS_YCCK.rawValue):
+                layout = .cmyk; pixelFormat = TJPF_CMYK
+            default:
+                layout = .rgb; pixelFormat = TJPF_RGB
+            }
+            let storedChannels = layout.channelCount // 1 (gray), 3 (RGB) or 4 (CMYK)
+
+            // 2. Pixels.
+            var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * storedChannels)
+            let flags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS
+            let status = pixels.withUnsafeMutableBufferPointer { out in
+                tjDecompress2(handle, jpeg, jpegSize, out.baseAddress, width, 0, height,
+                              Int32(pixelFormat.rawValue), flags)
+            }
+            if status != 0 {
+                let message = errorMessage(handle)
+                let fatal = tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue)
+                if fatal || message.localizedCaseInsensitiveContains("premature end") {
+                    throw ImageError.corrupt(format: .jpeg, detail: message)
+                }
+            }
+
+            // 3. Planar floats, then upright.
+            let w = Int(width), h = Int(height)
+            var image: PlanarImage = pixels.withUnsafeBufferPointer { p in
+                switch layout {
+                case .gray:
+                    return SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
+                                                   storedChannels: 1, colorChannels: 1, alpha: .none)
+                case .cmyk:
+                    return cmykToRGB(p.baseAddress!, width: w, height: h)
+                default:
+                    return SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
+                                                   storedChannels: 3, colorChannels: 3, alpha: .none)
+                }
+            }
+            let orientation = EXIF.orientation(inJPEG: raw) ?? 1
+            image = image.applyingOrientation(orientation)
+            return DecodedImage(image: image, format: .jpeg, sourceLayout: layout, bitDepth: 8, orientation: orientation)
+        }
+    }
+
+    /// Encodes a 1-channel (grayscale JPEG) or 3-channel (YCbCr 4:4:4) image.
+    static func encode(_ image: PlanarImage, quality: Int) throws -> Data {
+        try OutputFormat.jpeg(quality: quality).validate()
+        guard image.channels == 1 || image.channels == 3 else {
+            throw ImageError.invalidArgument("JPEG needs a 1- or 3-channel image, got \(image.channels) channels")
+        }
+        guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
+        guard image.width <= maxDimension, image.height <= maxDimension else {
+            throw ImageError.invalidArgument(
+                "JPEG images are limited to \(maxDimension)×\(maxDimension) pixels; this one is \(image.width)×\(image.height)")
+        }
+        guard let handle = tjInitCompress() else {
+            throw ImageError.encodingFailed(format: .jpeg, detail: "could not initialise the TurboJPEG compressor")
+        }
+        defer { tjDestroy(handle) }
+
+        let gray = image.channels == 1
+        let pixels = SampleConversion.interleaved(image, as: UInt8.self)
+        var jpegBuffer: UnsafeMutablePointer<UInt8>? = nil
+        var jpegSize: UInt = 0
+        defer { if let jpegBuffer { tjFree(jpegBuffer) } }
+        let status = pixels.withUnsafeBufferPointer { p in
+            tjCompress2(handle, p.baseAddress, Int32(image.width), 0, Int32(image.height),
+                        Int32((gray ? TJPF_GRAY : TJPF_RGB).rawValue),
+                        &jpegBuffer, &jpegSize,
+                        Int32((gray ? TJSAMP_GRAY : TJSAMP_444).rawValue),
+                        Int32(quality), TJFLAG_ACCURATEDCT)
+        }
+        guard status == 0, let jpegBuffer else {
+            throw ImageError.encodingFailed(format: .jpeg, detail: errorMessage(handle))
+        }
+        return Data(bytes: jpegBuffer, count: Int(jpegSize))
+    }
+
+    /// Adobe-style (inverted) CMYK → RGB: with stored values c, m, y, k in [0, 1], R = c·k etc.
+    private static func cmykToRGB(_ p: UnsafePointer<UInt8>, width: Int, height: Int) -> PlanarImage {
+        var out = PlanarImage(width: width, height: height, channels: 3)
+        let n = width * height
+        out.data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<n {
+                let k = Float(p[4 * i + 3]) / 255
+                for c in 0..<3 {
+                    d[c * n + i] = Float(p[4 * i + c]) / 255 * k
+                }
+            }
+        }
+        return out
+    }
+
+    private static func errorMessage(_ handle: tjhandle) -> String {
+        guard let message = tjGetErrorStr2(handle) else { return "unknown TurboJPEG error" }
+        return String(cString: message)
+    }
+}

@@ -1,0 +1,81 @@
+/// Conversions between the interleaved integer pixels that codecs use (RGBRGB..., 8 or 16 bits)
+/// and planar Float images in [0, 1].
+enum SampleConversion {
+    /// How an alpha channel in the source must be removed.
+    enum Alpha {
+        /// No alpha channel.
+        case none
+        /// Colour samples are not multiplied by alpha ("straight", as PNG/TIFF store them).
+        case straight
+        /// Colour samples are already multiplied by alpha ("associated").
+        case premultiplied
+    }
+
+    /// Converts interleaved pixels to a planar image of `colorChannels` (1 or 3) channels.
+    ///
+    /// Each source pixel has `storedChannels` samples: the colour samples first, the alpha sample (when
+    /// `alpha != .none`) at `alphaIndex` (default: right after the colour samples), others ignored
+    /// (e.g. the G, B of an RGBA pixel whose gray value is read from R). Samples are
+    /// divided by `T.max`; alpha is removed by compositing over white:
+    /// `out = c·α + (1 − α)` for straight alpha, `out = c + (1 − α)` for premultiplied alpha.
+    /// `invert` maps v → 1 − v first (TIFF "min-is-white" gray).
+    static func planar<T: FixedWidthInteger & UnsignedInteger>(
+        from src: UnsafePointer<T>, width: Int, height: Int,
+        storedChannels: Int, colorChannels: Int, alpha: Alpha, alphaIndex: Int? = nil, invert: Bool = false
+    ) -> PlanarImage {
+        let alphaAt = alphaIndex ?? colorChannels
+        precondition(colorChannels <= storedChannels && (alpha == .none || alphaAt < storedChannels),
+                     "pixel layout does not fit in \(storedChannels) samples")
+        var out = PlanarImage(width: width, height: height, channels: colorChannels)
+        let n = width * height
+        let scale = 1 / Float(T.max)
+        out.data.withUnsafeMutableBufferPointer { dst in
+            let d = dst.baseAddress!
+            Parallel.forEachChunk(count: height, workPerItem: width * storedChannels) { rows in
+                for i in rows.lowerBound * width ..< rows.upperBound * width {
+                    let p = src + i * storedChannels
+                    let a: Float = alpha == .none ? 1 : Float(p[alphaAt]) * scale
+                    for c in 0..<colorChannels {
+                        var v = Float(p[c]) * scale
+                        if invert { v = 1 - v }
+                        switch alpha {
+                        case .none: break
+                        case .straight: v = v * a + (1 - a)
+                        case .premultiplied: v = v + (1 - a)
+                        }
+                        d[c * n + i] = min(max(v, 0), 1)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Converts a planar image to interleaved integer samples (`channels` per pixel), each value
+    /// clamped to [0, 1] (NaN → 0) and rounded to the nearest level of `T`.
+    static func interleaved<T: FixedWidthInteger & UnsignedInteger>(_ image: PlanarImage, as type: T.Type) -> [T] {
+        let n = image.planeSize, channels = image.channels, width = image.width
+        var out = [T](repeating: 0, count: n * channels)
+        let maxValue = Float(T.max)
+        image.data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let s = src.baseAddress!, d = dst.baseAddress!
+                Parallel.forEachChunk(count: image.height, workPerItem: width * channels) { rows in
+                    for i in rows.lowerBound * width ..< rows.upperBound * width {
+                        for c in 0..<channels {
+                            d[i * channels + c] = quantize(s[c * n + i], maxValue: maxValue)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// round(clamp(v, 0, 1) · maxValue), with NaN mapped to 0.
+    @inline(__always)
+    static func quantize<T: FixedWidthInteger & UnsignedInteger>(_ v: Float, maxValue: Float) -> T {
+        let clamped: Float = v > 0 ? (v < 1 ? v : 1) : 0 // NaN fails `v > 0` and becomes 0
+        return T((clamped * maxValue).rounded())
+    }
+}

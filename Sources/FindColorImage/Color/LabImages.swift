@@ -1,0 +1,119 @@
+import Foundation
+
+// Whole-image colour conversions. Each works plane-wise with tight per-pixel loops, split over rows
+// across the cores for large images (see `Parallel`).
+
+/// sRGB-encoded RGB image (3 channels, [0, 1]) → L*a*b* image (3 channels: L*, a*, b*).
+/// A 1-channel gray image is accepted too (a* = b* = 0 then).
+public func srgbToLab(_ image: PlanarImage) -> LabImage {
+    precondition(image.channels == 3 || image.channels == 1,
+                 "srgbToLab needs a 1- or 3-channel sRGB image, got \(image.channels) channels")
+    let n = image.planeSize
+    var out = PlanarImage(width: image.width, height: image.height, channels: 3)
+    if image.channels == 1 {
+        let L = lightness(of: image)
+        out.data.replaceSubrange(0..<n, with: L.data)
+        return out
+    }
+    let width = image.width
+    image.data.withUnsafeBufferPointer { src in
+        out.data.withUnsafeMutableBufferPointer { dst in
+            let s = src.baseAddress!, d = dst.baseAddress!
+            Parallel.forEachChunk(count: image.height, workPerItem: width * 3) { rows in
+                for i in rows.lowerBound * width ..< rows.upperBound * width {
+                    let lab = CIELab.labFromLinear(SRGBTransfer.decode(s[i]),
+                                                   SRGBTransfer.decode(s[n + i]),
+                                                   SRGBTransfer.decode(s[2 * n + i]))
+                    d[i] = lab.L
+                    d[n + i] = lab.a
+                    d[2 * n + i] = lab.b
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// L* of every pixel: for a 1-channel image, L* of the sRGB gray (v, v, v); for a 3-channel image
+/// (colour or sepia-toned), L* of the colour. Result: 1 channel in [0, 100].
+public func lightness(of image: PlanarImage) -> LightnessImage {
+    precondition(image.channels == 3 || image.channels == 1,
+                 "lightness(of:) needs a 1- or 3-channel sRGB image, got \(image.channels) channels")
+    let n = image.planeSize, width = image.width
+    var out = PlanarImage(width: image.width, height: image.height, channels: 1)
+    let m = CIELab.fwd
+    let grayFactor = CIELab.grayLuminanceFactor
+    let channels = image.channels
+    image.data.withUnsafeBufferPointer { src in
+        out.data.withUnsafeMutableBufferPointer { dst in
+            let s = src.baseAddress!, d = dst.baseAddress!
+            Parallel.forEachChunk(count: image.height, workPerItem: width * channels) { rows in
+                let range = rows.lowerBound * width ..< rows.upperBound * width
+                if channels == 1 {
+                    for i in range {
+                        d[i] = 116 * CIELab.f(grayFactor * SRGBTransfer.decode(s[i])) - 16
+                    }
+                } else {
+                    for i in range {
+                        let y = m.m10 * SRGBTransfer.decode(s[i])
+                            + m.m11 * SRGBTransfer.decode(s[n + i])
+                            + m.m12 * SRGBTransfer.decode(s[2 * n + i])
+                        d[i] = 116 * CIELab.f(y) - 16
+                    }
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// L*a*b* image (3 channels) → sRGB-encoded RGB image (3 channels, [0, 1]).
+///
+/// With `gamutMapping` (the default) out-of-gamut colours have their chroma reduced at constant L*
+/// and hue (see `GamutMapping`); without it, channels are simply clamped to [0, 1].
+public func labToSRGB(_ lab: LabImage, gamutMapping: Bool = true) -> RGBImage {
+    precondition(lab.channels == 3, "labToSRGB needs a 3-channel L*a*b* image, got \(lab.channels) channels")
+    let n = lab.planeSize
+    return lab.data.withUnsafeBufferPointer { src in
+        labToSRGB(width: lab.width, height: lab.height,
+                  L: src.baseAddress!, a: src.baseAddress! + n, b: src.baseAddress! + 2 * n,
+                  gamutMapping: gamutMapping)
+    }
+}
+
+/// Recombines a lightness plane (1 channel, L*) with chroma planes (2 channels, a*, b*) of the same
+/// size into an sRGB image. See `labToSRGB(_:gamutMapping:)`.
+public func labToSRGB(lightness: LightnessImage, ab: ABImage, gamutMapping: Bool = true) -> RGBImage {
+    precondition(lightness.channels == 1 && ab.channels == 2, "need 1 lightness channel and 2 chroma channels")
+    precondition(lightness.width == ab.width && lightness.height == ab.height,
+                 "lightness is \(lightness.width)×\(lightness.height) but ab is \(ab.width)×\(ab.height)")
+    let n = ab.planeSize
+    return lightness.data.withUnsafeBufferPointer { l in
+        ab.data.withUnsafeBufferPointer { c in
+            labToSRGB(width: ab.width, height: ab.height,
+                      L: l.baseAddress!, a: c.baseAddress!, b: c.baseAddress! + n,
+                      gamutMapping: gamutMapping)
+        }
+    }
+}
+
+private func labToSRGB(width: Int, height: Int,
+                       L: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                       gamutMapping: Bool) -> RGBImage {
+    let n = width * height
+    var out = PlanarImage(width: width, height: height, channels: 3)
+    out.data.withUnsafeMutableBufferPointer { dst in
+        let d = dst.baseAddress!
+        Parallel.forEachChunk(count: height, workPerItem: width * 3) { rows in
+            for i in rows.lowerBound * width ..< rows.upperBound * width {
+                let lin = gamutMapping
+                    ? GamutMapping.mappedLinear(L: L[i], a: a[i], b: b[i])
+                    : CIELab.linearFromLab(L[i], a[i], b[i])
+                d[i] = GamutMapping.clampUnit(SRGBTransfer.encode(lin.r))
+                d[n + i] = GamutMapping.clampUnit(SRGBTransfer.encode(lin.g))
+                d[2 * n + i] = GamutMapping.clampUnit(SRGBTransfer.encode(lin.b))
+            }
+        }
+    }
+    return out
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Resampling filters. All three are separable: a horizontal pass, then a vertical pass, each a
+/// weighted sum over a small set of source pixels ("taps") computed once per output column/row.
+public enum ResampleMethod: String, Sendable, CaseIterable {
+    /// Box filter with exact fractional coverage: every output pixel is the average of the source
+    /// area it covers, partially covered source pixels weighted by the covered fraction. Meant for
+    /// downscaling (for an integer ratio it is the plain block mean, like PyTorch's `mode="area"`;
+    /// for other ratios it is exact where PyTorch's adaptive pooling rounds the boundaries).
+    case area
+    /// Bilinear with PyTorch `align_corners=False` semantics: pixel centres at half-integers,
+    /// source coordinate `(x + 0.5) · in/out − 0.5`, clamped at 0; the right/bottom neighbour is
+    /// clamped to the last pixel. No antialiasing (like PyTorch's default).
+    case bilinear
+    /// Bicubic convolution with a = −0.75 and the same coordinate mapping as PyTorch's
+    /// `mode="bicubic", align_corners=False` (neighbours clamped to the border, no antialiasing).
+    /// May overshoot the input range slightly.
+    case bicubic
+}
+
+extension PlanarImage {
+    /// The image resampled to `width × height` (all channels).
+    public func resized(width outWidth: Int, height outHeight: Int, method: ResampleMethod) -> PlanarImage {
+        precondition(outWidth > 0 && outHeight > 0, "cannot resize to \(outWidth)×\(outHeight)")
+        precondition(width > 0 && height > 0, "cannot resize an empty image")
+        if outWidth == width && outHeight == height { return self }
+        let horizontal = ResampleTaps(method: method, inputSize: width, outputSize: outWidth)
+        let vertical = ResampleTaps(method: method, inputSize: height, outputSize: outHeight)
+
+        // Horizontal pass: channels × height rows of outWidth.
+        var temporary = [Float](repeating: 0, count: channels * height * outWidth)
+        let inWidth = width
+        data.withUnsafeBufferPointer { src in
+            temporary.withUnsafeMutableBufferPointer { dst in
+                let s = src.baseAddress!, d = dst.baseAddress!
+                Parallel.forEachChunk(count: channels * height, workPerItem: outWidth * 4) { rows in
+                    for row in rows {
+                        horizontal.apply(input: s + row * inWidth, output: d + row * outWidth)
+                    }
+                }
+            }
+        }
+
+        // Vertical pass: each output row is a weighted sum of whole temporary rows.
+        var out = PlanarImage(width: outWidth, height: outHeight, channels: channels)
+        let inHeight = height
+        temporary.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                let s = src.baseAddress!, d = dst.baseAddress!
+                Parallel.forEachChunk(count: channels * outHeight, workPerItem: outWidth * 4) { rows in
+                    for row in rows {
+                        let c = row / outHeight, y = row % outHeight
+                        let o = d + row * outWidth
+                        o.initialize(repeating: 0, count: outWidth)
+                        for k in vertical.offsets[y] ..< vertical.offsets[y + 1] {
+                            let w = vertical.weights[k]
+                            let input = s + (c * inHeight + vertical.indices[k]) * outWidth
+                            for x in 0..<outWidth { o[x] += w * input[x] }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// The source indices and weights contributing to each output position along one axis.
+/// Output `i` uses taps `offsets[i] ..< offsets[i + 1]` of `indices` / `weights`.
+struct ResampleTaps {
+    var offsets: [Int] = [0]
+    var indices: [Int] = []
+    var weights: [Float] = []
+
+    init(method: ResampleMethod, inputSize n: Int, outputSize m: Int) {
+        let scale = Double(n) / Double(m)
+        for i in 0..<m {
+            switch method {
+            case .area:
+                let start = Double(i) * scale, end = Double(i + 1) * scale
+                var j = Int(start.rounded(.down))
+                while Double(j) < end && j < n {
+                    let overlap = min(end, Double(j + 1)) - max(start, Double(j))
+                    if overlap > 0 { add(j, overlap / scale) }
+                    j += 1
+                }
+            case .bilinear:
+                let source = max((Double(i) + 0.5) * scale - 0.5, 0)
+                let j0 = min(Int(source), n - 1)
+                let j1 = j0 < n - 1 ? j0 + 1 : j0
+                let lambda = source - Double(j0)
+                add(j0, 1 - lambda)
+                add(j1, lambda)
+            case .bicubic:
+                let source = (Double(i) + 0.5) * scale - 0.5
+                let j = Int(source.rounded(.down))
+                let t = source - Double(j)
+                let coefficients = ResampleTaps.cubicCoefficients(t)
+                for k in 0..<4 {
+                    add(min(max(j - 1 + k, 0), n - 1), coefficients[k])
+                }
+            }
+            offsets.append(indices.count)
+        }
+    }
+
+    private mutating func add(_ index: Int, _ weight: Double) {
+        indices.append(index)
+        weights.append(Float(weight))
+    }
+
+    /// The four cubic-convolution weights for fractional offset t (Keys, a = −0.75, as PyTorch).
+    static func cubicCoefficients(_ t: Double) -> [Double] {
+        let a = -0.75
+        func near(_ x: Double) -> Double { ((a + 2) * x - (a + 3)) * x * x + 1 }          // |x| ≤ 1
+        func far(_ x: Double) -> Double { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }     // 1 < |x| < 2
+        return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    }
+
+    /// Resamples one row.
+    @inline(__always)
+    func apply(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        for i in 0..<(offsets.count - 1) {
+            var sum: Float = 0
+            for k in offsets[i] ..< offsets[i + 1] {
+                sum += weights[k] * input[indices[k]]
+            }
+            output[i] = sum
+        }
+    }
+}
