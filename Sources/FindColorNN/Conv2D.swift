@@ -1,0 +1,201 @@
+import Foundation
+
+/// Zero padding added around the input of a convolution, in pixels.
+public struct ConvPadding: Hashable, Sendable, CustomStringConvertible {
+    public var top: Int
+    public var left: Int
+    public var bottom: Int
+    public var right: Int
+
+    public init(top: Int, left: Int, bottom: Int, right: Int) {
+        precondition(top >= 0 && left >= 0 && bottom >= 0 && right >= 0, "negative padding")
+        self.top = top
+        self.left = left
+        self.bottom = bottom
+        self.right = right
+    }
+
+    /// The same padding on every side (PyTorch `padding=p`).
+    public static func symmetric(_ p: Int) -> ConvPadding { ConvPadding(top: p, left: p, bottom: p, right: p) }
+
+    public static let zero = ConvPadding(top: 0, left: 0, bottom: 0, right: 0)
+
+    public var description: String { "(t \(top), l \(left), b \(bottom), r \(right))" }
+}
+
+/// How a convolution pads its input.
+public enum PaddingRule: Hashable, Sendable {
+    /// Fixed padding, possibly asymmetric.
+    case explicit(ConvPadding)
+    /// TensorFlow "SAME": output size ceil(input / stride); padding depends on the input size and
+    /// the odd pixel goes to the bottom / right (as in TF-Lite exported EfficientNet).
+    case same
+
+    /// The padding for an input of the given size.
+    public func resolve(inputHeight: Int, inputWidth: Int, kernelHeight: Int, kernelWidth: Int,
+                        strideY: Int, strideX: Int) -> ConvPadding {
+        switch self {
+        case .explicit(let padding):
+            return padding
+        case .same:
+            func split(_ size: Int, _ kernel: Int, _ stride: Int) -> (Int, Int) {
+                let out = (size + stride - 1) / stride
+                let total = Swift.max((out - 1) * stride + kernel - size, 0)
+                return (total / 2, total - total / 2)
+            }
+            let (top, bottom) = split(inputHeight, kernelHeight, strideY)
+            let (left, right) = split(inputWidth, kernelWidth, strideX)
+            return ConvPadding(top: top, left: left, bottom: bottom, right: right)
+        }
+    }
+}
+
+/// Geometry and fused activation of a 2-D convolution. Weights are PyTorch OIHW:
+/// `[outputChannels, inputChannels / groups, kernelHeight, kernelWidth]`.
+public struct ConvolutionDescriptor: Hashable, Sendable {
+    public var inputChannels: Int
+    public var outputChannels: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var strideY: Int
+    public var strideX: Int
+    public var padding: PaddingRule
+    public var groups: Int
+    public var activation: Activation
+
+    public init(inputChannels: Int, outputChannels: Int,
+                kernelHeight: Int, kernelWidth: Int, strideY: Int = 1, strideX: Int = 1,
+                padding: PaddingRule = .explicit(.zero), groups: Int = 1, activation: Activation = .none) {
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.strideY = strideY
+        self.strideX = strideX
+        self.padding = padding
+        self.groups = groups
+        self.activation = activation
+    }
+
+    /// Square kernel and stride.
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+                padding: PaddingRule = .explicit(.zero), groups: Int = 1, activation: Activation = .none) {
+        self.init(inputChannels: inputChannels, outputChannels: outputChannels,
+                  kernelHeight: kernelSize, kernelWidth: kernelSize, strideY: stride, strideX: stride,
+                  padding: padding, groups: groups, activation: activation)
+    }
+
+    public var inputChannelsPerGroup: Int { inputChannels / groups }
+    public var outputChannelsPerGroup: Int { outputChannels / groups }
+
+    /// One filter per channel (channel multiplier 1).
+    public var isDepthwise: Bool { groups > 1 && groups == inputChannels && groups == outputChannels }
+
+    /// Element count of the OIHW weight tensor.
+    public var weightCount: Int { outputChannels * inputChannelsPerGroup * kernelHeight * kernelWidth }
+
+    /// The OIHW weight shape.
+    public var weightShape: [Int] { [outputChannels, inputChannelsPerGroup, kernelHeight, kernelWidth] }
+
+    public func padding(for input: TensorShape) -> ConvPadding {
+        padding.resolve(inputHeight: input.h, inputWidth: input.w, kernelHeight: kernelHeight,
+                        kernelWidth: kernelWidth, strideY: strideY, strideX: strideX)
+    }
+
+    /// The output shape for an input shape (nil if the padded input is smaller than the kernel).
+    public func outputShape(for input: TensorShape) -> TensorShape? {
+        let pad = padding(for: input)
+        let ph = input.h + pad.top + pad.bottom, pw = input.w + pad.left + pad.right
+        guard ph >= kernelHeight, pw >= kernelWidth else { return nil }
+        return TensorShape(n: input.n, h: (ph - kernelHeight) / strideY + 1,
+                           w: (pw - kernelWidth) / strideX + 1, c: outputChannels)
+    }
+
+    /// Throws if the geometry is inconsistent.
+    public func validate() throws {
+        guard inputChannels > 0, outputChannels > 0, kernelHeight > 0, kernelWidth > 0,
+              strideY > 0, strideX > 0, groups > 0 else {
+            throw NNError.invalidConfiguration("convolution sizes must be positive: \(self)")
+        }
+        guard inputChannels % groups == 0, outputChannels % groups == 0 else {
+            throw NNError.invalidConfiguration(
+                "channels \(inputChannels)→\(outputChannels) are not divisible by groups \(groups)")
+        }
+    }
+
+    /// Multiply-adds × 2 for one input shape.
+    public func flops(for input: TensorShape) -> Double {
+        guard let out = outputShape(for: input) else { return 0 }
+        return 2 * Double(out.count) * Double(inputChannelsPerGroup * kernelHeight * kernelWidth)
+    }
+}
+
+/// The backend-specific part of a convolution: weights packed for one implementation.
+protocol ConvolutionKernel: AnyObject {
+    func run(_ input: Tensor) throws -> Tensor
+    /// The weights back in OIHW order plus the bias, to rebuild the op on another backend.
+    func unpackedParameters() throws -> (weights: [Float], bias: [Float]?)
+}
+
+/// A 2-D convolution with bias and fused activation on NHWC tensors. Weights (OIHW) are packed
+/// once, at creation, into the layout of the chosen backend.
+public final class Convolution: @unchecked Sendable {
+    public let descriptor: ConvolutionDescriptor
+    /// The backend actually in use (`.reference` if oneDNN was asked for but failed).
+    public private(set) var backend: Backend
+    private var kernel: ConvolutionKernel
+    private let fallbackLock = NSLock()
+
+    /// - Parameters:
+    ///   - weights: OIHW, `descriptor.weightCount` values.
+    ///   - bias: `outputChannels` values, or nil for none.
+    public init(_ descriptor: ConvolutionDescriptor, weights: [Float], bias: [Float]?,
+                backend: Backend = .default) throws {
+        try descriptor.validate()
+        guard weights.count == descriptor.weightCount else {
+            throw NNError.invalidConfiguration(
+                "convolution needs \(descriptor.weightCount) weights \(descriptor.weightShape), got \(weights.count)")
+        }
+        if let bias, bias.count != descriptor.outputChannels {
+            throw NNError.invalidConfiguration(
+                "convolution needs \(descriptor.outputChannels) biases, got \(bias.count)")
+        }
+        self.descriptor = descriptor
+        if backend.resolved == .oneDNN, let runtime = OneDNNRuntime.shared,
+           let fast = try? OneDNNConvolution(descriptor, weights: weights, bias: bias, runtime: runtime) {
+            kernel = fast
+            self.backend = .oneDNN
+        } else {
+            kernel = ReferenceConvolution(descriptor, weights: weights, bias: bias)
+            self.backend = .reference
+        }
+    }
+
+    /// Convolves an NHWC tensor with `inputChannels` channels.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.c == descriptor.inputChannels,
+                     "convolution expects \(descriptor.inputChannels) channels, got \(input.shape)")
+        precondition(descriptor.outputShape(for: input.shape) != nil,
+                     "input \(input.shape) is smaller than the \(descriptor.kernelHeight)×\(descriptor.kernelWidth) kernel")
+        do {
+            return try kernel.run(input)
+        } catch {
+            return fallBackToReference(after: error)(input)
+        }
+    }
+
+    /// Replaces a oneDNN kernel that failed at run time by the reference kernel.
+    private func fallBackToReference(after error: Error) -> Convolution {
+        fallbackLock.lock()
+        defer { fallbackLock.unlock() }
+        if backend != .reference {
+            guard let parameters = try? kernel.unpackedParameters() else {
+                fatalError("convolution \(descriptor): \(error); its weights could not be recovered")
+            }
+            FileHandle.standardError.write(Data("FindColorNN: \(error); using the reference convolution\n".utf8))
+            kernel = ReferenceConvolution(descriptor, weights: parameters.weights, bias: parameters.bias)
+            backend = .reference
+        }
+        return self
+    }
+}

@@ -1,0 +1,176 @@
+import CDNNL
+
+/// The oneDNN convolution. Weights are reordered once, at creation, into the blocked layout
+/// oneDNN picks for this CPU (`format_tag_any`); a primitive is compiled and cached per input shape.
+final class OneDNNConvolution: ConvolutionKernel {
+    /// A compiled convolution for one input shape, with memory objects whose data handles are
+    /// swapped on each call.
+    private final class Plan {
+        let primitive: OneDNNPrimitive
+        let source: OneDNNMemory
+        let destination: OneDNNMemory
+        let weights: OneDNNMemory
+        let bias: OneDNNMemory?
+        let outputShape: TensorShape
+        /// Weights in a layout other than the packed one, when this shape's primitive needs it.
+        let extraWeightStorage: AlignedBuffer?
+
+        init(primitive: OneDNNPrimitive, source: OneDNNMemory, destination: OneDNNMemory,
+             weights: OneDNNMemory, bias: OneDNNMemory?, outputShape: TensorShape,
+             extraWeightStorage: AlignedBuffer?) {
+            self.primitive = primitive
+            self.source = source
+            self.destination = destination
+            self.weights = weights
+            self.bias = bias
+            self.outputShape = outputShape
+            self.extraWeightStorage = extraWeightStorage
+        }
+    }
+
+    private struct PlanKey: Hashable {
+        let shape: TensorShape
+        let threads: Int
+    }
+
+    /// The input size used to choose the packed weight layout at creation.
+    private static let nominalSize = 64
+
+    let descriptor: ConvolutionDescriptor
+    private let runtime: OneDNNRuntime
+    private let attributes: OneDNNAttributes
+    private let userWeightsDesc: dnnl_memory_desc_t
+    private let packedWeightsDesc: dnnl_memory_desc_t
+    private let packedWeights: AlignedBuffer
+    private let bias: AlignedBuffer?
+    private var plans: [PlanKey: Plan] = [:]
+
+    init(_ d: ConvolutionDescriptor, weights: [Float], bias: [Float]?, runtime: OneDNNRuntime) throws {
+        let attributes = try OneDNNAttributes(activation: d.activation)
+        let userDesc = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), d.groups > 1 ? dnnl_goihw : dnnl_oihw)
+        let nominal = TensorShape(n: 1, h: Swift.max(OneDNNConvolution.nominalSize, d.kernelHeight),
+                                  w: Swift.max(OneDNNConvolution.nominalSize, d.kernelWidth), c: d.inputChannels)
+        let any = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), dnnl_format_tag_any)
+        let (packedDesc, packed) = try runtime.withExclusiveAccess { () throws -> (dnnl_memory_desc_t, AlignedBuffer) in
+            let (pd, _) = try OneDNNConvolution.primitiveDesc(d, input: nominal, weights: any, hasBias: bias != nil,
+                                                 attributes: attributes, runtime: runtime)
+            guard let chosen = pd.memoryDesc(dnnl_query_weights_md) else {
+                throw OneDNNError(operation: "query weights layout", status: -1)
+            }
+            let packed = AlignedBuffer(count: (OneDNNDesc.byteSize(chosen) + 3) / 4)
+            try weights.withUnsafeBytes { raw in
+                try OneDNNReorder.run(from: userDesc, raw.baseAddress!, to: chosen, packed.pointer, runtime: runtime)
+            }
+            return (chosen, packed)
+        }
+        descriptor = d
+        self.runtime = runtime
+        self.attributes = attributes
+        userWeightsDesc = userDesc
+        packedWeightsDesc = packedDesc
+        packedWeights = packed
+        self.bias = bias.map { AlignedBuffer($0) }
+    }
+
+    /// oneDNN weight dims: OIHW, or GOIHW when grouped (same memory order as PyTorch's OIHW).
+    private static func weightDims(_ d: ConvolutionDescriptor) -> [Int] {
+        let (kh, kw) = (d.kernelHeight, d.kernelWidth)
+        if d.groups > 1 {
+            return [d.groups, d.outputChannelsPerGroup, d.inputChannelsPerGroup, kh, kw]
+        }
+        return [d.outputChannels, d.inputChannels, kh, kw]
+    }
+
+    private static func primitiveDesc(_ d: ConvolutionDescriptor, input: TensorShape,
+                                      weights: dnnl_memory_desc_t, hasBias: Bool,
+                                      attributes: OneDNNAttributes,
+                                      runtime: OneDNNRuntime) throws -> (OneDNNPrimitiveDesc, TensorShape) {
+        guard let outShape = d.outputShape(for: input) else {
+            throw NNError.invalidConfiguration("input \(input) smaller than the kernel")
+        }
+        let pad = d.padding(for: input)
+        var src = try OneDNNDesc.nhwc(input)
+        var dst = try OneDNNDesc.nhwc(outShape)
+        var wts = weights
+        var biasDesc = try OneDNNDesc.make([d.outputChannels], dnnl_x)
+        var conv = dnnl_convolution_desc_t()
+        let strides: [Int64] = [Int64(d.strideY), Int64(d.strideX)]
+        let padL: [Int64] = [Int64(pad.top), Int64(pad.left)]
+        let padR: [Int64] = [Int64(pad.bottom), Int64(pad.right)]
+        let status = withUnsafePointer(to: &biasDesc) { biasPointer in
+            dnnl_convolution_forward_desc_init(&conv, dnnl_forward_inference, dnnl_convolution_direct,
+                                               &src, &wts, hasBias ? biasPointer : nil, &dst,
+                                               strides, padL, padR)
+        }
+        try dnnlCheck(status, "convolution descriptor")
+        return (try OneDNNPrimitiveDesc(conv, attributes: attributes, runtime: runtime, name: "convolution"), outShape)
+    }
+
+    private func plan(for input: TensorShape) throws -> Plan {
+        let key = PlanKey(shape: input, threads: Parallel.threadCount)
+        if let cached = plans[key] { return cached }
+        let hasBias = bias != nil
+        let pd: OneDNNPrimitiveDesc
+        let outShape: TensorShape
+        let weightsMemory: OneDNNMemory
+        var extra: AlignedBuffer?
+        if let fixed = try? Self.primitiveDesc(descriptor, input: input, weights: packedWeightsDesc,
+                                               hasBias: hasBias, attributes: attributes, runtime: runtime) {
+            pd = fixed.0
+            outShape = fixed.1
+            weightsMemory = try OneDNNMemory(packedWeightsDesc, data: packedWeights.pointer, runtime: runtime)
+        } else {
+            // This shape's best implementation wants another weight layout: reorder the packed weights.
+            let any = try OneDNNDesc.make(Self.weightDims(descriptor), dnnl_format_tag_any)
+            let flexible = try Self.primitiveDesc(descriptor, input: input, weights: any, hasBias: hasBias,
+                                                  attributes: attributes, runtime: runtime)
+            pd = flexible.0
+            outShape = flexible.1
+            guard let wanted = pd.memoryDesc(dnnl_query_weights_md) else {
+                throw OneDNNError(operation: "query weights layout", status: -1)
+            }
+            let storage = AlignedBuffer(count: (OneDNNDesc.byteSize(wanted) + 3) / 4)
+            try OneDNNReorder.run(from: packedWeightsDesc, packedWeights.pointer, to: wanted, storage.pointer,
+                                  runtime: runtime)
+            extra = storage
+            weightsMemory = try OneDNNMemory(wanted, data: storage.pointer, runtime: runtime)
+        }
+        let biasMemory = try bias.map {
+            try OneDNNMemory(try OneDNNDesc.make([descriptor.outputChannels], dnnl_x), data: $0.pointer,
+                             runtime: runtime)
+        }
+        let plan = Plan(primitive: try OneDNNPrimitive(pd, name: "convolution"),
+                        source: try OneDNNMemory(try OneDNNDesc.nhwc(input), data: nil, runtime: runtime),
+                        destination: try OneDNNMemory(try OneDNNDesc.nhwc(outShape), data: nil, runtime: runtime),
+                        weights: weightsMemory, bias: biasMemory, outputShape: outShape,
+                        extraWeightStorage: extra)
+        plans[key] = plan
+        return plan
+    }
+
+    func run(_ input: Tensor) throws -> Tensor {
+        try runtime.withExclusiveAccess {
+            let compiled = try self.plan(for: input.shape)
+            let output = Tensor(uninitializedShape: compiled.outputShape)
+            try compiled.source.setData(input.basePointer)
+            try compiled.destination.setData(output.basePointer)
+            var args: [(Int32, OneDNNMemory)] = [(OneDNNArg.src, compiled.source),
+                                                 (OneDNNArg.weights, compiled.weights),
+                                                 (OneDNNArg.dst, compiled.destination)]
+            if let biasMemory = compiled.bias { args.append((OneDNNArg.bias, biasMemory)) }
+            try runtime.execute(compiled.primitive, args)
+            return output
+        }
+    }
+
+    func unpackedParameters() throws -> (weights: [Float], bias: [Float]?) {
+        var weights = [Float](repeating: 0, count: descriptor.weightCount)
+        let userDesc = userWeightsDesc, packedDesc = packedWeightsDesc, packed = packedWeights
+        try runtime.withExclusiveAccess {
+            try weights.withUnsafeMutableBytes { raw in
+                try OneDNNReorder.run(from: packedDesc, packed.pointer, to: userDesc, raw.baseAddress!, runtime: runtime)
+            }
+        }
+        return (weights, bias.map { Array($0.buffer) })
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// The shape of an NHWC tensor: batch, height, width, channels.
+public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
+    public var n: Int
+    public var h: Int
+    public var w: Int
+    public var c: Int
+
+    public init(n: Int = 1, h: Int, w: Int, c: Int) {
+        precondition(n >= 0 && h >= 0 && w >= 0 && c >= 0, "negative tensor dimension")
+        self.n = n
+        self.h = h
+        self.w = w
+        self.c = c
+    }
+
+    /// Number of elements.
+    public var count: Int { n * h * w * c }
+
+    public var description: String { "[\(n), \(h), \(w), \(c)]" }
+}
+
+/// Owned Float32 storage aligned to 64 bytes (one cache line, one AVX-512 register).
+public final class AlignedBuffer: @unchecked Sendable {
+    public static let alignment = 64
+
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    /// Allocates `count` floats; zero-filled unless `zeroed` is false.
+    public init(count: Int, zeroed: Bool = true) {
+        precondition(count >= 0, "negative buffer size")
+        self.count = count
+        let capacity = Swift.max(count, 1)
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: capacity * MemoryLayout<Float>.stride, alignment: Self.alignment)
+        pointer = raw.bindMemory(to: Float.self, capacity: capacity)
+        if zeroed { pointer.initialize(repeating: 0, count: capacity) }
+    }
+
+    /// Allocates a buffer holding a copy of `values`.
+    public convenience init(copying values: UnsafeBufferPointer<Float>) {
+        self.init(count: values.count, zeroed: false)
+        if let base = values.baseAddress { pointer.update(from: base, count: values.count) }
+    }
+
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count, zeroed: false)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { pointer.update(from: base, count: src.count) }
+        }
+    }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
+
+/// An NHWC Float32 tensor (batch 1 in practice) with 64-byte aligned, copy-on-write storage.
+public struct Tensor: @unchecked Sendable, CustomStringConvertible {
+    public let shape: TensorShape
+    private var storage: AlignedBuffer
+
+    /// A zero-filled tensor.
+    public init(shape: TensorShape) {
+        self.shape = shape
+        storage = AlignedBuffer(count: shape.count)
+    }
+
+    /// A zero-filled tensor.
+    public init(n: Int = 1, h: Int, w: Int, c: Int) {
+        self.init(shape: TensorShape(n: n, h: h, w: w, c: c))
+    }
+
+    /// A tensor holding `values` in NHWC order.
+    public init(shape: TensorShape, values: [Float]) {
+        precondition(values.count == shape.count,
+                     "Tensor(shape: \(shape)) needs \(shape.count) values, got \(values.count)")
+        self.shape = shape
+        storage = AlignedBuffer(values)
+    }
+
+    /// A tensor whose element (n, y, x, c) is `value(n, y, x, c)`.
+    public init(shape: TensorShape, _ value: (_ n: Int, _ y: Int, _ x: Int, _ c: Int) -> Float) {
+        self.init(uninitializedShape: shape)
+        var i = 0
+        for b in 0..<shape.n {
+            for y in 0..<shape.h {
+                for x in 0..<shape.w {
+                    for c in 0..<shape.c {
+                        storage.pointer[i] = value(b, y, x, c)
+                        i += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// A tensor whose contents the caller will overwrite entirely (kernels' outputs).
+    internal init(uninitializedShape shape: TensorShape) {
+        self.shape = shape
+        storage = AlignedBuffer(count: shape.count, zeroed: false)
+    }
+
+    public var n: Int { shape.n }
+    public var h: Int { shape.h }
+    public var w: Int { shape.w }
+    public var c: Int { shape.c }
+    public var count: Int { shape.count }
+
+    private func offset(_ n: Int, _ y: Int, _ x: Int, _ c: Int) -> Int {
+        precondition(n >= 0 && n < shape.n && y >= 0 && y < shape.h && x >= 0 && x < shape.w
+                     && c >= 0 && c < shape.c, "Tensor index (\(n), \(y), \(x), \(c)) out of \(shape)")
+        return ((n * shape.h + y) * shape.w + x) * shape.c + c
+    }
+
+    /// Element of batch item `n` at row `y`, column `x`, channel `c`.
+    public subscript(n: Int, y: Int, x: Int, c: Int) -> Float {
+        get { storage.pointer[offset(n, y, x, c)] }
+        set {
+            makeUnique()
+            storage.pointer[offset(n, y, x, c)] = newValue
+        }
+    }
+
+    /// Element of batch item 0.
+    public subscript(y: Int, x: Int, c: Int) -> Float {
+        get { self[0, y, x, c] }
+        set { self[0, y, x, c] = newValue }
+    }
+
+    /// The elements in NHWC order.
+    public var scalars: [Float] { withUnsafeBufferPointer { Array($0) } }
+
+    /// Read-only access to the NHWC elements.
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.pointer, count: shape.count))
+    }
+
+    /// Mutable access to the NHWC elements (copies the storage first if it is shared).
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        makeUnique()
+        return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: shape.count))
+    }
+
+    /// The base address of the storage for kernels that only read it.
+    internal var basePointer: UnsafeMutablePointer<Float> { storage.pointer }
+
+    /// The same elements viewed with another shape of equal element count (shares storage).
+    public func reshaped(to newShape: TensorShape) -> Tensor {
+        precondition(newShape.count == shape.count, "cannot reshape \(shape) to \(newShape)")
+        return Tensor(shape: newShape, storage: storage)
+    }
+
+    private init(shape: TensorShape, storage: AlignedBuffer) {
+        self.shape = shape
+        self.storage = storage
+    }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = AlignedBuffer(copying: UnsafeBufferPointer(start: storage.pointer, count: shape.count))
+        }
+    }
+
+    public var description: String { "Tensor\(shape)" }
+}

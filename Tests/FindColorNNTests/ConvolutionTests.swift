@@ -1,0 +1,171 @@
+import Testing
+@testable import FindColorNN
+
+/// A convolution configuration exercised on random data.
+struct ConvCase: CustomStringConvertible, Sendable {
+    var name: String
+    var n = 1
+    var h: Int
+    var w: Int
+    var descriptor: ConvolutionDescriptor
+
+    var description: String { name }
+
+    static func make(_ name: String, n: Int = 1, h: Int, w: Int, cin: Int, cout: Int, k: Int, kw: Int? = nil,
+                     stride: Int = 1, strideX: Int? = nil, padding: PaddingRule, groups: Int = 1,
+                     activation: Activation = .none) -> ConvCase {
+        ConvCase(name: name, n: n, h: h, w: w,
+                 descriptor: ConvolutionDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: k,
+                                                   kernelWidth: kw ?? k, strideY: stride, strideX: strideX ?? stride,
+                                                   padding: padding, groups: groups, activation: activation))
+    }
+
+    var input: Tensor { Tensor.random(TensorShape(n: n, h: h, w: w, c: descriptor.inputChannels), seed: 3) }
+
+    var parameters: (weights: [Float], bias: [Float]) {
+        var generator = SplitMix64(seed: UInt64(name.utf8.reduce(17) { $0 &* 31 &+ Int($1) }.magnitude))
+        let fanIn = Float(descriptor.inputChannelsPerGroup * descriptor.kernelHeight * descriptor.kernelWidth)
+        let bound = 1.5 / fanIn.squareRoot()
+        return (generator.floats(descriptor.weightCount, in: -bound...bound),
+                generator.floats(descriptor.outputChannels, in: -0.5...0.5))
+    }
+}
+
+let symmetric1 = PaddingRule.explicit(.symmetric(1))
+
+let convCases: [ConvCase] = [
+    .make("3x3 s1 16->16", h: 12, w: 14, cin: 16, cout: 16, k: 3, padding: symmetric1),
+    .make("3x3 s1 odd 5->7 relu", h: 9, w: 11, cin: 5, cout: 7, k: 3, padding: symmetric1, activation: .relu),
+    .make("3x3 s1 35->37 relu6", h: 13, w: 17, cin: 35, cout: 37, k: 3, padding: symmetric1, activation: .relu6),
+    .make("3x3 s1 8->24 tanh", h: 8, w: 8, cin: 8, cout: 24, k: 3, padding: symmetric1, activation: .tanh),
+    .make("3x3 s2 16->32 relu", h: 15, w: 16, cin: 16, cout: 32, k: 3, stride: 2, padding: symmetric1, activation: .relu),
+    .make("3x3 s2 asym TF-same 3->32", h: 17, w: 20, cin: 3, cout: 32, k: 3, stride: 2,
+          padding: .explicit(ConvPadding(top: 0, left: 0, bottom: 1, right: 1)), activation: .relu6),
+    .make("3x3 s2 rule same odd", h: 11, w: 13, cin: 6, cout: 10, k: 3, stride: 2, padding: .same),
+    .make("3x3 asym pad 2-0-1-3", h: 7, w: 9, cin: 4, cout: 20, k: 3,
+          padding: .explicit(ConvPadding(top: 2, left: 0, bottom: 1, right: 3))),
+    .make("3x3 stem 1->32 s2", h: 33, w: 31, cin: 1, cout: 32, k: 3, stride: 2, padding: symmetric1, activation: .relu6),
+    .make("1x1 96->24", h: 10, w: 13, cin: 96, cout: 24, k: 1, padding: .explicit(.zero)),
+    .make("1x1 24->144 relu6", h: 7, w: 7, cin: 24, cout: 144, k: 1, padding: .explicit(.zero), activation: .relu6),
+    .make("1x1 s2 16->8", h: 9, w: 10, cin: 16, cout: 8, k: 1, stride: 2, padding: .explicit(.zero)),
+    .make("5x5 s1 6->9", h: 10, w: 9, cin: 6, cout: 9, k: 5, padding: .explicit(.symmetric(2)), activation: .tanh),
+    .make("3x1 stride 2x1", h: 9, w: 8, cin: 5, cout: 11, k: 3, kw: 1, stride: 2, strideX: 1,
+          padding: .explicit(ConvPadding(top: 1, left: 0, bottom: 1, right: 0))),
+    .make("3x3 narrow w=2", h: 5, w: 2, cin: 4, cout: 18, k: 3, padding: symmetric1),
+    .make("3x3 batch 2", n: 2, h: 6, w: 9, cin: 7, cout: 17, k: 3, padding: symmetric1, activation: .relu),
+    .make("3x3 no pad", h: 8, w: 10, cin: 12, cout: 16, k: 3, padding: .explicit(.zero)),
+    .make("dw 3x3 s1 32 relu6", h: 14, w: 15, cin: 32, cout: 32, k: 3, padding: symmetric1, groups: 32, activation: .relu6),
+    .make("dw 3x3 s2 96", h: 13, w: 12, cin: 96, cout: 96, k: 3, stride: 2, padding: symmetric1, groups: 96),
+    .make("dw 3x3 s2 TF-same 24", h: 16, w: 17, cin: 24, cout: 24, k: 3, stride: 2,
+          padding: .explicit(ConvPadding(top: 0, left: 1, bottom: 1, right: 1)), groups: 24, activation: .relu),
+    .make("dw 3x3 odd channels 19 tanh", h: 7, w: 9, cin: 19, cout: 19, k: 3, padding: symmetric1, groups: 19,
+          activation: .tanh),
+    .make("dw 3x3 rule same", h: 10, w: 11, cin: 16, cout: 16, k: 3, stride: 2, padding: .same, groups: 16),
+    .make("dw 5x5 s2 40", h: 15, w: 14, cin: 40, cout: 40, k: 5, stride: 2, padding: .explicit(.symmetric(2)),
+          groups: 40, activation: .relu6),
+    .make("dw 3x3 tiny 2x2", h: 2, w: 2, cin: 8, cout: 8, k: 3, padding: symmetric1, groups: 8),
+    .make("grouped 3x3 g2 8->6", h: 6, w: 7, cin: 8, cout: 6, k: 3, padding: symmetric1, groups: 2),
+    .make("grouped 3x3 g4 32->64 s2", h: 9, w: 11, cin: 32, cout: 64, k: 3, stride: 2, padding: symmetric1, groups: 4,
+          activation: .relu),
+    .make("dw multiplier 2", h: 6, w: 6, cin: 8, cout: 16, k: 3, padding: symmetric1, groups: 8),
+]
+
+@Suite("Convolution")
+struct ConvolutionTests {
+    @Test("reference kernel matches a naive convolution", arguments: convCases)
+    func referenceMatchesNaive(_ c: ConvCase) throws {
+        let (weights, bias) = c.parameters
+        let layer = try Convolution(c.descriptor, weights: weights, bias: bias, backend: .reference)
+        #expect(layer.backend == .reference)
+        let expected = naiveConvolution(c.input, weights: weights, bias: bias, c.descriptor)
+        let actual = layer(c.input)
+        #expect(actual.shape == expected.shape)
+        #expect(relativeError(actual, expected) <= 1e-5)
+    }
+
+    @Test("oneDNN matches the reference kernel", arguments: convCases)
+    func oneDNNMatchesReference(_ c: ConvCase) throws {
+        try #require(OneDNN.isAvailable, "oneDNN did not initialise")
+        let (weights, bias) = c.parameters
+        let fast = try Convolution(c.descriptor, weights: weights, bias: bias, backend: .oneDNN)
+        #expect(fast.backend == .oneDNN)
+        let reference = try Convolution(c.descriptor, weights: weights, bias: bias, backend: .reference)
+        let expected = reference(c.input)
+        let actual = fast(c.input)
+        #expect(actual.shape == expected.shape)
+        #expect(relativeError(actual, expected) <= 1e-4)
+    }
+
+    @Test("convolution without bias", arguments: [Backend.reference, .oneDNN])
+    func noBias(_ backend: Backend) throws {
+        let c = ConvCase.make("no bias", h: 6, w: 7, cin: 5, cout: 9, k: 3, padding: symmetric1)
+        let (weights, _) = c.parameters
+        let layer = try Convolution(c.descriptor, weights: weights, bias: nil, backend: backend)
+        let expected = naiveConvolution(c.input, weights: weights, bias: nil, c.descriptor)
+        #expect(relativeError(layer(c.input), expected) <= 1e-4)
+    }
+
+    @Test("one layer serves several input shapes (plans cached per shape)", arguments: [Backend.reference, .oneDNN])
+    func severalShapes(_ backend: Backend) throws {
+        let d = ConvolutionDescriptor(inputChannels: 8, outputChannels: 16, kernelSize: 3, stride: 2, padding: .same,
+                                      activation: .relu)
+        var generator = SplitMix64(seed: 5)
+        let weights = generator.floats(d.weightCount, in: -0.3...0.3)
+        let bias = generator.floats(16)
+        let layer = try Convolution(d, weights: weights, bias: bias, backend: backend)
+        for (h, w) in [(16, 16), (9, 14), (16, 16), (5, 3), (64, 70)] {
+            let x = Tensor.random(TensorShape(h: h, w: w, c: 8), seed: UInt64(h * 100 + w))
+            let y = layer(x)
+            #expect(y.shape == TensorShape(h: (h + 1) / 2, w: (w + 1) / 2, c: 16))
+            #expect(relativeError(y, naiveConvolution(x, weights: weights, bias: bias, d)) <= 1e-4)
+        }
+    }
+
+    @Test("reference results do not depend on the thread count")
+    func threadCountInvariance() throws {
+        let c = ConvCase.make("threads", h: 23, w: 19, cin: 16, cout: 24, k: 3, padding: symmetric1, activation: .relu)
+        let (weights, bias) = c.parameters
+        let layer = try Convolution(c.descriptor, weights: weights, bias: bias, backend: .reference)
+        let one = withThreadCount(1) { layer(c.input) }
+        let three = withThreadCount(3) { layer(c.input) }
+        #expect(one.scalars == three.scalars)
+    }
+
+    @Test("packed weights unpack to the original OIHW weights", arguments: [Backend.reference, .oneDNN])
+    func unpacking(_ backend: Backend) throws {
+        for c in convCases where c.name.hasPrefix("dw 3x3 s2 96") || c.name.hasPrefix("grouped 3x3 g4")
+            || c.name.hasPrefix("3x3 s1 35") {
+            let (weights, bias) = c.parameters
+            let kernel: ConvolutionKernel
+            if backend == .reference {
+                kernel = ReferenceConvolution(c.descriptor, weights: weights, bias: bias)
+            } else {
+                let runtime = try #require(OneDNNRuntime.shared)
+                kernel = try OneDNNConvolution(c.descriptor, weights: weights, bias: bias, runtime: runtime)
+            }
+            let unpacked = try kernel.unpackedParameters()
+            #expect(unpacked.weights == weights)
+            #expect(unpacked.bias == bias)
+        }
+    }
+
+    @Test("inconsistent configurations are rejected")
+    func invalidConfigurations() {
+        let badGroups = ConvolutionDescriptor(inputChannels: 6, outputChannels: 8, kernelSize: 3, groups: 4)
+        #expect(throws: NNError.self) { try Convolution(badGroups, weights: [], bias: nil) }
+        let d = ConvolutionDescriptor(inputChannels: 2, outputChannels: 2, kernelSize: 1)
+        #expect(throws: NNError.self) { try Convolution(d, weights: [1, 2, 3], bias: nil) }
+        #expect(throws: NNError.self) { try Convolution(d, weights: [1, 2, 3, 4], bias: [1]) }
+    }
+
+    @Test("TF SAME padding puts the odd pixel at the bottom and right")
+    func samePadding() {
+        let rule = PaddingRule.same
+        #expect(rule.resolve(inputHeight: 10, inputWidth: 11, kernelHeight: 3, kernelWidth: 3, strideY: 2, strideX: 2)
+                == ConvPadding(top: 0, left: 1, bottom: 1, right: 1))
+        #expect(rule.resolve(inputHeight: 8, inputWidth: 8, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1)
+                == .symmetric(1))
+        #expect(rule.resolve(inputHeight: 9, inputWidth: 9, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2)
+                == .symmetric(2))
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import FindColorNN
+
+/// Straightforward implementations of the ops' definitions, to check the kernels against.
+enum Naive {
+    static func resize(_ x: Tensor, _ outH: Int, _ outW: Int) -> Tensor {
+        func source(_ d: Int, _ input: Int, _ output: Int) -> (Int, Int, Double) {
+            let s = max((Double(d) + 0.5) * Double(input) / Double(output) - 0.5, 0)
+            let i0 = min(Int(s.rounded(.down)), input - 1)
+            return (i0, min(i0 + 1, input - 1), s - Double(i0))
+        }
+        return Tensor(shape: TensorShape(n: x.n, h: outH, w: outW, c: x.c)) { n, y, xx, c in
+            let (y0, y1, ly) = source(y, x.h, outH)
+            let (x0, x1, lx) = source(xx, x.w, outW)
+            let top = (1 - lx) * Double(x[n, y0, x0, c]) + lx * Double(x[n, y0, x1, c])
+            let bottom = (1 - lx) * Double(x[n, y1, x0, c]) + lx * Double(x[n, y1, x1, c])
+            return Float((1 - ly) * top + ly * bottom)
+        }
+    }
+
+    static func pool(_ x: Tensor, _ f: Int, maximum: Bool) -> Tensor {
+        Tensor(shape: TensorShape(n: x.n, h: x.h / f, w: x.w / f, c: x.c)) { n, y, xx, c in
+            var values: [Float] = []
+            for dy in 0..<f { for dx in 0..<f { values.append(x[n, y * f + dy, xx * f + dx, c]) } }
+            return maximum ? values.max()! : values.reduce(0, +) / Float(f * f)
+        }
+    }
+
+    static func softmax(_ x: Tensor, _ t: Float) -> Tensor {
+        Tensor(shape: x.shape) { n, y, xx, c in
+            let logits = (0..<x.c).map { Double(x[n, y, xx, $0]) / Double(t) }
+            let m = logits.max()!
+            let sum = logits.reduce(0) { $0 + Foundation.exp($1 - m) }
+            return Float(Foundation.exp(logits[c] - m) / sum)
+        }
+    }
+}
+
+/// The oneDNN paths are called directly (not through the dispatching entry points, which would
+/// silently fall back to the reference) so that a failing oneDNN primitive fails the test.
+@Suite("Ops")
+struct OpsTests {
+    static let shapes = [TensorShape(h: 7, w: 9, c: 5), TensorShape(h: 16, w: 16, c: 32),
+                         TensorShape(n: 2, h: 3, w: 5, c: 17), TensorShape(h: 1, w: 1, c: 1)]
+
+    @Test("add with and without ReLU", arguments: shapes)
+    func add(_ shape: TensorShape) throws {
+        let a = Tensor.random(shape, seed: 1), b = Tensor.random(shape, seed: 2)
+        for relu in [false, true] {
+            let expected = Tensor(shape: shape) { n, y, x, c in
+                let s = a[n, y, x, c] + b[n, y, x, c]
+                return relu ? max(s, 0) : s
+            }
+            #expect(Ops.add(a, b, relu: relu, backend: .reference).scalars == expected.scalars)
+            #expect(try Ops.addOneDNN(a, b, relu: relu).scalars == expected.scalars)
+        }
+    }
+
+    @Test("concat along channels", arguments: [Backend.reference, .oneDNN])
+    func concat(_ backend: Backend) throws {
+        let a = Tensor.random(TensorShape(h: 5, w: 6, c: 3), seed: 1)
+        let b = Tensor.random(TensorShape(h: 5, w: 6, c: 16), seed: 2)
+        let c = Tensor.random(TensorShape(h: 5, w: 6, c: 1), seed: 3)
+        let y = backend == .oneDNN ? try Ops.concatOneDNN([a, b, c]) : Ops.concat([a, b, c], backend: .reference)
+        #expect(y.shape == TensorShape(h: 5, w: 6, c: 20))
+        let expected = Tensor(shape: y.shape) { n, yy, x, ch in
+            ch < 3 ? a[n, yy, x, ch] : ch < 19 ? b[n, yy, x, ch - 3] : c[n, yy, x, ch - 19]
+        }
+        #expect(y.scalars == expected.scalars)
+    }
+
+    @Test("bilinear resize (align_corners=False)",
+          arguments: [(4, 5, 3, 8, 10), (5, 7, 18, 20, 28), (6, 9, 17, 13, 20), (9, 11, 2, 5, 7), (1, 1, 4, 3, 5),
+                      (8, 8, 32, 16, 16), (3, 2, 16, 7, 9)])
+    func resize(_ h: Int, _ w: Int, _ c: Int, _ outH: Int, _ outW: Int) throws {
+        let x = Tensor.random(TensorShape(h: h, w: w, c: c), seed: UInt64(h * w * c))
+        let expected = Naive.resize(x, outH, outW)
+        let reference = Ops.resizeBilinear(x, height: outH, width: outW, backend: .reference)
+        #expect(relativeError(reference, expected) <= 1e-5)
+        let fast = try Ops.resizeBilinearOneDNN(x, height: outH, width: outW)
+        #expect(relativeError(fast, reference) <= 1e-4)
+    }
+
+    @Test("average and max pooling (floor mode)", arguments: [(8, 10, 5, 2), (9, 13, 19, 4), (6, 9, 32, 2), (16, 16, 16, 8)])
+    func pooling(_ h: Int, _ w: Int, _ c: Int, _ f: Int) throws {
+        let x = Tensor.random(TensorShape(h: h, w: w, c: c), seed: UInt64(h + w + c))
+        for maximum in [false, true] {
+            let expected = Naive.pool(x, f, maximum: maximum)
+            let reference = maximum ? Ops.maxPool(x, factor: f, backend: .reference) : Ops.avgPool(x, factor: f, backend: .reference)
+            let fast = try Ops.poolOneDNN(x, factor: f, maximum: maximum)
+            #expect(relativeError(reference, expected) <= 1e-6)
+            #expect(relativeError(fast, reference) <= 1e-5)
+        }
+    }
+
+    @Test("tanh", arguments: [Backend.reference, .oneDNN])
+    func tanh(_ backend: Backend) throws {
+        let x = Tensor.random(TensorShape(h: 9, w: 7, c: 3), seed: 9, in: -5...5)
+        let expected = x.scalars.map { Foundation.tanh($0) }
+        let y = backend == .oneDNN ? try Ops.tanhOneDNN(x) : Ops.tanh(x, backend: .reference)
+        #expect(maxAbsDifference(y.scalars, expected) <= 1e-5)
+    }
+
+    @Test("softmax over channels with temperature", arguments: [Float(1), 0.38, 2.5])
+    func softmax(_ t: Float) throws {
+        let x = Tensor.random(TensorShape(h: 4, w: 6, c: 33), seed: 4, in: -6...6)
+        let expected = Naive.softmax(x, t)
+        #expect(relativeError(Ops.softmax(x, temperature: t, backend: .reference), expected) <= 1e-5)
+        #expect(relativeError(try Ops.softmaxOneDNN(x, temperature: t), expected) <= 1e-5)
+    }
+
+    @Test("hint pooling averages hint values under the mask and max-pools the mask")
+    func hintPooling() {
+        // Hints at full resolution: [a, b, mask]. Block (0,0) has two hints, block (0,1) none.
+        var hints = Tensor(h: 4, w: 4, c: 3)
+        hints[0, 0, 0] = 0.5; hints[0, 0, 1] = -0.25; hints[0, 0, 2] = 1
+        hints[1, 1, 0] = 0.1; hints[1, 1, 1] = 0.75; hints[1, 1, 2] = 1
+        hints[1, 0, 0] = 9; hints[1, 0, 1] = 9      // a value without mask is ignored
+        hints[3, 3, 0] = -1; hints[3, 3, 1] = 0.5; hints[3, 3, 2] = 1
+        let pooled = Ops.hintPool(hints, factor: 2)
+        #expect(pooled.shape == TensorShape(h: 2, w: 2, c: 3))
+        #expect(abs(pooled[0, 0, 0] - 0.3) < 1e-6)
+        #expect(abs(pooled[0, 0, 1] - 0.25) < 1e-6)
+        #expect(pooled[0, 0, 2] == 1)
+        #expect(pooled[0, 1, 0] == 0 && pooled[0, 1, 1] == 0 && pooled[0, 1, 2] == 0)
+        #expect(pooled[1, 1, 0] == -1 && pooled[1, 1, 1] == 0.5 && pooled[1, 1, 2] == 1)
+    }
+
+    @Test("Upsample layer doubles the size")
+    func upsampleLayer() {
+        let x = Tensor.random(TensorShape(h: 3, w: 4, c: 2), seed: 1)
+        let y = Upsample(factor: 2, backend: .reference)(x)
+        #expect(y.shape == TensorShape(h: 6, w: 8, c: 2))
+        #expect(relativeError(y, Naive.resize(x, 6, 8)) <= 1e-5)
+    }
+}

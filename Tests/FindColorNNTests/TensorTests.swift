@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import FindColorNN
+
+@Suite("Tensor")
+struct TensorTests {
+    @Test("storage is zeroed and 64-byte aligned")
+    func alignment() {
+        for count in [1, 3, 17, 1000] {
+            let t = Tensor(h: 1, w: 1, c: count)
+            t.withUnsafeBufferPointer { buffer in
+                #expect(Int(bitPattern: buffer.baseAddress!) % 64 == 0)
+                #expect(buffer.allSatisfy { $0 == 0 })
+            }
+        }
+    }
+
+    @Test("NHWC indexing")
+    func indexing() {
+        let shape = TensorShape(n: 2, h: 3, w: 4, c: 5)
+        let t = Tensor(shape: shape, values: (0..<shape.count).map { Float($0) })
+        #expect(t[1, 2, 3, 4] == Float(shape.count - 1))
+        #expect(t[0, 1, 2, 3] == Float(((0 * 3 + 1) * 4 + 2) * 5 + 3))
+        #expect(t[0, 1, 0] == 5)
+        let generated = Tensor(shape: shape) { n, y, x, c in Float(((n * 3 + y) * 4 + x) * 5 + c) }
+        #expect(generated.scalars == t.scalars)
+    }
+
+    @Test("copies are independent (copy on write)")
+    func copyOnWrite() {
+        var a = Tensor(h: 2, w: 2, c: 1)
+        let b = a
+        a[0, 1, 0] = 7
+        #expect(a[0, 1, 0] == 7)
+        #expect(b[0, 1, 0] == 0)
+        var c = a
+        c.withUnsafeMutableBufferPointer { $0[0] = 3 }
+        #expect(a[0, 0, 0] == 0 && c[0, 0, 0] == 3)
+    }
+
+    @Test("reshape keeps the elements")
+    func reshape() {
+        let t = Tensor.random(TensorShape(h: 2, w: 3, c: 4), seed: 1)
+        let r = t.reshaped(to: TensorShape(h: 6, w: 1, c: 4))
+        #expect(r.scalars == t.scalars)
+        #expect(r.shape.h == 6)
+    }
+
+    @Test("random tensors are reproducible")
+    func random() {
+        let shape = TensorShape(h: 4, w: 4, c: 3)
+        #expect(Tensor.random(shape, seed: 5).scalars == Tensor.random(shape, seed: 5).scalars)
+        #expect(Tensor.random(shape, seed: 5).scalars != Tensor.random(shape, seed: 6).scalars)
+        #expect(Tensor.random(shape, seed: 5, in: 2...3).scalars.allSatisfy { $0 >= 2 && $0 <= 3 })
+    }
+
+    @Test("backends: reference is always available; oneDNN initialises here")
+    func backends() {
+        #expect(Backend.reference.isAvailable)
+        #expect(OneDNN.isAvailable == Backend.oneDNN.isAvailable)
+        #expect(Backend.default.isAvailable)
+        if OneDNN.isAvailable { #expect(OneDNN.version.hasPrefix("2.") || OneDNN.version.hasPrefix("3.")) }
+    }
+}
+
+@Suite("KernelBenchmark helper")
+struct BenchmarkTests {
+    @Test("times a small convolution and reports its FLOPs")
+    func smallBenchmark() throws {
+        let d = ConvolutionDescriptor(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: .explicit(.symmetric(1)))
+        let result = try KernelBenchmark.convolution(d, height: 16, width: 16, backend: .reference, iterations: 2, warmup: 1)
+        #expect(result.flops == 2 * 16 * 16 * 8 * 8 * 9)
+        #expect(result.bestSeconds > 0 && result.bestSeconds <= result.medianSeconds)
+        #expect(result.gflops > 0)
+        #expect(result.description.contains("GFLOP/s"))
+    }
+
+    /// The speed table for the report; runs only with FINDCOLORNN_BENCH=1 (not a timed test).
+    @Test("standard convolution benchmark", .enabled(if: ProcessInfo.processInfo.environment["FINDCOLORNN_BENCH"] != nil))
+    func standardSuite() throws {
+        for result in try KernelBenchmark.standardSuite(iterations: 15) {
+            print("BENCH \(result)")
+        }
+    }
+}
