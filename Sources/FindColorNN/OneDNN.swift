@@ -99,11 +99,6 @@ enum OneDNNDesc {
         try make([shape.n, shape.c, shape.h, shape.w], dnnl_nhwc)
     }
 
-    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
-        var a = a, b = b
-        return dnnl_memory_desc_equal(&a, &b) != 0
-    }
-
     static func byteSize(_ md: dnnl_memory_desc_t) -> Int {
         var md = md
         return dnnl_memory_desc_get_size(&md)

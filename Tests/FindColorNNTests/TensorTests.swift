@@ -63,7 +63,7 @@ struct TensorTests {
     }
 }
 
-@Suite("KernelBenchmark helper")
+@Suite("Benchmark helper")
 struct BenchmarkTests {
     @Test("times a small convolution and reports its FLOPs")
     func smallBenchmark() throws {
