@@ -1,5 +1,3 @@
-import Foundation
-
 /// An activation fused into the op that produces a tensor.
 public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible {
     case none
@@ -9,14 +7,4 @@ public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible 
     case tanh
 
     public var description: String { rawValue }
-
-    func apply(_ x: Float) -> Float {
-        switch self {
-        case .none: return x
-        case .relu: return Swift.max(x, 0)
-        case .relu6: return Swift.min(Swift.max(x, 0), 6)
-        case .tanh: return Foundation.tanh(x)
-        }
-    }
-
 }

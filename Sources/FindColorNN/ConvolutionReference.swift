@@ -152,16 +152,17 @@ final class ReferenceConvolution: ConvolutionKernel {
                         var ox = 0
                         while ox + tile <= ow {
                             Self.denseTile6(rowPointers, kh, kw, ox * sx, sx, pixelStride, cinG, wBlock, biasVec,
-                                            activation, out + ox * cout, cout, valid)
+                                            out + ox * cout, cout, valid)
                             ox += tile
                         }
                         while ox < ow {
                             Self.denseTile1(rowPointers, kh, kw, ox * sx, pixelStride, cinG, wBlock, biasVec,
-                                            activation, out + ox * cout, valid)
+                                            out + ox * cout, valid)
                             ox += 1
                         }
                     }
                 }
+                applyActivation(activation, dst + (b * oh + oy) * ow * cout, ow * cout)
             }
         }
     }
@@ -170,7 +171,7 @@ final class ReferenceConvolution: ConvolutionKernel {
     @inline(__always)
     private static func denseTile6(_ rows: UnsafePointer<UnsafePointer<Float>?>, _ kh: Int, _ kw: Int,
                                    _ column: Int, _ stride: Int, _ pixelStride: Int, _ cin: Int,
-                                   _ weights: UnsafePointer<Float>, _ bias: Vec, _ activation: Activation,
+                                   _ weights: UnsafePointer<Float>, _ bias: Vec,
                                    _ out: UnsafeMutablePointer<Float>, _ outPixelStride: Int, _ valid: Int) {
         var a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias
         let step = stride * pixelStride
@@ -191,19 +192,19 @@ final class ReferenceConvolution: ConvolutionKernel {
                 }
             }
         }
-        store(activation.apply(a0), out, count: valid)
-        store(activation.apply(a1), out + outPixelStride, count: valid)
-        store(activation.apply(a2), out + 2 * outPixelStride, count: valid)
-        store(activation.apply(a3), out + 3 * outPixelStride, count: valid)
-        store(activation.apply(a4), out + 4 * outPixelStride, count: valid)
-        store(activation.apply(a5), out + 5 * outPixelStride, count: valid)
+        store(a0, out, count: valid)
+        store(a1, out + outPixelStride, count: valid)
+        store(a2, out + 2 * outPixelStride, count: valid)
+        store(a3, out + 3 * outPixelStride, count: valid)
+        store(a4, out + 4 * outPixelStride, count: valid)
+        store(a5, out + 5 * outPixelStride, count: valid)
     }
 
     /// One output pixel × 16 output channels (row remainders).
     @inline(__always)
     private static func denseTile1(_ rows: UnsafePointer<UnsafePointer<Float>?>, _ kh: Int, _ kw: Int,
                                    _ column: Int, _ pixelStride: Int, _ cin: Int,
-                                   _ weights: UnsafePointer<Float>, _ bias: Vec, _ activation: Activation,
+                                   _ weights: UnsafePointer<Float>, _ bias: Vec,
                                    _ out: UnsafeMutablePointer<Float>, _ valid: Int) {
         var a0 = bias
         for ky in 0..<kh {
@@ -216,7 +217,7 @@ final class ReferenceConvolution: ConvolutionKernel {
                 }
             }
         }
-        store(activation.apply(a0), out, count: valid)
+        store(a0, out, count: valid)
     }
 
     // MARK: Depthwise convolution
@@ -250,18 +251,18 @@ final class ReferenceConvolution: ConvolutionKernel {
                     if fast3x3 {
                         for ox in 0..<firstInterior {
                             Self.depthwisePixel(inBase, w, c, iy0, kyStart, kyEnd, ox * sx - pad.left, kw, weights,
-                                                biasVec, cb, activation, outRow + ox * c + cb)
+                                                biasVec, cb, outRow + ox * c + cb)
                         }
                         Self.depthwise3x3Interior(inBase + iy0 * w * c, w, c, firstInterior, interiorEnd, sx, pad.left,
-                                                  weights, biasVec, cb, activation, outRow)
+                                                  weights, biasVec, cb, outRow)
                         for ox in interiorEnd..<ow {
                             Self.depthwisePixel(inBase, w, c, iy0, kyStart, kyEnd, ox * sx - pad.left, kw, weights,
-                                                biasVec, cb, activation, outRow + ox * c + cb)
+                                                biasVec, cb, outRow + ox * c + cb)
                         }
                     } else {
                         for ox in 0..<ow {
                             Self.depthwisePixel(inBase, w, c, iy0, kyStart, kyEnd, ox * sx - pad.left, kw, weights,
-                                                biasVec, cb, activation, outRow + ox * c + cb)
+                                                biasVec, cb, outRow + ox * c + cb)
                         }
                     }
                     cb += vl
@@ -277,9 +278,10 @@ final class ReferenceConvolution: ConvolutionKernel {
                                 acc += rowBase[(ix0 + kx) * c + ch] * weights[(ky * kw + kx) * c + ch]
                             }
                         }
-                        outRow[ox * c + ch] = activation.apply(acc)
+                        outRow[ox * c + ch] = acc
                     }
                 }
+                applyActivation(activation, outRow, ow * c)
             }
         }
     }
@@ -289,7 +291,7 @@ final class ReferenceConvolution: ConvolutionKernel {
     private static func depthwisePixel(_ input: UnsafePointer<Float>, _ w: Int, _ c: Int, _ iy0: Int,
                                        _ kyStart: Int, _ kyEnd: Int, _ ix0: Int, _ kw: Int,
                                        _ weights: UnsafePointer<Float>, _ bias: DepthVec, _ cb: Int,
-                                       _ activation: Activation, _ out: UnsafeMutablePointer<Float>) {
+                                       _ out: UnsafeMutablePointer<Float>) {
         var acc = bias
         let kxStart = Swift.max(0, -ix0), kxEnd = Swift.max(kxStart, Swift.min(kw, w - ix0))
         for ky in kyStart..<kyEnd {
@@ -299,7 +301,7 @@ final class ReferenceConvolution: ConvolutionKernel {
                                         load(DepthVec.self, weights + (ky * kw + kx) * c + cb))
             }
         }
-        store(activation.apply(acc), out)
+        store(acc, out)
     }
 
     /// Output columns `start..<end` of one row, 8 channels, 3×3 kernel held in registers.
@@ -307,7 +309,7 @@ final class ReferenceConvolution: ConvolutionKernel {
     private static func depthwise3x3Interior(_ topRow: UnsafePointer<Float>, _ w: Int, _ c: Int,
                                              _ start: Int, _ end: Int, _ stride: Int, _ padLeft: Int,
                                              _ weights: UnsafePointer<Float>, _ bias: DepthVec, _ cb: Int,
-                                             _ activation: Activation, _ outRow: UnsafeMutablePointer<Float>) {
+                                             _ outRow: UnsafeMutablePointer<Float>) {
         let wp = weights + cb
         let w00 = load(DepthVec.self, wp), w01 = load(DepthVec.self, wp + c), w02 = load(DepthVec.self, wp + 2 * c)
         let w10 = load(DepthVec.self, wp + 3 * c), w11 = load(DepthVec.self, wp + 4 * c)
@@ -329,7 +331,7 @@ final class ReferenceConvolution: ConvolutionKernel {
             acc = acc.addingProduct(load(DepthVec.self, p2), w20)
             acc = acc.addingProduct(load(DepthVec.self, p2 + c), w21)
             acc = acc.addingProduct(load(DepthVec.self, p2 + 2 * c), w22)
-            store(activation.apply(acc), outRow + ox * c + cb)
+            store(acc, outRow + ox * c + cb)
             ox += 1
         }
     }
@@ -359,21 +361,24 @@ private func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, count: Int
     }
 }
 
-extension Activation {
-    /// The activation on every lane.
-    @inline(__always)
-    fileprivate func apply<V: SIMD>(_ v: V) -> V where V.Scalar == Float {
-        switch self {
-        case .none:
-            return v
-        case .relu:
-            return pointwiseMax(v, V())
-        case .relu6:
-            return pointwiseMin(pointwiseMax(v, V()), V(repeating: 6))
-        case .tanh:
-            var r = v
-            for i in r.indices { r[i] = Foundation.tanh(v[i]) }
-            return r
+/// Applies the activation in place to one output row. A plain loop over memory, which the
+/// compiler vectorises (min/max on SIMD values stay function calls in debug builds).
+@inline(__always)
+private func applyActivation(_ activation: Activation, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    switch activation {
+    case .none:
+        return
+    case .relu:
+        for i in 0..<count {
+            let x = p[i]
+            p[i] = x > 0 ? x : 0
         }
+    case .relu6:
+        for i in 0..<count {
+            let x = p[i]
+            p[i] = x > 0 ? (x < 6 ? x : 6) : 0
+        }
+    case .tanh:
+        for i in 0..<count { p[i] = Foundation.tanh(p[i]) }
     }
 }
