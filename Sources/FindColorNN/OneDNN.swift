@@ -63,6 +63,27 @@ public enum OneDNN {
     /// Whether oneDNN initialised (the `.oneDNN` backend is usable).
     public static var isAvailable: Bool { OneDNNRuntime.shared != nil }
 
+    /// Whether OpenMP threads sleep when idle (`OMP_WAIT_POLICY=passive`). With the default
+    /// policy, libgomp threads spin for milliseconds after every oneDNN primitive and starve any
+    /// other work on the cores (the reference kernels, image code): keep it passive.
+    public static var hasPassiveWaitPolicy: Bool {
+        guard let value = getenv("OMP_WAIT_POLICY") else { return false }
+        return String(cString: value).lowercased() == "passive"
+    }
+
+    /// libgomp reads `OMP_WAIT_POLICY` only when the process starts, so setting it later has no
+    /// effect. Call this first thing in `main`: unless the variable is already set, it sets it to
+    /// "passive" and re-executes the program with the same arguments (Linux; elsewhere, or if the
+    /// exec fails, it returns and nothing changes).
+    public static func reexecWithPassiveWaitPolicyIfNeeded() {
+        #if os(Linux)
+        guard getenv("OMP_WAIT_POLICY") == nil else { return }
+        setenv("OMP_WAIT_POLICY", "passive", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        unsetenv("OMP_WAIT_POLICY")   // exec failed: carry on unchanged
+        #endif
+    }
+
     /// The linked oneDNN version, e.g. "2.6.3".
     public static var version: String {
         guard let v = dnnl_version()?.pointee else { return "unknown" }

@@ -60,6 +60,8 @@ struct TensorTests {
         #expect(OneDNN.isAvailable == Backend.oneDNN.isAvailable)
         #expect(Backend.default.isAvailable)
         if OneDNN.isAvailable { #expect(OneDNN.version.hasPrefix("2.") || OneDNN.version.hasPrefix("3.")) }
+        let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"]?.lowercased()
+        #expect(OneDNN.hasPassiveWaitPolicy == (policy == "passive"))
     }
 }
 
