@@ -1,0 +1,143 @@
+import FindColor
+import Foundation
+
+/// A hint as the API shows it: top-left corner and side of the patch in photo pixels, and its
+/// colour as CIE Lab a*, b*.
+struct HintDTO: Codable, Equatable, Sendable {
+    var id: String
+    var x: Int
+    var y: Int
+    var size: Int
+    var ab: [Float]
+
+    init(_ record: HintRecord) {
+        id = record.id
+        x = record.x
+        y = record.y
+        size = record.size
+        ab = [Float(record.a), Float(record.b)]
+    }
+}
+
+struct HintListDTO: Codable, Sendable {
+    var hints: [HintDTO]
+}
+
+/// The full state of a project (`GET /api/projects/{id}` and the answer of most changes).
+struct ProjectDTO: Codable, Sendable {
+    struct ReferenceDTO: Codable, Sendable {
+        var width: Int
+        var height: Int
+        var format: String
+        var url: String
+    }
+
+    struct Links: Codable, Sendable {
+        var original: String
+        var thumbnail: String
+        var preview: String
+        var result: String
+        var suggest: String
+        var region: String?
+    }
+
+    var id: String
+    var name: String
+    var width: Int
+    var height: Int
+    var format: String
+    var bytes: Int
+    var created: Date
+    var updated: Date
+    var revision: Int
+    var preset: String
+    var transferGlobal: Bool
+    var hasReference: Bool
+    var hasRegion: Bool
+    var reference: ReferenceDTO?
+    var hints: [HintDTO]
+    /// Hash of everything a render depends on; changes whenever the rendered picture would change.
+    var stateHash: String
+    var links: Links
+
+    init(_ snapshot: ProjectSnapshot) {
+        let p = snapshot.project
+        let base = "/api/projects/\(p.id)"
+        id = p.id
+        name = p.name
+        width = p.width
+        height = p.height
+        format = p.originalFormat
+        bytes = p.originalBytes
+        created = p.createdAt
+        updated = p.updatedAt
+        revision = p.revision
+        preset = p.preset
+        transferGlobal = p.transferGlobal
+        hasReference = p.referenceFile != nil
+        hasRegion = p.regionDigest != nil
+        if p.referenceFile != nil, let w = p.referenceWidth, let h = p.referenceHeight {
+            reference = ReferenceDTO(width: w, height: h, format: p.referenceFormat ?? "", url: "\(base)/reference")
+        } else {
+            reference = nil
+        }
+        hints = snapshot.hints.map(HintDTO.init)
+        stateHash = snapshot.stateHash
+        links = Links(
+            original: "\(base)/original", thumbnail: "\(base)/thumbnail", preview: "\(base)/preview",
+            result: "\(base)/result", suggest: "\(base)/suggest",
+            region: p.regionDigest != nil ? "\(base)/region" : nil)
+    }
+}
+
+/// One entry of the project list.
+struct ProjectSummaryDTO: Codable, Sendable {
+    var id: String
+    var name: String
+    var width: Int
+    var height: Int
+    var created: Date
+    var updated: Date
+    var preset: String
+    var hintCount: Int
+    var hasReference: Bool
+    var thumbnail: String
+
+    init(_ project: ProjectRecord, hintCount: Int) {
+        id = project.id
+        name = project.name
+        width = project.width
+        height = project.height
+        created = project.createdAt
+        updated = project.updatedAt
+        preset = project.preset
+        self.hintCount = hintCount
+        hasReference = project.referenceFile != nil
+        thumbnail = "/api/projects/\(project.id)/thumbnail"
+    }
+}
+
+struct ProjectListDTO: Codable, Sendable {
+    var projects: [ProjectSummaryDTO]
+}
+
+struct SuggestionsDTO: Codable, Sendable {
+    var x: Int
+    var y: Int
+    var suggestions: [Suggestion]
+}
+
+struct HealthDTO: Codable, Sendable {
+    struct Limits: Codable, Sendable {
+        var maxUploadBytes: Int
+        var maxPixels: Int
+        var maxWaitingJobs: Int
+        var previewShortSide: Int
+    }
+
+    var status: String
+    var model: String
+    var queue: InferenceQueue.Status
+    var limits: Limits
+    var presets: [String]
+}

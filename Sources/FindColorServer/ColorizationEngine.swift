@@ -1,0 +1,41 @@
+import FindColor
+import FindColorImage
+
+/// One colour proposed for a pixel, as returned by `GET /api/projects/{id}/suggest`.
+struct Suggestion: Codable, Equatable, Sendable {
+    var a: Float
+    var b: Float
+    var probability: Float
+    /// The colour as sRGB hex at the pixel's lightness.
+    var hex: String
+}
+
+/// What the server needs from the colorizer. `Colorizer` is the real implementation; tests may
+/// substitute a scripted engine (e.g. one that blocks, to exercise the queue limit).
+///
+/// Implementations need not be safe to call concurrently: the server calls them from the
+/// `InferenceQueue` only, one call at a time.
+protocol ColorizationEngine: Sendable {
+    /// Full-resolution colorization; the result has the input's size, 3 channels, sRGB.
+    func colorizeFull(_ image: PlanarImage, _ request: ColorizeRequest) throws -> PlanarImage
+    /// A fast, downscaled colorization whose short side is `shortSide`.
+    func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage
+    /// The `topK` most plausible colours of pixel (x, y) given the hints.
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion]
+}
+
+extension Colorizer: ColorizationEngine {
+    func colorizeFull(_ image: PlanarImage, _ request: ColorizeRequest) throws -> PlanarImage {
+        try colorize(image, request).rgb
+    }
+
+    func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
+        try preview(image, request, shortSide: shortSide).rgb
+    }
+
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] {
+        try suggest(image, x: x, y: y, hints: hints, topK: topK).map {
+            Suggestion(a: $0.a, b: $0.b, probability: $0.probability, hex: $0.hex)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import FindColor
+import FindColorImage
+import Foundation
+
+/// Decoding of uploaded images (photos, reference photos, region masks) with the server's limits,
+/// turning every failure into an `APIError` that names the upload.
+enum ImageInputs {
+    /// Formats that are recognisable but not supported, for a clearer 415 message.
+    private static let knownUnsupported: [(name: String, matches: (Data) -> Bool)] = [
+        ("GIF", { $0.starts(with: Array("GIF8".utf8)) }),
+        ("WebP", { $0.count >= 12 && $0.prefix(4).elementsEqual(Array("RIFF".utf8)) && $0.dropFirst(8).prefix(4).elementsEqual(Array("WEBP".utf8)) }),
+        ("BMP", { $0.starts(with: Array("BM".utf8)) && $0.count > 14 }),
+        ("HEIC/AVIF", { $0.count >= 12 && $0.dropFirst(4).prefix(4).elementsEqual(Array("ftyp".utf8)) }),
+        ("PDF", { $0.starts(with: Array("%PDF".utf8)) }),
+    ]
+
+    /// Decodes an uploaded image; `role` names it in error messages ("image", "reference photo", ...).
+    static func decode(_ data: Data, role: String, maxPixels: Int) throws -> DecodedImage {
+        if ImageFormat(detecting: data) == nil, !data.isEmpty {
+            if let match = knownUnsupported.first(where: { $0.matches(data) }) {
+                throw APIError.unsupportedMediaType("the \(role) is a \(match.name) file; upload a JPEG, PNG or TIFF image")
+            }
+        }
+        do {
+            return try ImageCodec.decode(data, limits: DecodeLimits(maxPixels: maxPixels))
+        } catch let error as ImageError {
+            throw APIError.image(error, role: role)
+        }
+    }
+
+    /// Decodes a region mask and checks that it has the photo's size. The result is a 1-channel
+    /// image in [0, 1] (white = inside the region); colour masks are averaged to gray.
+    static func decodeMask(_ data: Data, width: Int, height: Int, maxPixels: Int) throws -> PlanarImage {
+        let decoded = try decode(data, role: "region mask", maxPixels: maxPixels).image
+        guard decoded.width == width, decoded.height == height else {
+            throw APIError.unprocessable(
+                "the region mask is \(decoded.width)×\(decoded.height) but the photo is \(width)×\(height); "
+                    + "the mask must have exactly the photo's size")
+        }
+        return grayMask(decoded)
+    }
+
+    /// A 1-channel version of `image` (the mean of its colour channels).
+    static func grayMask(_ image: PlanarImage) -> PlanarImage {
+        if image.channels == 1 { return image.clamped(to: 0, 1) }
+        let n = image.planeSize
+        let channels = min(image.channels, 3)
+        var out = [Float](repeating: 0, count: n)
+        image.data.withUnsafeBufferPointer { src in
+            for c in 0..<channels {
+                let plane = src.baseAddress! + c * n
+                for i in 0..<n { out[i] += plane[i] }
+            }
+        }
+        let scale = 1 / Float(channels)
+        for i in 0..<n { out[i] = min(max(out[i] * scale, 0), 1) }
+        return PlanarImage(width: image.width, height: image.height, channels: 1, data: out)
+    }
+
+    /// Encodes `image` (1 or 3 channels, sRGB in [0, 1]) as 8-bit PNG or JPEG.
+    static func encode(_ image: PlanarImage, as format: ImageOutput) throws -> Data {
+        do {
+            return try ImageCodec.encode(image, as: format.outputFormat)
+        } catch let error as ImageError {
+            throw APIError.internalError("could not encode the result: \(error.description)")
+        }
+    }
+}
+
+/// The image formats the API returns.
+enum ImageOutput: String, Sendable, CaseIterable {
+    case png
+    case jpeg
+
+    /// Parses a `format` parameter: png (the default when nil or empty), jpeg or jpg.
+    init(parameter: String?) throws {
+        switch parameter?.lowercased().trimmingCharacters(in: .whitespaces) {
+        case nil, "", "png": self = .png
+        case "jpeg", "jpg": self = .jpeg
+        case let other?:
+            throw APIError.badRequest("format must be png or jpeg, not \"\(other)\"")
+        }
+    }
+
+    var outputFormat: OutputFormat {
+        switch self {
+        case .png: return .png(bitDepth: 8)
+        case .jpeg: return .jpeg(quality: 90)
+        }
+    }
+
+    var mimeType: String {
+        switch self {
+        case .png: return "image/png"
+        case .jpeg: return "image/jpeg"
+        }
+    }
+
+    var fileExtension: String {
+        switch self {
+        case .png: return "png"
+        case .jpeg: return "jpg"
+        }
+    }
+}

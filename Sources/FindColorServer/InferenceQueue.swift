@@ -1,0 +1,106 @@
+import Dispatch
+import Foundation
+
+/// A bounded, serial queue for the heavy work (decoding, colorizing, encoding).
+///
+/// The colorizer already uses every core for one image and must not be called concurrently, so jobs
+/// run one at a time on a dedicated serial `DispatchQueue` (never on a NIO event loop or on the Swift
+/// concurrency pool: the caller suspends in `withCheckedThrowingContinuation` until its job is done).
+/// At most `maxWaiting` jobs may wait behind the running one; a request arriving when the queue is full
+/// is refused at once with `Busy` (answered as `503` with `Retry-After`) instead of piling up.
+public final class InferenceQueue: @unchecked Sendable {
+    /// Thrown by `run` when the queue is full.
+    public struct Busy: Error, CustomStringConvertible, Sendable {
+        /// Jobs running or waiting when the request was refused.
+        public let pending: Int
+        /// Suggested wait before retrying, from the recent average job duration.
+        public let retryAfterSeconds: Int
+
+        public var description: String {
+            "the server is busy: \(pending) colorization request\(pending == 1 ? " is" : "s are") already "
+                + "running or waiting; try again in \(retryAfterSeconds) s"
+        }
+    }
+
+    /// A snapshot of the queue, reported by `GET /health`.
+    public struct Status: Codable, Equatable, Sendable {
+        public var running: Int
+        public var waiting: Int
+        public var maxWaiting: Int
+        public var completed: Int
+        public var rejected: Int
+        /// Moving average of recent job durations, in milliseconds (nil before the first job).
+        public var averageMilliseconds: Double?
+    }
+
+    public let maxWaiting: Int
+    private let lock = NSLock()
+    private let dispatchQueue = DispatchQueue(label: "findcolor.inference", qos: .userInitiated)
+    private var running = 0
+    private var waiting = 0
+    private var completed = 0
+    private var rejected = 0
+    private var averageMilliseconds: Double?
+
+    /// - Parameter maxWaiting: jobs allowed to wait behind the running one (0 = refuse while busy).
+    public init(maxWaiting: Int = ServerLimits.default.maxWaitingJobs) {
+        precondition(maxWaiting >= 0, "maxWaiting must not be negative")
+        self.maxWaiting = maxWaiting
+    }
+
+    public var status: Status {
+        locked {
+            Status(running: running, waiting: waiting, maxWaiting: maxWaiting, completed: completed,
+                   rejected: rejected, averageMilliseconds: averageMilliseconds)
+        }
+    }
+
+    /// Jobs running or waiting.
+    public var depth: Int { locked { running + waiting } }
+
+    /// Runs `job` when its turn comes and returns its result, or throws `Busy` at once when the queue
+    /// is full. Errors thrown by the job are rethrown to the caller.
+    public func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+        try admit()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            dispatchQueue.async {
+                self.locked {
+                    self.waiting -= 1
+                    self.running += 1
+                }
+                let start = DispatchTime.now().uptimeNanoseconds
+                let result = Result { try job() }
+                let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000
+                self.locked {
+                    self.running -= 1
+                    self.completed += 1
+                    if let average = self.averageMilliseconds {
+                        self.averageMilliseconds = 0.7 * average + 0.3 * milliseconds
+                    } else {
+                        self.averageMilliseconds = milliseconds
+                    }
+                }
+                continuation.resume(with: result)
+            }
+        }
+    }
+
+    private func admit() throws {
+        try locked {
+            let pending = running + waiting
+            guard pending < 1 + maxWaiting else {
+                rejected += 1
+                let perJob = (averageMilliseconds ?? 2000) / 1000
+                let seconds = Int((perJob * Double(pending)).rounded(.up))
+                throw Busy(pending: pending, retryAfterSeconds: min(max(seconds, 1), 120))
+            }
+            waiting += 1
+        }
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}

@@ -1,0 +1,132 @@
+import FindColor
+import FindColorImage
+import Foundation
+import HTTPTypes
+
+/// Renders a project's current state (preview or full resolution) and answers colour suggestions.
+/// Renders are cached on disk under the hash of the state, so downloading the same result twice, or
+/// undoing back to a state seen before, does not run the network again.
+struct ProjectRenderer: Sendable {
+    enum Kind: String, Sendable {
+        case preview
+        case full
+    }
+
+    struct Rendered: Sendable {
+        var data: Data
+        var format: ImageOutput
+        var stateHash: String
+        var cached: Bool
+        var milliseconds: Double
+    }
+
+    let store: ProjectStore
+    let queue: InferenceQueue
+    let engine: any ColorizationEngine
+    let images: DecodedImageCache
+    let limits: ServerLimits
+
+    func render(_ projectId: String, kind: Kind, format: ImageOutput) async throws -> Rendered {
+        let snapshot = try await store.snapshot(projectId)
+        let key = ProjectStore.RenderKey(
+            projectId: projectId, stateHash: snapshot.stateHash, kind: kind.rawValue, format: format.rawValue)
+        if let cached = try await store.cachedRender(key) {
+            return Rendered(data: cached.data, format: format, stateHash: key.stateHash, cached: true,
+                            milliseconds: cached.record.milliseconds)
+        }
+        let inputs = RenderInputs(snapshot: snapshot, store: store)
+        let (engine, images, limits) = (self.engine, self.images, self.limits)
+        let (data, milliseconds) = try await queue.run { () -> (Data, Double) in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let image = try inputs.photo(images, limits)
+            let request = try inputs.request(images, limits)
+            let rgb: PlanarImage
+            switch kind {
+            case .preview: rgb = try engine.colorizePreview(image, request, shortSide: limits.previewShortSide)
+            case .full: rgb = try engine.colorizeFull(image, request)
+            }
+            let data = try ImageInputs.encode(rgb, as: format)
+            return (data, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        }
+        await store.saveRender(key, data: data, milliseconds: milliseconds, keep: limits.cachedRendersPerProject)
+        return Rendered(data: data, format: format, stateHash: key.stateHash, cached: false, milliseconds: milliseconds)
+    }
+
+    /// The `topK` most plausible colours at pixel (x, y), given the project's hints.
+    func suggest(_ projectId: String, x: Int, y: Int, topK: Int) async throws -> [Suggestion] {
+        let snapshot = try await store.snapshot(projectId)
+        guard (0..<snapshot.project.width).contains(x), (0..<snapshot.project.height).contains(y) else {
+            throw APIError.unprocessable(
+                "the point (\(x), \(y)) is outside the \(snapshot.project.width)×\(snapshot.project.height) photo")
+        }
+        let inputs = RenderInputs(snapshot: snapshot, store: store)
+        let (engine, images, limits) = (self.engine, self.images, self.limits)
+        return try await queue.run {
+            let image = try inputs.photo(images, limits)
+            return try engine.suggestColors(image, x: x, y: y, hints: snapshot.colorHints, topK: topK)
+        }
+    }
+
+    /// A stored image (original photo or reference) as PNG, for browsers that cannot show its format.
+    func pngVersion(of url: URL, digest: String, role: String) async throws -> Data {
+        let (images, limits) = (self.images, self.limits)
+        return try await queue.run {
+            let image = try images.image(at: url, digest: digest, role: role, maxPixels: limits.maxPixels)
+            return try ImageInputs.encode(image, as: .png)
+        }
+    }
+}
+
+/// The files a render reads, resolved from a snapshot (captured by value into the queue job).
+private struct RenderInputs: Sendable {
+    let snapshot: ProjectSnapshot
+    let photoURL: URL
+    let referenceURL: URL?
+    let regionURL: URL?
+
+    init(snapshot: ProjectSnapshot, store: ProjectStore) {
+        let project = snapshot.project
+        self.snapshot = snapshot
+        photoURL = store.fileURL(project.id, project.originalFile)
+        referenceURL = project.referenceFile.map { store.fileURL(project.id, $0) }
+        regionURL = snapshot.usesRegion
+            ? project.regionDigest.map { store.fileURL(project.id, ProjectStore.regionFileName(digest: $0)) }
+            : nil
+    }
+
+    func photo(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> PlanarImage {
+        try images.image(at: photoURL, digest: snapshot.project.originalDigest, role: "photo", maxPixels: limits.maxPixels)
+    }
+
+    func request(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> ColorizeRequest {
+        var request = ColorizeRequest()
+        request.hints = snapshot.colorHints
+        request.preset = snapshot.preset
+        if let referenceURL, let digest = snapshot.project.referenceDigest {
+            request.reference = try changedWhileRendering {
+                try images.image(at: referenceURL, digest: digest, role: "reference photo", maxPixels: limits.maxPixels)
+            }
+            request.transferGlobalColours = snapshot.project.transferGlobal
+            if let regionURL {
+                request.region = try changedWhileRendering {
+                    guard let data = try? Data(contentsOf: regionURL) else {
+                        throw StoreError.fileMissing("the region mask")
+                    }
+                    return try ImageInputs.decodeMask(
+                        data, width: snapshot.project.width, height: snapshot.project.height, maxPixels: limits.maxPixels)
+                }
+            }
+        }
+        return request
+    }
+
+    /// A reference or region file can disappear when the user replaces it while a render waits in
+    /// the queue; that is a conflict with a newer state, not a damaged store.
+    private func changedWhileRendering<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch StoreError.fileMissing(_) {
+            throw APIError(.conflict, "the project changed while this render was waiting; request it again")
+        }
+    }
+}

@@ -1,0 +1,419 @@
+// The photo stage: the colour result over which a before/after slider reveals the gray original,
+// the hint markers (click to add, drag to move, right-click to delete) and the region mask brush.
+
+import { labToHex, lightnessOf } from "./lab.js";
+
+const ANALYSIS_MAX_SIDE = 1024;
+const MASK_MAX_SIDE = 2048;
+const MIN_MARKER_PX = 14;
+const CLICK_SLOP_PX = 4;
+const MASK_COLOUR = "#ff6a3d";
+
+export class Stage {
+  /**
+   * @param el DOM elements: wrap, photo, imgColor, imgOriginal, beforeClip, mask, hints, slider, cursor
+   * @param on callbacks: addHint(x, y), moveHint(id, x, y), selectHint(id), deleteHint(id), maskChanged()
+   */
+  constructor(el, on) {
+    this.el = el;
+    this.on = on;
+    this.width = 0;
+    this.height = 0;
+    this.scale = 1;
+    this.hints = [];
+    this.selectedId = null;
+    this.hintSize = 4;
+    this.mode = "hints";
+    this.tool = "brush";
+    this.brushSize = 40;
+    this.split = 0.5;
+    this.analysis = null;
+    this.colorURL = null;
+    this.bind();
+    new ResizeObserver(() => this.layout()).observe(el.wrap);
+  }
+
+  // MARK: Loading
+
+  /** Shows a project's photo; resolves once the original is loaded and analysed. */
+  async load(project) {
+    this.width = project.width;
+    this.height = project.height;
+    this.hints = [];
+    this.selectedId = null;
+    this.layout();
+    const originalURL = project.links.original;
+    this.el.imgOriginal.src = originalURL;
+    this.setColorImage(null, originalURL);
+    await this.el.imgOriginal.decode().catch(() => {
+      throw new Error("the browser cannot display this photo");
+    });
+    this.analyse(this.el.imgOriginal);
+    this.initMask();
+  }
+
+  /** Shows a rendered colour image (an object URL), or the original while none is ready. */
+  setColorImage(objectURL, fallbackURL) {
+    const img = this.el.imgColor;
+    if (objectURL) {
+      const previous = this.colorURL;
+      this.colorURL = objectURL;
+      img.classList.remove("pending");
+      img.src = objectURL;
+      if (previous) img.decode().catch(() => {}).finally(() => URL.revokeObjectURL(previous));
+    } else {
+      if (this.colorURL) URL.revokeObjectURL(this.colorURL);
+      this.colorURL = null;
+      img.classList.add("pending");
+      img.src = fallbackURL;
+    }
+  }
+
+  /** Keeps a downscaled copy of the original's pixels to read lightness from. */
+  analyse(img) {
+    const s = Math.min(1, ANALYSIS_MAX_SIDE / Math.max(this.width, this.height));
+    const w = Math.max(1, Math.round(this.width * s)), h = Math.max(1, Math.round(this.height * s));
+    const canvas = document.createElement("canvas");
+    canvas.width = w;
+    canvas.height = h;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.drawImage(img, 0, 0, w, h);
+    this.analysis = { w, h, s, data: ctx.getImageData(0, 0, w, h).data };
+  }
+
+  /** Mean L* of the original over the patch at (x, y) of side `size` (photo pixels). */
+  lightnessAt(x, y, size = 1) {
+    const a = this.analysis;
+    if (!a) return 50;
+    const x0 = Math.max(0, Math.floor(x * a.s)), y0 = Math.max(0, Math.floor(y * a.s));
+    const x1 = Math.min(a.w, Math.max(x0 + 1, Math.ceil((x + size) * a.s)));
+    const y1 = Math.min(a.h, Math.max(y0 + 1, Math.ceil((y + size) * a.s)));
+    let sum = 0, count = 0;
+    for (let yy = y0; yy < y1; yy++) {
+      for (let xx = x0; xx < x1; xx++) {
+        const i = 4 * (yy * a.w + xx);
+        sum += lightnessOf(a.data[i], a.data[i + 1], a.data[i + 2]);
+        count++;
+      }
+    }
+    return count ? sum / count : 50;
+  }
+
+  // MARK: Layout
+
+  layout() {
+    if (!this.width) return;
+    const wrap = this.el.wrap;
+    const availableWidth = Math.max(50, wrap.clientWidth - 32);
+    const availableHeight = Math.max(50, wrap.clientHeight - 32);
+    this.scale = Math.min(availableWidth / this.width, availableHeight / this.height, 8);
+    const w = Math.round(this.width * this.scale), h = Math.round(this.height * this.scale);
+    this.el.photo.style.width = `${w}px`;
+    this.el.photo.style.height = `${h}px`;
+    this.renderHints();
+    this.renderSplit();
+  }
+
+  renderSplit() {
+    const percent = this.split * 100;
+    this.el.beforeClip.style.clipPath = `inset(0 ${100 - percent}% 0 0)`;
+    this.el.slider.style.left = `${percent}%`;
+    this.el.slider.setAttribute("aria-valuenow", String(Math.round(percent)));
+  }
+
+  // MARK: Hints
+
+  setHints(hints, selectedId) {
+    this.hints = hints;
+    this.selectedId = selectedId;
+    this.renderHints();
+  }
+
+  renderHints() {
+    const layer = this.el.hints;
+    layer.replaceChildren();
+    for (const hint of this.hints) layer.append(this.marker(hint));
+    layer.dataset.count = String(this.hints.length);
+  }
+
+  marker(hint) {
+    const div = document.createElement("div");
+    div.className = "hint" + (hint.id === this.selectedId ? " selected" : "");
+    div.dataset.id = hint.id;
+    div.dataset.a = String(hint.ab[0]);
+    div.dataset.b = String(hint.ab[1]);
+    const L = this.lightnessAt(hint.x, hint.y, hint.size);
+    div.style.background = labToHex(L, hint.ab[0], hint.ab[1]);
+    this.placeMarker(div, hint.x, hint.y, hint.size);
+    div.title = `(${hint.x}, ${hint.y}) · size ${hint.size} · a* ${hint.ab[0].toFixed(0)}, b* ${hint.ab[1].toFixed(0)}\nDrag to move · right-click to delete`;
+    return div;
+  }
+
+  placeMarker(div, x, y, size) {
+    const side = Math.max(MIN_MARKER_PX, size * this.scale);
+    const cx = (x + size / 2) * this.scale, cy = (y + size / 2) * this.scale;
+    div.style.width = `${side}px`;
+    div.style.height = `${side}px`;
+    div.style.left = `${cx - side / 2}px`;
+    div.style.top = `${cy - side / 2}px`;
+  }
+
+  /** Photo pixel under a pointer event (may be outside the photo). */
+  toImage(event) {
+    const rect = this.el.photo.getBoundingClientRect();
+    return [((event.clientX - rect.left) / rect.width) * this.width, ((event.clientY - rect.top) / rect.height) * this.height];
+  }
+
+  /** Top-left of a patch of side `size` centred on (px, py), kept inside the photo. */
+  patchAt(px, py, size) {
+    const s = Math.min(size, this.width, this.height);
+    return [
+      Math.min(this.width - s, Math.max(0, Math.round(px - s / 2))),
+      Math.min(this.height - s, Math.max(0, Math.round(py - s / 2))),
+      s,
+    ];
+  }
+
+  // MARK: Mode and mask
+
+  setMode(mode) {
+    this.mode = mode;
+    this.el.photo.dataset.mode = mode;
+    this.el.cursor.hidden = true;
+  }
+
+  setBrush(tool, size) {
+    this.tool = tool;
+    this.brushSize = size;
+  }
+
+  initMask() {
+    const s = Math.min(1, MASK_MAX_SIDE / Math.max(this.width, this.height));
+    const canvas = this.el.mask;
+    canvas.width = Math.max(1, Math.round(this.width * s));
+    canvas.height = Math.max(1, Math.round(this.height * s));
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  }
+
+  clearMask() {
+    const canvas = this.el.mask;
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  }
+
+  maskIsEmpty() {
+    const canvas = this.el.mask;
+    const data = canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 127) return false;
+    return true;
+  }
+
+  /** Draws a stored mask (white = region) into the mask layer. */
+  async loadMask(blob) {
+    const bitmap = await createImageBitmap(blob);
+    const canvas = this.el.mask;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const d = image.data;
+    for (let i = 0; i < d.length; i += 4) {
+      const v = d[i];
+      d[i] = 0xff;
+      d[i + 1] = 0x6a;
+      d[i + 2] = 0x3d;
+      d[i + 3] = v;
+    }
+    ctx.putImageData(image, 0, 0);
+  }
+
+  /** The mask at the photo's full size as a PNG: white where painted, black elsewhere. */
+  maskPNG() {
+    const source = this.el.mask;
+    const white = document.createElement("canvas");
+    white.width = source.width;
+    white.height = source.height;
+    const wctx = white.getContext("2d");
+    wctx.drawImage(source, 0, 0);
+    wctx.globalCompositeOperation = "source-in";
+    wctx.fillStyle = "#fff";
+    wctx.fillRect(0, 0, white.width, white.height);
+    const full = document.createElement("canvas");
+    full.width = this.width;
+    full.height = this.height;
+    const fctx = full.getContext("2d");
+    fctx.fillStyle = "#000";
+    fctx.fillRect(0, 0, full.width, full.height);
+    fctx.drawImage(white, 0, 0, full.width, full.height);
+    return new Promise((resolve, reject) => {
+      full.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("the browser could not encode the mask"))), "image/png");
+    });
+  }
+
+  paint(from, to) {
+    const canvas = this.el.mask;
+    const ctx = canvas.getContext("2d");
+    const k = canvas.width / this.width;
+    ctx.save();
+    ctx.globalCompositeOperation = this.tool === "eraser" ? "destination-out" : "source-over";
+    ctx.strokeStyle = MASK_COLOUR;
+    ctx.fillStyle = MASK_COLOUR;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    const width = (this.brushSize / this.scale) * k;
+    ctx.lineWidth = width;
+    ctx.beginPath();
+    if (from) {
+      ctx.moveTo(from[0] * k, from[1] * k);
+      ctx.lineTo(to[0] * k, to[1] * k);
+      ctx.stroke();
+    } else {
+      ctx.arc(to[0] * k, to[1] * k, width / 2, 0, Math.PI * 2);
+      ctx.fill();
+    }
+    ctx.restore();
+  }
+
+  // MARK: Pointer handling
+
+  bind() {
+    const { hints: layer, slider, photo, cursor, mask } = this.el;
+    let gesture = null;
+
+    // Before/after slider.
+    slider.addEventListener("pointerdown", (event) => {
+      event.stopPropagation();
+      slider.setPointerCapture(event.pointerId);
+      gesture = { kind: "split" };
+    });
+    slider.addEventListener("pointermove", (event) => {
+      if (gesture?.kind !== "split") return;
+      const rect = photo.getBoundingClientRect();
+      this.split = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
+      this.renderSplit();
+    });
+    slider.addEventListener("pointerup", () => {
+      gesture = null;
+    });
+    slider.addEventListener("keydown", (event) => {
+      const step = event.shiftKey ? 0.1 : 0.02;
+      if (event.key === "ArrowLeft") this.split = Math.max(0, this.split - step);
+      else if (event.key === "ArrowRight") this.split = Math.min(1, this.split + step);
+      else return;
+      event.preventDefault();
+      this.renderSplit();
+    });
+
+    // Hints: add, select, move, delete.
+    layer.addEventListener("pointerdown", (event) => {
+      if (this.mode !== "hints" || event.button !== 0) return;
+      event.preventDefault();
+      layer.setPointerCapture(event.pointerId);
+      const target = event.target.closest(".hint");
+      if (target) {
+        const hint = this.hints.find((h) => h.id === target.dataset.id);
+        if (!hint) return;
+        const [px, py] = this.toImage(event);
+        gesture = {
+          kind: "drag", hint, element: target, moved: false,
+          startX: event.clientX, startY: event.clientY, dx: px - hint.x, dy: py - hint.y, x: hint.x, y: hint.y,
+        };
+        target.classList.add("dragging");
+      } else {
+        gesture = { kind: "click", startX: event.clientX, startY: event.clientY };
+      }
+    });
+
+    layer.addEventListener("pointermove", (event) => {
+      const [px, py] = this.toImage(event);
+      if (gesture?.kind === "drag") {
+        if (Math.hypot(event.clientX - gesture.startX, event.clientY - gesture.startY) > CLICK_SLOP_PX) gesture.moved = true;
+        if (!gesture.moved) return;
+        const size = gesture.hint.size;
+        gesture.x = Math.min(this.width - size, Math.max(0, Math.round(px - gesture.dx)));
+        gesture.y = Math.min(this.height - size, Math.max(0, Math.round(py - gesture.dy)));
+        this.placeMarker(gesture.element, gesture.x, gesture.y, size);
+        cursor.hidden = true;
+        return;
+      }
+      if (this.mode === "hints" && !gesture) this.showCursor(px, py, this.hintSize, "square");
+    });
+
+    layer.addEventListener("pointerup", (event) => {
+      const g = gesture;
+      gesture = null;
+      if (!g) return;
+      if (g.kind === "drag") {
+        g.element.classList.remove("dragging");
+        if (g.moved && (g.x !== g.hint.x || g.y !== g.hint.y)) this.on.moveHint(g.hint.id, g.x, g.y);
+        else this.on.selectHint(g.hint.id);
+      } else if (g.kind === "click") {
+        if (Math.hypot(event.clientX - g.startX, event.clientY - g.startY) > CLICK_SLOP_PX) return;
+        const [px, py] = this.toImage(event);
+        if (px < 0 || py < 0 || px >= this.width || py >= this.height) return;
+        this.on.addHint(px, py);
+      }
+    });
+
+    layer.addEventListener("pointercancel", () => {
+      if (gesture?.kind === "drag") {
+        gesture.element.classList.remove("dragging");
+        this.placeMarker(gesture.element, gesture.hint.x, gesture.hint.y, gesture.hint.size);
+      }
+      gesture = null;
+    });
+
+    layer.addEventListener("pointerleave", () => {
+      if (!gesture) cursor.hidden = true;
+    });
+
+    layer.addEventListener("contextmenu", (event) => {
+      event.preventDefault();
+      const target = event.target.closest(".hint");
+      if (target && this.mode === "hints") this.on.deleteHint(target.dataset.id);
+    });
+
+    // Region mask painting.
+    let last = null;
+    mask.addEventListener("pointerdown", (event) => {
+      if (this.mode !== "paint" || event.button !== 0) return;
+      event.preventDefault();
+      mask.setPointerCapture(event.pointerId);
+      last = this.toImage(event);
+      this.paint(null, last);
+    });
+    mask.addEventListener("pointermove", (event) => {
+      const point = this.toImage(event);
+      if (this.mode === "paint") this.showCursor(point[0], point[1], this.brushSize / this.scale, "round");
+      if (!last) return;
+      this.paint(last, point);
+      last = point;
+    });
+    const endStroke = () => {
+      if (!last) return;
+      last = null;
+      this.on.maskChanged();
+    };
+    mask.addEventListener("pointerup", endStroke);
+    mask.addEventListener("pointercancel", endStroke);
+    mask.addEventListener("pointerleave", () => {
+      cursor.hidden = true;
+    });
+    mask.addEventListener("contextmenu", (event) => event.preventDefault());
+  }
+
+  /** The outline under the pointer: the patch a click would add, or the brush. */
+  showCursor(px, py, size, shape) {
+    const cursor = this.el.cursor;
+    if (px < 0 || py < 0 || px >= this.width || py >= this.height) {
+      cursor.hidden = true;
+      return;
+    }
+    const side = Math.max(6, size * this.scale);
+    cursor.hidden = false;
+    cursor.classList.toggle("round", shape === "round");
+    cursor.style.width = `${side}px`;
+    cursor.style.height = `${side}px`;
+    cursor.style.left = `${px * this.scale - side / 2}px`;
+    cursor.style.top = `${py * this.scale - side / 2}px`;
+  }
+}

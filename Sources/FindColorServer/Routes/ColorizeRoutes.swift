@@ -1,0 +1,76 @@
+import FindColor
+import FindColorImage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `POST /api/colorize`: the stateless API. A multipart form in, the colourized photo out.
+///
+/// Fields: `image` (file, required), `hints` (JSON, the CLI's format), `reference` (file),
+/// `region` (mask file of the photo's size, white = where the reference applies), `preset`
+/// (fast | balanced | best), `transfer_global` (true | false), `format` (png | jpeg).
+enum ColorizeRoutes {
+    static let fields: Set<String> = ["image", "hints", "reference", "region", "preset", "transfer_global", "format"]
+
+    static func register(on router: AppRouter, services: ServerServices) {
+        router.post("/api/colorize") { request, _ in
+            try await ColorizeRoutes.colorize(request, services: services)
+        }
+    }
+
+    static func colorize(_ request: Request, services: ServerServices) async throws -> Response {
+        let limits = services.limits
+        let form = try await RequestReading.multipart(request, limit: limits.maxUploadBytes)
+        var seen = Set<String>()
+        for part in form.parts {
+            guard ColorizeRoutes.fields.contains(part.name) else {
+                throw APIError.badRequest(
+                    "unknown form field \"\(part.name)\"; allowed: \(ColorizeRoutes.fields.sorted().joined(separator: ", "))")
+            }
+            guard seen.insert(part.name).inserted else {
+                throw APIError.badRequest("the form field \"\(part.name)\" is given more than once")
+            }
+        }
+        guard let imagePart = form.part("image") else {
+            throw APIError.badRequest("missing the \"image\" field: the photo to colorize (e.g. curl -F image=@photo.jpg)")
+        }
+        let preset = try FormValues.preset(form.part("preset")?.text()) ?? .balanced
+        let transferGlobal = try FormValues.bool(form.part("transfer_global")?.text(), field: "transfer_global") ?? false
+        let format = try ImageOutput(parameter: form.part("format")?.text())
+        let hintsJSON: Data? = try form.part("hints").flatMap { part in
+            try part.text().isEmpty ? nil : part.body
+        }
+        let referenceData = form.part("reference")?.body
+        let regionData = form.part("region")?.body
+        if referenceData?.isEmpty == true { throw APIError.badRequest("the reference photo is empty (0 bytes)") }
+        if regionData?.isEmpty == true { throw APIError.badRequest("the region mask is empty (0 bytes)") }
+        let imageData = imagePart.body
+        let engine = services.engine
+
+        let (data, milliseconds) = try await services.queue.run { () -> (Data, Double) in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let image = try ImageInputs.decode(imageData, role: "image", maxPixels: limits.maxPixels).image
+            var colorizeRequest = ColorizeRequest()
+            colorizeRequest.preset = preset
+            colorizeRequest.transferGlobalColours = transferGlobal
+            if let hintsJSON {
+                colorizeRequest.hints = try HintInput.parseList(hintsJSON, width: image.width, height: image.height).map(\.hint)
+            }
+            if let referenceData {
+                colorizeRequest.reference = try ImageInputs.decode(
+                    referenceData, role: "reference photo", maxPixels: limits.maxPixels).image
+            }
+            if let regionData {
+                colorizeRequest.region = try ImageInputs.decodeMask(
+                    regionData, width: image.width, height: image.height, maxPixels: limits.maxPixels)
+            }
+            let rgb = try engine.colorizeFull(image, colorizeRequest)
+            let encoded = try ImageInputs.encode(rgb, as: format)
+            return (encoded, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        }
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-store"
+        headers[Responses.millisecondsHeader] = String(format: "%.1f", milliseconds)
+        return Responses.bytes(data, contentType: format.mimeType, headers: headers)
+    }
+}

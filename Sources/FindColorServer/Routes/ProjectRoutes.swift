@@ -1,0 +1,126 @@
+import FindColor
+import FindColorImage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Projects: create (upload a photo), list, get, rename/settings, delete, and the stored images
+/// (original photo, thumbnail).
+enum ProjectRoutes {
+    static func register(on router: AppRouter, services: ServerServices) {
+        router.post("/api/projects") { request, _ in
+            try await ProjectRoutes.create(request, services: services)
+        }
+        router.get("/api/projects") { _, _ in
+            let rows = try await services.store.list()
+            return try Responses.json(ProjectListDTO(projects: rows.map { ProjectSummaryDTO($0.project, hintCount: $0.hintCount) }))
+        }
+        router.get("/api/projects/{id}") { _, context in
+            let id = try ServerServices.projectId(context)
+            return try Responses.json(ProjectDTO(try await services.store.snapshot(id)))
+        }
+        router.delete("/api/projects/{id}") { _, context in
+            try await services.store.delete(try ServerServices.projectId(context))
+            return Responses.noContent()
+        }
+        router.patch("/api/projects/{id}/settings") { request, context in
+            try await ProjectRoutes.updateSettings(request, context, services: services)
+        }
+        router.patch("/api/projects/{id}") { request, context in
+            try await ProjectRoutes.updateSettings(request, context, services: services)
+        }
+        router.get("/api/projects/{id}/original") { _, context in
+            let snapshot = try await services.store.snapshot(try ServerServices.projectId(context))
+            let project = snapshot.project
+            let url = services.store.fileURL(project.id, project.originalFile)
+            return try await StoredImage.response(
+                url: url, format: project.originalFormat, digest: project.originalDigest,
+                role: "original photo", immutable: true, services: services)
+        }
+        router.get("/api/projects/{id}/thumbnail") { _, context in
+            let id = try ServerServices.projectId(context)
+            _ = try await services.store.snapshot(id)
+            guard let data = try? Data(contentsOf: services.store.fileURL(id, ProjectStore.thumbnailFileName)) else {
+                throw StoreError.fileMissing("the thumbnail")
+            }
+            var headers = HTTPFields()
+            headers[.cacheControl] = "private, max-age=86400"
+            return Responses.bytes(data, contentType: "image/jpeg", headers: headers)
+        }
+    }
+
+    /// `POST /api/projects`: multipart with `image` (required) and `name` (optional).
+    static func create(_ request: Request, services: ServerServices) async throws -> Response {
+        let limits = services.limits
+        let form = try await RequestReading.multipart(request, limit: limits.maxUploadBytes)
+        if let unknown = form.parts.first(where: { $0.name != "image" && $0.name != "name" }) {
+            throw APIError.badRequest("unknown form field \"\(unknown.name)\"; allowed: image, name")
+        }
+        guard let imagePart = form.part("image") else {
+            throw APIError.badRequest("missing the \"image\" field: the photo to colorize")
+        }
+        let imageData = imagePart.body
+        let name = try form.part("name")?.text() ?? imagePart.filename.map(ProjectRoutes.baseName) ?? ""
+
+        let (decodedFormat, width, height, thumbnail) = try await services.queue.run {
+            () -> (ImageFormat, Int, Int, Data) in
+            let decoded = try ImageInputs.decode(imageData, role: "photo", maxPixels: limits.maxPixels)
+            let thumbnail = try ImageCodec.encode(Thumbnail.make(from: decoded.image), as: .jpeg(quality: 85))
+            return (decoded.format, decoded.image.width, decoded.image.height, thumbnail)
+        }
+        let snapshot = try await services.store.createProject(.init(
+            name: name, original: imageData, format: decodedFormat, width: width, height: height, thumbnail: thumbnail))
+        var headers = HTTPFields()
+        headers[.location] = "/api/projects/\(snapshot.project.id)"
+        return try Responses.json(ProjectDTO(snapshot), status: .created, headers: headers)
+    }
+
+    struct SettingsBody: Decodable {
+        var name: String?
+        var preset: String?
+        var transferGlobal: Bool?
+    }
+
+    /// `PATCH /api/projects/{id}/settings`: `{"preset": "best", "transferGlobal": true, "name": "..."}`.
+    static func updateSettings(_ request: Request, _ context: AppContext, services: ServerServices) async throws -> Response {
+        let id = try ServerServices.projectId(context)
+        let body = try await RequestReading.jsonObject(request)
+        try body.allowOnly(["name", "preset", "transferGlobal"])
+        let settings = try body.decode(SettingsBody.self)
+        let preset = try FormValues.preset(settings.preset)
+        if body.has("preset"), preset == nil {
+            throw APIError.badRequest("preset must be one of \(EnsemblePreset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let snapshot = try await services.store.updateSettings(
+            id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal)
+        return try Responses.json(ProjectDTO(snapshot))
+    }
+
+    /// "photo.final.JPG" → "photo.final".
+    static func baseName(_ filename: String) -> String {
+        let last = filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? filename
+        guard let dot = last.lastIndex(of: "."), dot != last.startIndex else { return last }
+        return String(last[..<dot])
+    }
+}
+
+/// Serving a stored photo: JPEG and PNG as they are; other formats (TIFF), which browsers cannot
+/// show, converted to PNG.
+enum StoredImage {
+    /// - Parameter immutable: the URL always names these bytes (the original photo), so browsers may
+    ///   keep it; otherwise (a replaceable reference photo) they must revalidate.
+    static func response(url: URL, format: String, digest: String, role: String, immutable: Bool, services: ServerServices) async throws -> Response {
+        var headers = HTTPFields()
+        headers[.cacheControl] = immutable ? "private, max-age=31536000, immutable" : "no-cache"
+        headers[.eTag] = "\"\(digest.prefix(20))\""
+        if format == ImageFormat.jpeg.rawValue || format == ImageFormat.png.rawValue {
+            guard let data = try await BlockingIO.run({ try? Data(contentsOf: url) }) else {
+                throw StoreError.fileMissing("the \(role)")
+            }
+            let mime = format == ImageFormat.jpeg.rawValue ? "image/jpeg" : "image/png"
+            return Responses.bytes(data, contentType: mime, headers: headers)
+        }
+        let png = try await services.renderer.pngVersion(of: url, digest: digest, role: role)
+        return Responses.bytes(png, contentType: "image/png", headers: headers)
+    }
+}

@@ -1,0 +1,115 @@
+import FindColor
+import FindColorImage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The reference photo (its colours are transferred to the photo) and the region mask (where the
+/// reference applies; none = the whole photo) of a project.
+enum ReferenceRoutes {
+    /// The colorizer needs at least this many pixels on each side of a reference photo.
+    static let minimumReferenceSide = 32
+
+    static func register(on router: AppRouter, services: ServerServices) {
+        let store = services.store
+        let limits = services.limits
+
+        router.put("/api/projects/{id}/reference") { request, context in
+            let id = try ServerServices.projectId(context)
+            _ = try await store.snapshot(id)
+            let data = try await ReferenceRoutes.uploadedFile(request, preferredField: "reference", what: "reference photo", limits: limits)
+            let (format, width, height) = try await services.queue.run { () -> (ImageFormat, Int, Int) in
+                let decoded = try ImageInputs.decode(data, role: "reference photo", maxPixels: limits.maxPixels)
+                let image = decoded.image
+                guard image.channels == 3 else {
+                    throw APIError.unprocessable("the reference photo must be a colour photo; this one is grayscale")
+                }
+                guard min(image.width, image.height) >= ReferenceRoutes.minimumReferenceSide else {
+                    throw APIError.unprocessable(
+                        "the reference photo is too small (\(image.width)×\(image.height)); "
+                            + "it needs at least \(ReferenceRoutes.minimumReferenceSide) pixels on each side")
+                }
+                return (decoded.format, image.width, image.height)
+            }
+            let snapshot = try await store.setReference(id, data: data, format: format, width: width, height: height)
+            return try Responses.json(ProjectDTO(snapshot))
+        }
+
+        router.get("/api/projects/{id}/reference") { _, context in
+            let project = try await store.snapshot(try ServerServices.projectId(context)).project
+            guard let file = project.referenceFile, let digest = project.referenceDigest else {
+                throw APIError.notFound("this project has no reference photo")
+            }
+            return try await StoredImage.response(
+                url: store.fileURL(project.id, file), format: project.referenceFormat ?? "",
+                digest: digest, role: "reference photo", immutable: false, services: services)
+        }
+
+        router.delete("/api/projects/{id}/reference") { _, context in
+            let snapshot = try await store.clearReference(try ServerServices.projectId(context))
+            return try Responses.json(ProjectDTO(snapshot))
+        }
+
+        router.put("/api/projects/{id}/region") { request, context in
+            let id = try ServerServices.projectId(context)
+            let project = try await store.snapshot(id).project
+            let data = try await ReferenceRoutes.uploadedFile(request, preferredField: "region", what: "region mask", limits: limits)
+            guard ImageFormat(detecting: data) == .png else {
+                throw APIError.unsupportedMediaType("the region mask must be a PNG image (white = region, black = outside)")
+            }
+            let (width, height) = (project.width, project.height)
+            try await services.queue.run {
+                let mask = try ImageInputs.decodeMask(data, width: width, height: height, maxPixels: limits.maxPixels)
+                guard mask.data.contains(where: { $0 > 0.5 }) else {
+                    throw APIError.unprocessable(
+                        "the region mask is empty (no white pixels); paint the region, or delete the mask to use the whole photo")
+                }
+            }
+            let snapshot = try await store.setRegion(id, png: data)
+            return try Responses.json(ProjectDTO(snapshot))
+        }
+
+        router.get("/api/projects/{id}/region") { _, context in
+            let project = try await store.snapshot(try ServerServices.projectId(context)).project
+            guard let digest = project.regionDigest else {
+                throw APIError.notFound("this project has no region mask (the reference applies to the whole photo)")
+            }
+            guard let data = try? Data(contentsOf: store.fileURL(project.id, ProjectStore.regionFileName(digest: digest))) else {
+                throw StoreError.fileMissing("the region mask")
+            }
+            var headers = HTTPFields()
+            headers[.cacheControl] = "no-store"
+            return Responses.bytes(data, contentType: "image/png", headers: headers)
+        }
+
+        router.delete("/api/projects/{id}/region") { _, context in
+            let snapshot = try await store.clearRegion(try ServerServices.projectId(context))
+            return try Responses.json(ProjectDTO(snapshot))
+        }
+    }
+
+    /// The uploaded file of a PUT: either a multipart form with one file field (`preferredField`, or
+    /// the only part), or the raw image as the body (`Content-Type: image/...`).
+    static func uploadedFile(_ request: Request, preferredField: String, what: String, limits: ServerLimits) async throws -> Data {
+        let contentType = request.headers[.contentType].map { HeaderValue.parse($0).value } ?? ""
+        let data: Data
+        if contentType == "multipart/form-data" {
+            let form = try await RequestReading.multipart(request, limit: limits.maxUploadBytes)
+            if let part = form.part(preferredField) {
+                data = part.body
+            } else if form.parts.count == 1 {
+                data = form.parts[0].body
+            } else {
+                throw APIError.badRequest("missing the \"\(preferredField)\" field: the \(what)")
+            }
+        } else if contentType.hasPrefix("image/") || contentType == "application/octet-stream" {
+            data = try await RequestReading.data(request, limit: limits.maxUploadBytes)
+        } else {
+            throw APIError.unsupportedMediaType(
+                "send the \(what) as multipart/form-data (field \"\(preferredField)\") or as an image/* body"
+                    + (contentType.isEmpty ? "" : ", not \(contentType)"))
+        }
+        guard !data.isEmpty else { throw APIError.badRequest("the \(what) is empty (0 bytes)") }
+        return data
+    }
+}

@@ -1,0 +1,37 @@
+import FindColor
+import Foundation
+
+/// A consistent view of one project: its row and its hints in order, read in one transaction.
+struct ProjectSnapshot: Sendable, Equatable {
+    var project: ProjectRecord
+    var hints: [HintRecord]
+
+    /// The hints as the colorizer takes them.
+    var colorHints: [Hint] { hints.map(\.hint) }
+
+    var preset: EnsemblePreset { EnsemblePreset(rawValue: project.preset) ?? .balanced }
+
+    var hasReference: Bool { project.referenceFile != nil }
+
+    /// True when a region mask is set and will be used (a region only applies to a reference photo).
+    var usesRegion: Bool { hasReference && project.regionDigest != nil }
+
+    /// Version of the rendering inputs; bump it when the meaning of a cached render changes.
+    static let renderVersion = "findcolor-render-1"
+
+    /// A digest of everything a render depends on: the photo, the hints (order matters: later hints
+    /// win where they overlap), the preset, the reference photo, the region mask and the global
+    /// colour transfer. Equal hashes mean equal renders, so rendered files are cached under it.
+    var stateHash: String {
+        var text = "\(Self.renderVersion)\nphoto:\(project.originalDigest)\npreset:\(project.preset)\n"
+        if let reference = project.referenceDigest {
+            text += "reference:\(reference)\ntransferGlobal:\(project.transferGlobal)\n"
+            if let region = project.regionDigest { text += "region:\(region)\n" }
+        }
+        for hint in hints {
+            // Exact float bits, so that two different colours can never share a key.
+            text += "hint:\(hint.x),\(hint.y),\(hint.size),\(Float(hint.a).bitPattern),\(Float(hint.b).bitPattern)\n"
+        }
+        return String(SHA256.hex(text).prefix(32))
+    }
+}

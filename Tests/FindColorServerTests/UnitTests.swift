@@ -1,0 +1,150 @@
+import FindColor
+import FindColorImage
+import Foundation
+import Testing
+
+@testable import FindColorServer
+
+extension ServerTests {
+    /// The building blocks: multipart parsing, header values, SHA-256, hint input, thumbnails.
+    @Suite struct UnitTests {
+        static func parse(_ text: String, boundary: String = "B0undary") throws -> MultipartForm {
+            let data = Data(text.utf8)
+            return try data.withUnsafeBytes { try MultipartForm.parse($0, boundary: boundary) }
+        }
+
+        @Test func multipartFieldsAndFiles() throws {
+            let form = try Self.parse(
+                "preamble to ignore\r\n--B0undary\r\n"
+                    + "Content-Disposition: form-data; name=\"name\"\r\n\r\nGrandma\r\n"
+                    + "--B0undary\r\n"
+                    + "Content-Disposition: form-data; name=\"image\"; filename=\"a \\\"b\\\".png\"\r\n"
+                    + "Content-Type: image/png\r\n\r\n"
+                    + "line1\r\n--B0undar not a boundary\r\nline3\r\n"
+                    + "--B0undary--\r\nepilogue")
+            #expect(form.parts.count == 2)
+            #expect(try form.part("name")?.text() == "Grandma")
+            let image = try #require(form.part("image"))
+            #expect(image.filename == "a \"b\".png")
+            #expect(image.contentType == "image/png")
+            #expect(String(decoding: image.body, as: UTF8.self) == "line1\r\n--B0undar not a boundary\r\nline3")
+        }
+
+        @Test func multipartBinaryBodiesSurviveIntact() throws {
+            var bytes = [UInt8]()
+            for i in 0..<10_000 { bytes.append(UInt8(truncatingIfNeeded: i * 31 + i / 7)) }
+            bytes += Array("\r\n\r\r\n-".utf8)
+            let boundary = "xYz123"
+            var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.bin\"\r\n\r\n".utf8)
+            body.append(contentsOf: bytes)
+            body.append(Data("\r\n--\(boundary)--".utf8))
+            let form = try body.withUnsafeBytes { try MultipartForm.parse($0, boundary: boundary) }
+            #expect(form.part("file")?.body == Data(bytes))
+        }
+
+        @Test func malformedMultipartIsABadRequest() throws {
+            for (text, expected) in [
+                ("no boundary here", "never occurs"),
+                ("--B0undary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated", "truncated"),
+                ("--B0undary\r\nContent-Type: text/plain\r\n\r\nx\r\n--B0undary--", "Content-Disposition"),
+                ("--B0undary\r\nContent-Disposition: attachment\r\n\r\nx\r\n--B0undary--", "form-data"),
+                ("--B0undaryXX", "line break"),
+            ] {
+                do {
+                    _ = try Self.parse(text)
+                    Issue.record("parsed malformed input: \(text)")
+                } catch let error as APIError {
+                    #expect(error.status == .badRequest)
+                    #expect(error.message.contains(expected), "\(error.message) ~ \(expected)")
+                }
+            }
+        }
+
+        @Test func contentTypes() throws {
+            #expect(try MultipartForm.boundary(fromContentType: "multipart/form-data; boundary=abc") == "abc")
+            #expect(try MultipartForm.boundary(fromContentType: "Multipart/Form-Data; charset=utf-8; boundary=\"a b;c\"") == "a b;c")
+            #expect(throws: APIError.self) { try MultipartForm.boundary(fromContentType: "application/json") }
+            #expect(throws: APIError.self) { try MultipartForm.boundary(fromContentType: nil) }
+            #expect(throws: APIError.self) { try MultipartForm.boundary(fromContentType: "multipart/form-data") }
+            let parsed = HeaderValue.parse("form-data; name=\"image\"; filename=photo.jpg")
+            #expect(parsed.value == "form-data")
+            #expect(parsed.parameters["name"] == "image")
+            #expect(parsed.parameters["filename"] == "photo.jpg")
+        }
+
+        @Test func sha256KnownVectors() {
+            #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+            #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+            #expect(SHA256.hex(String(repeating: "a", count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+            // Split updates give the same digest as one update.
+            var hasher = SHA256()
+            let data = Data((0..<1000).map { UInt8(truncatingIfNeeded: $0) })
+            hasher.update(data.prefix(1))
+            hasher.update(data.dropFirst(1).prefix(100))
+            hasher.update(data.dropFirst(101))
+            #expect(hasher.finalizeHex() == SHA256.hex(data))
+        }
+
+        @Test func hintInput() throws {
+            let hint = try HintInput.parseOne(["x": 3, "y": 4, "size": 2, "ab": [10, -20]], width: 10, height: 10)
+            #expect(hint == Hint(x: 3, y: 4, size: 2, a: 10, b: -20))
+            do {
+                _ = try HintInput.parseOne(["x": 9, "y": 9, "size": 3, "ab": [0, 0]], width: 10, height: 10)
+                Issue.record("accepted a hint outside the image")
+            } catch let error as APIError {
+                #expect(error.status == .badRequest)
+                #expect(error.message.hasPrefix("invalid hint: patch"))
+            }
+            let merged = try HintInput.merge(["color": "#ff0000"], into: hint, width: 10, height: 10)
+            #expect(merged.x == 3 && merged.size == 2)
+            #expect(merged.a > 50)
+            #expect(throws: APIError.self) {
+                try HintInput.merge(["color": "#ff0000", "ab": [1, 1]], into: hint, width: 10, height: 10)
+            }
+            let list = try HintInput.parseList(
+                Data(##"{"hints": [{"id": "7C9E6679-7425-40DE-944B-E07FC1F90AE7", "x": 1, "y": 1, "ab": [1, 2]}, {"x": 2, "y": 2, "color": "#000"}]}"##.utf8),
+                width: 10, height: 10)
+            #expect(list.count == 2)
+            #expect(list[0].id == "7c9e6679-7425-40de-944b-e07fc1f90ae7")
+            #expect(list[1].id == nil)
+            #expect(throws: APIError.self) {
+                try HintInput.parseList(Data(#"{"hints": [{"id": "nope", "x": 1, "y": 1, "ab": [1, 2]}]}"#.utf8), width: 10, height: 10)
+            }
+        }
+
+        @Test func thumbnailsAreSmallAndRGB() {
+            let image = PlanarImage(width: 1000, height: 500, channels: 1) { x, _, _ in Float(x % 2) }
+            let thumbnail = Thumbnail.make(from: image)
+            #expect(thumbnail.width == 320)
+            #expect(thumbnail.height == 160)
+            #expect(thumbnail.channels == 3)
+            // Area averaging of alternating 0/1 columns gives mid-gray.
+            #expect(abs(thumbnail[10, 10, 1] - 0.5) < 0.2)
+        }
+
+        @Test func atomicWritesLeaveNoTemporaryFiles() throws {
+            let folder = try Fixtures.temporaryDirectory()
+            let url = folder.appendingPathComponent("file.bin")
+            try AtomicFile.write(Data("one".utf8), to: url)
+            try AtomicFile.write(Data("two".utf8), to: url)
+            #expect(try Data(contentsOf: url) == Data("two".utf8))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["file.bin"])
+            #expect(throws: StoreError.self) {
+                try AtomicFile.write(Data(), to: folder.appendingPathComponent("missing/dir/file"))
+            }
+        }
+
+        @Test func imageErrorsMapToStatuses() {
+            #expect(APIError.image(.empty, role: "image").status == .badRequest)
+            #expect(APIError.image(.unrecognizedFormat, role: "image").status == .unsupportedMediaType)
+            #expect(APIError.image(.tooLarge(format: .png, width: 20000, height: 20000, maxPixels: 100), role: "image").status == .contentTooLarge)
+            #expect(APIError.image(.corrupt(format: .jpeg, detail: "bad"), role: "image").status == .badRequest)
+            #expect(APIError.colorizer(.invalidRegion("x")).status == .unprocessableContent)
+            #expect(APIError.colorizer(.invalidHints("x")).status == .badRequest)
+            #expect(APIError.colorizer(.model("x")).status == .internalServerError)
+        }
+    }
+}
