@@ -69,7 +69,7 @@ let package = Package(
 
         .testTarget(name: "FindColorImageTests", dependencies: ["FindColorImage"]),
         .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FindColorTests", dependencies: ["FindColor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FindColorTests", dependencies: ["FindColor"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FindColorServerTests",
             dependencies: [

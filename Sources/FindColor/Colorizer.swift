@@ -1,0 +1,270 @@
+import Foundation
+import FindColorImage
+import FindColorNN
+
+/// What to colourize with: user hints, a reference photo (optionally limited to a region), and the
+/// ensemble preset.
+public struct ColorizeRequest: Sendable {
+    public var hints: [Hint] = []
+    /// A colour reference photo (sRGB, any size).
+    public var reference: PlanarImage? = nil
+    /// 1-channel mask in [0, 1] at the input's size; the reference applies where it is > 0.5.
+    public var region: PlanarImage? = nil
+    /// Also match the reference's global colour distribution (mean and spread of a*, b*).
+    public var transferGlobalColours: Bool = false
+    public var preset: EnsemblePreset = .balanced
+    /// Overrides the preset's ensemble.
+    public var ensemble: EnsembleSpec? = nil
+
+    public init() {}
+}
+
+public struct ColorizeResult: Sendable {
+    /// sRGB, 3 channels, the input's size. Its L* equals the input's L* up to gamut mapping and
+    /// 8-bit rounding.
+    public var rgb: PlanarImage
+    public var milliseconds: Double
+}
+
+/// A colour the model finds plausible at a point.
+public struct SuggestedColor: Codable, Sendable, Equatable {
+    public var a: Float
+    public var b: Float
+    public var probability: Float
+    /// The sRGB colour at the point's lightness, e.g. "#7a5230".
+    public var hex: String
+}
+
+/// The colorizer: decoding aside, everything between a photo's lightness and its colour.
+///
+/// Pipeline: L at full resolution → one or more network passes at working resolutions (the
+/// ensemble) → ab fused at the finest pass's resolution → edge-aware (guided-filter) upsampling to
+/// full resolution, guided by the full-resolution L → gamut-mapped sRGB. Not safe to call from
+/// several threads at once: the network already uses every core.
+public final class Colorizer: @unchecked Sendable {
+    public let network: FindColorNetwork
+    public var config: ModelConfig { network.config }
+    public let modelURL: URL
+    /// Edge-aware upsampling: guided filter radius (in low-resolution pixels) and ε (in L*² units).
+    public var guidedRadius = 2
+    public var guidedEpsilon: Float = 12
+
+    public init(modelURL: URL, backend: Backend = .default) throws {
+        let store: WeightStore
+        do {
+            store = try WeightStore(contentsOf: modelURL)
+        } catch {
+            throw FindColorError.model("cannot read \(modelURL.path): \(error)")
+        }
+        guard let json = store.metadata[ModelConfig.metadataKey] else {
+            throw FindColorError.model("\(modelURL.lastPathComponent) has no FindColor configuration")
+        }
+        do {
+            network = try FindColorNetwork(config: try ModelConfig.parse(json), weights: store, backend: backend)
+        } catch let e as FindColorError {
+            throw e
+        } catch {
+            throw FindColorError.model("\(modelURL.lastPathComponent): \(error)")
+        }
+        self.modelURL = modelURL
+    }
+
+    /// The bundled model (see `ModelLocator`).
+    public static func bundled(backend: Backend = .default) throws -> Colorizer {
+        try Colorizer(modelURL: try ModelLocator.bundledModelURL(), backend: backend)
+    }
+
+    // MARK: - One network pass
+
+    /// Runs the network once on L (L* in [0, 100], any size ≥ 1×1) with hints (3 planes, same size).
+    /// The input is reflect-padded to a multiple of 32; returns ab in Lab units at the input's size.
+    public func pass(L: PlanarImage, hints: PlanarImage, logits: Bool = false) -> (ab: PlanarImage, logits: Tensor?) {
+        let m = config.input.multiple_of
+        let W = L.width, H = L.height
+        let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
+        let scale = config.input.L_scale
+        let lt = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in
+            L[reflect(x, W), reflect(y, H), 0] * scale
+        }
+        let n = W * H
+        let ht = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 3)) { _, y, x, c in
+            y < H && x < W ? hints.data[c * n + y * W + x] : 0
+        }
+        let (ab, lg) = network(L: lt, hints: ht, logits: logits)
+        let s = config.input.ab_scale
+        var out = PlanarImage(width: W, height: H, channels: 2)
+        ab.withUnsafeBufferPointer { p in
+            for y in 0..<H {
+                for x in 0..<W {
+                    let i = (y * Wp + x) * 2
+                    out.data[y * W + x] = p[i] * s
+                    out.data[n + y * W + x] = p[i + 1] * s
+                }
+            }
+        }
+        return (out, lg)
+    }
+
+    // MARK: - Colorize
+
+    /// Colourizes a decoded photo (1-channel gray or 3-channel sRGB; colour or toned photos are
+    /// reduced to their L*). The result has the input's size.
+    public func colorize(_ image: PlanarImage, _ request: ColorizeRequest) throws -> ColorizeResult {
+        guard image.channels == 1 || image.channels == 3 else {
+            throw FindColorError.invalidImage("expected a gray or RGB image, got \(image.channels) channels")
+        }
+        return try colorize(lightness: lightness(of: image), request)
+    }
+
+    /// Colourizes from the lightness plane (L* in [0, 100]) directly (lets callers free the decoded
+    /// image first: a 24-megapixel scan then peaks well below 1 GB).
+    public func colorize(lightness L: PlanarImage, _ request: ColorizeRequest) throws -> ColorizeResult {
+        let t0 = DispatchTime.now()
+        let spec = request.ensemble ?? request.preset.spec
+        try validate(request, width: L.width, height: L.height)
+        let (abLow, Llow) = try fusedAB(L: L, request: request, spec: spec)
+        let rgb = finish(L: L, ab: abLow, guideLow: Llow)
+        return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
+    }
+
+    /// A fast preview: the photo downscaled so its short side is at most `shortSide`, one pass.
+    public func preview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int = 320) throws -> ColorizeResult {
+        let t0 = DispatchTime.now()
+        guard image.channels == 1 || image.channels == 3 else {
+            throw FindColorError.invalidImage("expected a gray or RGB image, got \(image.channels) channels")
+        }
+        try validate(request, width: image.width, height: image.height)
+        let (w, h) = Self.fit(width: image.width, height: image.height, shortSide: shortSide)
+        let small = resizeArea(image, width: w, height: h)
+        let Ls = lightness(of: small)
+        var req = request
+        req.ensemble = EnsembleSpec(shortSide: shortSide, flip: false, patches: [])
+        req.region = request.region.map { resizeArea($0, width: w, height: h) }
+        req.hints = request.hints.map { Self.scaled($0, fromWidth: image.width, fromHeight: image.height, toWidth: w, toHeight: h) }
+        let (ab, _) = try fusedAB(L: Ls, request: req, spec: req.ensemble!)
+        let rgb = labToSRGB(lightness: Ls, ab: ab)
+        return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
+    }
+
+    /// The top-k colours of the model's distribution at pixel (x, y), given the hints.
+    public func suggest(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int = 8, shortSide: Int = 320) throws -> [SuggestedColor] {
+        guard x >= 0, y >= 0, x < image.width, y < image.height else {
+            throw FindColorError.invalidOption("point (\(x), \(y)) is outside the \(image.width)×\(image.height) image")
+        }
+        guard (1...64).contains(topK) else { throw FindColorError.invalidOption("top-k must be in 1…64") }
+        try HintParser.validate(hints, imageWidth: image.width, imageHeight: image.height)
+        let (w, h) = Self.fit(width: image.width, height: image.height, shortSide: shortSide)
+        let L = lightness(of: image.width == w && image.height == h ? image : resizeArea(image, width: w, height: h))
+        let raster = HintRaster.rasterize(hints, sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
+        let (_, logits) = pass(L: L, hints: raster, logits: true)
+        guard let logits else { throw FindColorError.model("the network returned no colour distribution") }
+        let px = min(w - 1, x * w / image.width), py = min(h - 1, y * h / image.height)
+        let cx = min(logits.w - 1, px / 4), cy = min(logits.h - 1, py / 4)
+        var p = (0..<logits.c).map { logits[0, cy, cx, $0] }
+        let mx = p.max() ?? 0
+        p = p.map { exp($0 - mx) }
+        let sum = p.reduce(0, +)
+        let Lp = L[px, py, 0]
+        return p.enumerated().sorted { $0.element > $1.element }.prefix(topK).map { q, v in
+            let ab = config.bin_centres[q]
+            return SuggestedColor(a: ab[0], b: ab[1], probability: v / sum, hex: Self.hex(L: Lp, a: ab[0], b: ab[1]))
+        }
+    }
+
+    // MARK: - Internals
+
+    func validate(_ r: ColorizeRequest, width: Int, height: Int) throws {
+        try HintParser.validate(r.hints, imageWidth: width, imageHeight: height)
+        if let region = r.region {
+            guard region.width == width, region.height == height else {
+                throw FindColorError.invalidRegion("the mask is \(region.width)×\(region.height) but the photo is \(width)×\(height)")
+            }
+            guard region.channels == 1 else { throw FindColorError.invalidRegion("the mask must have one channel") }
+            guard r.reference != nil else { throw FindColorError.invalidRegion("a region needs a reference photo") }
+            guard region.data.contains(where: { $0 > 0.5 }) else {
+                throw FindColorError.invalidRegion("the mask is empty (no white pixels)")
+            }
+        }
+        if let ref = r.reference {
+            guard ref.channels == 3 else {
+                throw FindColorError.invalidReference("the reference must be a colour photo (it has \(ref.channels) channel)")
+            }
+            guard min(ref.width, ref.height) >= 32 else {
+                throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least 32×32)")
+            }
+        }
+        if r.transferGlobalColours && r.reference == nil {
+            throw FindColorError.invalidOption("transferring global colours needs a reference photo")
+        }
+    }
+
+    /// ab at the ensemble's fusion resolution, with L at that resolution (the guide).
+    func fusedAB(L: PlanarImage, request: ColorizeRequest, spec: EnsembleSpec) throws -> (ab: PlanarImage, L: PlanarImage) {
+        var hints = request.hints
+        var refStats: ReferenceMatcher.ABStatistics? = nil
+        if let ref = request.reference {
+            let matcher = ReferenceMatcher(colorizer: self)
+            let result = try matcher.hints(target: L, reference: ref, region: request.region, userHints: request.hints,
+                                           shortSide: spec.shortSide)
+            hints = result.hints + request.hints  // user hints last: they win where they overlap
+            refStats = result.referenceStatistics
+        }
+        let ensemble = Ensemble(colorizer: self, spec: spec)
+        var (ab, Lf) = ensemble.run(L: L, hints: hints)
+        if let region = request.region {
+            // Outside the region the automatic result (user hints only), blended with a feathered mask.
+            let (abAuto, _) = ensemble.run(L: L, hints: request.hints)
+            let mask = Ensemble.featheredMask(resizeArea(region, width: ab.width, height: ab.height),
+                                              radius: max(2, min(ab.width, ab.height) / 64))
+            if let s = refStats, request.transferGlobalColours {
+                ab = ReferenceMatcher.transfer(ab, to: s, weights: mask)
+            }
+            ab = Ensemble.blend(ab, abAuto, weight: mask)
+        } else if let s = refStats, request.transferGlobalColours {
+            ab = ReferenceMatcher.transfer(ab, to: s, weights: nil)
+        }
+        return (ab, Lf)
+    }
+
+    /// Guided upsampling of ab to L's resolution, then Lab → gamut-mapped sRGB.
+    func finish(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage) -> PlanarImage {
+        if ab.width >= L.width && ab.height >= L.height {
+            let abFull = ab.width == L.width && ab.height == L.height ? ab : resizeArea(ab, width: L.width, height: L.height)
+            return labToSRGB(lightness: L, ab: abFull)
+        }
+        return guidedColorize(L: L, ab: ab, guideLow: guideLow, radius: guidedRadius, epsilon: guidedEpsilon)
+    }
+
+    /// Size with the aspect ratio kept and the short side `shortSide` (never larger than the input).
+    public static func fit(width: Int, height: Int, shortSide: Int) -> (Int, Int) {
+        let s = min(1.0, Double(shortSide) / Double(min(width, height)))
+        return (max(1, Int((Double(width) * s).rounded())), max(1, Int((Double(height) * s).rounded())))
+    }
+
+    static func scaled(_ h: Hint, fromWidth W: Int, fromHeight H: Int, toWidth w: Int, toHeight hh: Int) -> Hint {
+        let sx = Double(w) / Double(W), sy = Double(hh) / Double(H)
+        let side = max(1, Int((Double(h.size) * (sx * sy).squareRoot()).rounded()))
+        let x = min(max(0, Int((Double(h.x) * sx).rounded())), max(0, w - side))
+        let y = min(max(0, Int((Double(h.y) * sy).rounded())), max(0, hh - side))
+        return Hint(x: x, y: y, size: min(side, w, hh), a: h.a, b: h.b)
+    }
+
+    static func hex(L: Float, a: Float, b: Float) -> String {
+        let rgb = GamutMapping.srgb(fromLab: LabColor(L: L, a: a, b: b))
+        func byte(_ v: Float) -> Int { Int(Metrics.quantize(v)) }
+        return String(format: "#%02x%02x%02x", byte(rgb.r), byte(rgb.g), byte(rgb.b))
+    }
+}
+
+@inline(__always) func reflect(_ i: Int, _ n: Int) -> Int {
+    if n == 1 { return 0 }
+    var j = i
+    let period = 2 * (n - 1)
+    j %= period
+    if j < 0 { j += period }
+    return j < n ? j : period - j
+}
+
+func ms(since t0: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6
+}

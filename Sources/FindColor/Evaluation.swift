@@ -1,0 +1,209 @@
+import Foundation
+import FindColorImage
+
+/// Evaluation with the published protocols (the Swift counterpart of training/findcolor_train/evaluate.py).
+///
+/// - Protocol A (Zhang et al. 2017): photos resized to 256×256, k hints of 6×6 patches holding the
+///   ground truth's mean ab, top-left corners ~ N((H−P+1)/2, (H−P+1)/4) rounded and clipped to [0, H−P].
+/// - Protocol B (iColoriT 2023): 224×224, 2×2 patches, corners uniform over [0, H−P].
+/// Photos are resized to the protocol's square size (area filter when shrinking, bicubic otherwise).
+/// PSNR on 8-bit sRGB (round half up) with L* from the ground truth; colourfulness per Hasler–Süsstrunk.
+/// Hints are seeded per (seed, photo index, k), so numbers repeat exactly.
+///
+/// `native` keeps each photo at its own size (to measure the full-resolution pipeline and choose
+/// working resolutions), with protocol A's hint placement.
+public enum EvalProtocol: String, CaseIterable, Sendable {
+    case A, B, native
+
+    /// Square evaluation size, or nil to keep the photo's size.
+    public var size: Int? { self == .A ? 256 : (self == .B ? 224 : nil) }
+    public var patch: Int { self == .B ? 2 : 6 }
+
+    /// Top-left corners (x, y) of k hint patches in a size×size image.
+    public func points(k: Int, width: Int, height: Int, rng: inout SeededGenerator) -> [(x: Int, y: Int)] {
+        let P = patch
+        return (0..<k).map { _ in
+            switch self {
+            case .A, .native:
+                let y = rng.normal(mean: Double(height - P + 1) / 2, sd: Double(height - P + 1) / 4)
+                let x = rng.normal(mean: Double(width - P + 1) / 2, sd: Double(width - P + 1) / 4)
+                return (min(max(0, Int(x.rounded())), width - P), min(max(0, Int(y.rounded())), height - P))
+            case .B:
+                let y = Int(rng.uniform() * Double(height - P + 1)), x = Int(rng.uniform() * Double(width - P + 1))
+                return (min(x, width - P), min(y, height - P))
+            }
+        }
+    }
+
+    /// Hints holding the mean ab of `lab` (3 planes) over each patch.
+    public func hints(k: Int, lab: PlanarImage, rng: inout SeededGenerator) -> [Hint] {
+        let P = patch, W = lab.width, n = lab.planeSize
+        return points(k: k, width: lab.width, height: lab.height, rng: &rng).map { p in
+            var a: Float = 0, b: Float = 0
+            for y in p.y..<p.y + P { for x in p.x..<p.x + P { a += lab.data[n + y * W + x]; b += lab.data[2 * n + y * W + x] } }
+            let c = Float(P * P)
+            return Hint(x: p.x, y: p.y, size: P, a: a / c, b: b / c)
+        }
+    }
+}
+
+public struct EvalOptions {
+    public var protocolKind: EvalProtocol = .A
+    public var ks: [Int] = [0, 1, 2, 5, 10, 20, 50, 100]
+    public var seed: UInt64 = 0
+    public var preset: EnsemblePreset = .fast
+    public var ensemble: EnsembleSpec? = nil
+    /// Use each ground-truth photo, mirrored, as the reference (measures reference mode).
+    public var mirroredReference = false
+    public var limit: Int? = nil
+    /// Photos shown in the contact sheet.
+    public var sheetRows = 8
+    /// The hint count shown in the contact sheet's "with hints" column.
+    public var sheetK = 10
+
+    public init() {}
+}
+
+public struct EvalRow {
+    public var file: String
+    public var gray: Double
+    public var cfTruth: Double
+    public var cfAuto: Double
+    public var psnr: [Int: Double]
+    public var milliseconds: Double
+}
+
+public struct EvalReport {
+    public var rows: [EvalRow]
+    public var options: EvalOptions
+    public var sheet: PlanarImage?
+
+    static func meanSD(_ v: [Double]) -> (Double, Double) {
+        let m = v.reduce(0, +) / Double(max(1, v.count))
+        let sd = (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(max(1, v.count))).squareRoot()
+        return (m, sd)
+    }
+
+    /// A Markdown table: PSNR@k mean ± sd, the gray baseline, colourfulness and time.
+    public var table: String {
+        var s = "| metric | mean | sd |\n|---|---|---|\n"
+        func row(_ name: String, _ v: [Double]) {
+            let (m, sd) = Self.meanSD(v)
+            s += String(format: "| %@ | %.2f | %.2f |\n", name, m, sd)
+        }
+        row("PSNR gray (ab = 0)", rows.map(\.gray))
+        for k in options.ks { row("PSNR@\(k)", rows.map { $0.psnr[k] ?? .nan }) }
+        row("CF ground truth", rows.map(\.cfTruth))
+        row("CF automatic (k = 0)", rows.map(\.cfAuto))
+        row("|ΔCF| automatic", rows.map { abs($0.cfAuto - $0.cfTruth) })
+        row("ms per photo (all k)", rows.map(\.milliseconds))
+        return s
+    }
+
+    public var csv: String {
+        var s = "file,gray," + options.ks.map { "psnr@\($0)" }.joined(separator: ",") + ",cf_truth,cf_auto,ms\n"
+        for r in rows {
+            s += "\"\(r.file.replacingOccurrences(of: "\"", with: "\"\""))\"," + String(format: "%.4f", r.gray) + ","
+            s += options.ks.map { String(format: "%.4f", r.psnr[$0] ?? .nan) }.joined(separator: ",")
+            s += String(format: ",%.4f,%.4f,%.1f\n", r.cfTruth, r.cfAuto, r.milliseconds)
+        }
+        return s
+    }
+}
+
+public struct Evaluator {
+    public let colorizer: Colorizer
+    public var options: EvalOptions
+
+    public init(colorizer: Colorizer, options: EvalOptions) {
+        self.colorizer = colorizer
+        self.options = options
+    }
+
+    /// Evaluates every image under `directory` (sorted); unreadable files are reported and skipped.
+    public func run(directory: URL, progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> (EvalReport, [String]) {
+        var files = try BatchPlan.imageFiles(under: directory)
+        if let limit = options.limit { files = Array(files.prefix(limit)) }
+        guard !files.isEmpty else { throw FindColorError.invalidOption("no images in \(directory.path)") }
+        var rows: [EvalRow] = [], failures: [String] = []
+        var sheetTiles: [[PlanarImage]] = []
+        for (idx, rel) in files.enumerated() {
+            progress(idx, files.count, rel)
+            let decoded: DecodedImage
+            do {
+                decoded = try ImageCodec.read(url: directory.appendingPathComponent(rel))
+            } catch {
+                failures.append("\(rel): \(error)")
+                continue
+            }
+            var rgb = decoded.image
+            if rgb.channels == 1 { rgb = PlanarImage(stacking: [rgb, rgb, rgb]) }
+            // Area filter when shrinking (no aliasing), bicubic when enlarging.
+            var gt = rgb
+            if let S = options.protocolKind.size {
+                let shrink = rgb.width >= S && rgb.height >= S
+                gt = (shrink ? resizeArea(rgb, width: S, height: S) : resizeBicubic(rgb, width: S, height: S)).clamped(to: 0, 1)
+            }
+            let lab = srgbToLab(gt)
+            let L = lab.channel(0)
+            let gray = labToSRGB(lightness: L, ab: PlanarImage(width: gt.width, height: gt.height, channels: 2))
+            var row = EvalRow(file: rel, gray: Metrics.psnr(gray, gt), cfTruth: Metrics.colourfulness(gt), cfAuto: 0, psnr: [:], milliseconds: 0)
+            var request = ColorizeRequest()
+            request.preset = options.preset
+            request.ensemble = options.ensemble
+            if options.mirroredReference { request.reference = Ensemble.mirrored(gt) }
+            let t0 = DispatchTime.now()
+            var tiles: [PlanarImage] = []
+            for k in options.ks {
+                var rng = SeededGenerator(seed: options.seed, idx, k)
+                request.hints = options.protocolKind.hints(k: k, lab: lab, rng: &rng)
+                let out = try colorizer.colorize(lightness: L, request).rgb
+                row.psnr[k] = Metrics.psnr(out, gt)
+                if k == 0 { row.cfAuto = Metrics.colourfulness(out); tiles.append(out) }
+                if k == options.sheetK { tiles.append(Self.marked(out, hints: request.hints)) }
+            }
+            row.milliseconds = ms(since: t0)
+            rows.append(row)
+            if sheetTiles.count < options.sheetRows && options.protocolKind.size != nil {
+                sheetTiles.append([gray] + tiles + [gt])
+            }
+        }
+        guard !rows.isEmpty else { throw FindColorError.invalidOption("no readable images in \(directory.path)") }
+        return (EvalReport(rows: rows, options: options, sheet: Self.contactSheet(sheetTiles)), failures)
+    }
+
+    /// Outlines each hint patch (black and white frame) so the sheet shows where hints were.
+    static func marked(_ img: PlanarImage, hints: [Hint]) -> PlanarImage {
+        var out = img
+        let W = img.width, H = img.height, n = img.planeSize
+        for h in hints {
+            for y in max(0, h.y - 1)...min(H - 1, h.y + h.size) {
+                for x in max(0, h.x - 1)...min(W - 1, h.x + h.size) {
+                    let border = y == h.y - 1 || y == h.y + h.size || x == h.x - 1 || x == h.x + h.size
+                    if border { for c in 0..<3 { out.data[c * n + y * W + x] = (x + y) % 2 == 0 ? 1 : 0 } }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rows of equally sized RGB tiles with a 4-pixel white gutter.
+    static func contactSheet(_ rows: [[PlanarImage]]) -> PlanarImage? {
+        guard let first = rows.first?.first else { return nil }
+        let tw = first.width, th = first.height, g = 4
+        let cols = rows.map(\.count).max() ?? 0
+        let W = cols * tw + (cols + 1) * g, H = rows.count * th + (rows.count + 1) * g
+        var sheet = PlanarImage(width: W, height: H, channels: 3, repeating: 1)
+        for (r, tiles) in rows.enumerated() {
+            for (c, t) in tiles.enumerated() {
+                let x0 = g + c * (tw + g), y0 = g + r * (th + g)
+                for ch in 0..<3 {
+                    for y in 0..<th {
+                        for x in 0..<tw { sheet.data[ch * W * H + (y0 + y) * W + x0 + x] = t.data[ch * tw * th + y * tw + x] }
+                    }
+                }
+            }
+        }
+        return sheet
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The exported model's configuration, stored as JSON in the safetensors metadata under the key
+/// `findcolor` by training/findcolor_train/export.py. It is the single source of truth for the
+/// architecture's sizes, the input/output scaling and the quantised ab bins.
+public struct ModelConfig: Decodable, Sendable {
+    public struct Input: Decodable, Sendable {
+        public var L_scale: Float
+        public var ab_scale: Float
+        public var multiple_of: Int
+    }
+
+    public var format: String
+    public var version: Int
+    public var encoder: String
+    public var decoder_widths: [Int]
+    public var refine: Int
+    /// Side of the neighbourhood over which pooled hints are spread (normalised convolution).
+    public var hint_spread: Int
+    public var n_bins: Int
+    public var input: Input
+    public var bin_centres: [[Float]]
+    public var annealed_mean_T: Float
+    public var trained_steps: Int?
+
+    public static let metadataKey = "findcolor"
+
+    public static func parse(_ json: String) throws -> ModelConfig {
+        let cfg: ModelConfig
+        do {
+            cfg = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+        } catch {
+            throw FindColorError.model("the model's configuration is unreadable (\(error))")
+        }
+        guard cfg.format == "findcolor" else { throw FindColorError.model("not a FindColor model (format \(cfg.format))") }
+        guard cfg.version == 1 else { throw FindColorError.model("model version \(cfg.version) is not supported (expected 1)") }
+        guard cfg.encoder == "mobilenet_v2", cfg.decoder_widths.count == 5 else {
+            throw FindColorError.model("unsupported architecture \(cfg.encoder) \(cfg.decoder_widths)")
+        }
+        guard cfg.bin_centres.count == cfg.n_bins, cfg.bin_centres.allSatisfy({ $0.count == 2 }) else {
+            throw FindColorError.model("bin table has \(cfg.bin_centres.count) entries, expected \(cfg.n_bins)")
+        }
+        return cfg
+    }
+}
+
+/// Where the bundled model is found without flags.
+public enum ModelLocator {
+    public static let fileName = "findcolor-v1.safetensors"
+    public static let environmentVariable = "FINDCOLOR_MODEL"
+
+    /// `FINDCOLOR_MODEL`, else `Models/findcolor-v1.safetensors` in the folder of the executable or
+    /// any folder above it (a build tree inside the repository), else in the working directory.
+    public static func bundledModelURL() throws -> URL {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
+            guard fm.fileExists(atPath: env) else {
+                throw FindColorError.model("\(environmentVariable)=\(env): no such file")
+            }
+            return URL(fileURLWithPath: env)
+        }
+        var candidates: [URL] = []
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<8 {
+            candidates.append(dir.appendingPathComponent("Models").appendingPathComponent(fileName))
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Models").appendingPathComponent(fileName))
+        if let found = candidates.first(where: { fm.fileExists(atPath: $0.path) }) { return found }
+        throw FindColorError.model("the bundled model \(fileName) was not found (looked in Models/ next to the executable and its parents, and in the working directory); pass --model or set \(environmentVariable)")
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import FindColorNN
+
+/// The FindColor network (see training/findcolor_train/model.py, whose `folded_forward` is the
+/// line-by-line reference for this file). Inputs: L/100 (H×W×1) and hints [a/110, b/110, mask]
+/// (H×W×3), H and W multiples of 32. Outputs: ab/110 (H×W×2) and, on request, bin logits at H/4×W/4.
+///
+/// Encoder: MobileNetV2 `features[0…17]`; decoder: U-Net with skips at /16, /8, /4, /2, hints pooled
+/// into every scale, and a full-resolution refinement. BatchNorm is folded into the convolutions
+/// at export, so every layer here is a convolution with bias and a fused activation.
+public final class FindColorNetwork: @unchecked Sendable {
+    typealias Conv = Conv2d
+
+    /// MobileNetV2 inverted residual: [1×1 expand] → 3×3 depthwise (stride) → 1×1 project (+ input).
+    struct InvertedResidual {
+        let expand: Conv?
+        let depthwise: Conv
+        let project: Conv
+        let residual: Bool
+
+        func callAsFunction(_ x: Tensor) -> Tensor {
+            var h = x
+            if let expand { h = expand(h) }
+            h = project(depthwise(h))
+            return residual ? Ops.add(x, h) : h
+        }
+    }
+
+    /// (expansion t, channels c, repeats n, first stride s), as torchvision.
+    static let settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+    /// Encoder blocks whose outputs feed the decoder (/2, /4, /8, /16, /32).
+    static let skips: Set<Int> = [1, 3, 6, 13, 17]
+
+    public let config: ModelConfig
+    let spread: HintSpread
+    let stem: Conv
+    let blocks: [InvertedResidual]
+    let lat32, d16a, d16b, d8a, d8b, d4, d2a, d2b, ab2, classify, refine1, refine2: Conv
+
+    public init(config: ModelConfig, weights w: WeightStore, backend: Backend = .default) throws {
+        self.config = config
+        spread = try HintSpread(size: config.hint_spread, backend: backend)
+        stem = try Conv(w, "encoder.features.0.0", stride: 2, activation: .relu6, backend: backend)
+        var blocks: [InvertedResidual] = []
+        var i = 1, cin = 32
+        for (t, c, n, s) in Self.settings {
+            for r in 0..<n {
+                let stride = r == 0 ? s : 1, p = "encoder.features.\(i).conv"
+                if t == 1 {
+                    blocks.append(InvertedResidual(
+                        expand: nil,
+                        depthwise: try Conv(w, p + ".0.0", stride: stride, groups: cin, activation: .relu6, backend: backend),
+                        project: try Conv(w, p + ".1", backend: backend),
+                        residual: stride == 1 && cin == c))
+                } else {
+                    blocks.append(InvertedResidual(
+                        expand: try Conv(w, p + ".0.0", activation: .relu6, backend: backend),
+                        depthwise: try Conv(w, p + ".1.0", stride: stride, groups: cin * t, activation: .relu6, backend: backend),
+                        project: try Conv(w, p + ".2", backend: backend),
+                        residual: stride == 1 && cin == c))
+                }
+                i += 1
+                cin = c
+            }
+        }
+        self.blocks = blocks
+        lat32 = try Conv(w, "decoder.lat32.0", activation: .relu, backend: backend)
+        d16a = try Conv(w, "decoder.d16.0.0", activation: .relu, backend: backend)
+        d16b = try Conv(w, "decoder.d16.1.0", activation: .relu, backend: backend)
+        d8a = try Conv(w, "decoder.d8.0.0", activation: .relu, backend: backend)
+        d8b = try Conv(w, "decoder.d8.1.0", activation: .relu, backend: backend)
+        d4 = try Conv(w, "decoder.d4.0", activation: .relu, backend: backend)
+        d2a = try Conv(w, "decoder.d2.0.0", activation: .relu, backend: backend)
+        d2b = try Conv(w, "decoder.d2.1.0", groups: config.decoder_widths[4], activation: .relu, backend: backend)
+        ab2 = try Conv(w, "decoder.ab2", backend: backend)
+        classify = try Conv(w, "decoder.classify", backend: backend)
+        refine1 = try Conv(w, "decoder.refine1", activation: .relu, backend: backend)
+        refine2 = try Conv(w, "decoder.refine2", backend: backend)
+    }
+
+    /// Encoder outputs at /2, /4, /8, /16, /32.
+    func encode(_ L: Tensor, _ hints: Tensor) -> [Tensor] {
+        var x = stem(Ops.concat([L, hints]))
+        var out: [Tensor] = []
+        for (j, block) in blocks.enumerated() {
+            x = block(x)
+            if Self.skips.contains(j + 1) { out.append(x) }
+        }
+        return out
+    }
+
+    static func up2(_ x: Tensor) -> Tensor { Ops.resizeBilinear(x, height: x.h * 2, width: x.w * 2) }
+
+    /// ab/110 at the input's resolution, and the bin logits at /4 when `logits` is true.
+    public func callAsFunction(L: Tensor, hints: Tensor, logits wantLogits: Bool = false) -> (ab: Tensor, logits: Tensor?) {
+        precondition(L.c == 1 && hints.c == 3 && L.h == hints.h && L.w == hints.w, "network inputs: L H×W×1, hints H×W×3")
+        precondition(L.h % 32 == 0 && L.w % 32 == 0, "network input size must be a multiple of 32, got \(L.h)×\(L.w)")
+        let s = encode(L, hints)
+        var x = lat32(s[4])
+        x = d16b(d16a(Ops.concat([Self.up2(x), s[3], hintFeatures(hints, 16)])))
+        x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8)])))
+        let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(hints, 4)]))
+        x = d2b(d2a(Ops.concat([Self.up2(x4), s[0], Ops.hintPool(hints, factor: 2)])))
+        let coarse = Self.up2(ab2(x))
+        let r = refine1(Ops.concat([coarse, L, hints]))
+        let ab = Ops.tanh(Ops.add(coarse, refine2(r)))
+        return (ab, wantLogits ? classify(x4) : nil)
+    }
+
+    /// Hints pooled to 1/f and spread over the neighbourhood: 6 channels.
+    func hintFeatures(_ hints: Tensor, _ f: Int) -> Tensor {
+        let pooled = Ops.hintPool(hints, factor: f)
+        return Ops.concat([pooled, spread(pooled)])
+    }
+
+    /// Encoder features for dense matching (reference colourization): the /8 features and the /16
+    /// features upsampled to /8, concatenated (32 + 96 channels), computed from L alone.
+    public func matchingFeatures(L: Tensor) -> Tensor {
+        let hints = Tensor(n: 1, h: L.h, w: L.w, c: 3)
+        let s = encode(L, hints)
+        let up = Ops.resizeBilinear(s[3], height: s[2].h, width: s[2].w)
+        return Ops.concat([s[2], up])
+    }
+}
+
+
+/// Normalised convolution of pooled hints [a, b, mask] over a k×k neighbourhood (model.py
+/// `spread_hints`): the mean hint colour nearby (0 where none) and min(1, hinted cells nearby).
+struct HintSpread {
+    let size: Int
+    let box: Convolution
+
+    init(size k: Int, backend: Backend) throws {
+        size = k
+        let d = ConvolutionDescriptor(inputChannels: 3, outputChannels: 3, kernelSize: k,
+                                      padding: .explicit(.symmetric(k / 2)), groups: 3)
+        box = try Convolution(d, weights: [Float](repeating: 1 / Float(k * k), count: 3 * k * k), bias: nil, backend: backend)
+    }
+
+    func callAsFunction(_ pooled: Tensor) -> Tensor {
+        var weighted = pooled
+        weighted.withUnsafeMutableBufferPointer { p in
+            for i in Swift.stride(from: 0, to: p.count, by: 3) {
+                p[i] *= p[i + 2]
+                p[i + 1] *= p[i + 2]
+            }
+        }
+        var s = box(weighted)
+        let k2 = Float(size * size)
+        s.withUnsafeMutableBufferPointer { p in
+            for i in Swift.stride(from: 0, to: p.count, by: 3) {
+                let m = p[i + 2]
+                if m > 0 {
+                    p[i] /= max(m, 1e-12)
+                    p[i + 1] /= max(m, 1e-12)
+                } else {
+                    p[i] = 0
+                    p[i + 1] = 0
+                }
+                p[i + 2] = min(1, m * k2)
+            }
+        }
+        return s
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import FindColor
+import FindColorImage
+import Foundation
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure PSNR and colourfulness with the published protocols.",
+        discussion: """
+            Protocol A (Zhang et al. 2017): 256×256, 6×6 mean-ab hints, centre-Gaussian placement.
+            Protocol B (iColoriT 2023): 224×224, 2×2 hints, uniform placement.
+            Protocol native: each photo at its own size, protocol A's hints (for the full-resolution pipeline).
+            PSNR on 8-bit sRGB; colourfulness per Hasler & Süsstrunk. Seeded: numbers repeat.
+            Writes eval.csv (per photo), summary.md (the table) and contact_sheet.png \
+            (gray | automatic | with hints | ground truth) into --out.
+            """)
+
+    @Option(help: "Folder of colour photos (ground truth).") var data: String
+    @Option(name: .customLong("protocol"), help: "A, B or native.") var protocolKind: EvalProtocol = .A
+    @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
+    @Option(help: "Ensemble preset.") var preset: EnsemblePreset = .fast
+    @Option(help: "Short side of the image-wise pass (default: the preset's).") var workingSize: Int?
+    @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
+    @Option(help: "Random seed for hint placement.") var seed: UInt64 = 0
+    @Option(help: "Evaluate only the first N photos.") var limit: Int?
+    @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
+    @OptionGroup var modelOptions: ModelOptions
+
+    func parseKs() throws -> [Int] {
+        let ks = hints.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !ks.isEmpty, ks.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= 10_000 }) else {
+            throw ValidationError("--hints must be a comma-separated list of counts, e.g. 0,1,10")
+        }
+        return ks.map { $0! }
+    }
+
+    func validate() throws {
+        _ = try parseKs()
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+    }
+
+    func run() throws {
+        let colorizer = try modelOptions.load()
+        var o = EvalOptions()
+        o.protocolKind = protocolKind
+        o.ks = try parseKs()
+        o.seed = seed
+        o.preset = preset
+        if let workingSize {
+            var spec = preset.spec
+            spec.shortSide = workingSize
+            o.ensemble = spec
+        }
+        o.mirroredReference = mirroredReference
+        o.limit = limit
+        if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
+        let evaluator = Evaluator(colorizer: colorizer, options: o)
+        var bar: ProgressBar?
+        let (report, failures) = try evaluator.run(directory: URL(fileURLWithPath: data)) { i, n, name in
+            if bar == nil { bar = ProgressBar(total: n) }
+            bar?.update(done: i, failed: 0, current: name)
+        }
+        let outURL = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        let header = "protocol \(protocolKind.rawValue), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(mirroredReference ? ", mirrored ground truth as reference" : ""), \(report.rows.count) photos from \(data), seed \(seed)\n\n"
+        try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
+        try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
+        if let sheet = report.sheet {
+            try ImageCodec.write(sheet, to: outURL.appendingPathComponent("contact_sheet.png"), format: .png(bitDepth: 8))
+        }
+        print(header + report.table, terminator: "")
+        if !failures.isEmpty {
+            printError("\(failures.count) file(s) could not be read:")
+            for f in failures { FileHandle.standardError.write(Data("  \(f)\n".utf8)) }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import FindColorNN
+import Foundation
+
+@main
+struct FindColorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "findcolor",
+        abstract: "Restore colour to black-and-white photographs.",
+        discussion: """
+            Automatic colour, colour hints (--hints), a reference photo for the whole picture or a \
+            region (--reference, --region), ensembles (--preset), evaluation, benchmarks and a web app.
+            The bundled model (Models/findcolor-v1.safetensors) is found without flags.
+            """,
+        subcommands: [Colorize.self, Suggest.self, Eval.self, Bench.self, Serve.self]
+    )
+
+    /// oneDNN's OpenMP threads must not spin between primitives on a 2-core machine (it starves the
+    /// Swift kernels running in between); libgomp reads OMP_WAIT_POLICY only at start-up, so the
+    /// program re-executes itself once with it set.
+    static func main() async {
+        OneDNN.reexecWithPassiveWaitPolicyIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

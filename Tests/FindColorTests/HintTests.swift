@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import FindColorImage
+@testable import FindColor
+
+@Suite struct HintParsing {
+    @Test func parsesBothColourForms() throws {
+        let json = ##"{"hints": [{"x": 120, "y": 64, "size": 6, "ab": [12.5, -30.0]}, {"x": 10, "y": 200, "size": 3, "color": "#a03020"}, {"x": 0, "y": 0, "ab": [0, 0]}]}"##
+        let h = try HintParser.parse(Data(json.utf8), imageWidth: 300, imageHeight: 300)
+        #expect(h.count == 3)
+        #expect(h[0] == Hint(x: 120, y: 64, size: 6, a: 12.5, b: -30))
+        #expect(h[2].size == 1)
+        let lab = CIELab.lab(fromSRGB: RGBColor(r: 0xa0 / 255.0, g: 0x30 / 255.0, b: 0x20 / 255.0))
+        #expect(abs(h[1].a - lab.a) < 1e-4 && abs(h[1].b - lab.b) < 1e-4)
+        #expect(h[1].a > 30 && h[1].b > 20)  // a brick red
+    }
+
+    @Test func roundTripsThroughEncode() throws {
+        let hints = [Hint(x: 3, y: 4, size: 2, a: -20.5, b: 40), Hint(x: 9, y: 9, a: 1, b: 2)]
+        let back = try HintParser.parse(HintParser.encode(hints), imageWidth: 20, imageHeight: 20)
+        #expect(back == hints)
+    }
+
+    @Test(arguments: [
+        ("not json", "not valid JSON"),
+        (##"[1, 2]"##, "expected an object"),
+        (##"{"hints": 3}"##, "must be an array"),
+        (##"{"hints": [{"y": 1, "ab": [0, 0]}]}"##, "missing \"x\""),
+        (##"{"hints": [{"x": 1.5, "y": 1, "ab": [0, 0]}]}"##, "must be an integer"),
+        (##"{"hints": [{"x": 1, "y": 1}]}"##, "exactly one of"),
+        (##"{"hints": [{"x": 1, "y": 1, "ab": [0, 0], "color": "#fff"}]}"##, "exactly one of"),
+        (##"{"hints": [{"x": 1, "y": 1, "ab": [0]}]}"##, "two numbers"),
+        (##"{"hints": [{"x": 1, "y": 1, "color": "red"}]}"##, "hex colour"),
+        (##"{"hints": [{"x": 95, "y": 1, "size": 6, "ab": [0, 0]}]}"##, "outside the 100×80 image"),
+        (##"{"hints": [{"x": -1, "y": 1, "ab": [0, 0]}]}"##, "outside"),
+        (##"{"hints": [{"x": 1, "y": 1, "size": 0, "ab": [0, 0]}]}"##, "size must be at least 1"),
+        (##"{"hints": [{"x": 1, "y": 1, "ab": [200, 0]}]}"##, "out of range"),
+    ])
+    func rejectsBadHints(json: String, message: String) {
+        do {
+            _ = try HintParser.parse(Data(json.utf8), imageWidth: 100, imageHeight: 80)
+            Issue.record("accepted \(json)")
+        } catch let e as FindColorError {
+            #expect(e.description.contains(message), "\(e.description)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func rasterKeepsAreaAndPosition() {
+        // A 6×6 patch at (100, 50) in a 512×256 photo, mapped to 256×128: a 3×3 patch at (50, 25).
+        let r = HintRaster.rasterize([Hint(x: 100, y: 50, size: 6, a: 55, b: -11)], sourceWidth: 512, sourceHeight: 256, width: 256, height: 128)
+        let n = r.planeSize
+        let marked = (0..<n).filter { r.data[2 * n + $0] == 1 }
+        #expect(marked.count == 9)
+        #expect(marked.allSatisfy { (50...52).contains($0 % 256) && (25...27).contains($0 / 256) })
+        #expect(abs(r.data[marked[0]] * 110 - 55) < 1e-4 && abs(r.data[n + marked[0]] * 110 + 11) < 1e-4)
+        // A 1-pixel hint never disappears when downscaling.
+        let tiny = HintRaster.rasterize([Hint(x: 511, y: 255, a: 1, b: 1)], sourceWidth: 512, sourceHeight: 256, width: 64, height: 32)
+        #expect(tiny.data[(2 * tiny.planeSize)...].reduce(0, +) == 1)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import FindColorImage
+@testable import FindColor
+
+@Suite struct MetricTests {
+    @Test func psnrClosedForm() {
+        let a = PlanarImage(width: 8, height: 8, channels: 3, repeating: 100 / 255)
+        #expect(Metrics.psnr(a, a) == 99)
+        let b = PlanarImage(width: 8, height: 8, channels: 3, repeating: 101 / 255)
+        #expect(abs(Metrics.psnr(a, b) - 20 * log10(255.0)) < 1e-9)  // MSE = 1
+    }
+
+    @Test func colourfulnessClosedForm() {
+        #expect(Metrics.colourfulness(PlanarImage(width: 4, height: 4, channels: 3, repeating: 0.5)) == 0)
+        // Pure red: rg = 255, yb = 127.5, no spread: 0.3·√(255² + 127.5²).
+        let red = PlanarImage(width: 4, height: 4, channels: 3) { _, _, c in c == 0 ? 1 : 0 }
+        #expect(abs(Metrics.colourfulness(red) - 0.3 * (255.0 * 255 + 127.5 * 127.5).squareRoot()) < 1e-9)
+        // Half red, half green columns: μ_rg = 0, μ_yb = 127.5, σ_rg = 255, σ_yb = 0.
+        let split = PlanarImage(width: 4, height: 4, channels: 3) { x, _, c in (c == 0 && x < 2) || (c == 1 && x >= 2) ? 1 : 0 }
+        #expect(abs(Metrics.colourfulness(split) - (255 + 0.3 * 127.5)) < 1e-9)
+    }
+}
+
+@Suite struct ProtocolTests {
+    @Test func protocolAPlacementStatistics() {
+        var rng = SeededGenerator(seed: 7)
+        let pts = EvalProtocol.A.points(k: 20000, width: 256, height: 256, rng: &rng)
+        let ys = pts.map { Double($0.y) }, xs = pts.map { Double($0.x) }
+        let mu = (256.0 - 6 + 1) / 2, sd = (256.0 - 6 + 1) / 4
+        for v in [xs, ys] {
+            let m = v.reduce(0, +) / Double(v.count)
+            let s = (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count)).squareRoot()
+            #expect(abs(m - mu) < 1.0)
+            #expect(s > 0.9 * sd && s < sd)  // clipping at ±2σ shrinks it a little
+            #expect(v.min()! >= 0 && v.max()! <= 250)
+        }
+    }
+
+    @Test func protocolBUniformAndSeeded() {
+        var r1 = SeededGenerator(seed: 1, 3, 10), r2 = SeededGenerator(seed: 1, 3, 10)
+        let a = EvalProtocol.B.points(k: 50, width: 224, height: 224, rng: &r1)
+        let b = EvalProtocol.B.points(k: 50, width: 224, height: 224, rng: &r2)
+        #expect(a.map(\.x) == b.map(\.x) && a.map(\.y) == b.map(\.y))
+        var rng = SeededGenerator(seed: 2)
+        let xs = EvalProtocol.B.points(k: 20000, width: 224, height: 224, rng: &rng).map(\.x)
+        #expect(xs.min() == 0 && xs.max() == 222)
+        #expect(abs(Double(xs.reduce(0, +)) / 20000 - 111) < 1.5)
+    }
+
+    @Test func hintsHoldPatchMeans() {
+        var lab = PlanarImage(width: 16, height: 16, channels: 3)
+        for i in 0..<256 { lab.data[256 + i] = Float(i % 16); lab.data[512 + i] = -Float(i / 16) }
+        var rng = SeededGenerator(seed: 3)
+        let hints = EvalProtocol.A.hints(k: 5, lab: lab, rng: &rng)
+        for h in hints {
+            #expect(h.size == 6)
+            #expect(abs(h.a - (Float(h.x) + 2.5)) < 1e-4 && abs(h.b + (Float(h.y) + 2.5)) < 1e-4)
+        }
+    }
+}

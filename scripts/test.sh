@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# README command 2: set up and run every test (Swift, Python training pipeline, CLI, browser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+echo "== Swift unit tests"
+swift test --disable-xctest 2>&1 | tail -n 40
+echo "== training pipeline (pytest)"
+python3 -m pytest -q training/tests
+echo "== release build, CLI and browser tests"
+swift build -c release --product findcolor 2>&1 | tail -n 3
+FINDCOLOR_BIN=.build/release/findcolor python3 -m pytest -q tests/cli
+python3 tests/browser/test_ui.py --binary .build/release/findcolor --screenshot "${SCREENSHOT:-/tmp/findcolor-ui.png}"
+echo "all tests passed"

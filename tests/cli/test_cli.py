@@ -1,0 +1,214 @@
+"""End-to-end tests of the `findcolor` command line (the release binary from FINDCOLOR_BIN).
+
+Images are synthetic, made here. Each bad input must give a clear one-line error and a non-zero
+exit; multi-file runs finish the good files and list the failures; batches resume and shard.
+"""
+import json
+import os
+import signal
+import struct
+import subprocess
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+BIN = os.environ.get("FINDCOLOR_BIN", ".build/release/findcolor")
+
+
+def run(*args, check=None, timeout=300):
+    p = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    if check is not None:
+        assert (p.returncode == 0) == check, f"rc={p.returncode}\nstdout:{p.stdout}\nstderr:{p.stderr}"
+    return p
+
+
+def scene(w, h, seed=0):
+    """A procedural gray scene (uint8)."""
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w]).reshape(2, 1, 1)
+    g = 0.85 - 0.35 * y
+    g = np.where((x - 0.3) ** 2 + (y - 0.35) ** 2 < 0.03, 0.62, g)
+    g = np.where((x > 0.6) & (y > 0.5), 0.35 + 0.12 * np.sin(x * 90 + seed), g)
+    return (np.clip(g, 0, 1) * 255).astype(np.uint8)
+
+
+@pytest.fixture
+def photos(tmp_path):
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    Image.fromarray(scene(160, 120)).save(d / "a.png")
+    Image.fromarray(scene(130, 170, 1)).convert("RGB").save(d / "b.jpg", quality=92)
+    Image.fromarray(scene(96, 96, 2)).save(d / "sub" / "c.tif")
+    Image.fromarray(scene(200, 100, 3)).save(d / "sub" / "d.png")
+    return d
+
+
+def lab_L(rgb_u8):
+    c = rgb_u8.astype(np.float64) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    Y = lin @ np.array([0.2126729, 0.7151522, 0.0721750])
+    f = np.where(Y > 216 / 24389, np.cbrt(Y), (24389 / 27 * Y + 16) / 116)
+    return 116 * f - 16
+
+
+def test_colorize_one_file_keeps_size_and_lightness(tmp_path, photos):
+    out = tmp_path / "a-colour.png"
+    run("colorize", photos / "a.png", "-o", out, check=True)
+    src = np.asarray(Image.open(photos / "a.png").convert("RGB"))
+    got = np.asarray(Image.open(out))
+    assert got.shape == src.shape
+    assert np.abs(lab_L(got) - lab_L(src)).max() < 1.0
+    r, g, b = got.astype(float).transpose(2, 0, 1)
+    assert np.abs(r - g).mean() + np.abs(g - b).mean() > 2  # not a gray image
+
+
+@pytest.mark.parametrize("content,what", [
+    (b"", "0-byte"),
+    (b"this is not an image at all" * 10, "text"),
+    (None, "truncated jpeg"),
+    (None, "bomb"),
+])
+def test_bad_inputs_fail_clearly(tmp_path, photos, content, what):
+    bad = tmp_path / "bad.jpg"
+    if what == "truncated jpeg":
+        data = (photos / "b.jpg").read_bytes()
+        content = data[: len(data) // 2]
+    if what == "bomb":
+        bad = tmp_path / "bad.png"
+        # A valid PNG header declaring 200000 × 200000 pixels.
+        ihdr = struct.pack(">IIBBBBB", 200000, 200000, 8, 0, 0, 0, 0)
+        chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+        content = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    bad.write_bytes(content)
+    p = run("colorize", bad, "-o", tmp_path / "o.png", check=False)
+    assert p.returncode != 0
+    err = p.stderr.strip()
+    assert "bad." in err and len(err.splitlines()) <= 3, err
+    assert not (tmp_path / "o.png").exists()
+    if what == "bomb":
+        assert "pixel" in err.lower() or "large" in err.lower(), err
+
+
+def test_missing_file_and_bad_options(tmp_path, photos):
+    assert run("colorize", tmp_path / "nope.png", "-o", tmp_path / "o.png").returncode != 0
+    assert run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--quality", "0").returncode != 0
+    assert run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--region", photos / "a.png").returncode != 0
+    p = run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--shard", "5/3")
+    assert p.returncode != 0 and "shard" in p.stderr
+
+
+def test_multi_file_run_finishes_others_and_lists_failures(tmp_path, photos):
+    (photos / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    out = tmp_path / "out"
+    p = run("colorize", photos, "-o", out, "--preset", "fast", check=False)
+    assert p.returncode != 0
+    assert "1 of 5 photo(s) failed" in p.stderr and "broken.png" in p.stderr
+    for rel in ["a.png", "b.jpg", "sub/c.tif", "sub/d.png"]:
+        assert (out / rel).exists(), rel
+    assert not (out / "broken.png").exists()
+
+
+def test_batch_resumes_without_redoing_work(tmp_path, photos):
+    out = tmp_path / "out"
+    run("colorize", photos, "-o", out, "--format", "png", "--preset", "fast", check=True)
+    outs = sorted(out.rglob("*.png"))
+    assert len(outs) == 4
+    mtimes = {p: p.stat().st_mtime_ns for p in outs}
+    outs[1].unlink()
+    p = run("colorize", photos, "-o", out, "--format", "png", "--preset", "fast", check=True)
+    assert "3 output(s) already exist" in p.stderr
+    assert outs[1].exists()
+    for q in outs:
+        if q != outs[1]:
+            assert q.stat().st_mtime_ns == mtimes[q], f"{q} was redone"
+
+
+def test_batch_interrupted_then_resumed(tmp_path):
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(12):
+        Image.fromarray(scene(320, 240, i)).save(src / f"p{i:02d}.png")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([BIN, "colorize", str(src), "-o", str(out), "--preset", "balanced"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("*.png"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")}
+    assert 0 < len(done_before) < 12
+    p = run("colorize", src, "-o", out, "--preset", "balanced", check=True)
+    assert f"{len(done_before)} output(s) already exist" in p.stderr
+    final = {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")}
+    assert len(final) == 12
+    for name, t in done_before.items():
+        assert final[name] == t  # nothing done twice
+    for q in out.glob("*.png"):
+        Image.open(q).verify()  # every output complete
+
+
+def test_shards_split_a_tree_exactly(tmp_path, photos):
+    outs = []
+    for i in range(3):
+        out = tmp_path / f"s{i}"
+        p = run("colorize", photos, "-o", out, "--shard", f"{i}/3", "--preset", "fast")
+        assert p.returncode == 0, p.stderr
+        outs.append({str(q.relative_to(out)) for q in out.rglob("*") if q.is_file()})
+    union = set().union(*outs)
+    assert sum(len(o) for o in outs) == len(union) == 4
+
+
+def test_hints_file_errors_and_effect(tmp_path, photos):
+    good = tmp_path / "h.json"
+    good.write_text(json.dumps({"hints": [{"x": 100, "y": 10, "size": 6, "color": "#c02020"}]}))
+    out = tmp_path / "h.png"
+    run("colorize", photos / "a.png", "-o", out, "--hints", good, "--preset", "fast", check=True)
+    bad = tmp_path / "bad.json"
+    for text in ["{", '{"hints": [{"x": 1000, "y": 1, "ab": [0, 0]}]}', '{"hints": [{"x": 1, "y": 1, "ab": [0, 500]}]}']:
+        bad.write_text(text)
+        p = run("colorize", photos / "a.png", "-o", tmp_path / "x.png", "--hints", bad)
+        assert p.returncode != 0 and "hint" in p.stderr.lower(), p.stderr
+
+
+def test_reference_and_region_errors(tmp_path, photos):
+    ref = tmp_path / "ref.png"
+    Image.fromarray(np.dstack([scene(160, 120), scene(160, 120, 1), scene(160, 120, 2)])).save(ref)
+    wrong = tmp_path / "mask.png"
+    Image.fromarray(np.full((10, 10), 255, np.uint8)).save(wrong)
+    p = run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--reference", ref, "--region", wrong)
+    assert p.returncode != 0 and "mask" in p.stderr.lower(), p.stderr
+    garbage = tmp_path / "ref.jpg"
+    garbage.write_bytes(b"\xff\xd8\xff garbage")
+    p = run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--reference", garbage)
+    assert p.returncode != 0 and "reference" in p.stderr.lower(), p.stderr
+    mask = tmp_path / "ok-mask.png"
+    m = np.zeros((120, 160), np.uint8)
+    m[:, :80] = 255
+    Image.fromarray(m).save(mask)
+    run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--reference", ref, "--region", mask, "--preset", "fast", check=True)
+
+
+def test_suggest_prints_json(photos):
+    p = run("suggest", photos / "a.png", "--x", "20", "--y", "10", "--top", "5", check=True)
+    s = json.loads(p.stdout)["suggestions"]
+    assert len(s) == 5 and all(s[i]["probability"] >= s[i + 1]["probability"] for i in range(4))
+    assert run("suggest", photos / "a.png", "--x", "999", "--y", "10").returncode != 0
+
+
+def test_eval_writes_table_csv_and_sheet(tmp_path):
+    d = tmp_path / "gt"
+    d.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        g = scene(200, 150, i).astype(float) / 255
+        rgb = np.dstack([g * rng.uniform(0.6, 1), g, g * rng.uniform(0.6, 1)])
+        Image.fromarray((rgb * 255).astype(np.uint8)).save(d / f"{i}.png")
+    out = tmp_path / "ev"
+    p = run("eval", "--data", d, "--hints", "0,10", "--out", out, check=True)
+    assert "PSNR@10" in p.stdout and "PSNR gray" in p.stdout
+    assert (out / "eval.csv").read_text().count("\n") == 4
+    assert Image.open(out / "contact_sheet.png").size[0] > 256 * 3

@@ -1,0 +1,1 @@
+"""FindColor training pipeline: data, network, losses, training, export, evaluation."""

@@ -1,0 +1,115 @@
+"""Evaluation with the protocols of the literature (PyTorch side; Swift has `findcolor eval`).
+
+Protocol A (Zhang et al. 2017): every photo resized to 256×256 (PIL bicubic on sRGB), k hints of
+6×6 patches holding the patch's mean ab of the ground truth, top-left corners ~ N((H-P+1)/2,
+(H-P+1)/4) clipped, seeded per image; PSNR on RGB uint8 (L from the ground truth, ab predicted).
+CF = Hasler–Süsstrunk colourfulness on RGB uint8.
+
+    python -m findcolor_train.evaluate --checkpoint runs/v1/last.pt --data ../../shared/data/eval
+"""
+import argparse
+import json
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .color import rgb_to_lab, rgb_uint8_from_lab
+from .data import list_images
+from .hints import AB_SCALE, hints_from_points, protocol_points, protocol_size
+
+KS = (0, 1, 2, 5, 10, 20, 50, 100)
+
+
+def load_square(path, size):
+    im = Image.open(path).convert("RGB").resize((size, size), Image.BICUBIC)
+    return torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).permute(2, 0, 1)
+
+
+def psnr_u8(a, b):
+    mse = ((a.double() - b.double()) ** 2).mean().item()
+    return 99.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
+def colourfulness(rgb_u8):
+    r, g, b = rgb_u8.double().unbind(0)
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    return float(torch.sqrt(rg.var(unbiased=False) + yb.var(unbiased=False)) + 0.3 * torch.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
+
+
+def annealed_mean(logits, centres, T=0.38):
+    p = torch.softmax(logits / T, dim=1)
+    return torch.einsum("bqhw,qc->bchw", p, centres.to(p.dtype))
+
+
+@torch.no_grad()
+def predict(model, L, hint, output="regression", centres=None, T=0.38):
+    """L: (B,1,H,W) in [0,100]; hint (B,3,H,W) -> ab (B,2,H,W) in Lab units."""
+    ab, logits = model(L / 100.0, hint, want_logits=output != "regression")
+    if output == "regression":
+        return ab * AB_SCALE
+    am = F.interpolate(annealed_mean(logits, centres, T), size=L.shape[-2:], mode="bilinear", align_corners=False)
+    if output == "annealed":
+        return am
+    raise ValueError(output)
+
+
+def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", centres=None, limit=None):
+    size = protocol_size(protocol)
+    files = files[:limit] if limit else files
+    rows = []
+    t0 = time.time()
+    for idx, f in enumerate(files):
+        gt_u8 = load_square(f, size)
+        lab = rgb_to_lab(gt_u8.float() / 255.0)
+        row = {"file": f.name, "gray": psnr_u8(rgb_uint8_from_lab(torch.cat([lab[:1], torch.zeros(2, size, size)])), gt_u8),
+               "cf_gt": colourfulness(gt_u8)}
+        for k in ks:
+            rng = np.random.default_rng([seed, idx, k])
+            hint = hints_from_points(lab[1:], protocol_points(protocol, k, size, size, rng))
+            ab = predict(model, lab[None, :1], hint[None], output, centres)[0]
+            out = rgb_uint8_from_lab(torch.cat([lab[:1], ab]))
+            row[f"psnr@{k}"] = psnr_u8(out, gt_u8)
+            if k == 0:
+                row["cf@0"] = colourfulness(out)
+        rows.append(row)
+    secs = (time.time() - t0) / max(1, len(files))
+    return rows, secs
+
+
+def summarise(rows):
+    keys = [k for k in rows[0] if k != "file"]
+    return {k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))) for k in keys}
+
+
+def main():
+    from .export import load_checkpoint_model
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--protocol", default="A")
+    ap.add_argument("--ks", default=",".join(map(str, KS)))
+    ap.add_argument("--output", default="regression", choices=["regression", "annealed"])
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", help="write the summary here")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, centres = load_checkpoint_model(a.checkpoint)
+    rows, secs = evaluate(model, list_images(a.data), a.protocol, [int(k) for k in a.ks.split(",")],
+                          output=a.output, centres=centres, limit=a.limit)
+    s = summarise(rows)
+    print(f"{len(rows)} photos, protocol {a.protocol}, output {a.output}, {secs:.2f} s/photo")
+    for k, (m, sd) in s.items():
+        print(f"{k:>10}: {m:7.3f} ± {sd:.3f}")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump({"n": len(rows), "protocol": a.protocol, "output": a.output, "summary": s, "rows": rows}, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

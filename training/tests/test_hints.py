@@ -1,0 +1,64 @@
+import numpy as np
+import torch
+
+from findcolor_train.hints import TrainingHintSampler, hints_from_points, protocol_points
+
+
+def test_training_sampler_statistics():
+    s = TrainingHintSampler(seed=1)
+    H = W = 64
+    ab = torch.randn(1, 2, H, W) * 20
+    none, dense, counts, sizes = 0, 0, [], []
+    n = 4000
+    for _ in range(n):
+        u = s.rng.random()
+        if u < s.p_none:
+            none += 1
+        elif u < s.p_none + s.p_dense:
+            dense += 1
+        else:
+            pts = s.sparse_points(H, W)
+            counts.append(len(pts))
+            sizes += [p[2] for p in pts]
+    assert abs(none / n - 0.1) < 0.02 and abs(dense / n - 0.15) < 0.025
+    assert abs(np.mean(counts) - 8.0) < 0.6  # geometric, p = 1/8, support >= 1
+    assert min(counts) >= 1
+    assert set(sizes) == set(range(1, 10))
+    assert abs(np.mean(sizes) - 5.0) < 0.2
+
+
+def test_sampler_batch_hints_hold_patch_means():
+    s = TrainingHintSampler(p_none=0.0, p_dense=0.0, seed=3)
+    ab = torch.randn(8, 2, 48, 48) * 30
+    h = s(ab)
+    assert h.shape == (8, 3, 48, 48)
+    assert (h[:, 2].flatten(1).sum(1) > 0).all()  # every crop has hints
+    assert set(h[:, 2].unique().tolist()) <= {0.0, 1.0}
+
+
+def test_patch_mean():
+    ab = torch.zeros(2, 10, 10)
+    ab[0, 2:4, 2:4] = torch.tensor([[10.0, 20.0], [30.0, 40.0]])
+    h = hints_from_points(ab, [(2, 2, 2)])
+    assert torch.allclose(h[0, 2:4, 2:4] * 110, torch.full((2, 2), 25.0))
+    assert h[2].sum() == 4
+
+
+def test_protocol_a_placement_statistics():
+    rng = np.random.default_rng(0)
+    H = 256
+    pts = protocol_points("A", 20000, H, H, rng)
+    ys = np.array([p[0] for p in pts])
+    mu, sd = (H - 6 + 1) / 2, (H - 6 + 1) / 4
+    assert all(p[2] == 6 for p in pts)
+    assert ys.min() >= 0 and ys.max() <= H - 6
+    assert abs(ys.mean() - mu) < 1.0
+    # clipping at about ±2σ shrinks the standard deviation by a few per cent
+    assert 0.9 * sd < ys.std() < sd
+
+
+def test_protocol_b_uniform():
+    rng = np.random.default_rng(0)
+    pts = protocol_points("B", 20000, 224, 224, rng)
+    xs = np.array([p[1] for p in pts])
+    assert xs.min() == 0 and xs.max() == 222 and abs(xs.mean() - 111) < 1.5
