@@ -8,7 +8,8 @@ import FindColorImage
 /// - Protocol B (iColoriT 2023): 224×224, 2×2 patches, corners uniform over [0, H−P].
 /// Photos are resized to the protocol's square size (area filter when shrinking, bicubic otherwise).
 /// PSNR on 8-bit sRGB (round half up) with L* from the ground truth; colourfulness per Hasler–Süsstrunk.
-/// Hints are seeded per (seed, photo index, k), so numbers repeat exactly.
+/// Hints are seeded per (seed, photo index, k), so numbers repeat exactly. Photos whose ground truth
+/// is gray (mean chroma < 2) are skipped and listed: there is no colour to recover.
 ///
 /// `native` keeps each photo at its own size (to measure the full-resolution pipeline and choose
 /// working resolutions), with protocol A's hint placement.
@@ -75,6 +76,8 @@ public struct EvalRow {
 
 public struct EvalReport {
     public var rows: [EvalRow]
+    /// Photos skipped because their ground truth has no colour.
+    public var skippedGray: [String] = []
     public var options: EvalOptions
     public var sheet: PlanarImage?
 
@@ -125,7 +128,7 @@ public struct Evaluator {
         var files = try BatchPlan.imageFiles(under: directory)
         if let limit = options.limit { files = Array(files.prefix(limit)) }
         guard !files.isEmpty else { throw FindColorError.invalidOption("no images in \(directory.path)") }
-        var rows: [EvalRow] = [], failures: [String] = []
+        var rows: [EvalRow] = [], failures: [String] = [], skippedGray: [String] = []
         var sheetTiles: [[PlanarImage]] = []
         for (idx, rel) in files.enumerated() {
             progress(idx, files.count, rel)
@@ -145,6 +148,10 @@ public struct Evaluator {
                 gt = (shrink ? resizeArea(rgb, width: S, height: S) : resizeBicubic(rgb, width: S, height: S)).clamped(to: 0, 1)
             }
             let lab = srgbToLab(gt)
+            if Self.meanChroma(lab) < Self.minimumChroma {
+                skippedGray.append(rel)
+                continue
+            }
             let L = lab.channel(0)
             let gray = labToSRGB(lightness: L, ab: PlanarImage(width: gt.width, height: gt.height, channels: 2))
             var row = EvalRow(file: rel, gray: Metrics.psnr(gray, gt), cfTruth: Metrics.colourfulness(gt), cfAuto: 0, psnr: [:], milliseconds: 0)
@@ -169,7 +176,16 @@ public struct Evaluator {
             }
         }
         guard !rows.isEmpty else { throw FindColorError.invalidOption("no readable images in \(directory.path)") }
-        return (EvalReport(rows: rows, options: options, sheet: Self.contactSheet(sheetTiles)), failures)
+        return (EvalReport(rows: rows, skippedGray: skippedGray, options: options, sheet: Self.contactSheet(sheetTiles)), failures)
+    }
+
+    static let minimumChroma: Float = 2
+
+    static func meanChroma(_ lab: PlanarImage) -> Float {
+        let n = lab.planeSize
+        var s: Float = 0
+        for i in 0..<n { s += (lab.data[n + i] * lab.data[n + i] + lab.data[2 * n + i] * lab.data[2 * n + i]).squareRoot() }
+        return s / Float(max(1, n))
     }
 
     /// Outlines each hint patch (black and white frame) so the sheet shows where hints were.

@@ -115,16 +115,21 @@ public enum HintParser {
     }
 
     private static func check(_ h: Hint, index i: Int, imageWidth: Int, imageHeight: Int) throws {
-        guard h.size >= 1 else {
-            throw FindColorError.invalidHints("hint \(i): size must be at least 1, got \(h.size)")
+        if let problem = problem(with: h, imageWidth: imageWidth, imageHeight: imageHeight) {
+            throw FindColorError.invalidHints("hint \(i): \(problem)")
         }
+    }
+
+    /// What is wrong with a hint for a `imageWidth × imageHeight` photo, or nil if nothing.
+    public static func problem(with h: Hint, imageWidth: Int, imageHeight: Int) -> String? {
+        guard h.size >= 1 else { return "size must be at least 1, got \(h.size)" }
         guard h.x >= 0, h.y >= 0, h.x + h.size <= imageWidth, h.y + h.size <= imageHeight else {
-            throw FindColorError.invalidHints(
-                "hint \(i): patch at (\(h.x), \(h.y)) of size \(h.size) is outside the \(imageWidth)×\(imageHeight) image")
+            return "patch at (\(h.x), \(h.y)) of size \(h.size) is outside the \(imageWidth)×\(imageHeight) image"
         }
         guard h.a.isFinite, h.b.isFinite, abs(h.a) <= maxAB, abs(h.b) <= maxAB else {
-            throw FindColorError.invalidHints("hint \(i): ab (\(h.a), \(h.b)) out of range [−\(Int(maxAB)), \(Int(maxAB))]")
+            return "ab (\(h.a), \(h.b)) out of range [−\(Int(maxAB)), \(Int(maxAB))]"
         }
+        return nil
     }
 
     private static func shortReason(_ error: Error) -> String {

@@ -7,10 +7,9 @@ import Foundation
 /// optional `"id"` that the projects API keeps (so that undo/redo restores hints with their ids).
 ///
 /// Values are decoded with `JSONDecoder`, which keeps JSON `true` and `1` apart on every platform;
-/// the checks and messages follow `HintParser` (size ≥ 1, the patch inside the photo, |a*|, |b*| ≤ 128).
+/// each hint is checked by `HintParser.problem(with:)`, the same rules and messages as the CLI's.
 enum HintInput {
     static let hintFields: Set<String> = ["id", "x", "y", "size", "ab", "color"]
-    static let maxAB: Float = 128
     static let maxHints = 10_000
 
     struct RawHint: Codable {
@@ -117,31 +116,14 @@ enum HintInput {
             guard ab.count == 2 else { throw fail("\"ab\" must be an array of two numbers") }
             (a, b) = (ab[0], ab[1])
         } else {
-            guard let lab = labOfHex(raw.color ?? "") else {
+            guard let lab = Hint.ab(ofHex: raw.color ?? "") else {
                 throw fail("\"color\" must be an sRGB hex colour like \"#a03020\"")
             }
             (a, b) = lab
         }
-        let size = raw.size ?? 1
-        guard size >= 1 else { throw fail("size must be at least 1, got \(size)") }
-        guard raw.x >= 0, raw.y >= 0, raw.x + size <= width, raw.y + size <= height else {
-            throw fail("patch at (\(raw.x), \(raw.y)) of size \(size) is outside the \(width)×\(height) image")
-        }
-        guard a.isFinite, b.isFinite, abs(a) <= maxAB, abs(b) <= maxAB else {
-            throw fail("ab (\(a), \(b)) out of range [−\(Int(maxAB)), \(Int(maxAB))]")
-        }
-        return Hint(x: raw.x, y: raw.y, size: size, a: a, b: b)
-    }
-
-    /// a*, b* of an sRGB hex colour "#rrggbb" or "#rgb".
-    static func labOfHex(_ hex: String) -> (Float, Float)? {
-        var s = hex.trimmingCharacters(in: .whitespaces)
-        if s.hasPrefix("#") { s.removeFirst() }
-        if s.count == 3 { s = s.map { "\($0)\($0)" }.joined() }
-        guard s.count == 6, s.allSatisfy(\.isHexDigit), let v = UInt32(s, radix: 16) else { return nil }
-        let rgb = RGBColor(r: Float((v >> 16) & 0xff) / 255, g: Float((v >> 8) & 0xff) / 255, b: Float(v & 0xff) / 255)
-        let lab = CIELab.lab(fromSRGB: rgb)
-        return (lab.a, lab.b)
+        let hint = Hint(x: raw.x, y: raw.y, size: raw.size ?? 1, a: a, b: b)
+        if let problem = HintParser.problem(with: hint, imageWidth: width, imageHeight: height) { throw fail(problem) }
+        return hint
     }
 
     private static func serialize(_ object: [String: Any]) throws -> Data {

@@ -62,7 +62,8 @@ struct Eval: ParsableCommand {
         }
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
-        let header = "protocol \(protocolKind.rawValue), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(mirroredReference ? ", mirrored ground truth as reference" : ""), \(report.rows.count) photos from \(data), seed \(seed)\n\n"
+        let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
+        let header = "protocol \(protocolKind.rawValue), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(mirroredReference ? ", mirrored ground truth as reference" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {

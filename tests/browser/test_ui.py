@@ -268,6 +268,15 @@ def run_ui(driver, base, photo, screenshot, timeout, checks):
         "the result image to be displayed",
     )
 
+    # The before/after slider from the keyboard: Shift+← moves it by 10 %; at 10 % the colour
+    # result (and both hints) fill the screenshot.
+    slider = driver.find_element(By.ID, "slider")
+    driver.execute_script("arguments[0].focus();", slider)
+    for _ in range(4):
+        ActionChains(driver).key_down("\ue008").send_keys("\ue012").key_up("\ue008").perform()
+    split = slider.get_attribute("aria-valuenow")
+    checks.check(split == "10", f"the before/after slider moves with the keyboard (at {split} %)")
+
     errors = driver.execute_script("return Array.from(document.querySelectorAll('.toast-error')).map(e => e.textContent);")
     checks.check(not errors, f"no error was shown ({errors})")
     severe = []

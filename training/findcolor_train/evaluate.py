@@ -3,7 +3,9 @@
 Protocol A (Zhang et al. 2017): every photo resized to 256×256 (PIL bicubic on sRGB), k hints of
 6×6 patches holding the patch's mean ab of the ground truth, top-left corners ~ N((H-P+1)/2,
 (H-P+1)/4) clipped, seeded per image; PSNR on RGB uint8 (L from the ground truth, ab predicted).
-CF = Hasler–Süsstrunk colourfulness on RGB uint8.
+CF = Hasler–Süsstrunk colourfulness on RGB uint8. Photos whose ground truth is itself gray (mean
+chroma < 2, the rule that also keeps gray photos out of training) are skipped and counted: there is
+no colour to recover, and their gray-baseline PSNR is infinite.
 
     python -m findcolor_train.evaluate --checkpoint runs/v1/last.pt --data ../../shared/data/eval
 """
@@ -58,7 +60,10 @@ def predict(model, L, hint, output="regression", centres=None, T=0.38):
     raise ValueError(output)
 
 
-def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", centres=None, limit=None):
+MIN_CHROMA = 2.0
+
+
+def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", centres=None, limit=None, skipped=None):
     size = protocol_size(protocol)
     files = files[:limit] if limit else files
     rows = []
@@ -66,6 +71,10 @@ def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", cen
     for idx, f in enumerate(files):
         gt_u8 = load_square(f, size)
         lab = rgb_to_lab(gt_u8.float() / 255.0)
+        if float(torch.sqrt(lab[1] ** 2 + lab[2] ** 2).mean()) < MIN_CHROMA:
+            if skipped is not None:
+                skipped.append(f.name)
+            continue
         row = {"file": f.name, "gray": psnr_u8(rgb_uint8_from_lab(torch.cat([lab[:1], torch.zeros(2, size, size)])), gt_u8),
                "cf_gt": colourfulness(gt_u8)}
         for k in ks:
@@ -100,15 +109,18 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, centres = load_checkpoint_model(a.checkpoint)
+    skipped = []
     rows, secs = evaluate(model, list_images(a.data), a.protocol, [int(k) for k in a.ks.split(",")],
-                          output=a.output, centres=centres, limit=a.limit)
+                          output=a.output, centres=centres, limit=a.limit, skipped=skipped)
     s = summarise(rows)
-    print(f"{len(rows)} photos, protocol {a.protocol}, output {a.output}, {secs:.2f} s/photo")
+    print(f"{len(rows)} photos, protocol {a.protocol}, output {a.output}, {secs:.2f} s/photo; "
+          f"skipped {len(skipped)} with gray ground truth: {', '.join(skipped)}")
     for k, (m, sd) in s.items():
         print(f"{k:>10}: {m:7.3f} ± {sd:.3f}")
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump({"n": len(rows), "protocol": a.protocol, "output": a.output, "summary": s, "rows": rows}, fh, indent=1)
+            json.dump({"n": len(rows), "protocol": a.protocol, "output": a.output, "summary": s, "skipped_gray": skipped,
+                       "rows": rows}, fh, indent=1)
 
 
 if __name__ == "__main__":
