@@ -114,8 +114,12 @@ final class OneDNNConvolution: ConvolutionKernel {
         let outShape: TensorShape
         let weightsMemory: OneDNNMemory
         var extra: AlignedBuffer?
+        // The packed layout was chosen for a nominal input size; for some shapes (small spatial
+        // sizes, odd channel counts) only oneDNN's slow reference implementation accepts it, and then
+        // the weights are reordered to the layout this shape's fastest implementation wants.
         if let fixed = try? Self.primitiveDesc(descriptor, input: input, weights: packedWeightsDesc,
-                                               hasBias: hasBias, attributes: attributes, runtime: runtime) {
+                                               hasBias: hasBias, attributes: attributes, runtime: runtime),
+           !fixed.0.isReference {
             pd = fixed.0
             outShape = fixed.1
             weightsMemory = try OneDNNMemory(packedWeightsDesc, data: packedWeights.pointer, runtime: runtime)
@@ -145,7 +149,19 @@ final class OneDNNConvolution: ConvolutionKernel {
                         weights: weightsMemory, bias: biasMemory, outputShape: outShape,
                         extraWeightStorage: extra)
         plans[key] = plan
+        implementations[key.shape] = pd.implementation
         return plan
+    }
+
+    /// The oneDNN implementation used for each input shape run so far (for tests and diagnostics).
+    private(set) var implementations: [TensorShape: String] = [:]
+
+    /// The implementation oneDNN uses for `input` (compiling the plan if needed).
+    func implementation(for input: TensorShape) throws -> String {
+        try runtime.withExclusiveAccess {
+            _ = try self.plan(for: input)
+            return self.implementations[input] ?? ""
+        }
     }
 
     func run(_ input: Tensor) throws -> Tensor {

@@ -170,6 +170,17 @@ final class OneDNNPrimitiveDesc {
         dnnl_primitive_desc_query_md(handle, what, index)?.pointee
     }
 
+    /// The implementation oneDNN chose, e.g. "brgconv:avx512_core" or "ref:any".
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(handle, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
+              let name else { return "" }
+        return String(cString: name)
+    }
+
+    /// True for oneDNN's portable reference implementations (tens of times slower than its JIT ones).
+    var isReference: Bool { implementation.hasPrefix("ref") }
+
     deinit { dnnl_primitive_desc_destroy(handle) }
 }
 

@@ -149,6 +149,31 @@ struct ConvolutionTests {
         }
     }
 
+    /// The network's decoder has shapes (262 input channels at 16×16, a 960→320 1×1 at 8×8) for which
+    /// the weight layout packed at the nominal size is accepted only by oneDNN's reference
+    /// implementation, 30–50× slower than its JIT kernels (it made a 256² forward take 1.3 s).
+    @Test("oneDNN never runs a network shape on its slow reference implementation")
+    func noReferenceImplementation() throws {
+        let runtime = try #require(OneDNNRuntime.shared)
+        let shapes: [(ConvolutionDescriptor, TensorShape)] = [
+            (ConvolutionDescriptor(inputChannels: 262, outputChannels: 128, kernelSize: 3, padding: .explicit(.symmetric(1)), activation: .relu),
+             TensorShape(h: 16, w: 16, c: 262)),
+            (ConvolutionDescriptor(inputChannels: 960, outputChannels: 320, kernelSize: 1), TensorShape(h: 8, w: 8, c: 960)),
+            (ConvolutionDescriptor(inputChannels: 262, outputChannels: 128, kernelSize: 3, padding: .explicit(.symmetric(1)), activation: .relu),
+             TensorShape(h: 48, w: 40, c: 262)),
+        ]
+        for (d, shape) in shapes {
+            var generator = SplitMix64(seed: 9)
+            let weights = generator.floats(d.weightCount, in: -0.1...0.1)
+            let bias = generator.floats(d.outputChannels)
+            let kernel = try OneDNNConvolution(d, weights: weights, bias: bias, runtime: runtime)
+            let impl = try kernel.implementation(for: shape)
+            #expect(!impl.hasPrefix("ref"), "\(shape): \(impl)")
+            let x = Tensor.random(shape, seed: 3)
+            #expect(relativeError(try kernel.run(x), naiveConvolution(x, weights: weights, bias: bias, d)) <= 1e-4)
+        }
+    }
+
     @Test("inconsistent configurations are rejected")
     func invalidConfigurations() {
         let badGroups = ConvolutionDescriptor(inputChannels: 6, outputChannels: 8, kernelSize: 3, groups: 4)
