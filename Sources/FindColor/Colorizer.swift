@@ -128,7 +128,7 @@ public final class Colorizer: @unchecked Sendable {
     }
 
     /// A fast preview: the photo downscaled so its short side is at most `shortSide`, one pass.
-    public func preview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int = 320) throws -> ColorizeResult {
+    public func preview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int = 256) throws -> ColorizeResult {
         let t0 = DispatchTime.now()
         guard image.channels == 1 || image.channels == 3 else {
             throw FindColorError.invalidImage("expected a gray or RGB image, got \(image.channels) channels")
@@ -147,7 +147,7 @@ public final class Colorizer: @unchecked Sendable {
     }
 
     /// The top-k colours of the model's distribution at pixel (x, y), given the hints.
-    public func suggest(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int = 8, shortSide: Int = 320) throws -> [SuggestedColor] {
+    public func suggest(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int = 8, shortSide: Int = 256) throws -> [SuggestedColor] {
         guard x >= 0, y >= 0, x < image.width, y < image.height else {
             throw FindColorError.invalidOption("point (\(x), \(y)) is outside the \(image.width)×\(image.height) image")
         }

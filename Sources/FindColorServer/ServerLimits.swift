@@ -25,7 +25,7 @@ public struct ServerLimits: Sendable, Equatable {
         maxUploadBytes: Int = 64 * 1024 * 1024,
         maxPixels: Int = 100_000_000,
         maxWaitingJobs: Int = 4,
-        previewShortSide: Int = 320,
+        previewShortSide: Int = 256,
         suggestionCount: Int = 8,
         imageCacheSamples: Int = 150_000_000,
         cachedRendersPerProject: Int = 12

@@ -286,6 +286,12 @@ def run_ui(driver, base, photo, screenshot, timeout, checks):
         pass
     checks.check(not severe, f"no errors in the browser console ({severe[:3]})")
 
+    # Dismiss notifications (they fade by themselves) so the screenshot shows the photo whole.
+    for close in driver.find_elements(By.CSS_SELECTOR, ".toast-close"):
+        try:
+            close.click()
+        except Exception:  # already faded out
+            pass
     os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
     driver.save_screenshot(screenshot)
     checks.check(os.path.getsize(screenshot) > 10_000, f"screenshot saved to {screenshot}")
