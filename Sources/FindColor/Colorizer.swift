@@ -15,6 +15,12 @@ public struct ColorizeRequest: Sendable {
     public var preset: EnsemblePreset = .balanced
     /// Overrides the preset's ensemble.
     public var ensemble: EnsembleSpec? = nil
+    /// 0…1: how far to move from the network's regression output (the most accurate colour, often
+    /// timid) towards the annealed mean of its colour distribution (Zhang et al. 2016, T from the
+    /// model configuration: vivid, less accurate). Measured on the development photos (protocol A):
+    /// 0 → PSNR 23.64 dB, CF 26.2; 0.3 → 23.34 dB, CF 31.3; 0.5 → 23.01 dB, CF 35.0; 1 → 21.82 dB,
+    /// CF 45.6 (ground truth 43.0).
+    public var vividness: Float = 0
 
     public init() {}
 }
@@ -78,7 +84,9 @@ public final class Colorizer: @unchecked Sendable {
 
     /// Runs the network once on L (L* in [0, 100], any size ≥ 1×1) with hints (3 planes, same size).
     /// The input is reflect-padded to a multiple of 32; returns ab in Lab units at the input's size.
-    public func pass(L: PlanarImage, hints: PlanarImage, logits: Bool = false) -> (ab: PlanarImage, logits: Tensor?) {
+    /// With `vividness` > 0 the result moves that far towards the annealed mean of the colour
+    /// distribution (see `ColorizeRequest.vividness`).
+    public func pass(L: PlanarImage, hints: PlanarImage, logits: Bool = false, vividness: Float = 0) -> (ab: PlanarImage, logits: Tensor?) {
         let m = config.input.multiple_of
         let W = L.width, H = L.height
         let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
@@ -90,7 +98,7 @@ public final class Colorizer: @unchecked Sendable {
         let ht = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 3)) { _, y, x, c in
             y < H && x < W ? hints.data[c * n + y * W + x] : 0
         }
-        let (ab, lg) = network(L: lt, hints: ht, logits: logits)
+        let (ab, lg) = network(L: lt, hints: ht, logits: logits || vividness > 0)
         let s = config.input.ab_scale
         var out = PlanarImage(width: W, height: H, channels: 2)
         ab.withUnsafeBufferPointer { p in
@@ -102,7 +110,62 @@ public final class Colorizer: @unchecked Sendable {
                 }
             }
         }
-        return (out, lg)
+        if vividness > 0, let lg {
+            let vivid = Self.annealedMean(lg, centres: config.bin_centres, temperature: config.annealed_mean_T)
+            Self.blendUpsampled(&out, vivid, weight: vividness)
+        }
+        return (out, logits ? lg : nil)
+    }
+
+    /// The annealed mean of the bin distribution (Zhang et al. 2016): per cell,
+    /// Σ_q softmax(z / T)_q · centre_q, in Lab units. `logits` is 1×h×w×Q; the result has 2 planes.
+    public static func annealedMean(_ logits: Tensor, centres: [[Float]], temperature: Float) -> PlanarImage {
+        let h = logits.h, w = logits.w, q = logits.c
+        precondition(centres.count == q, "\(q) logits but \(centres.count) bin centres")
+        var out = PlanarImage(width: w, height: h, channels: 2)
+        let n = w * h, invT = 1 / temperature
+        var e = [Float](repeating: 0, count: q)
+        logits.withUnsafeBufferPointer { p in
+            for cell in 0..<n {
+                let z = p.baseAddress! + cell * q
+                var mx = -Float.infinity
+                for k in 0..<q { mx = max(mx, z[k] * invT) }
+                var sum: Float = 0, a: Float = 0, b: Float = 0
+                for k in 0..<q {
+                    e[k] = exp(z[k] * invT - mx)
+                    sum += e[k]
+                    a += e[k] * centres[k][0]
+                    b += e[k] * centres[k][1]
+                }
+                out.data[cell] = a / sum
+                out.data[n + cell] = b / sum
+            }
+        }
+        return out
+    }
+
+    /// ab ← (1 − weight)·ab + weight·low, with `low` (a coarser grid over the same, possibly
+    /// padded, extent: factor = 4 for the bin head) sampled bilinearly with half-pixel centres
+    /// (PyTorch's `align_corners=False`), edges clamped.
+    static func blendUpsampled(_ ab: inout PlanarImage, _ low: PlanarImage, weight: Float, factor: Int = 4) {
+        let W = ab.width, H = ab.height, n = W * H, lw = low.width, lh = low.height, ln = lw * lh
+        let f = Float(factor)
+        for y in 0..<H {
+            let sy = min(max((Float(y) + 0.5) / f - 0.5, 0), Float(lh - 1))
+            let y0 = Int(sy), y1 = min(y0 + 1, lh - 1), fy = sy - Float(y0)
+            for x in 0..<W {
+                let sx = min(max((Float(x) + 0.5) / f - 0.5, 0), Float(lw - 1))
+                let x0 = Int(sx), x1 = min(x0 + 1, lw - 1), fx = sx - Float(x0)
+                for c in 0..<2 {
+                    let o = c * ln
+                    let top = low.data[o + y0 * lw + x0] * (1 - fx) + low.data[o + y0 * lw + x1] * fx
+                    let bottom = low.data[o + y1 * lw + x0] * (1 - fx) + low.data[o + y1 * lw + x1] * fx
+                    let v = top * (1 - fy) + bottom * fy
+                    let i = c * n + y * W + x
+                    ab.data[i] = (1 - weight) * ab.data[i] + weight * v
+                }
+            }
+        }
     }
 
     // MARK: - Colorize
@@ -193,6 +256,9 @@ public final class Colorizer: @unchecked Sendable {
                 throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least 32×32)")
             }
         }
+        guard r.vividness.isFinite, (0...1).contains(r.vividness) else {
+            throw FindColorError.invalidOption("vividness must be in 0…1, got \(r.vividness)")
+        }
         if r.transferGlobalColours && r.reference == nil {
             throw FindColorError.invalidOption("transferring global colours needs a reference photo")
         }
@@ -209,7 +275,8 @@ public final class Colorizer: @unchecked Sendable {
             hints = result.hints + request.hints  // user hints last: they win where they overlap
             refStats = result.referenceStatistics
         }
-        let ensemble = Ensemble(colorizer: self, spec: spec)
+        var ensemble = Ensemble(colorizer: self, spec: spec)
+        ensemble.vividness = request.vividness
         var (ab, Lf) = ensemble.run(L: L, hints: hints)
         if let region = request.region {
             // Outside the region the automatic result (user hints only), blended with a feathered mask.

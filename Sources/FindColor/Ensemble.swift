@@ -72,6 +72,8 @@ public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {
 public struct Ensemble {
     let colorizer: Colorizer
     let spec: EnsembleSpec
+    /// Passed to every network pass (see `ColorizeRequest.vividness`).
+    var vividness: Float = 0
 
     /// ab fused at the finest pass's resolution, and L at that resolution.
     func run(L: PlanarImage, hints: [Hint]) -> (ab: PlanarImage, L: PlanarImage) {
@@ -111,9 +113,9 @@ public struct Ensemble {
     /// One pass (plus the mirrored pass when `spec.flip`) of the whole image.
     func flipAveraged(L: PlanarImage, hints: [Hint], sourceWidth: Int, sourceHeight: Int) -> PlanarImage {
         let raster = HintRaster.rasterize(hints, sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: L.width, height: L.height)
-        var ab = colorizer.pass(L: L, hints: raster).ab
+        var ab = colorizer.pass(L: L, hints: raster, vividness: vividness).ab
         guard spec.flip else { return ab }
-        let mirrored = Self.mirrored(colorizer.pass(L: Self.mirrored(L), hints: Self.mirrored(raster)).ab)
+        let mirrored = Self.mirrored(colorizer.pass(L: Self.mirrored(L), hints: Self.mirrored(raster), vividness: vividness).ab)
         for i in 0..<ab.data.count { ab.data[i] = 0.5 * (ab.data[i] + mirrored.data[i]) }
         return ab
     }
@@ -122,9 +124,9 @@ public struct Ensemble {
     /// blended with feathered weights normalised by their sum (no seams at window borders).
     func windows(L: PlanarImage, raster: PlanarImage, window: Int, stride: Int) -> PlanarImage {
         Self.windows(L: L, raster: raster, window: window, stride: stride) { Lw, rw in
-            var ab = colorizer.pass(L: Lw, hints: rw).ab
+            var ab = colorizer.pass(L: Lw, hints: rw, vividness: vividness).ab
             if spec.flip {
-                let m = Self.mirrored(colorizer.pass(L: Self.mirrored(Lw), hints: Self.mirrored(rw)).ab)
+                let m = Self.mirrored(colorizer.pass(L: Self.mirrored(Lw), hints: Self.mirrored(rw), vividness: vividness).ab)
                 for i in 0..<ab.data.count { ab.data[i] = 0.5 * (ab.data[i] + m.data[i]) }
             }
             return ab

@@ -54,6 +54,7 @@ public struct EvalOptions {
     public var seed: UInt64 = 0
     public var preset: EnsemblePreset = .fast
     public var ensemble: EnsembleSpec? = nil
+    public var vividness: Float = 0
     /// Use each ground-truth photo, mirrored, as the reference (measures reference mode).
     public var mirroredReference = false
     public var limit: Int? = nil
@@ -158,6 +159,7 @@ public struct Evaluator {
             var request = ColorizeRequest()
             request.preset = options.preset
             request.ensemble = options.ensemble
+            request.vividness = options.vividness
             if options.mirroredReference { request.reference = Ensemble.mirrored(gt) }
             let t0 = DispatchTime.now()
             var tiles: [PlanarImage] = []

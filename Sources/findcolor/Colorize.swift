@@ -41,6 +41,9 @@ struct Colorize: ParsableCommand {
     @Option(help: "Short side of the image-wise pass in pixels (default: the preset's).")
     var workingSize: Int?
 
+    @Option(help: "0…1: from the most accurate colours (0) towards more vivid ones (1); 0.3 is a gentle boost.")
+    var vividness: Float = 0
+
     @Option(help: "Output format: png, png16, jpeg or tiff (default: from the output's extension, else the input's).")
     var format: String?
 
@@ -61,6 +64,7 @@ struct Colorize: ParsableCommand {
         if region != nil && reference == nil { throw ValidationError("--region needs --reference") }
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
         if let workingSize, !(64...4096).contains(workingSize) { throw ValidationError("--working-size must be in 64…4096") }
+        guard vividness.isFinite, (0...1).contains(vividness) else { throw ValidationError("--vividness must be in 0…1") }
         if let format, Self.outputFormat(format, quality: quality) == nil {
             throw ValidationError("unknown --format \(format) (png, png16, jpeg, tiff)")
         }
@@ -137,6 +141,7 @@ struct Colorize: ParsableCommand {
                 request.reference = referenceImage
                 request.region = regionMask
                 request.transferGlobalColours = transferGlobal
+                request.vividness = vividness
                 if let hintData { request.hints = try HintParser.parse(hintData, imageWidth: w, imageHeight: h) }
                 let L = lightness(of: decoded.image)
                 let result = try colorizer.colorize(lightness: L, request)

@@ -21,6 +21,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Ensemble preset.") var preset: EnsemblePreset = .fast
     @Option(help: "Short side of the image-wise pass (default: the preset's).") var workingSize: Int?
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
+    @Option(help: "0…1, as for colorize.") var vividness: Float = 0
     @Option(help: "Random seed for hint placement.") var seed: UInt64 = 0
     @Option(help: "Evaluate only the first N photos.") var limit: Int?
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
@@ -37,6 +38,7 @@ struct Eval: ParsableCommand {
     func validate() throws {
         _ = try parseKs()
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        guard vividness.isFinite, (0...1).contains(vividness) else { throw ValidationError("--vividness must be in 0…1") }
     }
 
     func run() throws {
@@ -52,6 +54,7 @@ struct Eval: ParsableCommand {
             o.ensemble = spec
         }
         o.mirroredReference = mirroredReference
+        o.vividness = vividness
         o.limit = limit
         if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
         let evaluator = Evaluator(colorizer: colorizer, options: o)
@@ -63,7 +66,7 @@ struct Eval: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
-        let header = "protocol \(protocolKind.rawValue), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(mirroredReference ? ", mirrored ground truth as reference" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
+        let header = "protocol \(protocolKind.rawValue), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {

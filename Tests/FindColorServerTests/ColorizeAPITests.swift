@@ -135,6 +135,8 @@ extension ServerTests {
                     ([.file("image", png), .text("preset", "ultra")], "preset"),
                     ([.file("image", png), .text("format", "gif")], "format"),
                     ([.file("image", png), .text("transfer_global", "maybe")], "transfer_global"),
+                    ([.file("image", png), .text("vividness", "1.5")], "vividness"),
+                    ([.file("image", png), .text("vividness", "lots")], "vividness"),
                     ([.file("image", png), .text("colour", "red")], "unknown form field"),
                     ([.file("image", png), .file("image", png)], "more than once"),
                 ]

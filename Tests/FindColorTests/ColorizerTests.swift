@@ -95,6 +95,29 @@ import FindColorImage
         #expect(throws: FindColorError.self) { try colorizer.colorize(gray, g) }
     }
 
+    /// Vividness moves the colours towards the annealed mean of the model's distribution: more
+    /// chroma, same size and L*; 0 is exactly the default; values outside 0…1 are refused.
+    @Test func vividnessRaisesChroma() throws {
+        let gray = syntheticScene(width: 240, height: 180)
+        var r = ColorizeRequest()
+        r.preset = .fast
+        let base = try colorizer.colorize(gray, r).rgb
+        r.vividness = 0
+        #expect(try colorizer.colorize(gray, r).rgb.data == base.data)
+        func meanChroma(_ img: PlanarImage) -> Float {
+            let lab = srgbToLab(img), n = lab.planeSize
+            return (0..<n).map { hypot(lab.data[n + $0], lab.data[2 * n + $0]) }.reduce(0, +) / Float(n)
+        }
+        r.vividness = 1
+        let vivid = try colorizer.colorize(gray, r).rgb
+        #expect(vivid.width == 240 && vivid.height == 180)
+        #expect(meanChroma(vivid) > meanChroma(base) + 2, "\(meanChroma(vivid)) vs \(meanChroma(base))")
+        for bad: Float in [-0.1, 1.5, .nan] {
+            r.vividness = bad
+            #expect(throws: FindColorError.self) { try colorizer.colorize(gray, r) }
+        }
+    }
+
     @Test func suggestionsAreADistribution() throws {
         let gray = syntheticScene(width: 200, height: 160)
         let s = try colorizer.suggest(gray, x: 30, y: 20, hints: [], topK: 6)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FindColorImage
+import FindColorNN
 @testable import FindColor
 
 @Suite struct EnsembleBlending {
@@ -43,5 +44,40 @@ import FindColorImage
             for x in 59..<100 { #expect(f[x, y, 0] == 0) }   // beyond 2·radius outside: exactly 0
             for x in 0..<42 { #expect(f[x, y, 0] == 1) }   // beyond 2·radius inside (and at the image edge): 1
         }
+    }
+}
+
+@Suite struct VividnessMath {
+    /// Closed form: softmax(z / T) over three bins, weighted mean of their centres.
+    @Test func annealedMeanMatchesClosedForm() {
+        let centres: [[Float]] = [[0, 0], [10, 0], [0, 20]]
+        let z: [Float] = [1, 2, 0.5, /* second cell */ 0, 0, 0]
+        let logits = Tensor(shape: TensorShape(n: 1, h: 1, w: 2, c: 3), values: z)
+        let T: Float = 0.5
+        let am = Colorizer.annealedMean(logits, centres: centres, temperature: T)
+        #expect(am.width == 2 && am.height == 1 && am.channels == 2)
+        let e = [exp(Double(1 / T)), exp(Double(2 / T)), exp(Double(0.5 / T))]
+        let s = e.reduce(0, +)
+        #expect(abs(Double(am[0, 0, 0]) - 10 * e[1] / s) < 1e-4)
+        #expect(abs(Double(am[0, 0, 1]) - 20 * e[2] / s) < 1e-4)
+        // Equal logits: the plain mean of the centres.
+        #expect(abs(am[1, 0, 0] - 10.0 / 3) < 1e-4 && abs(am[1, 0, 1] - 20.0 / 3) < 1e-4)
+    }
+
+    /// Bilinear upsampling with half-pixel centres (PyTorch align_corners=False): a horizontal ramp
+    /// at 1/4 resolution lands on the full-resolution ramp, edges clamped; weight 0.5 averages.
+    @Test func upsampledBlend() {
+        var low = PlanarImage(width: 4, height: 2, channels: 2)
+        for y in 0..<2 { for x in 0..<4 { low[x, y, 0] = Float(x); low[x, y, 1] = 8 } }
+        var ab = PlanarImage(width: 16, height: 8, channels: 2)
+        Colorizer.blendUpsampled(&ab, low, weight: 1)
+        for x in 0..<16 {
+            let expected = min(max((Float(x) + 0.5) / 4 - 0.5, 0), 3)
+            #expect(abs(ab[x, 5, 0] - expected) < 1e-6)
+            #expect(ab[x, 5, 1] == 8)
+        }
+        var half = PlanarImage(width: 16, height: 8, channels: 2, repeating: 4)
+        Colorizer.blendUpsampled(&half, low, weight: 0.5)
+        #expect(half[0, 0, 1] == 6)
     }
 }

@@ -98,6 +98,8 @@ def test_missing_file_and_bad_options(tmp_path, photos):
     assert run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--region", photos / "a.png").returncode != 0
     p = run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--shard", "5/3")
     assert p.returncode != 0 and "shard" in p.stderr
+    p = run("colorize", photos / "a.png", "-o", tmp_path / "o.png", "--vividness", "2")
+    assert p.returncode != 0 and "vividness" in p.stderr and not (tmp_path / "o.png").exists()
 
 
 def test_multi_file_run_finishes_others_and_lists_failures(tmp_path, photos):

@@ -8,9 +8,10 @@ import Hummingbird
 ///
 /// Fields: `image` (file, required), `hints` (JSON, the CLI's format), `reference` (file),
 /// `region` (mask file of the photo's size, white = where the reference applies), `preset`
-/// (fast | balanced | best), `transfer_global` (true | false), `format` (png | jpeg).
+/// (fast | balanced | best), `transfer_global` (true | false), `vividness` (0…1, default 0),
+/// `format` (png | jpeg).
 enum ColorizeRoutes {
-    static let fields: Set<String> = ["image", "hints", "reference", "region", "preset", "transfer_global", "format"]
+    static let fields: Set<String> = ["image", "hints", "reference", "region", "preset", "transfer_global", "vividness", "format"]
 
     static func register(on router: AppRouter, services: ServerServices) {
         router.post("/api/colorize") { request, _ in
@@ -36,6 +37,7 @@ enum ColorizeRoutes {
         }
         let preset = try FormValues.preset(form.part("preset")?.text()) ?? .balanced
         let transferGlobal = try FormValues.bool(form.part("transfer_global")?.text(), field: "transfer_global") ?? false
+        let vividness = try FormValues.unitInterval(form.part("vividness")?.text(), field: "vividness") ?? 0
         let format = try ImageOutput(parameter: form.part("format")?.text())
         let hintsJSON: Data? = try form.part("hints").flatMap { part in
             try part.text().isEmpty ? nil : part.body
@@ -53,6 +55,7 @@ enum ColorizeRoutes {
             var colorizeRequest = ColorizeRequest()
             colorizeRequest.preset = preset
             colorizeRequest.transferGlobalColours = transferGlobal
+            colorizeRequest.vividness = vividness
             if let hintsJSON {
                 colorizeRequest.hints = try HintInput.parseList(hintsJSON, width: image.width, height: image.height).map(\.hint)
             }

@@ -29,4 +29,13 @@ enum FormValues {
         guard let value = Int(text) else { throw APIError.badRequest("\(field) must be an integer, not \"\(text)\"") }
         return value
     }
+
+    /// A number in 0…1 (nil or empty = not given).
+    static func unitInterval(_ text: String?, field: String) throws -> Float? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Float(text), value.isFinite, (0...1).contains(value) else {
+            throw APIError.badRequest("\(field) must be a number in 0…1, not \"\(text)\"")
+        }
+        return value
+    }
 }
