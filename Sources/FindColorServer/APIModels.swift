@@ -52,6 +52,7 @@ struct ProjectDTO: Codable, Sendable {
     var revision: Int
     var preset: String
     var transferGlobal: Bool
+    var vividness: Double
     var hasReference: Bool
     var hasRegion: Bool
     var reference: ReferenceDTO?
@@ -74,6 +75,7 @@ struct ProjectDTO: Codable, Sendable {
         revision = p.revision
         preset = p.preset
         transferGlobal = p.transferGlobal
+        vividness = p.vividness
         hasReference = p.referenceFile != nil
         hasRegion = p.regionDigest != nil
         if p.referenceFile != nil, let w = p.referenceWidth, let h = p.referenceHeight {

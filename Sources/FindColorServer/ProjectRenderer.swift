@@ -102,6 +102,7 @@ private struct RenderInputs: Sendable {
         var request = ColorizeRequest()
         request.hints = snapshot.colorHints
         request.preset = snapshot.preset
+        request.vividness = Float(snapshot.project.vividness)
         if let referenceURL, let digest = snapshot.project.referenceDigest {
             request.reference = try changedWhileRendering {
                 try images.image(at: referenceURL, digest: digest, role: "reference photo", maxPixels: limits.maxPixels)

@@ -201,8 +201,14 @@ extension ServerTests {
                 #expect(changed.json["name"] as? String == "Grandma")
                 #expect(changed.json["stateHash"] as? String != hash)
                 #expect((changed.json["revision"] as? Int ?? 0) > (project["revision"] as? Int ?? 0))
+                #expect(project["vividness"] as? Double == 0)
+                let vivid = try await api.json(.patch, "/api/projects/\(id)/settings", #"{"vividness": 0.35}"#)
+                #expect(vivid.status == .ok)
+                #expect(vivid.json["vividness"] as? Double == 0.35)
+                #expect(vivid.json["stateHash"] as? String != changed.json["stateHash"] as? String)
 
-                for bad in [#"{"preset": "ultra"}"#, #"{"transferGlobal": "yes"}"#, #"{"colour": 1}"#, "[1, 2]", "nope"] {
+                for bad in [#"{"preset": "ultra"}"#, #"{"transferGlobal": "yes"}"#, #"{"colour": 1}"#, "[1, 2]", "nope",
+                            #"{"vividness": 1.5}"#, #"{"vividness": -0.1}"#, #"{"vividness": "high"}"#] {
                     let response = try await api.json(.patch, "/api/projects/\(id)/settings", bad)
                     #expect(response.status == .badRequest, "\(bad)")
                     #expect(response.isJSON)

@@ -164,6 +164,12 @@ extension ServerTests {
             // Without a reference, the global transfer flag and a region do not change the picture.
             let transfer = try await store.updateSettings(id, name: nil, preset: nil, transferGlobal: true)
             #expect(transfer.stateHash == fast.stateHash)
+            // Vividness changes the picture, and is kept.
+            let vivid = try await store.updateSettings(id, name: nil, preset: nil, transferGlobal: nil, vividness: 0.4)
+            #expect(vivid.project.vividness == 0.4)
+            #expect(seen.insert(vivid.stateHash).inserted)
+            let plain = try await store.updateSettings(id, name: nil, preset: nil, transferGlobal: nil, vividness: 0)
+            #expect(plain.stateHash == fast.stateHash)
             let reference = try await store.setReference(id, data: try Fixtures.colourPNG(), format: .png, width: 64, height: 64)
             #expect(seen.insert(reference.stateHash).inserted)
             let region = try await store.setRegion(id, png: try Fixtures.maskPNG(width: 64, height: 48))

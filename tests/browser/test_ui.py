@@ -252,6 +252,22 @@ def run_ui(driver, base, photo, screenshot, timeout, checks):
     wait_js(driver, "document.body.dataset.hintCount === '2'", timeout, "redo (Ctrl+Y)")
     checks.check(True, "undo and redo restore the hint list")
 
+    # Vividness from the keyboard: six steps of 0.05 to the right.
+    vivid = driver.find_element(By.ID, "vividness")
+    driver.execute_script("arguments[0].focus();", vivid)
+    for _ in range(6):
+        ActionChains(driver).send_keys("\ue014").perform()
+    wait_js(driver, "document.getElementById('vividness-value').textContent === '0.30'", timeout, "the vividness label")
+    deadline = time.time() + timeout
+    vividness = None
+    while time.time() < deadline:
+        listing = get_json(base + "/api/projects")["projects"]
+        vividness = get_json(base + f"/api/projects/{listing[0]['id']}")["vividness"] if listing else None
+        if vividness is not None and abs(vividness - 0.3) < 1e-6:
+            break
+        time.sleep(0.2)
+    checks.check(vividness is not None and abs(vividness - 0.3) < 1e-6, f"the vividness slider changes the project's setting ({vividness})")
+
     # The full-resolution result for the final state.
     wait_js(
         driver,

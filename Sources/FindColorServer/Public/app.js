@@ -437,6 +437,10 @@ function renderPanels() {
   document.body.dataset.hintCount = String(state.hints.length);
   $("btn-clear-hints").disabled = state.hints.length === 0;
   $("btn-delete-hint").disabled = !state.selectedId;
+  if (document.activeElement !== $("vividness")) {
+    $("vividness").value = String(project.vividness ?? 0);
+    $("vividness-value").textContent = Number(project.vividness ?? 0).toFixed(2);
+  }
   for (const button of document.querySelectorAll("#preset button")) {
     button.setAttribute("aria-pressed", String(button.dataset.preset === project.preset));
   }
@@ -653,6 +657,13 @@ function bindControls() {
       }
     });
   }
+  $("vividness").addEventListener("input", (event) => {
+    $("vividness-value").textContent = Number(event.target.value).toFixed(2);
+  });
+  $("vividness").addEventListener("change", (event) => {
+    const vividness = Number(event.target.value);
+    if (state.project && vividness !== state.project.vividness) updateSettings({ vividness }, "vividness");
+  });
   $("transfer-global").addEventListener("change", (event) => {
     updateSettings({ transferGlobal: event.target.checked }, "colour matching");
   });

@@ -79,20 +79,24 @@ enum ProjectRoutes {
         var name: String?
         var preset: String?
         var transferGlobal: Bool?
+        var vividness: Double?
     }
 
-    /// `PATCH /api/projects/{id}/settings`: `{"preset": "best", "transferGlobal": true, "name": "..."}`.
+    /// `PATCH /api/projects/{id}/settings`: `{"preset": "best", "transferGlobal": true, "vividness": 0.3, "name": "..."}`.
     static func updateSettings(_ request: Request, _ context: AppContext, services: ServerServices) async throws -> Response {
         let id = try ServerServices.projectId(context)
         let body = try await RequestReading.jsonObject(request)
-        try body.allowOnly(["name", "preset", "transferGlobal"])
+        try body.allowOnly(["name", "preset", "transferGlobal", "vividness"])
         let settings = try body.decode(SettingsBody.self)
         let preset = try FormValues.preset(settings.preset)
         if body.has("preset"), preset == nil {
             throw APIError.badRequest("preset must be one of \(EnsemblePreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let v = settings.vividness, !(v.isFinite && (0...1).contains(v)) {
+            throw APIError.badRequest("vividness must be a number in 0…1, not \(v)")
+        }
         let snapshot = try await services.store.updateSettings(
-            id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal)
+            id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal, vividness: settings.vividness)
         return try Responses.json(ProjectDTO(snapshot))
     }
 

@@ -17,13 +17,14 @@ struct ProjectSnapshot: Sendable, Equatable {
     var usesRegion: Bool { hasReference && project.regionDigest != nil }
 
     /// Version of the rendering inputs; bump it when the meaning of a cached render changes.
-    static let renderVersion = "findcolor-render-1"
+    static let renderVersion = "findcolor-render-2"  // 2: model v1 final, working size 256, vividness
 
     /// A digest of everything a render depends on: the photo, the hints (order matters: later hints
-    /// win where they overlap), the preset, the reference photo, the region mask and the global
+    /// win where they overlap), the preset, the vividness, the reference photo, the region mask and the global
     /// colour transfer. Equal hashes mean equal renders, so rendered files are cached under it.
     var stateHash: String {
         var text = "\(Self.renderVersion)\nphoto:\(project.originalDigest)\npreset:\(project.preset)\n"
+        text += "vividness:\(Float(project.vividness).bitPattern)\n"
         if let reference = project.referenceDigest {
             text += "reference:\(reference)\ntransferGlobal:\(project.transferGlobal)\n"
             if let region = project.regionDigest { text += "region:\(region)\n" }

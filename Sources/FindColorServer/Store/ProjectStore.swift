@@ -133,12 +133,14 @@ final class ProjectStore: Sendable {
         }
     }
 
-    /// Changes the name, preset or global-transfer flag (nil = unchanged).
-    func updateSettings(_ projectId: String, name: String?, preset: EnsemblePreset?, transferGlobal: Bool?) async throws -> ProjectSnapshot {
+    /// Changes the name, preset, global-transfer flag or vividness (nil = unchanged).
+    func updateSettings(_ projectId: String, name: String?, preset: EnsemblePreset?, transferGlobal: Bool?,
+                        vividness: Double? = nil) async throws -> ProjectSnapshot {
         try await mutate(projectId) { _, project in
             if let name { project.name = Self.cleanName(name) }
             if let preset { project.preset = preset.rawValue }
             if let transferGlobal { project.transferGlobal = transferGlobal }
+            if let vividness { project.vividness = vividness }
         }
     }
 

@@ -23,6 +23,8 @@ struct ProjectRecord: Codable, FetchableRecord, PersistableRecord, Equatable, Se
     /// `fast`, `balanced` or `best`.
     var preset: String
     var transferGlobal: Bool
+    /// 0…1, see `ColorizeRequest.vividness`.
+    var vividness: Double = 0
     var referenceFile: String?
     var referenceFormat: String?
     var referenceDigest: String?
@@ -135,6 +137,9 @@ enum StoreSchema {
                     PRIMARY KEY (projectId, stateHash, kind, format)
                 );
                 """)
+        }
+        migrator.registerMigration("v2: project vividness") { db in
+            try db.execute(sql: "ALTER TABLE project ADD COLUMN vividness DOUBLE NOT NULL DEFAULT 0")
         }
         return migrator
     }
