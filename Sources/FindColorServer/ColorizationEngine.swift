@@ -1,3 +1,4 @@
+import Foundation
 import FindColor
 import FindColorImage
 
@@ -22,6 +23,12 @@ protocol ColorizationEngine: Sendable {
     func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage
     /// The `topK` most plausible colours of pixel (x, y) given the hints.
     func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion]
+    /// Identifies the model: renders cached with another model are not served (computed once).
+    func modelIdentity() -> String
+}
+
+extension ColorizationEngine {
+    func modelIdentity() -> String { "" }
 }
 
 extension Colorizer: ColorizationEngine {
@@ -31,6 +38,12 @@ extension Colorizer: ColorizationEngine {
 
     func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
         try preview(image, request, shortSide: shortSide).rgb
+    }
+
+    /// SHA-256 of the model file (about 50 ms for the bundled 10 MB model, once at start).
+    func modelIdentity() -> String {
+        guard let data = try? Data(contentsOf: modelURL, options: .mappedIfSafe) else { return modelURL.path }
+        return SHA256.hex(data)
     }
 
     func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] {

@@ -25,13 +25,17 @@ struct ProjectRenderer: Sendable {
     let engine: any ColorizationEngine
     let images: DecodedImageCache
     let limits: ServerLimits
+    /// Joins the state hash in the cache key (not in the state hash the API shows): a render made
+    /// with another model file is never served.
+    var modelTag: String = ""
 
     func render(_ projectId: String, kind: Kind, format: ImageOutput) async throws -> Rendered {
         let snapshot = try await store.snapshot(projectId)
         let key = ProjectStore.RenderKey(
-            projectId: projectId, stateHash: snapshot.stateHash, kind: kind.rawValue, format: format.rawValue)
+            projectId: projectId, stateHash: modelTag.isEmpty ? snapshot.stateHash : "\(snapshot.stateHash)-\(modelTag)",
+            kind: kind.rawValue, format: format.rawValue)
         if let cached = try await store.cachedRender(key) {
-            return Rendered(data: cached.data, format: format, stateHash: key.stateHash, cached: true,
+            return Rendered(data: cached.data, format: format, stateHash: snapshot.stateHash, cached: true,
                             milliseconds: cached.record.milliseconds)
         }
         let inputs = RenderInputs(snapshot: snapshot, store: store)
@@ -49,7 +53,7 @@ struct ProjectRenderer: Sendable {
             return (data, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         }
         await store.saveRender(key, data: data, milliseconds: milliseconds, keep: limits.cachedRendersPerProject)
-        return Rendered(data: data, format: format, stateHash: key.stateHash, cached: false, milliseconds: milliseconds)
+        return Rendered(data: data, format: format, stateHash: snapshot.stateHash, cached: false, milliseconds: milliseconds)
     }
 
     /// The `topK` most plausible colours at pixel (x, y), given the project's hints.

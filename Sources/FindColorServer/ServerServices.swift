@@ -12,6 +12,8 @@ struct ServerServices: Sendable {
     let engine: any ColorizationEngine
     let images: DecodedImageCache
     let limits: ServerLimits
+    /// A short digest of the model, part of every render's cache key.
+    let modelTag: String
 
     init(store: ProjectStore, queue: InferenceQueue, engine: any ColorizationEngine, limits: ServerLimits) {
         self.store = store
@@ -19,10 +21,11 @@ struct ServerServices: Sendable {
         self.engine = engine
         self.limits = limits
         self.images = DecodedImageCache(budgetSamples: limits.imageCacheSamples)
+        self.modelTag = String(SHA256.hex(engine.modelIdentity()).prefix(12))
     }
 
     var renderer: ProjectRenderer {
-        ProjectRenderer(store: store, queue: queue, engine: engine, images: images, limits: limits)
+        ProjectRenderer(store: store, queue: queue, engine: engine, images: images, limits: limits, modelTag: modelTag)
     }
 
     /// The project id of the route's `{id}` parameter, normalised; an id that is not a UUID cannot

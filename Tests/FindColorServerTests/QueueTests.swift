@@ -185,3 +185,55 @@ final class ConcurrencyProbe: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+/// A stand-in colorizer that paints every photo one constant colour and names its "model".
+struct TaggedEngine: ColorizationEngine {
+    let tag: String
+    let rgb: (Float, Float, Float)
+
+    func colorizeFull(_ image: PlanarImage, _ request: ColorizeRequest) throws -> PlanarImage {
+        let planes = [rgb.0, rgb.1, rgb.2].map { PlanarImage(width: image.width, height: image.height, channels: 1, repeating: $0) }
+        return PlanarImage(stacking: planes)
+    }
+
+    func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
+        try colorizeFull(image, request)
+    }
+
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] {
+        [Suggestion(a: 0, b: 0, probability: 1, hex: "#808080")]
+    }
+
+    func modelIdentity() -> String { tag }
+}
+
+extension ServerTests {
+    @Suite struct RenderCacheAndModel {
+        /// Renders are cached per project state and per model: a server started with another model
+        /// on the same data directory computes the result again instead of serving the old one.
+        @Test func anotherModelDoesNotReuseCachedRenders() async throws {
+            let data = try Fixtures.temporaryDirectory()
+            let red = try Fixtures.app(dataDirectory: data, engine: TaggedEngine(tag: "model-a", rgb: (0.8, 0.1, 0.1)))
+            var base = ""
+            try await red.test(.router) { client in
+                let api = ProjectClient(client: client)
+                let project = try await api.create(try Fixtures.grayPNG())
+                base = "/api/projects/\(try #require(project["id"] as? String))"
+                try await client.execute(uri: "\(base)/result", method: .get) { response in
+                    #expect(response.headers[Responses.cacheHeader] == "miss")
+                }
+                try await client.execute(uri: "\(base)/result", method: .get) { response in
+                    #expect(response.headers[Responses.cacheHeader] == "hit")
+                }
+            }
+            let blue = try Fixtures.app(dataDirectory: data, engine: TaggedEngine(tag: "model-b", rgb: (0.1, 0.1, 0.8)))
+            try await blue.test(.router) { client in
+                try await client.execute(uri: "\(base)/result", method: .get) { response in
+                    #expect(response.headers[Responses.cacheHeader] == "miss")
+                    let image = try response.decodedImage()
+                    #expect(image[0, 0, 2] > 0.7 && image[0, 0, 0] < 0.2)
+                }
+            }
+        }
+    }
+}
