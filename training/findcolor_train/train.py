@@ -79,6 +79,9 @@ def main():
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--eval-limit", type=int, default=40)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--init-from", help="start a new run from this checkpoint's weights (not its optimiser or step)")
+    ap.add_argument("--geometric-p", type=float, default=1 / 8,
+                    help="hint count ~ Geometric(p) on hinted crops (mean 1/p; lower density for larger p)")
     a = ap.parse_args()
     if a.crop % 32 or a.late_crop % 32:
         ap.error("--crop and --late-crop must be multiples of 32")
@@ -115,7 +118,7 @@ def run(a, out, dev):
     opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
                             lr=a.lr, weight_decay=1e-4)
     sampler = BatchSampler(photos, a.crop, seed=a.seed)
-    hinter = TrainingHintSampler(seed=a.seed + 1)
+    hinter = TrainingHintSampler(geometric_p=a.geometric_p, seed=a.seed + 1)
     step = 0
     ckpt = out / "last.pt"
     if ckpt.exists():
@@ -127,6 +130,9 @@ def run(a, out, dev):
         torch.set_rng_state(s["torch_rng"])
         step = s["step"]
         print(f"resumed from {ckpt} at step {step}", flush=True)
+    elif a.init_from:
+        model.load_state_dict(torch.load(a.init_from, map_location=dev, weights_only=False)["model"])
+        print(f"started from the weights of {a.init_from}", flush=True)
     meta = {"config": model.config, "centres": centres, "prior": prior, "args": vars(a)}
     eval_files = list_images(a.eval_data) if a.eval_data else []
     log = open(out / "log.jsonl", "a")
