@@ -104,10 +104,7 @@ import FindColorImage
         let base = try colorizer.colorize(gray, r).rgb
         r.vividness = 0
         #expect(try colorizer.colorize(gray, r).rgb.data == base.data)
-        func meanChroma(_ img: PlanarImage) -> Float {
-            let lab = srgbToLab(img), n = lab.planeSize
-            return (0..<n).map { hypot(lab.data[n + $0], lab.data[2 * n + $0]) }.reduce(0, +) / Float(n)
-        }
+        func meanChroma(_ img: PlanarImage) -> Float { Evaluator.meanChroma(srgbToLab(img)) }
         r.vividness = 1
         let vivid = try colorizer.colorize(gray, r).rgb
         #expect(vivid.width == 240 && vivid.height == 180)

@@ -42,12 +42,19 @@ def load_resized(path, short):
     return np.asarray(im, dtype=np.uint8)
 
 
-def chroma_mean(rgb_u8):
-    lab = rgb_to_lab(torch.from_numpy(rgb_u8[::4, ::4]).permute(2, 0, 1).float() / 255.0)
+MIN_CHROMA = 2.0  # mean chroma below which a photo counts as gray (skipped in training and evaluation)
+
+
+def lab_chroma_mean(lab):
+    """Mean chroma sqrt(a² + b²) of a (3, H, W) Lab tensor."""
     return float(torch.sqrt(lab[1] ** 2 + lab[2] ** 2).mean())
 
 
-def pack(data_dir, cache_dir, short=176, min_chroma=2.0):
+def chroma_mean(rgb_u8):
+    return lab_chroma_mean(rgb_to_lab(torch.from_numpy(rgb_u8[::4, ::4]).permute(2, 0, 1).float() / 255.0))
+
+
+def pack(data_dir, cache_dir, short=176, min_chroma=MIN_CHROMA):
     """Decode all photos once; returns the path of the packed file."""
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)

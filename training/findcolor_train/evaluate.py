@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .color import rgb_to_lab, rgb_uint8_from_lab
-from .data import list_images
+from .data import MIN_CHROMA, lab_chroma_mean, list_images
 from .hints import AB_SCALE, hints_from_points, protocol_points, protocol_size
 
 KS = (0, 1, 2, 5, 10, 20, 50, 100)
@@ -60,8 +60,6 @@ def predict(model, L, hint, output="regression", centres=None, T=0.38):
     raise ValueError(output)
 
 
-MIN_CHROMA = 2.0
-
 
 def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", centres=None, limit=None, skipped=None):
     size = protocol_size(protocol)
@@ -71,7 +69,7 @@ def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", cen
     for idx, f in enumerate(files):
         gt_u8 = load_square(f, size)
         lab = rgb_to_lab(gt_u8.float() / 255.0)
-        if float(torch.sqrt(lab[1] ** 2 + lab[2] ** 2).mean()) < MIN_CHROMA:
+        if lab_chroma_mean(lab) < MIN_CHROMA:
             if skipped is not None:
                 skipped.append(f.name)
             continue
