@@ -1,7 +1,7 @@
 """Side-by-side speed of the same network with the same weights in FindColor (Swift, oneDNN),
 PyTorch (channels_last) and onnxruntime, all with the same thread count, in one run.
 
-    python3 bench/compare.py --bin .build/release/findcolor --model Models/findcolor-v1.safetensors
+    python3 bench/compare.py --bin .build/release/findcolor --model Models/findcolor-v2.safetensors
 
 Rounds alternate the three runtimes (noise on a shared machine hits all of them); each round takes
 the median of --repeat forward passes after warm-up; the table reports the median over rounds and
@@ -64,7 +64,7 @@ def findcolor_forward(binary, model, size, repeat, threads):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=".build/release/findcolor")
-    ap.add_argument("--model", default="Models/findcolor-v1.safetensors")
+    ap.add_argument("--model", default="Models/findcolor-v2.safetensors")
     ap.add_argument("--sizes", default="256,512")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)

@@ -3,7 +3,8 @@
 
 Writes Tests/FindColorNNTests/Fixtures/golden_ops.safetensors. For each case <name> it stores
   <name>.input   NHWC activations (batch 1)
-  <name>.hints   (hint pooling only) NHWC [a, b, mask]
+  <name>.hints   (hint pooling and attention) NHWC [a, b, mask]
+  <name>.query, <name>.key   (hint attention) NHWC projections
   <name>.weight  OIHW convolution weights (conv cases)
   <name>.bias    convolution bias (conv cases)
   <name>.output  NHWC result
@@ -20,6 +21,8 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from findcolor_train.model import hint_attention  # noqa: E402  (the training code's own function)
 DEFAULT_OUTPUT = os.path.join(HERE, "..", "Tests", "FindColorNNTests", "Fixtures", "golden_ops.safetensors")
 
 ACTIVATIONS = {
@@ -90,6 +93,18 @@ def main():
         tensors[f"{name}.output"] = nhwc(y)
         cases[name] = {"op": "softmax", "temperature": temperature}
 
+    def hint_attn(name, d, h, w, density, null_logit):
+        q = torch.randn(1, d, h, w)
+        k = torch.randn(1, d, h, w)
+        ab = torch.rand(1, 2, h, w) * 2 - 1
+        mask = (torch.rand(1, 1, h, w) < density).float()
+        hints = torch.cat([ab * mask, mask], 1)
+        tensors[f"{name}.query"] = nhwc(q)
+        tensors[f"{name}.key"] = nhwc(k)
+        tensors[f"{name}.hints"] = nhwc(hints)
+        tensors[f"{name}.output"] = nhwc(hint_attention(q, k, hints, torch.tensor([null_logit])))
+        cases[name] = {"op": "hintattention", "null_logit": null_logit}
+
     conv("conv3x3_s1", cin=5, cout=7, h=9, w=11, k=3, stride=1, padding=(1, 1, 1, 1))
     conv("conv3x3_s1_relu_wide", cin=16, cout=40, h=6, w=19, k=3, stride=1, padding=(1, 1, 1, 1), activation="relu")
     conv("conv3x3_s2", cin=6, cout=18, h=11, w=10, k=3, stride=2, padding=(1, 1, 1, 1), activation="relu6")
@@ -110,6 +125,8 @@ def main():
     pool("maxpool_f2", "maxpool", c=17, h=6, w=9, factor=2)
     hint_pool("hintpool_f4", h=16, w=20, factor=4)
     softmax("softmax_t038", c=21, h=3, w=4, temperature=0.38)
+    hint_attn("hintattention_sparse", d=32, h=6, w=9, density=0.1, null_logit=0.5)
+    hint_attn("hintattention_dense", d=8, h=5, w=7, density=0.6, null_logit=-1.25)
 
     os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)
     save_file({k: v.contiguous() for k, v in tensors.items()}, output_path,

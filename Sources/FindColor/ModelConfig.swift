@@ -17,6 +17,8 @@ public struct ModelConfig: Decodable, Sendable {
     public var refine: Int
     /// Side of the neighbourhood over which pooled hints are spread (normalised convolution).
     public var hint_spread: Int
+    /// Size of the hint attention's query/key projections at 1/16 (absent or 0: the network has none).
+    public var hint_attention: Int?
     public var n_bins: Int
     public var input: Input
     public var bin_centres: [[Float]]
@@ -46,10 +48,10 @@ public struct ModelConfig: Decodable, Sendable {
 
 /// Where the bundled model is found without flags.
 public enum ModelLocator {
-    public static let fileName = "findcolor-v1.safetensors"
+    public static let fileName = "findcolor-v2.safetensors"
     public static let environmentVariable = "FINDCOLOR_MODEL"
 
-    /// `FINDCOLOR_MODEL`, else `Models/findcolor-v1.safetensors` in the folder of the executable or
+    /// `FINDCOLOR_MODEL`, else `Models/findcolor-v2.safetensors` in the folder of the executable or
     /// any folder above it (a build tree inside the repository), else in the working directory.
     public static func bundledModelURL() throws -> URL {
         let fm = FileManager.default

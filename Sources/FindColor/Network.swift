@@ -6,8 +6,10 @@ import FindColorNN
 /// (H×W×3), H and W multiples of 32. Outputs: ab/110 (H×W×2) and, on request, bin logits at H/4×W/4.
 ///
 /// Encoder: MobileNetV2 `features[0…17]`; decoder: U-Net with skips at /16, /8, /4, /2, hints pooled
-/// into every scale, and a full-resolution refinement. BatchNorm is folded into the convolutions
-/// at export, so every layer here is a convolution with bias and a fused activation.
+/// into every scale, hint attention at /16 (each cell takes the colours of the hinted cells that look
+/// like it, `Ops.hintAttention`) feeding /16 and /8, and a full-resolution refinement. BatchNorm is
+/// folded into the convolutions at export, so every layer here is a convolution with bias and a
+/// fused activation.
 public final class FindColorNetwork: @unchecked Sendable {
     typealias Conv = Conv2d
 
@@ -35,6 +37,9 @@ public final class FindColorNetwork: @unchecked Sendable {
     let spread: HintSpread
     let stem: Conv
     let blocks: [InvertedResidual]
+    /// Query and key projections and the "no hint alike" logit of the hint attention (nil for models
+    /// without it).
+    let attention: (query: Conv, key: Conv, nullLogit: Float)?
     let lat32, d16a, d16b, d8a, d8b, d4, d2a, d2b, ab2, classify, refine1, refine2: Conv
 
     public init(config: ModelConfig, weights w: WeightStore, backend: Backend = .default) throws {
@@ -65,6 +70,12 @@ public final class FindColorNetwork: @unchecked Sendable {
         }
         self.blocks = blocks
         lat32 = try Conv(w, "decoder.lat32.0", activation: .relu, backend: backend)
+        if (config.hint_attention ?? 0) > 0 {
+            attention = (try Conv(w, "decoder.att_q", backend: backend), try Conv(w, "decoder.att_k", backend: backend),
+                         try w.require("decoder.att_null", shape: [1]).values[0])
+        } else {
+            attention = nil
+        }
         d16a = try Conv(w, "decoder.d16.0.0", activation: .relu, backend: backend)
         d16b = try Conv(w, "decoder.d16.1.0", activation: .relu, backend: backend)
         d8a = try Conv(w, "decoder.d8.0.0", activation: .relu, backend: backend)
@@ -96,9 +107,19 @@ public final class FindColorNetwork: @unchecked Sendable {
         precondition(L.c == 1 && hints.c == 3 && L.h == hints.h && L.w == hints.w, "network inputs: L H×W×1, hints H×W×3")
         precondition(L.h % 32 == 0 && L.w % 32 == 0, "network input size must be a multiple of 32, got \(L.h)×\(L.w)")
         let s = encode(L, hints)
-        var x = lat32(s[4])
-        x = d16b(d16a(Ops.concat([Self.up2(x), s[3], hintFeatures(hints, 16)])))
-        x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8)])))
+        let f16 = Ops.concat([Self.up2(lat32(s[4])), s[3]])
+        let pooled16 = Ops.hintPool(hints, factor: 16)
+        let spread16 = Ops.concat([pooled16, spread(pooled16)])
+        var x: Tensor
+        if let attention {
+            let att = Ops.hintAttention(query: attention.query(f16), key: attention.key(f16), hints: pooled16,
+                                        nullLogit: attention.nullLogit)
+            x = d16b(d16a(Ops.concat([f16, spread16, att])))
+            x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8), Self.up2(att)])))
+        } else {
+            x = d16b(d16a(Ops.concat([f16, spread16])))
+            x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8)])))
+        }
         let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(hints, 4)]))
         x = d2b(d2a(Ops.concat([Self.up2(x4), s[0], Ops.hintPool(hints, factor: 2)])))
         let coarse = Self.up2(ab2(x))

@@ -6,7 +6,7 @@ import Foundation
 
 /// Options shared by the commands that run the model.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Model file (default: the bundled Models/findcolor-v1.safetensors, or $FINDCOLOR_MODEL).")
+    @Option(help: "Model file (default: the bundled Models/findcolor-v2.safetensors, or $FINDCOLOR_MODEL).")
     var model: String?
 
     @Option(help: "Compute threads (default: all cores).")

@@ -10,7 +10,7 @@ struct FindColorCommand: AsyncParsableCommand {
         discussion: """
             Automatic colour, colour hints (--hints), a reference photo for the whole picture or a \
             region (--reference, --region), ensembles (--preset), evaluation, benchmarks and a web app.
-            The bundled model (Models/findcolor-v1.safetensors) is found without flags.
+            The bundled model (Models/findcolor-v2.safetensors) is found without flags.
             """,
         subcommands: [Colorize.self, Suggest.self, Eval.self, Bench.self, Serve.self]
     )

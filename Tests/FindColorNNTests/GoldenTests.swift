@@ -13,6 +13,7 @@ struct GoldenCase: Decodable, Sendable {
     var width: Int?
     var factor: Int?
     var temperature: Float?
+    var null_logit: Float?
 }
 
 enum Goldens {
@@ -56,6 +57,9 @@ enum Goldens {
             return Ops.maxPool(try nhwc(file, "\(name).input"), factor: try #require(c.factor), backend: backend)
         case "hintpool":
             return Ops.hintPool(try nhwc(file, "\(name).hints"), factor: try #require(c.factor))
+        case "hintattention":
+            return Ops.hintAttention(query: try nhwc(file, "\(name).query"), key: try nhwc(file, "\(name).key"),
+                                     hints: try nhwc(file, "\(name).hints"), nullLogit: try #require(c.null_logit))
         case "softmax":
             return Ops.softmax(try nhwc(file, "\(name).input"), temperature: try #require(c.temperature),
                                backend: backend)
@@ -71,9 +75,9 @@ struct GoldenTests {
     @Test("the fixture holds every case golden_ops.py writes")
     func fixtureContents() throws {
         let (_, cases) = try Goldens.load()
-        #expect(cases.count >= 19)
+        #expect(cases.count >= 21)
         let ops = Set(cases.values.map(\.op))
-        #expect(ops.isSuperset(of: ["conv", "resize", "avgpool", "maxpool", "hintpool", "softmax"]))
+        #expect(ops.isSuperset(of: ["conv", "resize", "avgpool", "maxpool", "hintpool", "softmax", "hintattention"]))
     }
 
     @Test("kernels match PyTorch (max abs diff ≤ 1e-4)", arguments: Backend.allCases)

@@ -127,6 +127,41 @@ struct OpsTests {
         #expect(pooled[1, 1, 0] == -1 && pooled[1, 1, 1] == 0.5 && pooled[1, 1, 2] == 1)
     }
 
+    @Test("hint attention: softmax over the hinted cells and the null slot, closed form; no hints gives zeros")
+    func hintAttention() {
+        let shape = TensorShape(h: 3, w: 4, c: 2)
+        // Keys: cell (0,0) points along +x, cell (2,3) along +y; queries point along +x everywhere,
+        // so every cell scores 4/√2 against the first hint and 0 against the second.
+        let query = Tensor(shape: shape) { _, _, _, c in c == 0 ? 1 : 0 }
+        var key = Tensor(shape: shape)
+        key[0, 0, 0] = 4; key[2, 3, 1] = 4
+        let s = 4 / Float(2).squareRoot()
+        var one = Tensor(h: 3, w: 4, c: 3)
+        one[0, 0, 0] = 0.5; one[0, 0, 1] = -0.25; one[0, 0, 2] = 1
+        // One hint, null slot at logit 0: weight on the hint σ(s), colour (0.5, −0.25)·σ(s).
+        let single = Ops.hintAttention(query: query, key: key, hints: one, nullLogit: 0)
+        let sigma = 1 / (1 + Foundation.exp(-s))
+        for y in 0..<3 {
+            for x in 0..<4 {
+                #expect(abs(single[y, x, 0] - 0.5 * sigma) < 1e-6 && abs(single[y, x, 1] + 0.25 * sigma) < 1e-6)
+                #expect(abs(single[y, x, 2] - Foundation.tanh(s / 4)) < 1e-6 && abs(single[y, x, 3] - sigma) < 1e-6)
+            }
+        }
+        // A null slot that never wins leaves the hint's colour everywhere.
+        let sure = Ops.hintAttention(query: query, key: key, hints: one, nullLogit: -1e4)
+        #expect(sure[1, 2, 0] == 0.5 && sure[1, 2, 1] == -0.25 && sure[1, 2, 3] == 1)
+        // Two hints and the null slot at logit 1: weights e^s, e^0, e^1.
+        var two = one
+        two[2, 3, 0] = -0.5; two[2, 3, 1] = 0.75; two[2, 3, 2] = 1
+        let split = Ops.hintAttention(query: query, key: key, hints: two, nullLogit: 1)
+        let z = Foundation.exp(s) + 1 + Foundation.exp(1)
+        #expect(abs(split[1, 1, 0] - (Foundation.exp(s) * 0.5 - 0.5) / z) < 1e-6)
+        #expect(abs(split[1, 1, 1] - (Foundation.exp(s) * -0.25 + 0.75) / z) < 1e-6)
+        #expect(abs(split[1, 1, 3] - (Foundation.exp(s) + 1) / z) < 1e-6)
+        let none = Ops.hintAttention(query: query, key: key, hints: Tensor(h: 3, w: 4, c: 3), nullLogit: 0)
+        #expect(none.scalars.allSatisfy { $0 == 0 })
+    }
+
     @Test("Upsample layer doubles the size")
     func upsampleLayer() {
         let x = Tensor.random(TensorShape(h: 3, w: 4, c: 2), seed: 1)

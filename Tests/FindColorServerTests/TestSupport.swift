@@ -20,7 +20,7 @@ enum Fixtures {
     static let colorizer: Result<Colorizer, any Error> = {
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let model = repository.appendingPathComponent("Models/findcolor-v1.safetensors")
+        let model = repository.appendingPathComponent("Models/findcolor-v2.safetensors")
         if ProcessInfo.processInfo.environment["FINDCOLOR_MODEL"] == nil,
            FileManager.default.fileExists(atPath: model.path) {
             setenv("FINDCOLOR_MODEL", model.path, 1)

@@ -5,7 +5,7 @@ import FindColorImage
 /// Paths inside the repository (tests read committed files directly).
 enum Repo {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let model = root.appendingPathComponent("Models/findcolor-v1.safetensors")
+    static let model = root.appendingPathComponent("Models/findcolor-v2.safetensors")
     static let golden = root.appendingPathComponent("Tests/FindColorTests/Fixtures/golden.safetensors")
 }
 

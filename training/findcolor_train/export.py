@@ -1,6 +1,6 @@
 """Export: checkpoint -> inference safetensors (BatchNorm folded) with the configuration as metadata.
 
-    python -m findcolor_train.export --checkpoint runs/v1/last.pt --out ../Models/findcolor-v1.safetensors
+    python -m findcolor_train.export --checkpoint runs/v5-null/last.pt --out ../Models/findcolor-v2.safetensors
 """
 import argparse
 import json
@@ -18,7 +18,7 @@ def load_checkpoint_model(path):
     s = torch.load(path, map_location="cpu", weights_only=False)
     cfg = s["config"]
     model = FindColorNet(n_bins=cfg["n_bins"], widths=tuple(cfg["decoder_widths"]), refine=cfg["refine"],
-                         spread=cfg.get("hint_spread", 9))
+                         spread=cfg.get("hint_spread", 9), attention=cfg.get("hint_attention", 0))
     model.load_state_dict(s["model"])
     model.eval()
     return model, s["centres"]
@@ -49,6 +49,8 @@ def folded_tensors(model):
         if isinstance(m, nn.Conv2d) and f"{name}.weight" not in out:
             out[f"{name}.weight"] = m.weight.detach().float().contiguous()
             out[f"{name}.bias"] = (m.bias.detach().float() if m.bias is not None else torch.zeros(m.out_channels)).contiguous()
+    if getattr(model.decoder, "attention", 0):
+        out["decoder.att_null"] = model.decoder.att_null.detach().float().reshape(1).contiguous()
     return out
 
 
@@ -92,7 +94,7 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
     t: name -> tensor; cfg: the exported configuration (dict); L (B,1,H,W) = L/100; hint (B,3,H,W)."""
     import torch.nn.functional as F
 
-    from .model import MBV2_SETTINGS, SKIPS, hint_features, pool_hints, up2
+    from .model import MBV2_SETTINGS, SKIPS, hint_attention, hint_features, pool_hints, up2
 
     def conv(x, name, stride=1, groups=1, act=None):
         w = t[name + ".weight"].float()
@@ -120,9 +122,14 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
     w2 = cfg["decoder_widths"][4]
     x = conv(s32, "decoder.lat32.0", act="relu")
     k = cfg["hint_spread"]
-    x = conv(torch.cat([up2(x), s16, hint_features(hint, 16, k)], 1), "decoder.d16.0.0", act="relu")
+    f16 = torch.cat([up2(x), s16], 1)
+    att = []
+    if cfg.get("hint_attention", 0):
+        att = [hint_attention(conv(f16, "decoder.att_q"), conv(f16, "decoder.att_k"), pool_hints(hint, 16),
+                              t["decoder.att_null"])]
+    x = conv(torch.cat([f16, hint_features(hint, 16, k)] + att, 1), "decoder.d16.0.0", act="relu")
     x = conv(x, "decoder.d16.1.0", act="relu")
-    x = conv(torch.cat([up2(x), s8, hint_features(hint, 8, k)], 1), "decoder.d8.0.0", act="relu")
+    x = conv(torch.cat([up2(x), s8, hint_features(hint, 8, k)] + [up2(t) for t in att], 1), "decoder.d8.0.0", act="relu")
     x = conv(x, "decoder.d8.1.0", act="relu")
     x4 = conv(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1), "decoder.d4.0", act="relu")
     x = conv(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1), "decoder.d2.0.0", act="relu")

@@ -3,7 +3,7 @@
 Runs the exported model (the BN-folded safetensors, through `folded_forward`) on synthetic inputs
 and stores inputs and outputs, NHWC float32, in one small safetensors file:
 
-    python -m findcolor_train.golden --model ../Models/findcolor-v1.safetensors \
+    python -m findcolor_train.golden --model ../Models/findcolor-v2.safetensors \
         --out ../Tests/FindColorTests/Fixtures/golden.safetensors
 
 Cases: `auto_64x64` (no hints), `hints_64x96` (H=64, W=96, patches and single pixels),

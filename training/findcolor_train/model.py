@@ -7,9 +7,13 @@ Encoder: ImageNet-pretrained MobileNetV2 (torchvision layout, so the PyPI weight
 its stem taking [L, hint a, hint b, mask]: the pretrained RGB filters are folded into the L filter
 (replicated-gray input) and the hint filters start at zero. Decoder: U-Net with skip connections at
 /16, /8, /4, /2, the hints pooled into every scale (and, at /16, /8, /4, spread over a 9×9
-neighbourhood by normalised convolution), and a full-resolution refinement that sees L and the hints
-so colour follows edges and hints land exactly where they were placed.
+neighbourhood by normalised convolution), hint attention at /16 (every cell takes the colours of
+the hinted cells whose features resemble its own, however far away; fed to /16 and /8), and a
+full-resolution refinement that sees L and the hints so colour follows edges and hints land exactly
+where they were placed.
 """
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -120,18 +124,49 @@ def hint_features(hint, f, k):
     return torch.cat([hp, spread_hints(hp, k)], 1)
 
 
+def hint_attention(q, k, hp, null_logit):
+    """Content-based hint propagation at one scale (1/16).
+
+    q, k: (B,d,h,w) query and key projections of the decoder's features; hp: pooled hints
+    (B,3,h,w); null_logit: a scalar. Every cell attends over the hinted cells of its own image plus
+    one "no hint is like me" slot (logit `null_logit`, colour 0), with softmax of q·k/sqrt(d): its
+    colour is the weighted mean of the hinted cells' colours, so a hint's colour reaches the regions
+    that look like the hinted one, however far away, and fades where nothing hinted looks alike.
+    Returns 4 channels: [a, b, tanh(best score / 4), weight on the hints (1 − null weight)], all
+    zero for an image without hints. (The Swift runtime implements this function.)"""
+    B, d, h, w = q.shape
+    qf, kf = q.flatten(2), k.flatten(2)
+    m = hp[:, 2].flatten(1) > 0  # (B, N) hinted cells
+    s = torch.einsum("bdn,bdm->bnm", qf, kf) / math.sqrt(d)
+    s = torch.where(m[:, None, :], s, torch.full_like(s, -1e4))
+    null = null_logit.reshape(1, 1, 1).to(s.dtype).expand(B, s.shape[1], 1)
+    p = torch.softmax(torch.cat([s, null], -1), -1)[..., :-1]
+    ab = torch.einsum("bnm,bcm->bcn", p, hp[:, :2].flatten(2))
+    score = torch.tanh(s.max(-1).values / 4)[:, None]
+    out = torch.cat([ab, score, p.sum(-1)[:, None]], 1) * m.any(1).to(q.dtype)[:, None, None]
+    return out.reshape(B, 4, h, w)
+
+
 def up2(x):
     return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
 
 class Decoder(nn.Module):
-    def __init__(self, widths=(160, 128, 96, 64, 32), n_bins=226, refine=16, spread=9):
+    def __init__(self, widths=(160, 128, 96, 64, 32), n_bins=226, refine=16, spread=9, attention=0):
         super().__init__()
         w32, w16, w8, w4, w2 = widths
-        self.spread = spread
+        self.spread, self.attention = spread, attention
+        na = 4 if attention else 0  # hint-attention channels into d16 and d8
         self.lat32 = ConvBNAct(320, w32, 1, act="relu")
-        self.d16 = nn.Sequential(ConvBNAct(w32 + 96 + 6, w16, 3, act="relu"), ConvBNAct(w16, w16, 3, act="relu"))
-        self.d8 = nn.Sequential(ConvBNAct(w16 + 32 + 6, w8, 3, act="relu"), ConvBNAct(w8, w8, 3, act="relu"))
+        if attention:
+            self.att_q = nn.Conv2d(w32 + 96, attention, 1)
+            self.att_k = nn.Conv2d(w32 + 96, attention, 1)
+            # The null slot's logit: how alike a hinted cell must be before its colour spreads. A
+            # fixed design constant (train.py --att-null), not learned: the losses reward spreading
+            # a hint's colour over the whole photo, which users do not want (see MODEL_CARD.md).
+            self.att_null = nn.Parameter(torch.zeros(1), requires_grad=False)
+        self.d16 = nn.Sequential(ConvBNAct(w32 + 96 + 6 + na, w16, 3, act="relu"), ConvBNAct(w16, w16, 3, act="relu"))
+        self.d8 = nn.Sequential(ConvBNAct(w16 + 32 + 6 + na, w8, 3, act="relu"), ConvBNAct(w8, w8, 3, act="relu"))
         self.d4 = ConvBNAct(w8 + 24 + 6, w4, 3, act="relu")
         self.d2 = nn.Sequential(ConvBNAct(w4 + 16 + 3, w2, 1, act="relu"), ConvBNAct(w2, w2, 3, groups=w2, act="relu"))
         self.ab2 = nn.Conv2d(w2, 2, 1)
@@ -143,8 +178,15 @@ class Decoder(nn.Module):
         s2, s4, s8, s16, s32 = skips
         x = self.lat32(s32)
         k = self.spread
-        x = self.d16(torch.cat([up2(x), s16, hint_features(hint, 16, k)], 1))
-        x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k)], 1))
+        f16 = torch.cat([up2(x), s16], 1)
+        if self.attention:
+            att = hint_attention(self.att_q(f16), self.att_k(f16), pool_hints(hint, 16), self.att_null)
+            self.last_attention = att  # for the training's auxiliary loss
+            x = self.d16(torch.cat([f16, hint_features(hint, 16, k), att], 1))
+            x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k), up2(att)], 1))
+        else:
+            x = self.d16(torch.cat([f16, hint_features(hint, 16, k)], 1))
+            x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k)], 1))
         x4 = self.d4(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1))
         x = self.d2(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1))
         coarse = up2(self.ab2(x))  # pre-activation ab at full resolution
@@ -155,12 +197,31 @@ class Decoder(nn.Module):
 
 
 class FindColorNet(nn.Module):
-    def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9):
+    def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9, attention=0):
         super().__init__()
         self.config = {"encoder": "mobilenet_v2", "decoder_widths": list(widths), "refine": refine, "n_bins": n_bins,
-                       "hint_spread": spread}
+                       "hint_spread": spread, "hint_attention": attention}
         self.encoder = MobileNetV2Encoder()
-        self.decoder = Decoder(widths, n_bins, refine, spread)
+        self.decoder = Decoder(widths, n_bins, refine, spread, attention)
+
+    def load_grown(self, state):
+        """Load weights of a network without some of this one's parts (e.g. hint attention): convs
+        that gained input channels get zero weights for them (so the output starts unchanged), new
+        layers keep their initialisation. Returns the names of the new parameters."""
+        own = self.state_dict()
+        merged = {}
+        for name, v in state.items():
+            t = own[name]
+            if v.shape != t.shape:
+                assert v.dim() == 4 and v.shape[0] == t.shape[0] and v.shape[1] < t.shape[1] and v.shape[2:] == t.shape[2:], name
+                g = torch.zeros_like(t)
+                g[:, :v.shape[1]] = v
+                v = g
+            merged[name] = v
+        new = [n for n in own if n not in state]
+        merged.update({n: own[n] for n in new})
+        self.load_state_dict(merged)
+        return new
 
     def forward(self, L, hint, want_logits=True):
         """L: L/100 (B,1,H,W); hint: (B,3,H,W). Returns (ab/110, bin logits at /4)."""

@@ -7,7 +7,10 @@ every random generator). Phase 1 trains the decoder (and the stem's hint filters
 ImageNet encoder; phase 2 fine-tunes everything, the encoder at a lower learning rate. Encoder
 BatchNorm statistics stay frozen throughout (batch 16 is too small to re-estimate them).
 Losses: smooth-L1 on ab, weighted by the class-rebalancing weight of the target colour raised to
-`--reg-rebalance`, plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution.
+`--reg-rebalance`, plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution,
+plus `--att-weight` × smooth-L1 of the hint attention's own colours (crops with hints only).
+`--init-from` starts a new run from another run's weights; a network that gains parts (the hint
+attention, `--attention`) starts computing exactly what the old one did (`FindColorNet.load_grown`).
 """
 import argparse
 import json
@@ -62,6 +65,7 @@ def main():
     ap.add_argument("--out", required=True, help="run folder (checkpoints, log)")
     ap.add_argument("--cache", default="cache", help="where the packed photos go")
     ap.add_argument("--steps", type=int, default=16000)
+    ap.add_argument("--stop-at", type=int, help="end the run at this step (the schedule still follows --steps)")
     ap.add_argument("--frozen-steps", type=int, default=4000, help="steps with the encoder frozen")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=128)
@@ -82,6 +86,12 @@ def main():
     ap.add_argument("--init-from", help="start a new run from this checkpoint's weights (not its optimiser or step)")
     ap.add_argument("--geometric-p", type=float, default=1 / 8,
                     help="hint count ~ Geometric(p) on hinted crops (mean 1/p; lower density for larger p)")
+    ap.add_argument("--attention", type=int, default=32,
+                    help="hint attention: query/key size at 1/16 (0 = none, the architecture of runs/v2)")
+    ap.add_argument("--att-null", type=float, default=3.0,
+                    help="logit of the hint attention's null slot (fixed; higher = a hint's colour spreads less far)")
+    ap.add_argument("--att-weight", type=float, default=1.0,
+                    help="weight of the auxiliary loss on the hint attention's own colours (trains its similarity)")
     a = ap.parse_args()
     if a.crop % 32 or a.late_crop % 32:
         ap.error("--crop and --late-crop must be multiples of 32")
@@ -110,7 +120,7 @@ def run(a, out, dev):
     prior = torch.load(prior_path)
     weights = rebalance_weights(prior, centres=centres)
 
-    model = FindColorNet(n_bins=len(centres))
+    model = FindColorNet(n_bins=len(centres), attention=a.attention)
     model.encoder.load_imagenet(pretrained_path())
     model = model.to(dev).to(memory_format=torch.channels_last)
     enc = [p for p in model.encoder.parameters()]
@@ -131,14 +141,17 @@ def run(a, out, dev):
         step = s["step"]
         print(f"resumed from {ckpt} at step {step}", flush=True)
     elif a.init_from:
-        model.load_state_dict(torch.load(a.init_from, map_location=dev, weights_only=False)["model"])
-        print(f"started from the weights of {a.init_from}", flush=True)
+        new = model.load_grown(torch.load(a.init_from, map_location=dev, weights_only=False)["model"])
+        print(f"started from the weights of {a.init_from}; new: {', '.join(new) or 'none'}", flush=True)
+    if a.attention:
+        model.decoder.att_null.data.fill_(a.att_null)
     meta = {"config": model.config, "centres": centres, "prior": prior, "args": vars(a)}
     eval_files = list_images(a.eval_data) if a.eval_data else []
     log = open(out / "log.jsonl", "a")
     w_dev, c_dev = weights.to(dev), centres.to(dev)
     t_last, n_last, t_run = time.time(), 0, 0.0
-    while step < a.steps:
+    end = min(a.steps, a.stop_at or a.steps)
+    while step < end:
         frozen = step < a.frozen_steps
         set_encoder_trainable(model, not frozen)
         model.train()
@@ -159,6 +172,16 @@ def run(a, out, dev):
         reg = (F.smooth_l1_loss(ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * w_full).mean() / 10.0
         ce = (F.cross_entropy(logits, tgt4, reduction="none") * w4).mean()
         loss = reg + a.cls_weight * ce
+        att_loss = torch.zeros(())
+        if model.decoder.attention and a.att_weight > 0:
+            # The attention's colours, alone, should already be the right colours where there are hints:
+            # a direct signal for its query/key similarity (otherwise learned only through d16/d8).
+            att = model.decoder.last_attention
+            att_ab = F.interpolate(att[:, :2], size=gt_ab.shape[-2:], mode="bilinear", align_corners=False)
+            has = (hint[:, 2].flatten(1).amax(1) > 0).to(att.dtype).view(-1, 1, 1, 1)  # crops with hints
+            per = F.smooth_l1_loss(att_ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * has
+            att_loss = per.sum() / (has.sum() * gt_ab.shape[-2] * gt_ab.shape[-1]).clamp(min=1) / 10.0
+            loss = loss + a.att_weight * att_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -167,16 +190,16 @@ def run(a, out, dev):
         if step % 50 == 0:
             dt = time.time() - t_last
             t_run += dt
-            rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "lr": lr,
+            rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(), "lr": lr,
                    "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()
             t_last, n_last = time.time(), 0
-        if step % a.ckpt_every == 0 or step == a.steps:
+        if step % a.ckpt_every == 0 or step == end:
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
                          "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}, ckpt)
-        if eval_files and (step % a.eval_every == 0 or step == a.steps):
+        if eval_files and (step % a.eval_every == 0 or step == end):
             model.eval()
             rows, secs = evaluate(model.cpu() if dev.type != "cpu" else model, eval_files, "A", ks=(0, 10), limit=a.eval_limit)
             model.to(dev)

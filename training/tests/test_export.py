@@ -1,6 +1,7 @@
 """Export round trip: BN folding + safetensors + the folded forward reproduce the PyTorch model."""
 import json
 
+import pytest
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
@@ -10,26 +11,30 @@ from findcolor_train.export import export, folded_forward
 from findcolor_train.model import FindColorNet
 
 
-def randomised_model():
+def randomised_model(attention=32):
     torch.manual_seed(0)
-    m = FindColorNet(n_bins=len(gamut_bins()))
+    m = FindColorNet(n_bins=len(gamut_bins()), attention=attention)
     for mod in m.modules():  # non-trivial BN statistics so that folding matters
         if isinstance(mod, torch.nn.BatchNorm2d):
             mod.running_mean.uniform_(-0.5, 0.5)
             mod.running_var.uniform_(0.5, 2.0)
             mod.weight.data.uniform_(0.5, 1.5)
             mod.bias.data.uniform_(-0.2, 0.2)
+    if attention:
+        m.decoder.att_null.data.fill_(0.3)
     return m.eval()
 
 
-def test_export_round_trip(tmp_path):
-    m = randomised_model()
+@pytest.mark.parametrize("attention", [0, 32])
+def test_export_round_trip(tmp_path, attention):
+    m = randomised_model(attention)
     path = tmp_path / "m.safetensors"
     export(m, gamut_bins(), str(path))
     t = load_file(str(path))
     with safe_open(str(path), "pt") as f:
         cfg = json.loads(f.metadata()["findcolor"])
     assert cfg["n_bins"] == len(cfg["bin_centres"]) == len(gamut_bins())
+    assert cfg["hint_attention"] == attention
     L = torch.rand(1, 1, 64, 96)
     hint = torch.zeros(1, 3, 64, 96)
     hint[0, :, 10:16, 20:26] = torch.tensor([0.3, -0.2, 1.0]).view(3, 1, 1)
@@ -39,3 +44,18 @@ def test_export_round_trip(tmp_path):
     assert ab.shape == (1, 2, 64, 96) and logits.shape == (1, len(gamut_bins()), 16, 24)
     assert (ab - ab2).abs().max() < 1e-5
     assert (logits - logits2).abs().max() < 1e-4
+
+
+def test_grown_network_starts_where_the_smaller_one_was():
+    """load_grown: a network without hint attention, loaded into one with it, computes the same."""
+    small = randomised_model(attention=0)
+    big = FindColorNet(n_bins=len(gamut_bins()), attention=32)
+    new = big.load_grown(small.state_dict())
+    assert sorted(new) == ["decoder.att_k.bias", "decoder.att_k.weight", "decoder.att_null", "decoder.att_q.bias",
+                           "decoder.att_q.weight"]
+    big.eval()
+    L = torch.rand(1, 1, 64, 64)
+    hint = torch.zeros(1, 3, 64, 64)
+    hint[0, :, 30:36, 8:14] = torch.tensor([-0.4, 0.5, 1.0]).view(3, 1, 1)
+    with torch.no_grad():
+        assert (small(L, hint)[0] - big(L, hint)[0]).abs().max() == 0

@@ -62,3 +62,31 @@ def test_protocol_b_uniform():
     pts = protocol_points("B", 20000, 224, 224, rng)
     xs = np.array([p[1] for p in pts])
     assert xs.min() == 0 and xs.max() == 222 and abs(xs.mean() - 111) < 1.5
+
+
+def test_hint_attention_closed_form():
+    """Softmax of q·k/sqrt(d) over the hinted cells and a null slot (colour 0); no hints: zeros."""
+    import math
+    from findcolor_train.model import hint_attention
+    q = torch.zeros(1, 2, 3, 4)
+    q[:, 0] = 1.0  # every query along +x
+    k = torch.zeros(1, 2, 3, 4)
+    k[0, 0, 0, 0] = 4.0  # the first hinted cell's key along +x, the second's along +y
+    k[0, 1, 2, 3] = 4.0
+    s = 4 / math.sqrt(2)
+    hp = torch.zeros(1, 3, 3, 4)
+    hp[0, :, 0, 0] = torch.tensor([0.5, -0.25, 1.0])
+    out = hint_attention(q, k, hp, torch.tensor([-1e4]))  # a null slot that never wins
+    assert torch.allclose(out[0, 0], torch.full((3, 4), 0.5)) and torch.allclose(out[0, 1], torch.full((3, 4), -0.25))
+    assert torch.allclose(out[0, 2], torch.full((3, 4), math.tanh(s / 4)))
+    assert torch.allclose(out[0, 3], torch.ones(3, 4))
+    sig = 1 / (1 + math.exp(-s))  # null slot at logit 0: the hint's weight is sigmoid(s)
+    out = hint_attention(q, k, hp, torch.tensor([0.0]))
+    assert torch.allclose(out[0, 0], torch.full((3, 4), 0.5 * sig)) and torch.allclose(out[0, 3], torch.full((3, 4), sig))
+    hp[0, :, 2, 3] = torch.tensor([-0.5, 0.75, 1.0])
+    out = hint_attention(q, k, hp, torch.tensor([1.0]))
+    z = math.exp(s) + 1 + math.e
+    assert abs(out[0, 0, 1, 1].item() - (math.exp(s) * 0.5 - 0.5) / z) < 1e-6
+    assert abs(out[0, 1, 1, 1].item() - (math.exp(s) * -0.25 + 0.75) / z) < 1e-6
+    assert abs(out[0, 3, 1, 1].item() - (math.exp(s) + 1) / z) < 1e-6
+    assert torch.all(hint_attention(q, k, torch.zeros(1, 3, 3, 4), torch.tensor([0.0])) == 0)
