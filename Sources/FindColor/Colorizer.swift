@@ -17,9 +17,9 @@ public struct ColorizeRequest: Sendable {
     public var ensemble: EnsembleSpec? = nil
     /// 0…1: how far to move from the network's regression output (the most accurate colour, often
     /// timid) towards the annealed mean of its colour distribution (Zhang et al. 2016, T from the
-    /// model configuration: vivid, less accurate). Measured on the development photos (protocol A):
-    /// 0 → PSNR 23.64 dB, CF 26.2; 0.3 → 23.34 dB, CF 31.3; 0.5 → 23.01 dB, CF 35.0; 1 → 21.82 dB,
-    /// CF 45.6 (ground truth 43.0).
+    /// model configuration: vivid, less accurate). Measured with the bundled v2 model on the
+    /// development photos (`findcolor eval`, protocol A, balanced): 0 → PSNR@0 23.74 dB, CF 27.1;
+    /// 0.3 → 23.42 dB, CF 32.2; 0.5 → 23.08 dB, CF 36.0; 1 → 21.92 dB, CF 46.4 (ground truth 42.9).
     public var vividness: Float = 0
 
     public init() {}

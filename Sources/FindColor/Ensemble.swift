@@ -51,9 +51,10 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
 
 /// Documented presets (chosen by measurement with `findcolor eval`; see the README).
 ///
-/// The image-wise pass runs at a short side of 256, the scale the network was trained at: on the
-/// 194 development photos at their own size (`--protocol native`, short sides ~300–640) it beat 384
-/// and 512 (PSNR@0 23.56 vs 23.50 vs 23.50 dB, PSNR@10 25.80 vs 25.45 vs 25.44 dB). The flip
+/// The image-wise pass runs at a short side of 256, the scale the network was trained at: with the
+/// v1 model, on the 194 development photos at their own size (`--protocol native`, short sides
+/// ~300–640) it beat 384 and 512 (PSNR@0 23.56 vs 23.50 vs 23.50 dB, PSNR@10 25.80 vs 25.45 vs
+/// 25.44 dB). The flip
 /// (`balanced`) adds ~0.07 dB under protocol A. The patch pass of `best` (2× the working scale)
 /// is for multi-megapixel scans with small faces; on the small development photos it does not help.
 public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {

@@ -109,17 +109,11 @@ public final class FindColorNetwork: @unchecked Sendable {
         let s = encode(L, hints)
         let f16 = Ops.concat([Self.up2(lat32(s[4])), s[3]])
         let pooled16 = Ops.hintPool(hints, factor: 16)
-        let spread16 = Ops.concat([pooled16, spread(pooled16)])
-        var x: Tensor
-        if let attention {
-            let att = Ops.hintAttention(query: attention.query(f16), key: attention.key(f16), hints: pooled16,
-                                        nullLogit: attention.nullLogit)
-            x = d16b(d16a(Ops.concat([f16, spread16, att])))
-            x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8), Self.up2(att)])))
-        } else {
-            x = d16b(d16a(Ops.concat([f16, spread16])))
-            x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8)])))
+        let att = attention.map {
+            Ops.hintAttention(query: $0.query(f16), key: $0.key(f16), hints: pooled16, nullLogit: $0.nullLogit)
         }
+        var x = d16b(d16a(Ops.concat([f16, pooled16, spread(pooled16)] + (att.map { [$0] } ?? []))))
+        x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8)] + (att.map { [Self.up2($0)] } ?? []))))
         let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(hints, 4)]))
         x = d2b(d2a(Ops.concat([Self.up2(x4), s[0], Ops.hintPool(hints, factor: 2)])))
         let coarse = Self.up2(ab2(x))

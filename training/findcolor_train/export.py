@@ -94,7 +94,7 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
     t: name -> tensor; cfg: the exported configuration (dict); L (B,1,H,W) = L/100; hint (B,3,H,W)."""
     import torch.nn.functional as F
 
-    from .model import MBV2_SETTINGS, SKIPS, hint_attention, hint_features, pool_hints, up2
+    from .model import MBV2_SETTINGS, SKIPS, hint_attention, hint_features, pool_hints, spread_hints, up2
 
     def conv(x, name, stride=1, groups=1, act=None):
         w = t[name + ".weight"].float()
@@ -123,13 +123,14 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
     x = conv(s32, "decoder.lat32.0", act="relu")
     k = cfg["hint_spread"]
     f16 = torch.cat([up2(x), s16], 1)
-    att = []
+    hp16 = pool_hints(hint, 16)
+    att16, att8 = [], []
     if cfg.get("hint_attention", 0):
-        att = [hint_attention(conv(f16, "decoder.att_q"), conv(f16, "decoder.att_k"), pool_hints(hint, 16),
-                              t["decoder.att_null"])]
-    x = conv(torch.cat([f16, hint_features(hint, 16, k)] + att, 1), "decoder.d16.0.0", act="relu")
+        att = hint_attention(conv(f16, "decoder.att_q"), conv(f16, "decoder.att_k"), hp16, t["decoder.att_null"])
+        att16, att8 = [att], [up2(att)]
+    x = conv(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1), "decoder.d16.0.0", act="relu")
     x = conv(x, "decoder.d16.1.0", act="relu")
-    x = conv(torch.cat([up2(x), s8, hint_features(hint, 8, k)] + [up2(t) for t in att], 1), "decoder.d8.0.0", act="relu")
+    x = conv(torch.cat([up2(x), s8, hint_features(hint, 8, k)] + att8, 1), "decoder.d8.0.0", act="relu")
     x = conv(x, "decoder.d8.1.0", act="relu")
     x4 = conv(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1), "decoder.d4.0", act="relu")
     x = conv(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1), "decoder.d2.0.0", act="relu")

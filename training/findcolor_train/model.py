@@ -162,8 +162,8 @@ class Decoder(nn.Module):
             self.att_q = nn.Conv2d(w32 + 96, attention, 1)
             self.att_k = nn.Conv2d(w32 + 96, attention, 1)
             # The null slot's logit: how alike a hinted cell must be before its colour spreads. A
-            # fixed design constant (train.py --att-null), not learned: the losses reward spreading
-            # a hint's colour over the whole photo, which users do not want (see MODEL_CARD.md).
+            # fixed design constant (train.py --att-null), not learned: the losses slightly reward
+            # spreading a hint's colour over the whole photo, which users do not want (MODEL_CARD.md).
             self.att_null = nn.Parameter(torch.zeros(1), requires_grad=False)
         self.d16 = nn.Sequential(ConvBNAct(w32 + 96 + 6 + na, w16, 3, act="relu"), ConvBNAct(w16, w16, 3, act="relu"))
         self.d8 = nn.Sequential(ConvBNAct(w16 + 32 + 6 + na, w8, 3, act="relu"), ConvBNAct(w8, w8, 3, act="relu"))
@@ -179,14 +179,14 @@ class Decoder(nn.Module):
         x = self.lat32(s32)
         k = self.spread
         f16 = torch.cat([up2(x), s16], 1)
+        hp16 = pool_hints(hint, 16)
+        att16, att8 = [], []
         if self.attention:
-            att = hint_attention(self.att_q(f16), self.att_k(f16), pool_hints(hint, 16), self.att_null)
+            att = hint_attention(self.att_q(f16), self.att_k(f16), hp16, self.att_null)
             self.last_attention = att  # for the training's auxiliary loss
-            x = self.d16(torch.cat([f16, hint_features(hint, 16, k), att], 1))
-            x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k), up2(att)], 1))
-        else:
-            x = self.d16(torch.cat([f16, hint_features(hint, 16, k)], 1))
-            x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k)], 1))
+            att16, att8 = [att], [up2(att)]
+        x = self.d16(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1))
+        x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k)] + att8, 1))
         x4 = self.d4(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1))
         x = self.d2(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1))
         coarse = up2(self.ab2(x))  # pre-activation ab at full resolution
