@@ -26,8 +26,10 @@ public struct BatchPlan {
     /// Walks `inputs` (files and folders, recursively, in sorted order so every shard sees the same
     /// list), mirrors each folder's tree under `outputDirectory`, and keeps the items of shard
     /// `shard` of `shardCount` (item i goes to shard i mod N). An output counts as done when it
-    /// exists; outputs are written atomically (temp file + rename), so a killed run never leaves
-    /// a partial file that would be taken for done.
+    /// exists and is not empty; outputs are written atomically (temp file + rename), so a killed run
+    /// never leaves a partial file that would be taken for done. An output folder inside an input
+    /// folder is not walked (its results are not inputs), and no item may write onto its own input,
+    /// even with `overwrite`: originals are never replaced.
     public static func make(inputs: [URL], outputDirectory: URL, outputExtension: String?,
                             shard: Int = 0, shardCount: Int = 1, overwrite: Bool = false) throws -> BatchPlan {
         guard shardCount >= 1, shard >= 0, shard < shardCount else {
@@ -42,7 +44,7 @@ public struct BatchPlan {
             }
             if isDir.boolValue {
                 let root = input.standardizedFileURL
-                for rel in try imageFiles(under: root) {
+                for rel in try imageFiles(under: root, excluding: outputDirectory) {
                     let out = outputDirectory.appendingPathComponent(outputName(rel, ext: outputExtension))
                     all.append(Item(input: root.appendingPathComponent(rel), output: out))
                 }
@@ -55,28 +57,49 @@ public struct BatchPlan {
         for item in all where !seen.insert(item.output.path).inserted {
             throw FindColorError.invalidOption("two inputs would write the same output \(item.output.path)")
         }
+        for item in all where sameFile(item.input, item.output) {
+            throw FindColorError.invalidOption(
+                "the output \(item.output.path) is the input photo itself; FindColor never replaces an original (choose another output folder or --format)")
+        }
         let mine = all.enumerated().filter { $0.offset % shardCount == shard }.map(\.element)
         var todo: [Item] = [], done: [Item] = []
         for item in mine {
-            if !overwrite && fm.fileExists(atPath: item.output.path) { done.append(item) } else { todo.append(item) }
+            if !overwrite && isFinishedOutput(item.output) { done.append(item) } else { todo.append(item) }
         }
         return BatchPlan(items: todo, alreadyDone: done)
     }
 
-    /// Relative paths of the image files under `root`, sorted.
-    public static func imageFiles(under root: URL) throws -> [String] {
+    /// An output that exists and is not empty (a 0-byte file is never a finished photo).
+    static func isFinishedOutput(_ url: URL) -> Bool {
+        var st = stat()
+        return stat(url.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
+    }
+
+    /// Whether two paths name the same file: the same device and inode when both exist (hard links
+    /// and symbolic links included), else the same resolved path.
+    public static func sameFile(_ a: URL, _ b: URL) -> Bool {
+        var sa = stat(), sb = stat()
+        if stat(a.path, &sa) == 0 && stat(b.path, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
+        return a.standardizedFileURL.resolvingSymlinksInPath().path == b.standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Relative paths of the image files under `root`, sorted; files under `excluding` (e.g. an
+    /// output folder placed inside the input folder) are left out.
+    public static func imageFiles(under root: URL, excluding: URL? = nil) throws -> [String] {
         let fm = FileManager.default
         guard let e = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
                                     options: [.skipsHiddenFiles]) else {
             throw FindColorError.invalidOption("cannot read folder \(root.path)")
         }
         let rootPath = root.resolvingSymlinksInPath().path
+        let excluded = excluding.map { $0.standardizedFileURL.resolvingSymlinksInPath().path + "/" }
         var out: [String] = []
         for case let url as URL in e {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true,
                   ImageFormat(fileExtension: url.pathExtension) != nil else { continue }
             let p = url.resolvingSymlinksInPath().path
             guard p.hasPrefix(rootPath + "/") else { continue }
+            if let excluded, excluded != rootPath + "/", p.hasPrefix(excluded) { continue }
             out.append(String(p.dropFirst(rootPath.count + 1)))
         }
         return out.sorted()

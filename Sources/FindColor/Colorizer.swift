@@ -203,7 +203,7 @@ public final class Colorizer: @unchecked Sendable {
         var req = request
         req.ensemble = EnsembleSpec(shortSide: shortSide, flip: false, patches: [])
         req.region = request.region.map { resizeArea($0, width: w, height: h) }
-        req.hints = request.hints.map { Self.scaled($0, fromWidth: image.width, fromHeight: image.height, toWidth: w, toHeight: h) }
+        req.hints = request.hints.map { $0.scaled(fromWidth: image.width, fromHeight: image.height, toWidth: w, toHeight: h) }
         let (ab, _) = try fusedAB(L: Ls, request: req, spec: req.ensemble!)
         let rgb = labToSRGB(lightness: Ls, ab: ab)
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
@@ -218,7 +218,7 @@ public final class Colorizer: @unchecked Sendable {
         try HintParser.validate(hints, imageWidth: image.width, imageHeight: image.height)
         let (w, h) = Self.fit(width: image.width, height: image.height, shortSide: shortSide)
         let L = lightness(of: image.width == w && image.height == h ? image : resizeArea(image, width: w, height: h))
-        let raster = HintRaster.rasterize(hints, sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
+        let raster = self.raster(hints, sourceWidth: image.width, sourceHeight: image.height, width: w, height: h)
         let (_, logits) = pass(L: L, hints: raster, logits: true)
         guard let logits else { throw FindColorError.model("the network returned no colour distribution") }
         let px = min(w - 1, x * w / image.width), py = min(h - 1, y * h / image.height)
@@ -277,10 +277,10 @@ public final class Colorizer: @unchecked Sendable {
         }
         var ensemble = Ensemble(colorizer: self, spec: spec)
         ensemble.vividness = request.vividness
-        var (ab, Lf) = ensemble.run(L: L, hints: hints)
+        var (ab, Lf) = Self.runWithLocalHints(ensemble, L: L, hints: hints)
         if let region = request.region {
             // Outside the region the automatic result (user hints only), blended with a feathered mask.
-            let (abAuto, _) = ensemble.run(L: L, hints: request.hints)
+            let (abAuto, _) = Self.runWithLocalHints(ensemble, L: L, hints: request.hints)
             let mask = Ensemble.featheredMask(resizeArea(region, width: ab.width, height: ab.height),
                                               radius: max(2, min(ab.width, ab.height) / 64))
             if let s = refStats, request.transferGlobalColours {
@@ -293,6 +293,17 @@ public final class Colorizer: @unchecked Sendable {
         return (ab, Lf)
     }
 
+    /// The ensemble's ab with `hints`; where some hints are `local`, what they change is kept only
+    /// inside their edge-bounded regions (`LocalHintRegion`), at the cost of a second run without them.
+    static func runWithLocalHints(_ ensemble: Ensemble, L: PlanarImage, hints: [Hint]) -> (ab: PlanarImage, L: PlanarImage) {
+        let (ab, Lf) = ensemble.run(L: L, hints: hints)
+        let local = hints.filter { $0.spread == .local }
+        guard !local.isEmpty else { return (ab, Lf) }
+        let (abOthers, _) = ensemble.run(L: L, hints: hints.filter { $0.spread != .local })
+        let scaled = local.map { $0.scaled(fromWidth: L.width, fromHeight: L.height, toWidth: Lf.width, toHeight: Lf.height) }
+        return (Ensemble.blend(ab, abOthers, weight: LocalHintRegion.weights(L: Lf, hints: scaled)), Lf)
+    }
+
     /// Guided upsampling of ab to L's resolution, then Lab → gamut-mapped sRGB.
     func finish(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage) -> PlanarImage {
         if ab.width >= L.width && ab.height >= L.height {
@@ -302,18 +313,28 @@ public final class Colorizer: @unchecked Sendable {
         return guidedColorize(L: L, ab: ab, guideLow: guideLow, radius: guidedRadius, epsilon: guidedEpsilon)
     }
 
-    /// Size with the aspect ratio kept and the short side `shortSide` (never larger than the input).
+    /// The network's working size for a `width × height` photo: the aspect ratio kept, the short
+    /// side `shortSide` = S (never larger than the input), and bounded in both dimensions, so that
+    /// the network's memory (~230 bytes per working pixel) is bounded for any aspect ratio: at most
+    /// `maxWorkingAspect`·S² pixels (a 4:1 photo at the full short side; wider photos are scaled
+    /// down further: 65535×256 → 8192×32) and a long side of at most 4·S²/32 (8192 at S = 256), so
+    /// that strips thinner than the network's multiple of 32 stay within 4·S² once padded. Padded,
+    /// the network never sees more than ~8·S² pixels.
     public static func fit(width: Int, height: Int, shortSide: Int) -> (Int, Int) {
-        let s = min(1.0, Double(shortSide) / Double(min(width, height)))
-        return (max(1, Int((Double(width) * s).rounded())), max(1, Int((Double(height) * s).rounded())))
+        let w = Double(max(1, width)), h = Double(max(1, height)), side = Double(shortSide)
+        let maxPixels = Double(maxWorkingAspect) * side * side
+        let s = min(1.0, side / min(w, h), (maxPixels / (w * h)).squareRoot(), maxPixels / 32 / max(w, h))
+        return (max(1, Int((w * s).rounded())), max(1, Int((h * s).rounded())))
     }
 
-    static func scaled(_ h: Hint, fromWidth W: Int, fromHeight H: Int, toWidth w: Int, toHeight hh: Int) -> Hint {
-        let sx = Double(w) / Double(W), sy = Double(hh) / Double(H)
-        let side = max(1, Int((Double(h.size) * (sx * sy).squareRoot()).rounded()))
-        let x = min(max(0, Int((Double(h.x) * sx).rounded())), max(0, w - side))
-        let y = min(max(0, Int((Double(h.y) * sy).rounded())), max(0, hh - side))
-        return Hint(x: x, y: y, size: min(side, w, hh), a: h.a, b: h.b)
+    /// See `fit`: the working size holds at most this many S² pixels.
+    public static let maxWorkingAspect = 4
+
+    /// Hints given in a `sourceWidth × sourceHeight` photo as the network's hint planes at
+    /// `width × height`, scaled by the model's ab scale.
+    func raster(_ hints: [Hint], sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) -> PlanarImage {
+        HintRaster.rasterize(hints, sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height,
+                             abScale: config.input.ab_scale)
     }
 
     static func hex(L: Float, a: Float, b: Float) -> String {

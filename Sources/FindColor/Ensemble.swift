@@ -93,7 +93,7 @@ public struct Ensemble {
         for p in spec.patches {
             let wp = max(1, Int((Double(w0) * p.scale).rounded())), hp = max(1, Int((Double(h0) * p.scale).rounded()))
             let Lp = resized(L, wp, hp)
-            let rp = HintRaster.rasterize(hints, sourceWidth: L.width, sourceHeight: L.height, width: wp, height: hp)
+            let rp = colorizer.raster(hints, sourceWidth: L.width, sourceHeight: L.height, width: wp, height: hp)
             var patch = windows(L: Lp, raster: rp, window: p.window, stride: p.stride)
             if wp != wf || hp != hf { patch = resizeBilinear(patch, width: wf, height: hf) }
             for i in 0..<acc.data.count {
@@ -113,7 +113,7 @@ public struct Ensemble {
 
     /// One pass (plus the mirrored pass when `spec.flip`) of the whole image.
     func flipAveraged(L: PlanarImage, hints: [Hint], sourceWidth: Int, sourceHeight: Int) -> PlanarImage {
-        let raster = HintRaster.rasterize(hints, sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: L.width, height: L.height)
+        let raster = colorizer.raster(hints, sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: L.width, height: L.height)
         var ab = colorizer.pass(L: L, hints: raster, vividness: vividness).ab
         guard spec.flip else { return ab }
         let mirrored = Self.mirrored(colorizer.pass(L: Self.mirrored(L), hints: Self.mirrored(raster), vividness: vividness).ab)

@@ -62,6 +62,8 @@ public struct EvalOptions {
     public var sheetRows = 8
     /// The hint count shown in the contact sheet's "with hints" column.
     public var sheetK = 10
+    /// Also measure the one-hint precision (`HintPrecision`): two more runs per photo.
+    public var precision = true
 
     public init() {}
 }
@@ -73,6 +75,56 @@ public struct EvalRow {
     public var cfAuto: Double
     public var psnr: [Int: Double]
     public var milliseconds: Double
+    /// The one-hint precision of this photo (nil when not measured or, per value, no such pixels).
+    public var precision: HintPrecision? = nil
+}
+
+/// One-hint precision (issue 10; the same definition as `hint_precision` in
+/// training/findcolor_train/evaluate.py). One protocol hint (the hint of PSNR@1: same seed, photo
+/// and k); outputs without and with it; each pixel's movement towards the hint is the projection of
+/// the change of its ab on the unit vector from its no-hint ab to the hint's colour. Pixels within
+/// `margin` of the hint's patch are left out.
+/// - reach: mean positive movement over pixels whose ground-truth ab is within `reachRadius` of the hint's;
+/// - leak: the same over pixels whose ground truth is more than `leakDistance` away;
+/// - leakShare: the fraction of those moved more than `leakMove`.
+public struct HintPrecision: Sendable {
+    public var reach: Double?
+    public var leak: Double?
+    public var leakShare: Double?
+
+    public static let reachRadius: Float = 10, leakDistance: Float = 30, leakMove: Float = 5
+    public static let margin = 8
+
+    /// `ab0`, `ab1`: 2-plane outputs without and with `hint`; `lab`: the ground truth (3 planes), same size.
+    public static func measure(ab0: PlanarImage, ab1: PlanarImage, lab: PlanarImage, hint: Hint) -> HintPrecision {
+        let W = lab.width, H = lab.height, n = lab.planeSize
+        precondition(ab0.width == W && ab0.height == H && ab1.width == W && ab1.height == H, "sizes differ")
+        var nearSum = 0.0, nearCount = 0, farSum = 0.0, farCount = 0, farMoved = 0
+        for y in 0..<H {
+            for x in 0..<W {
+                if x >= hint.x - margin && x < hint.x + hint.size + margin && y >= hint.y - margin && y < hint.y + hint.size + margin {
+                    continue
+                }
+                let i = y * W + x
+                let ta = hint.a - ab0.data[i], tb = hint.b - ab0.data[n + i]
+                let norm = (ta * ta + tb * tb).squareRoot()
+                let move = norm > 1e-6 ? ((ab1.data[i] - ab0.data[i]) * ta + (ab1.data[n + i] - ab0.data[n + i]) * tb) / norm : 0
+                let da = lab.data[n + i] - hint.a, db = lab.data[2 * n + i] - hint.b
+                let dist = (da * da + db * db).squareRoot()
+                if dist <= reachRadius {
+                    nearSum += Double(max(0, move))
+                    nearCount += 1
+                } else if dist > leakDistance {
+                    farSum += Double(max(0, move))
+                    farCount += 1
+                    if move > leakMove { farMoved += 1 }
+                }
+            }
+        }
+        return HintPrecision(reach: nearCount > 0 ? nearSum / Double(nearCount) : nil,
+                             leak: farCount > 0 ? farSum / Double(farCount) : nil,
+                             leakShare: farCount > 0 ? Double(farMoved) / Double(farCount) : nil)
+    }
 }
 
 public struct EvalReport {
@@ -100,16 +152,23 @@ public struct EvalReport {
         row("CF ground truth", rows.map(\.cfTruth))
         row("CF automatic (k = 0)", rows.map(\.cfAuto))
         row("|ΔCF| automatic", rows.map { abs($0.cfAuto - $0.cfTruth) })
+        if rows.contains(where: { $0.precision != nil }) {
+            row("one hint: reach, ab", rows.compactMap { $0.precision?.reach })
+            row("one hint: leak, ab", rows.compactMap { $0.precision?.leak })
+            row("one hint: leak share, %", rows.compactMap { $0.precision?.leakShare.map { $0 * 100 } })
+        }
         row("ms per photo (all k)", rows.map(\.milliseconds))
         return s
     }
 
     public var csv: String {
-        var s = "file,gray," + options.ks.map { "psnr@\($0)" }.joined(separator: ",") + ",cf_truth,cf_auto,ms\n"
+        var s = "file,gray," + options.ks.map { "psnr@\($0)" }.joined(separator: ",") + ",cf_truth,cf_auto,reach,leak,leak_share,ms\n"
         for r in rows {
             s += "\"\(r.file.replacingOccurrences(of: "\"", with: "\"\""))\"," + String(format: "%.4f", r.gray) + ","
             s += options.ks.map { String(format: "%.4f", r.psnr[$0] ?? .nan) }.joined(separator: ",")
-            s += String(format: ",%.4f,%.4f,%.1f\n", r.cfTruth, r.cfAuto, r.milliseconds)
+            let p = r.precision
+            s += String(format: ",%.4f,%.4f,%.4f,%.4f,%.4f,%.1f\n", r.cfTruth, r.cfAuto, p?.reach ?? .nan, p?.leak ?? .nan,
+                        p?.leakShare ?? .nan, r.milliseconds)
         }
         return s
     }
@@ -172,6 +231,21 @@ public struct Evaluator {
                 if k == options.sheetK { tiles.append(Self.marked(out, hints: request.hints)) }
             }
             row.milliseconds = ms(since: t0)
+            if options.precision {
+                var rng = SeededGenerator(seed: options.seed, idx, 1)
+                let hints = options.protocolKind.hints(k: 1, lab: lab, rng: &rng)
+                request.hints = []
+                let spec = request.ensemble ?? request.preset.spec
+                let ab0 = try colorizer.fusedAB(L: L, request: request, spec: spec).ab
+                request.hints = hints
+                let ab1 = try colorizer.fusedAB(L: L, request: request, spec: spec).ab
+                if ab0.width == L.width && ab0.height == L.height, let hint = hints.first {
+                    row.precision = HintPrecision.measure(ab0: ab0, ab1: ab1, lab: lab, hint: hint)
+                } else if let hint = hints.first {
+                    let full = { (ab: PlanarImage) in resizeBilinear(ab, width: L.width, height: L.height) }
+                    row.precision = HintPrecision.measure(ab0: full(ab0), ab1: full(ab1), lab: lab, hint: hint)
+                }
+            }
             rows.append(row)
             if sheetTiles.count < options.sheetRows && options.protocolKind.size != nil {
                 sheetTiles.append([gray] + tiles + [gt])

@@ -19,6 +19,10 @@ public struct ModelConfig: Decodable, Sendable {
     public var hint_spread: Int
     /// Size of the hint attention's query/key projections at 1/16 (absent or 0: the network has none).
     public var hint_attention: Int?
+    /// v3: size of the second hint attention's projections at 1/8 (absent or 0: none).
+    public var hint_attention_8: Int?
+    /// v3: the /2 decoder stage also sees the hints spread over the neighbourhood (absent: false).
+    public var fine_hints: Bool?
     public var n_bins: Int
     public var input: Input
     public var bin_centres: [[Float]]

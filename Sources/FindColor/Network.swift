@@ -7,7 +7,8 @@ import FindColorNN
 ///
 /// Encoder: MobileNetV2 `features[0…17]`; decoder: U-Net with skips at /16, /8, /4, /2, hints pooled
 /// into every scale, hint attention at /16 (each cell takes the colours of the hinted cells that look
-/// like it, `Ops.hintAttention`) feeding /16 and /8, and a full-resolution refinement. BatchNorm is
+/// like it, `Ops.hintAttention`) feeding /16 and /8, in v3 models a second one at /8 over finer
+/// features feeding /8 and /4 and spread hints at /2, and a full-resolution refinement. BatchNorm is
 /// folded into the convolutions at export, so every layer here is a convolution with bias and a
 /// fused activation.
 public final class FindColorNetwork: @unchecked Sendable {
@@ -40,6 +41,8 @@ public final class FindColorNetwork: @unchecked Sendable {
     /// Query and key projections and the "no hint alike" logit of the hint attention (nil for models
     /// without it).
     let attention: (query: Conv, key: Conv, nullLogit: Float)?
+    /// The same at 1/8 over the finer features (v3 models; nil for older ones).
+    let attention8: (query: Conv, key: Conv, nullLogit: Float)?
     let lat32, d16a, d16b, d8a, d8b, d4, d2a, d2b, ab2, classify, refine1, refine2: Conv
 
     public init(config: ModelConfig, weights w: WeightStore, backend: Backend = .default) throws {
@@ -75,6 +78,12 @@ public final class FindColorNetwork: @unchecked Sendable {
                          try w.require("decoder.att_null", shape: [1]).values[0])
         } else {
             attention = nil
+        }
+        if (config.hint_attention_8 ?? 0) > 0 {
+            attention8 = (try Conv(w, "decoder.att8_q", backend: backend), try Conv(w, "decoder.att8_k", backend: backend),
+                          try w.require("decoder.att8_null", shape: [1]).values[0])
+        } else {
+            attention8 = nil
         }
         d16a = try Conv(w, "decoder.d16.0.0", activation: .relu, backend: backend)
         d16b = try Conv(w, "decoder.d16.1.0", activation: .relu, backend: backend)
@@ -113,9 +122,15 @@ public final class FindColorNetwork: @unchecked Sendable {
             Ops.hintAttention(query: $0.query(f16), key: $0.key(f16), hints: pooled16, nullLogit: $0.nullLogit)
         }
         var x = d16b(d16a(Ops.concat([f16, pooled16, spread(pooled16)] + (att.map { [$0] } ?? []))))
-        x = d8b(d8a(Ops.concat([Self.up2(x), s[2], hintFeatures(hints, 8)] + (att.map { [Self.up2($0)] } ?? []))))
-        let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(hints, 4)]))
-        x = d2b(d2a(Ops.concat([Self.up2(x4), s[0], Ops.hintPool(hints, factor: 2)])))
+        let f8 = Ops.concat([Self.up2(x), s[2]])
+        let pooled8 = Ops.hintPool(hints, factor: 8)
+        let att8 = attention8.map {
+            Ops.hintAttention(query: $0.query(f8), key: $0.key(f8), hints: pooled8, nullLogit: $0.nullLogit)
+        }
+        x = d8b(d8a(Ops.concat([f8, pooled8, spread(pooled8)] + (att.map { [Self.up2($0)] } ?? []) + (att8.map { [$0] } ?? []))))
+        let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(hints, 4)] + (att8.map { [Self.up2($0)] } ?? [])))
+        let hints2 = config.fine_hints == true ? hintFeatures(hints, 2) : Ops.hintPool(hints, factor: 2)
+        x = d2b(d2a(Ops.concat([Self.up2(x4), s[0], hints2])))
         let coarse = Self.up2(ab2(x))
         let r = refine1(Ops.concat([coarse, L, hints]))
         let ab = Ops.tanh(Ops.add(coarse, refine2(r)))

@@ -10,6 +10,10 @@ struct Eval: ParsableCommand {
             Protocol A (Zhang et al. 2017): 256×256, 6×6 mean-ab hints, centre-Gaussian placement.
             Protocol B (iColoriT 2023): 224×224, 2×2 hints, uniform placement.
             Protocol native: each photo at its own size, protocol A's hints (for the full-resolution pipeline).
+            One-hint precision: the hint of PSNR@1 alone; how far each pixel's colour moves towards the hint's \
+            colour. reach = mean movement where the true colour is within 10 ab of the hint's, leak = the \
+            same where it is more than 30 ab away, leak share = the fraction of those moved more than 5 ab \
+            (pixels within 8 px of the hint are left out).
             PSNR on 8-bit sRGB; colourfulness per Hasler & Süsstrunk. Seeded: numbers repeat.
             Writes eval.csv (per photo), summary.md (the table) and contact_sheet.png \
             (gray | automatic | with hints | ground truth) into --out.
@@ -18,13 +22,15 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder of colour photos (ground truth).") var data: String
     @Option(name: .customLong("protocol"), help: "A, B or native.") var protocolKind: EvalProtocol = .A
     @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
-    @Option(help: "Ensemble preset.") var preset: EnsemblePreset = .fast
+    @Option(help: "Ensemble preset (default: colorize's default).") var preset: EnsemblePreset = ColorizeRequest().preset
     @Option(help: "Short side of the image-wise pass (default: the preset's).") var workingSize: Int?
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "0…1, as for colorize.") var vividness: Float = 0
     @Option(help: "Random seed for hint placement.") var seed: UInt64 = 0
     @Option(help: "Evaluate only the first N photos.") var limit: Int?
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
+    @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
+    var precision = true
     @OptionGroup var modelOptions: ModelOptions
 
     func parseKs() throws -> [Int] {
@@ -56,6 +62,7 @@ struct Eval: ParsableCommand {
         o.mirroredReference = mirroredReference
         o.vividness = vividness
         o.limit = limit
+        o.precision = precision
         if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
         let evaluator = Evaluator(colorizer: colorizer, options: o)
         var bar: ProgressBar?

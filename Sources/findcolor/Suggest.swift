@@ -8,8 +8,9 @@ struct Suggest: ParsableCommand {
         abstract: "Print the model's most plausible colours at a point (JSON), like a palette.")
 
     @Argument(help: "The photo.") var input: String
-    @Option(help: "Column of the point (input pixels).") var x: Int
-    @Option(help: "Row of the point (input pixels).") var y: Int
+    // `.unconditional`: "--x -1" is a (wrong) value, not a missing one.
+    @Option(parsing: .unconditional, help: "Column of the point (input pixels).") var x: Int
+    @Option(parsing: .unconditional, help: "Row of the point (input pixels).") var y: Int
     @Option(help: "Hint file already placed (the suggestions take them into account).") var hints: String?
     @Option(help: "How many colours.") var top: Int = 8
     @OptionGroup var modelOptions: ModelOptions

@@ -88,13 +88,63 @@ def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", cen
     return rows, secs
 
 
+REACH_RADIUS, LEAK_DISTANCE, LEAK_MOVE, MARGIN = 10.0, 30.0, 5.0, 8
+
+
+def hint_precision(ab0, ab1, gt_ab, hint_ab, box):
+    """One-hint precision of one photo (issue 10; Swift: `HintPrecision` in FindColor/Evaluation.swift).
+
+    ab0, ab1: outputs (2, H, W) without and with the hint; gt_ab the ground truth; hint_ab (2,) the
+    hint's colour; box (y, x, size) its patch. Each pixel's movement towards the hint is the
+    projection of ab1 − ab0 on the unit vector from ab0 to the hint colour. Pixels within MARGIN of
+    the patch are left out. Returns (reach, leak, leak_share): reach = mean positive movement over
+    pixels whose ground truth is within REACH_RADIUS of the hint colour; leak = the same over pixels
+    more than LEAK_DISTANCE away; leak_share = fraction of those moved more than LEAK_MOVE. A value
+    is None when the photo has no such pixels."""
+    _, H, W = ab0.shape
+    to_hint = hint_ab.view(2, 1, 1) - ab0
+    norm = to_hint.norm(dim=0)
+    move = torch.where(norm > 1e-6, ((ab1 - ab0) * to_hint).sum(0) / norm.clamp(min=1e-6), torch.zeros_like(norm))
+    y, x, s = box
+    keep = torch.ones(H, W, dtype=torch.bool)
+    keep[max(0, y - MARGIN):y + s + MARGIN, max(0, x - MARGIN):x + s + MARGIN] = False
+    dist = (gt_ab - hint_ab.view(2, 1, 1)).norm(dim=0)
+    near, far = keep & (dist <= REACH_RADIUS), keep & (dist > LEAK_DISTANCE)
+    pos = move.clamp(min=0)
+    reach = float(pos[near].mean()) if near.any() else None
+    leak = float(pos[far].mean()) if far.any() else None
+    share = float((move[far] > LEAK_MOVE).double().mean()) if far.any() else None
+    return reach, leak, share
+
+
+def evaluate_precision(model, files, protocol="A", seed=0, limit=None):
+    """hint_precision over photos: the hint is the one of PSNR@1 (same seed, same photo index).
+    Returns a dict of means over the photos that have such pixels, and their counts."""
+    size = protocol_size(protocol)
+    files = files[:limit] if limit else files
+    vals = {"reach": [], "leak": [], "leak_share": []}
+    for idx, f in enumerate(files):
+        gt_u8 = load_square(f, size)
+        lab = rgb_to_lab(gt_u8.float() / 255.0)
+        if lab_chroma_mean(lab) < MIN_CHROMA:
+            continue
+        (y, x, s), = protocol_points(protocol, 1, size, size, np.random.default_rng([seed, idx, 1]))
+        hint = hints_from_points(lab[1:], [(y, x, s)])
+        ab0 = predict(model, lab[None, :1], torch.zeros_like(hint)[None])[0]
+        ab1 = predict(model, lab[None, :1], hint[None])[0]
+        for key, v in zip(vals, hint_precision(ab0, ab1, lab[1:], hint[:2, y, x] * AB_SCALE, (y, x, s))):
+            if v is not None:
+                vals[key].append(v)
+    return {k: (float(np.mean(v)) if v else float("nan")) for k, v in vals.items()} | {f"n_{k}": len(v) for k, v in vals.items()}
+
+
 def summarise(rows):
     keys = [k for k in rows[0] if k != "file"]
     return {k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))) for k in keys}
 
 
 def main():
-    from .export import load_checkpoint_model
+    from .export import load_checkpoint_model, load_exported
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--data", required=True)
@@ -104,9 +154,11 @@ def main():
     ap.add_argument("--limit", type=int)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write the summary here")
+    ap.add_argument("--precision", action="store_true", help="also the one-hint precision (reach, leak, leak share)")
+    ap.add_argument("--exported", action="store_true", help="--checkpoint is an exported .safetensors model")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    model, centres = load_checkpoint_model(a.checkpoint)
+    model, centres = (load_exported if a.exported else load_checkpoint_model)(a.checkpoint)
     skipped = []
     rows, secs = evaluate(model, list_images(a.data), a.protocol, [int(k) for k in a.ks.split(",")],
                           output=a.output, centres=centres, limit=a.limit, skipped=skipped)
@@ -115,10 +167,14 @@ def main():
           f"skipped {len(skipped)} with gray ground truth: {', '.join(skipped)}")
     for k, (m, sd) in s.items():
         print(f"{k:>10}: {m:7.3f} ± {sd:.3f}")
+    prec = None
+    if a.precision:
+        prec = evaluate_precision(model, list_images(a.data), a.protocol, limit=a.limit)
+        print("one hint: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in prec.items()))
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"n": len(rows), "protocol": a.protocol, "output": a.output, "summary": s, "skipped_gray": skipped,
-                       "rows": rows}, fh, indent=1)
+                       "precision": prec, "rows": rows}, fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,48 @@ VERSION = 1
 def load_checkpoint_model(path):
     s = torch.load(path, map_location="cpu", weights_only=False)
     cfg = s["config"]
-    model = FindColorNet(n_bins=cfg["n_bins"], widths=tuple(cfg["decoder_widths"]), refine=cfg["refine"],
-                         spread=cfg.get("hint_spread", 9), attention=cfg.get("hint_attention", 0))
+    model = FindColorNet.from_config(cfg)
     model.load_state_dict(s["model"])
     model.eval()
     return model, s["centres"]
+
+
+def load_exported(path):
+    """An exported (BN-folded) safetensors file as a trainable FindColorNet: every BatchNorm becomes
+    the identity with the folded bias as its shift (running mean 0, running variance 1 − eps, scale 1),
+    each conv takes the folded weight. It computes what the file computes (tested), so a new run can
+    start from a bundled model when its training checkpoint is not at hand. Returns (model, centres).
+    Keep its BatchNorm statistics frozen while training (`train.py --init-from` does)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    t = load_file(path)
+    with safe_open(path, "pt") as f:
+        cfg = json.loads(f.metadata()["findcolor"])
+    model = FindColorNet.from_config(cfg)
+    mods = dict(model.named_modules())
+    with torch.no_grad():
+        for name, m in mods.items():
+            if isinstance(m, nn.Sequential):
+                kids = list(m.children())
+                for i, k in enumerate(kids):
+                    if isinstance(k, nn.Conv2d) and i + 1 < len(kids) and isinstance(kids[i + 1], nn.BatchNorm2d):
+                        bn = kids[i + 1]
+                        k.weight.copy_(t[f"{name}.{i}.weight"])
+                        bn.weight.fill_(1.0)
+                        bn.bias.copy_(t[f"{name}.{i}.bias"])
+                        bn.running_mean.zero_()
+                        bn.running_var.fill_(1.0 - bn.eps)
+                        k._findcolor_loaded = True
+        for name, m in mods.items():
+            if isinstance(m, nn.Conv2d) and not getattr(m, "_findcolor_loaded", False):
+                m.weight.copy_(t[f"{name}.weight"])
+                if m.bias is not None:
+                    m.bias.copy_(t[f"{name}.bias"])
+        for key in ("att_null", "att8_null"):
+            if f"decoder.{key}" in t:
+                getattr(model.decoder, key).copy_(t[f"decoder.{key}"])
+    model.eval()
+    return model, torch.tensor(cfg["bin_centres"], dtype=torch.float32)
 
 
 def fold_bn(conv, bn):
@@ -51,6 +88,8 @@ def folded_tensors(model):
             out[f"{name}.bias"] = (m.bias.detach().float() if m.bias is not None else torch.zeros(m.out_channels)).contiguous()
     if getattr(model.decoder, "attention", 0):
         out["decoder.att_null"] = model.decoder.att_null.detach().float().reshape(1).contiguous()
+    if getattr(model.decoder, "attention8", 0):
+        out["decoder.att8_null"] = model.decoder.att8_null.detach().float().reshape(1).contiguous()
     return out
 
 
@@ -130,10 +169,17 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
         att16, att8 = [att], [up2(att)]
     x = conv(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1), "decoder.d16.0.0", act="relu")
     x = conv(x, "decoder.d16.1.0", act="relu")
-    x = conv(torch.cat([up2(x), s8, hint_features(hint, 8, k)] + att8, 1), "decoder.d8.0.0", act="relu")
+    f8 = torch.cat([up2(x), s8], 1)
+    hp8 = pool_hints(hint, 8)
+    fine8, fine4 = [], []
+    if cfg.get("hint_attention_8", 0):
+        a8 = hint_attention(conv(f8, "decoder.att8_q"), conv(f8, "decoder.att8_k"), hp8, t["decoder.att8_null"])
+        fine8, fine4 = [a8], [up2(a8)]
+    x = conv(torch.cat([f8, hp8, spread_hints(hp8, k)] + att8 + fine8, 1), "decoder.d8.0.0", act="relu")
     x = conv(x, "decoder.d8.1.0", act="relu")
-    x4 = conv(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1), "decoder.d4.0", act="relu")
-    x = conv(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1), "decoder.d2.0.0", act="relu")
+    x4 = conv(torch.cat([up2(x), s4, hint_features(hint, 4, k)] + fine4, 1), "decoder.d4.0", act="relu")
+    h2 = hint_features(hint, 2, k) if cfg.get("fine_hints", False) else pool_hints(hint, 2)
+    x = conv(torch.cat([up2(x4), s2, h2], 1), "decoder.d2.0.0", act="relu")
     x = conv(x, "decoder.d2.1.0", groups=w2, act="relu")
     coarse = up2(conv(x, "decoder.ab2"))
     r = conv(torch.cat([coarse, L, hint], 1), "decoder.refine1", act="relu")

@@ -5,6 +5,8 @@ tensor [a/110, b/110, mask]. Training draws hints the way users and the referenc
 (Zhang et al. 2017); evaluation uses the fixed, seeded protocols of the literature.
 """
 
+import math
+
 import numpy as np
 import torch
 
@@ -26,12 +28,15 @@ class TrainingHintSampler:
     - with probability p_none: no hints (automatic colorization);
     - with probability p_dense: reference-like dense hints: single pixels at a random density of
       0.5–5 % inside a random rectangle, with Gaussian noise on ab (matching is imperfect);
+    - with probability p_many: many patches, N log-uniform in [10, 80] (what 50–100 hints on a whole
+      photo are on a crop of it: the upper end of the evaluation curve);
     - otherwise: N ~ Geometric(p) >= 1 square patches of side U{1..max_size}, placed centre-biased
       (N((H-s+1)/2, (H-s+1)/4)) or uniformly, each holding its patch's mean ab.
+    `one_patch` draws a single such patch (the crops of train.py's locality pairs).
     """
 
-    def __init__(self, p_none=0.1, p_dense=0.15, geometric_p=1 / 8, max_size=9, dense_noise=4.0, seed=0):
-        self.p_none, self.p_dense, self.geometric_p = p_none, p_dense, geometric_p
+    def __init__(self, p_none=0.1, p_dense=0.15, geometric_p=1 / 8, max_size=9, dense_noise=4.0, seed=0, p_many=0.0):
+        self.p_none, self.p_dense, self.geometric_p, self.p_many = p_none, p_dense, geometric_p, p_many
         self.max_size, self.dense_noise = max_size, dense_noise
         self.rng = np.random.default_rng(seed)
 
@@ -41,8 +46,8 @@ class TrainingHintSampler:
     def load_state_dict(self, s):
         self.rng.bit_generator.state = s["bit_generator"]
 
-    def sparse_points(self, H, W):
-        n = int(self.rng.geometric(self.geometric_p))
+    def sparse_points(self, H, W, n=None):
+        n = int(self.rng.geometric(self.geometric_p)) if n is None else n
         pts = []
         centred = self.rng.random() < 0.5
         for _ in range(n):
@@ -84,9 +89,20 @@ class TrainingHintSampler:
             if u < self.p_none + self.p_dense:
                 self.dense(hints[i], ab[i])
             else:
-                for (y, x, s) in self.sparse_points(H, W):
+                n = None
+                if u < self.p_none + self.p_dense + self.p_many:
+                    n = int(round(math.exp(self.rng.uniform(math.log(10), math.log(80)))))
+                for (y, x, s) in self.sparse_points(H, W, n):
                     patch_hint(hints[i], ab[i], y, x, s)
         return hints
+
+    def one_patch(self, ab):
+        """ab (2, H, W) -> (hint (3, H, W) with one patch, (y, x, size))."""
+        _, H, W = ab.shape
+        (y, x, s), = self.sparse_points(H, W, 1)
+        hint = torch.zeros(3, H, W)
+        patch_hint(hint, ab, y, x, s)
+        return hint, (y, x, s)
 
 
 def protocol_points(protocol, k, H, W, rng):

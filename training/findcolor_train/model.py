@@ -152,11 +152,13 @@ def up2(x):
 
 
 class Decoder(nn.Module):
-    def __init__(self, widths=(160, 128, 96, 64, 32), n_bins=226, refine=16, spread=9, attention=0):
+    def __init__(self, widths=(160, 128, 96, 64, 32), n_bins=226, refine=16, spread=9, attention=0, attention8=0,
+                 fine_hints=False):
         super().__init__()
         w32, w16, w8, w4, w2 = widths
-        self.spread, self.attention = spread, attention
+        self.spread, self.attention, self.attention8, self.fine_hints = spread, attention, attention8, fine_hints
         na = 4 if attention else 0  # hint-attention channels into d16 and d8
+        na8 = 4 if attention8 else 0  # fine (1/8) hint-attention channels into d8 and d4
         self.lat32 = ConvBNAct(320, w32, 1, act="relu")
         if attention:
             self.att_q = nn.Conv2d(w32 + 96, attention, 1)
@@ -165,10 +167,19 @@ class Decoder(nn.Module):
             # fixed design constant (train.py --att-null), not learned: the losses slightly reward
             # spreading a hint's colour over the whole photo, which users do not want (MODEL_CARD.md).
             self.att_null = nn.Parameter(torch.zeros(1), requires_grad=False)
+        if attention8:
+            # v3: a second attention at 1/8 whose queries and keys see the finer, L-aware features
+            # (the /16 decoder output upsampled and the encoder's /8 skip), so a hint's colour goes
+            # to cells that look like the hinted one at twice the resolution.
+            self.att8_q = nn.Conv2d(w16 + 32, attention8, 1)
+            self.att8_k = nn.Conv2d(w16 + 32, attention8, 1)
+            self.att8_null = nn.Parameter(torch.zeros(1), requires_grad=False)
         self.d16 = nn.Sequential(ConvBNAct(w32 + 96 + 6 + na, w16, 3, act="relu"), ConvBNAct(w16, w16, 3, act="relu"))
-        self.d8 = nn.Sequential(ConvBNAct(w16 + 32 + 6 + na, w8, 3, act="relu"), ConvBNAct(w8, w8, 3, act="relu"))
-        self.d4 = ConvBNAct(w8 + 24 + 6, w4, 3, act="relu")
-        self.d2 = nn.Sequential(ConvBNAct(w4 + 16 + 3, w2, 1, act="relu"), ConvBNAct(w2, w2, 3, groups=w2, act="relu"))
+        self.d8 = nn.Sequential(ConvBNAct(w16 + 32 + 6 + na + na8, w8, 3, act="relu"), ConvBNAct(w8, w8, 3, act="relu"))
+        self.d4 = ConvBNAct(w8 + 24 + 6 + na8, w4, 3, act="relu")
+        # v3 (fine_hints): the /2 stage also sees the hints spread over a k×k neighbourhood.
+        self.d2 = nn.Sequential(ConvBNAct(w4 + 16 + (6 if fine_hints else 3), w2, 1, act="relu"),
+                                ConvBNAct(w2, w2, 3, groups=w2, act="relu"))
         self.ab2 = nn.Conv2d(w2, 2, 1)
         self.classify = nn.Conv2d(w4, n_bins, 1)
         self.refine1 = nn.Conv2d(6, refine, 3, padding=1)
@@ -186,9 +197,17 @@ class Decoder(nn.Module):
             self.last_attention = att  # for the training's auxiliary loss
             att16, att8 = [att], [up2(att)]
         x = self.d16(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1))
-        x = self.d8(torch.cat([up2(x), s8, hint_features(hint, 8, k)] + att8, 1))
-        x4 = self.d4(torch.cat([up2(x), s4, hint_features(hint, 4, k)], 1))
-        x = self.d2(torch.cat([up2(x4), s2, pool_hints(hint, 2)], 1))
+        f8 = torch.cat([up2(x), s8], 1)
+        hp8 = pool_hints(hint, 8)
+        fine8, fine4 = [], []
+        if self.attention8:
+            a8 = hint_attention(self.att8_q(f8), self.att8_k(f8), hp8, self.att8_null)
+            self.last_attention8 = a8  # for the training's auxiliary loss
+            fine8, fine4 = [a8], [up2(a8)]
+        x = self.d8(torch.cat([f8, hp8, spread_hints(hp8, k)] + att8 + fine8, 1))
+        x4 = self.d4(torch.cat([up2(x), s4, hint_features(hint, 4, k)] + fine4, 1))
+        h2 = hint_features(hint, 2, k) if self.fine_hints else pool_hints(hint, 2)
+        x = self.d2(torch.cat([up2(x4), s2, h2], 1))
         coarse = up2(self.ab2(x))  # pre-activation ab at full resolution
         r = F.relu(self.refine1(torch.cat([coarse, L, hint], 1)))
         ab = torch.tanh(coarse + self.refine2(r))
@@ -197,12 +216,21 @@ class Decoder(nn.Module):
 
 
 class FindColorNet(nn.Module):
-    def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9, attention=0):
+    def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9, attention=0, attention8=0,
+                 fine_hints=False):
         super().__init__()
         self.config = {"encoder": "mobilenet_v2", "decoder_widths": list(widths), "refine": refine, "n_bins": n_bins,
                        "hint_spread": spread, "hint_attention": attention}
+        if attention8 or fine_hints:  # v3 keys (absent from v1/v2 files, which mean 0 / false)
+            self.config.update({"hint_attention_8": attention8, "fine_hints": bool(fine_hints)})
         self.encoder = MobileNetV2Encoder()
-        self.decoder = Decoder(widths, n_bins, refine, spread, attention)
+        self.decoder = Decoder(widths, n_bins, refine, spread, attention, attention8, fine_hints)
+
+    @staticmethod
+    def from_config(cfg):
+        return FindColorNet(n_bins=cfg["n_bins"], widths=tuple(cfg["decoder_widths"]), refine=cfg["refine"],
+                            spread=cfg.get("hint_spread", 9), attention=cfg.get("hint_attention", 0),
+                            attention8=cfg.get("hint_attention_8", 0), fine_hints=cfg.get("fine_hints", False))
 
     def load_grown(self, state):
         """Load weights of a network without some of this one's parts (e.g. hint attention): convs

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from .bins import gamut_bins, nearest_bin, rebalance_weights
 from .data import BatchSampler, PackedPhotos, ab_prior, list_images, pack
-from .evaluate import evaluate, summarise
+from .evaluate import LEAK_DISTANCE, evaluate, evaluate_precision, summarise
 from .hints import AB_SCALE, TrainingHintSampler
 from .model import FindColorNet
 
@@ -50,6 +50,22 @@ def lr_at(step, a):
     warm = min(1.0, (step + 1) / a.warmup)
     prog = step / max(1, a.steps)
     return a.lr * warm * (a.final_lr_frac + (1 - a.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * prog)))
+
+
+def locality_loss(ab1, ab0, gt_ab, hint_ab, margin=1.0):
+    """Colour moved towards a crop's one hint where the ground truth is far from the hint's colour.
+
+    ab1, ab0: (P, 2, H, W) outputs (ab units) with and without the hint (ab0 detached); gt_ab the
+    ground truth; hint_ab (P, 2). The movement is the projection of ab1 − ab0 on the unit vector from
+    ab0 to the hint colour (the issue-10 precision measure); penalised beyond `margin` ab over the
+    pixels more than LEAK_DISTANCE from the hint colour, mean per crop, in ab/10 units."""
+    h = hint_ab.view(-1, 2, 1, 1)
+    to_hint = h - ab0
+    norm = to_hint.norm(dim=1, keepdim=True).clamp(min=1e-3)
+    move = ((ab1 - ab0) * to_hint / norm).sum(1, keepdim=True)
+    far = ((gt_ab - h).norm(dim=1, keepdim=True) > LEAK_DISTANCE).to(ab1.dtype)
+    per_crop = (F.relu(move - margin) * far).flatten(1).sum(1) / far.flatten(1).sum(1).clamp(min=1)
+    return per_crop.mean() / 10.0
 
 
 def save_atomic(obj, path):
@@ -92,6 +108,19 @@ def main():
                     help="logit of the hint attention's null slot (fixed; higher = a hint's colour spreads less far)")
     ap.add_argument("--att-weight", type=float, default=1.0,
                     help="weight of the auxiliary loss on the hint attention's own colours (trains its similarity)")
+    ap.add_argument("--attention8", type=int, default=0, help="v3: a second hint attention at 1/8 (query/key size; 0 = none)")
+    ap.add_argument("--att8-null", type=float, default=3.0, help="null-slot logit of the 1/8 attention (fixed)")
+    ap.add_argument("--fine-hints", action="store_true", help="v3: the /2 decoder stage also sees spread hints")
+    ap.add_argument("--reg-loss", choices=["smoothl1", "l2"], default="smoothl1",
+                    help="regression loss on ab: smooth-L1 (a median: greyish where colour is uncertain) or L2 (the mean, "
+                         "what PSNR rewards)")
+    ap.add_argument("--pairs", type=int, default=0,
+                    help="locality pairs per batch: this many crops get one hint and are added again without it")
+    ap.add_argument("--loc-weight", type=float, default=0.0,
+                    help="weight of the locality loss: colour moved towards a hint where the ground truth is far from it")
+    ap.add_argument("--many-hints-p", type=float, default=0.0, help="share of crops with 10–80 hint patches")
+    ap.add_argument("--freeze-bn", choices=["encoder", "all"], default="encoder",
+                    help="BatchNorm statistics kept frozen (all: needed when starting from an exported model)")
     a = ap.parse_args()
     if a.crop % 32 or a.late_crop % 32:
         ap.error("--crop and --late-crop must be multiples of 32")
@@ -120,7 +149,7 @@ def run(a, out, dev):
     prior = torch.load(prior_path)
     weights = rebalance_weights(prior, centres=centres)
 
-    model = FindColorNet(n_bins=len(centres), attention=a.attention)
+    model = FindColorNet(n_bins=len(centres), attention=a.attention, attention8=a.attention8, fine_hints=a.fine_hints)
     model.encoder.load_imagenet(pretrained_path())
     model = model.to(dev).to(memory_format=torch.channels_last)
     enc = [p for p in model.encoder.parameters()]
@@ -128,7 +157,7 @@ def run(a, out, dev):
     opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
                             lr=a.lr, weight_decay=1e-4)
     sampler = BatchSampler(photos, a.crop, seed=a.seed)
-    hinter = TrainingHintSampler(geometric_p=a.geometric_p, seed=a.seed + 1)
+    hinter = TrainingHintSampler(geometric_p=a.geometric_p, seed=a.seed + 1, p_many=a.many_hints_p)
     step = 0
     ckpt = out / "last.pt"
     if ckpt.exists():
@@ -141,10 +170,17 @@ def run(a, out, dev):
         step = s["step"]
         print(f"resumed from {ckpt} at step {step}", flush=True)
     elif a.init_from:
-        new = model.load_grown(torch.load(a.init_from, map_location=dev, weights_only=False)["model"])
+        if a.init_from.endswith(".safetensors"):  # an exported model: BatchNorm as identity (freeze-bn all)
+            from .export import load_exported
+            state = load_exported(a.init_from)[0].state_dict()
+        else:
+            state = torch.load(a.init_from, map_location=dev, weights_only=False)["model"]
+        new = model.load_grown(state)
         print(f"started from the weights of {a.init_from}; new: {', '.join(new) or 'none'}", flush=True)
     if a.attention:
         model.decoder.att_null.data.fill_(a.att_null)
+    if a.attention8:
+        model.decoder.att8_null.data.fill_(a.att8_null)
     meta = {"config": model.config, "centres": centres, "prior": prior, "args": vars(a)}
     eval_files = list_images(a.eval_data) if a.eval_data else []
     log = open(out / "log.jsonl", "a")
@@ -156,9 +192,21 @@ def run(a, out, dev):
         set_encoder_trainable(model, not frozen)
         model.train()
         model.encoder.eval()  # BN statistics stay those of ImageNet
+        if a.freeze_bn == "all":
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.eval()
         sampler.crop = a.late_crop if step >= a.steps * (1 - a.late_frac) else a.crop
         lab, L_in = sampler(a.batch)
         hint = hinter(lab[:, 1:])
+        P = min(a.pairs, a.batch)
+        pair_hint_ab = None
+        if P:  # locality pairs: crops 0..P-1 get one hint; their copies, appended, get none
+            ones = [hinter.one_patch(lab[i, 1:]) for i in range(P)]
+            hint[:P] = torch.stack([h for h, _ in ones])
+            pair_hint_ab = torch.stack([h[:2, y, x] * AB_SCALE for h, (y, x, _) in ones])  # (P, 2)
+            lab, L_in = torch.cat([lab, lab[:P]]), torch.cat([L_in, L_in[:P]])
+            hint = torch.cat([hint, torch.zeros_like(hint[:P])])
         lab, L_in, hint = (t.to(dev).contiguous(memory_format=torch.channels_last) for t in (lab, L_in, hint))
         gt_ab = lab[:, 1:]
         tgt4 = nearest_bin(F.avg_pool2d(gt_ab, 4), c_dev)
@@ -169,19 +217,28 @@ def run(a, out, dev):
         ab, logits = model(L_in / 100.0, hint)
         w_full = F.interpolate(w4[:, None], scale_factor=4, mode="nearest") ** a.reg_rebalance
         w_full = w_full / w_full.mean()
-        reg = (F.smooth_l1_loss(ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * w_full).mean() / 10.0
+        if a.reg_loss == "l2":  # in (ab/10)² units: the same size as smooth-L1/10 at an error of 5 ab
+            per_px = ((ab * AB_SCALE - gt_ab) ** 2).mean(1, keepdim=True) / 100.0
+        else:
+            per_px = F.smooth_l1_loss(ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) / 10.0
+        reg = (per_px * w_full).mean()
         ce = (F.cross_entropy(logits, tgt4, reduction="none") * w4).mean()
         loss = reg + a.cls_weight * ce
         att_loss = torch.zeros(())
-        if model.decoder.attention and a.att_weight > 0:
-            # The attention's colours, alone, should already be the right colours where there are hints:
-            # a direct signal for its query/key similarity (otherwise learned only through d16/d8).
-            att = model.decoder.last_attention
-            att_ab = F.interpolate(att[:, :2], size=gt_ab.shape[-2:], mode="bilinear", align_corners=False)
-            has = (hint[:, 2].flatten(1).amax(1) > 0).to(att.dtype).view(-1, 1, 1, 1)  # crops with hints
-            per = F.smooth_l1_loss(att_ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * has
-            att_loss = per.sum() / (has.sum() * gt_ab.shape[-2] * gt_ab.shape[-1]).clamp(min=1) / 10.0
-            loss = loss + a.att_weight * att_loss
+        has = (hint[:, 2].flatten(1).amax(1) > 0).to(ab.dtype).view(-1, 1, 1, 1)  # crops with hints
+        for on, att in ((model.decoder.attention, getattr(model.decoder, "last_attention", None)),
+                        (model.decoder.attention8, getattr(model.decoder, "last_attention8", None))):
+            if on and a.att_weight > 0:
+                # The attention's colours, alone, should already be the right colours where there are hints:
+                # a direct signal for its query/key similarity (otherwise learned only through the decoder).
+                att_ab = F.interpolate(att[:, :2], size=gt_ab.shape[-2:], mode="bilinear", align_corners=False)
+                per = F.smooth_l1_loss(att_ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * has
+                att_loss = att_loss + per.sum() / (has.sum() * gt_ab.shape[-2] * gt_ab.shape[-1]).clamp(min=1) / 10.0
+        loss = loss + a.att_weight * att_loss
+        loc = torch.zeros(())
+        if P and a.loc_weight > 0:
+            loc = locality_loss(ab[:P] * AB_SCALE, (ab[-P:] * AB_SCALE).detach(), gt_ab[:P], pair_hint_ab.to(dev))
+            loss = loss + a.loc_weight * loc
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -190,7 +247,8 @@ def run(a, out, dev):
         if step % 50 == 0:
             dt = time.time() - t_last
             t_run += dt
-            rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(), "lr": lr,
+            rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(),
+                   "loc": loc.item(), "lr": lr,
                    "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
@@ -201,10 +259,13 @@ def run(a, out, dev):
                          "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}, ckpt)
         if eval_files and (step % a.eval_every == 0 or step == end):
             model.eval()
-            rows, secs = evaluate(model.cpu() if dev.type != "cpu" else model, eval_files, "A", ks=(0, 10), limit=a.eval_limit)
+            m_cpu = model.cpu() if dev.type != "cpu" else model
+            rows, secs = evaluate(m_cpu, eval_files, "A", ks=(0, 10, 100), limit=a.eval_limit)
+            prec = evaluate_precision(m_cpu, eval_files, "A", limit=a.eval_limit)
             model.to(dev)
             s = summarise(rows)
-            rec = {"step": step, "eval": {k: round(v[0], 3) for k, v in s.items()}, "eval_s_per_photo": secs}
+            rec = {"step": step, "eval": {k: round(v[0], 3) for k, v in s.items()}, "eval_s_per_photo": secs,
+                   "precision": {k: round(v, 3) for k, v in prec.items()}}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()

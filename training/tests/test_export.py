@@ -11,9 +11,9 @@ from findcolor_train.export import export, folded_forward
 from findcolor_train.model import FindColorNet
 
 
-def randomised_model(attention=32):
+def randomised_model(attention=32, attention8=0, fine_hints=False):
     torch.manual_seed(0)
-    m = FindColorNet(n_bins=len(gamut_bins()), attention=attention)
+    m = FindColorNet(n_bins=len(gamut_bins()), attention=attention, attention8=attention8, fine_hints=fine_hints)
     for mod in m.modules():  # non-trivial BN statistics so that folding matters
         if isinstance(mod, torch.nn.BatchNorm2d):
             mod.running_mean.uniform_(-0.5, 0.5)
@@ -22,12 +22,14 @@ def randomised_model(attention=32):
             mod.bias.data.uniform_(-0.2, 0.2)
     if attention:
         m.decoder.att_null.data.fill_(0.3)
+    if attention8:
+        m.decoder.att8_null.data.fill_(0.7)
     return m.eval()
 
 
-@pytest.mark.parametrize("attention", [0, 32])
-def test_export_round_trip(tmp_path, attention):
-    m = randomised_model(attention)
+@pytest.mark.parametrize("attention,attention8,fine_hints", [(0, 0, False), (32, 0, False), (32, 32, True)])
+def test_export_round_trip(tmp_path, attention, attention8, fine_hints):
+    m = randomised_model(attention, attention8, fine_hints)
     path = tmp_path / "m.safetensors"
     export(m, gamut_bins(), str(path))
     t = load_file(str(path))
@@ -35,6 +37,7 @@ def test_export_round_trip(tmp_path, attention):
         cfg = json.loads(f.metadata()["findcolor"])
     assert cfg["n_bins"] == len(cfg["bin_centres"]) == len(gamut_bins())
     assert cfg["hint_attention"] == attention
+    assert cfg.get("hint_attention_8", 0) == attention8 and cfg.get("fine_hints", False) == fine_hints
     L = torch.rand(1, 1, 64, 96)
     hint = torch.zeros(1, 3, 64, 96)
     hint[0, :, 10:16, 20:26] = torch.tensor([0.3, -0.2, 1.0]).view(3, 1, 1)
@@ -59,3 +62,26 @@ def test_grown_network_starts_where_the_smaller_one_was():
     hint[0, :, 30:36, 8:14] = torch.tensor([-0.4, 0.5, 1.0]).view(3, 1, 1)
     with torch.no_grad():
         assert (small(L, hint)[0] - big(L, hint)[0]).abs().max() == 0
+
+
+def test_exported_model_loads_back_for_training(tmp_path):
+    """load_exported: a BN-folded file as a trainable network that computes what the file computes;
+    grown by the v3 parts (zero weights on their inputs), it still does."""
+    from findcolor_train.export import load_exported
+    m = randomised_model(32)
+    path = tmp_path / "m.safetensors"
+    export(m, gamut_bins(), str(path))
+    back, centres = load_exported(str(path))
+    assert torch.equal(centres, gamut_bins())
+    v3 = FindColorNet(n_bins=len(gamut_bins()), attention=32, attention8=32, fine_hints=True)
+    new = v3.load_grown(back.state_dict())
+    assert sorted(new) == ["decoder.att8_k.bias", "decoder.att8_k.weight", "decoder.att8_null", "decoder.att8_q.bias",
+                           "decoder.att8_q.weight"]
+    v3.eval()
+    L = torch.rand(1, 1, 64, 96)
+    hint = torch.zeros(1, 3, 64, 96)
+    hint[0, :, 10:16, 20:26] = torch.tensor([0.3, -0.2, 1.0]).view(3, 1, 1)
+    with torch.no_grad():
+        ref = m(L, hint)[0]
+        assert (back(L, hint)[0] - ref).abs().max() < 1e-5
+        assert (v3(L, hint)[0] - ref).abs().max() < 1e-5
