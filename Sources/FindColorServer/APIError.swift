@@ -32,9 +32,16 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
         let body = ErrorBody(error: message)
-        let data = (try? JSONEncoder().encode(body)) ?? Data("{\"error\":\"internal error\"}".utf8)
+        let data = (try? Self.encoder.encode(body)) ?? Data("{\"error\":\"internal error\"}".utf8)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// Encodes error bodies; URLs and origins in messages keep their slashes.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
 
     struct ErrorBody: Codable, Sendable {
         var error: String
@@ -46,6 +53,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
     static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
     static func unprocessable(_ message: String) -> APIError { APIError(.unprocessableContent, message) }
     static func unsupportedMediaType(_ message: String) -> APIError { APIError(.unsupportedMediaType, message) }
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, message) }
     static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, message) }
     static func internalError(_ message: String) -> APIError { APIError(.internalServerError, message) }
 
@@ -60,6 +68,12 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             var headers = HTTPFields()
             headers[.retryAfter] = String(error.retryAfterSeconds)
             return APIError(.serviceUnavailable, error.description, headers: headers)
+        case let error as MemoryBudget.Exhausted:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(error.retryAfterSeconds)
+            return APIError(.serviceUnavailable, error.description, headers: headers)
+        case let error as MemoryBudget.TooLarge:
+            return .tooLarge(error.description)
         case is NIOTooManyBytesError:
             return .tooLarge("the request body is larger than the limit of \(ServerLimits.describeBytes(limits.maxUploadBytes))")
         case let error as ImageError:

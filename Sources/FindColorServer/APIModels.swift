@@ -135,11 +135,18 @@ struct HealthDTO: Codable, Sendable {
         var maxPixels: Int
         var maxWaitingJobs: Int
         var previewShortSide: Int
+        var maxConnections: Int
+        var memoryBudgetBytes: Int
+        var headerTimeoutSeconds: Double
+        var requestBodyTimeoutSeconds: Double
+        var idleTimeoutSeconds: Double
     }
 
     var status: String
     var model: String
     var queue: InferenceQueue.Status
+    var memory: MemoryBudget.Status
+    var connections: ConnectionRegistry.Status
     var limits: Limits
     var presets: [String]
 }

@@ -4,8 +4,11 @@ import Foundation
 /// A bounded, serial queue for the heavy work (decoding, colorizing, encoding).
 ///
 /// The colorizer already uses every core for one image and must not be called concurrently, so jobs
-/// run one at a time on a dedicated serial `DispatchQueue` (never on a NIO event loop or on the Swift
+/// run one at a time on a dedicated worker thread (never on a NIO event loop or on the Swift
 /// concurrency pool: the caller suspends in `withCheckedThrowingContinuation` until its job is done).
+/// The worker runs at a lower scheduling priority (`nice` +10, and the compute threads it starts
+/// inherit it), so that a busy colorizer does not starve the threads that accept connections and
+/// answer requests such as `GET /health`; on an otherwise idle machine that costs nothing.
 /// At most `maxWaiting` jobs may wait behind the running one; a request arriving when the queue is full
 /// is refused at once with `Busy` (answered as `503` with `Retry-After`) instead of piling up.
 public final class InferenceQueue: @unchecked Sendable {
@@ -35,7 +38,7 @@ public final class InferenceQueue: @unchecked Sendable {
 
     public let maxWaiting: Int
     private let lock = NSLock()
-    private let dispatchQueue = DispatchQueue(label: "findcolor.inference", qos: .userInitiated)
+    private let worker = InferenceWorker(niceIncrement: 10)
     private var running = 0
     private var waiting = 0
     private var completed = 0
@@ -63,7 +66,7 @@ public final class InferenceQueue: @unchecked Sendable {
     public func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
         try admit()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            dispatchQueue.async {
+            worker.submit {
                 self.locked {
                     self.waiting -= 1
                     self.running += 1
@@ -90,17 +93,92 @@ public final class InferenceQueue: @unchecked Sendable {
             let pending = running + waiting
             guard pending < 1 + maxWaiting else {
                 rejected += 1
-                let perJob = (averageMilliseconds ?? 2000) / 1000
-                let seconds = Int((perJob * Double(pending)).rounded(.up))
-                throw Busy(pending: pending, retryAfterSeconds: min(max(seconds, 1), 120))
+                throw Busy(pending: pending, retryAfterSeconds: retryAfter(pending: pending))
             }
             waiting += 1
         }
+    }
+
+    /// A suggested wait, in seconds, before retrying work refused now: the time the queue needs to
+    /// finish what it holds, from the recent average job duration (1…120 s).
+    public var suggestedRetryAfterSeconds: Int {
+        locked { retryAfter(pending: max(running + waiting, 1)) }
+    }
+
+    private func retryAfter(pending: Int) -> Int {
+        let perJob = (averageMilliseconds ?? 2000) / 1000
+        let seconds = Int((perJob * Double(pending)).rounded(.up))
+        return min(max(seconds, 1), 120)
     }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+}
+
+/// One thread that runs submitted closures in order, at a lower priority. Its thread ends when the
+/// worker is released (after the jobs already submitted).
+final class InferenceWorker: @unchecked Sendable {
+    private let inbox = Inbox()
+
+    init(niceIncrement: Int32) {
+        let inbox = self.inbox
+        let thread = Thread {
+            #if os(Linux)
+            // Linux schedules threads individually: this lowers only this thread (and the threads
+            // it creates from now on, such as the compute library's thread team).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceIncrement)  // 0: this thread
+            Thread.current.name = "findcolor-infer"
+            #endif
+            while let job = inbox.next() {
+                job()
+            }
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    deinit { inbox.stop() }
+
+    func submit(_ job: @escaping () -> Void) { inbox.submit(job) }
+
+    private final class Inbox: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var jobs: [() -> Void] = []
+        private var head = 0
+        private var stopped = false
+
+        func submit(_ job: @escaping () -> Void) {
+            condition.lock()
+            jobs.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+
+        func stop() {
+            condition.lock()
+            stopped = true
+            condition.signal()
+            condition.unlock()
+        }
+
+        /// The next job, waiting for one; nil once stopped and empty.
+        func next() -> (() -> Void)? {
+            condition.lock()
+            defer { condition.unlock() }
+            while head == jobs.count && !stopped {
+                condition.wait()
+            }
+            if head == jobs.count { return nil }
+            let job = jobs[head]
+            head += 1
+            if head > 64 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
     }
 }

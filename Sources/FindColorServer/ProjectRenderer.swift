@@ -21,7 +21,7 @@ struct ProjectRenderer: Sendable {
     }
 
     let store: ProjectStore
-    let queue: InferenceQueue
+    let work: WorkAdmission
     let engine: any ColorizationEngine
     let images: DecodedImageCache
     let limits: ServerLimits
@@ -40,7 +40,18 @@ struct ProjectRenderer: Sendable {
         }
         let inputs = RenderInputs(snapshot: snapshot, store: store)
         let (engine, images, limits) = (self.engine, self.images, self.limits)
-        let (data, milliseconds) = try await queue.run { () -> (Data, Double) in
+        let project = snapshot.project
+        let cost: Int
+        switch kind {
+        case .preview:
+            cost = MemoryCost.preview(width: project.width, height: project.height, shortSide: limits.previewShortSide,
+                                      reference: inputs.referenceSize, region: inputs.regionURL != nil)
+        case .full:
+            cost = MemoryCost.colorize(width: project.width, height: project.height, preset: snapshot.preset,
+                                       reference: inputs.referenceSize, region: inputs.regionURL != nil)
+        }
+        let what = "rendering this \(project.width)×\(project.height) photo"
+        let (data, milliseconds) = try await work.run(cost: cost, what: what) { () -> (Data, Double) in
             let start = DispatchTime.now().uptimeNanoseconds
             let image = try inputs.photo(images, limits)
             let request = try inputs.request(images, limits)
@@ -65,16 +76,18 @@ struct ProjectRenderer: Sendable {
         }
         let inputs = RenderInputs(snapshot: snapshot, store: store)
         let (engine, images, limits) = (self.engine, self.images, self.limits)
-        return try await queue.run {
+        let cost = MemoryCost.preview(width: snapshot.project.width, height: snapshot.project.height,
+                                      shortSide: MemoryCost.workingShortSide, reference: nil, region: false)
+        return try await work.run(cost: cost, what: "suggesting colours") {
             let image = try inputs.photo(images, limits)
             return try engine.suggestColors(image, x: x, y: y, hints: snapshot.colorHints, topK: topK)
         }
     }
 
     /// A stored image (original photo or reference) as PNG, for browsers that cannot show its format.
-    func pngVersion(of url: URL, digest: String, role: String) async throws -> Data {
+    func pngVersion(of url: URL, digest: String, role: String, width: Int, height: Int) async throws -> Data {
         let (images, limits) = (self.images, self.limits)
-        return try await queue.run {
+        return try await work.run(cost: MemoryCost.decode(width: width, height: height) + width * height * 3, what: "converting the \(role)") {
             let image = try images.image(at: url, digest: digest, role: role, maxPixels: limits.maxPixels)
             return try ImageInputs.encode(image, as: .png)
         }
@@ -87,12 +100,21 @@ private struct RenderInputs: Sendable {
     let photoURL: URL
     let referenceURL: URL?
     let regionURL: URL?
+    /// Width and height of the reference photo, when there is one.
+    let referenceSize: (width: Int, height: Int)?
 
     init(snapshot: ProjectSnapshot, store: ProjectStore) {
         let project = snapshot.project
         self.snapshot = snapshot
         photoURL = store.fileURL(project.id, project.originalFile)
         referenceURL = project.referenceFile.map { store.fileURL(project.id, $0) }
+        if project.referenceFile != nil, let width = project.referenceWidth, let height = project.referenceHeight {
+            referenceSize = (width, height)
+        } else if project.referenceFile != nil {
+            referenceSize = (project.width, project.height)
+        } else {
+            referenceSize = nil
+        }
         regionURL = snapshot.usesRegion
             ? project.regionDigest.map { store.fileURL(project.id, ProjectStore.regionFileName(digest: $0)) }
             : nil

@@ -36,27 +36,32 @@ enum RequestReading {
     /// Largest JSON body accepted (hint lists of 10 000 hints fit comfortably).
     static let jsonLimit = 4 * 1024 * 1024
 
-    /// A JSON object body. Content types other than JSON (or none) are refused with 415.
+    /// A JSON object body. Refused with 415 unless its Content-Type is `application/json`: the
+    /// content types a page of another site can send without asking (`text/plain`, forms) are
+    /// never read as JSON, so such a page cannot drive the API by a plain form or `fetch`.
     static func jsonObject(_ request: Request) async throws -> JSONObject {
-        if let contentType = request.headers[.contentType] {
-            let mediaType = HeaderValue.parse(contentType).value
-            guard mediaType == "application/json" || mediaType.hasSuffix("+json") || mediaType == "text/plain" else {
-                throw APIError.unsupportedMediaType("the request body is \(mediaType), expected application/json")
-            }
-        }
+        try requireJSONContentType(request)
         let data = try await self.data(request, limit: jsonLimit)
         return try JSONObject(data: data)
     }
 
     /// The raw JSON bytes of a JSON body (content type checked as in `jsonObject`).
     static func jsonData(_ request: Request) async throws -> Data {
-        if let contentType = request.headers[.contentType] {
-            let mediaType = HeaderValue.parse(contentType).value
-            guard mediaType == "application/json" || mediaType.hasSuffix("+json") || mediaType == "text/plain" else {
-                throw APIError.unsupportedMediaType("the request body is \(mediaType), expected application/json")
-            }
-        }
+        try requireJSONContentType(request)
         return try await data(request, limit: jsonLimit)
+    }
+
+    /// Throws 415 unless the request's Content-Type is `application/json` (parameters such as
+    /// `charset=utf-8` allowed).
+    static func requireJSONContentType(_ request: Request) throws {
+        guard let contentType = request.headers[.contentType], !contentType.isEmpty else {
+            throw APIError.unsupportedMediaType("the request has no Content-Type; send the JSON body with Content-Type: application/json")
+        }
+        let mediaType = HeaderValue.parse(contentType).value
+        guard mediaType == "application/json" else {
+            throw APIError.unsupportedMediaType(
+                "the request body is \(mediaType); send the JSON body with Content-Type: application/json")
+        }
     }
 }
 

@@ -6,7 +6,8 @@ import NIOCore
 
 /// Builds the FindColor HTTP server: the JSON API, the web UI and the project store in
 /// `dataDirectory` (created if needed). Binds to `host:port`, localhost by default: the server has no
-/// authentication, so expose it to a network only behind something that adds it.
+/// authentication, so expose it to a network only behind something that adds it. `access` names
+/// the extra host names and page origins it accepts (see `AccessPolicy`).
 ///
 /// Tests run the returned application with HummingbirdTesting (`app.test(.router) { client in ... }`).
 public func buildApplication(
@@ -15,24 +16,62 @@ public func buildApplication(
     dataDirectory: URL,
     colorizer: Colorizer,
     limits: ServerLimits = .default,
+    access: AccessPolicy = .default,
     logger: Logger? = nil
 ) throws -> Application<RouterResponder<BasicRequestContext>> {
     try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,
-        queue: nil, limits: limits, logger: logger)
+        queue: nil, limits: limits, access: access, logger: logger)
 }
 
 /// Runs the server until SIGINT or SIGTERM (then finishes the requests in flight and returns).
-/// This is what `findcolor serve` calls.
+/// This is what `findcolor serve` calls. Raises the process's open-file limit to its hard limit,
+/// and lowers `limits.maxConnections` (with a warning) when even that cannot hold them.
 public func runServer(
     host: String = "127.0.0.1",
     port: Int = 8080,
     dataDirectory: URL,
     colorizer: Colorizer,
-    limits: ServerLimits = .default
+    limits: ServerLimits = .default,
+    access: AccessPolicy = .default
 ) async throws {
-    let app = try buildApplication(host: host, port: port, dataDirectory: dataDirectory, colorizer: colorizer, limits: limits)
+    var limits = limits
+    let fileLimit = FileDescriptorLimit.raiseToHard()
+    // Descriptors besides connections: the database, the model, photos being read, the listener.
+    let reserve = 64
+    if let fileLimit, limits.maxConnections + reserve > fileLimit {
+        let lowered = max(fileLimit - reserve, 1)
+        FileHandle.standardError.write(Data(
+            "warning: the open-file limit is \(fileLimit); serving at most \(lowered) connections instead of \(limits.maxConnections)\n".utf8))
+        limits.maxConnections = lowered
+    }
+    try limits.validate()
+    try access.validate()
+    let app = try buildApplication(
+        host: host, port: port, dataDirectory: dataDirectory, colorizer: colorizer, limits: limits, access: access)
     try await app.runService()
+}
+
+/// The process's limit on open files (`RLIMIT_NOFILE`).
+enum FileDescriptorLimit {
+    /// Raises the soft limit to the hard limit; returns the soft limit in force afterwards.
+    @discardableResult
+    static func raiseToHard() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(resourceNoFile, &limit) == 0 else { return nil }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resourceNoFile, &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    #if os(Linux)
+    private static let resourceNoFile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+    private static let resourceNoFile = RLIMIT_NOFILE
+    #endif
 }
 
 /// The implementation behind `buildApplication`, with the colorizer behind a protocol and an
@@ -44,6 +83,7 @@ func buildApplication(
     engine: any ColorizationEngine,
     queue: InferenceQueue?,
     limits: ServerLimits,
+    access: AccessPolicy = .default,
     logger: Logger?
 ) throws -> Application<RouterResponder<BasicRequestContext>> {
     let logger = logger ?? {
@@ -57,11 +97,13 @@ func buildApplication(
         queue: queue ?? InferenceQueue(maxWaiting: limits.maxWaitingJobs),
         engine: engine,
         limits: limits)
-    let router = buildRouter(services: services, assets: try StaticAssets.load())
+    let router = buildRouter(services: services, assets: try StaticAssets.load(), access: access, boundHost: host)
     let dataPath = store.dataDirectory.path
     return Application(
         router: router,
-        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "FindColor"),
+        server: GuardedHTTP1Channel.builder(registry: services.connections, limits: limits),
+        configuration: ApplicationConfiguration(
+            address: .hostname(host, port: port), serverName: "FindColor", backlog: limits.listenBacklog),
         onServerRunning: { channel in
             let actualPort = channel.localAddress?.port ?? port
             let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -72,9 +114,12 @@ func buildApplication(
 }
 
 /// All routes, behind the JSON error middleware.
-func buildRouter(services: ServerServices, assets: StaticAssets) -> AppRouter {
+func buildRouter(services: ServerServices, assets: StaticAssets, access: AccessPolicy = .default, boundHost: String = "127.0.0.1") -> AppRouter {
     let router = AppRouter(context: AppContext.self)
     router.add(middleware: ErrorMiddleware<AppContext>(limits: services.limits))
+    router.add(middleware: AccessMiddleware<AppContext>(policy: access, boundHost: boundHost))
+    router.add(middleware: BodyAdmissionMiddleware<AppContext>(
+        memory: services.memory, queue: services.queue, maxUploadBytes: services.limits.maxUploadBytes))
     HealthRoutes.register(on: router, services: services)
     ColorizeRoutes.register(on: router, services: services)
     ProjectRoutes.register(on: router, services: services)

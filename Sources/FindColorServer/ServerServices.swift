@@ -5,27 +5,38 @@ typealias AppContext = BasicRequestContext
 typealias AppRouter = Router<AppContext>
 
 /// Everything the routes share: the store, the inference queue and the colorizer behind it, the
-/// decoded-image cache and the limits.
+/// decoded-image cache, the memory budget, the open connections and the limits.
 struct ServerServices: Sendable {
     let store: ProjectStore
     let queue: InferenceQueue
     let engine: any ColorizationEngine
     let images: DecodedImageCache
     let limits: ServerLimits
+    let memory: MemoryBudget
+    let connections: ConnectionRegistry
     /// A short digest of the model, part of every render's cache key.
     let modelTag: String
 
-    init(store: ProjectStore, queue: InferenceQueue, engine: any ColorizationEngine, limits: ServerLimits) {
+    init(store: ProjectStore, queue: InferenceQueue, engine: any ColorizationEngine, limits: ServerLimits,
+         connections: ConnectionRegistry? = nil) {
         self.store = store
         self.queue = queue
         self.engine = engine
         self.limits = limits
-        self.images = DecodedImageCache(budgetSamples: limits.imageCacheSamples)
+        // The decoded-image cache is part of the fixed use of the budget: at most an eighth of it.
+        let cacheSamples = max(0, min(limits.imageCacheSamples, limits.memoryBudgetBytes / 8 / MemoryLayout<Float>.size))
+        self.images = DecodedImageCache(budgetSamples: cacheSamples)
+        self.memory = MemoryBudget(
+            budget: limits.memoryBudgetBytes,
+            fixed: MemoryCost.serverBaseBytes + cacheSamples * MemoryLayout<Float>.size)
+        self.connections = connections ?? ConnectionRegistry(maxConnections: limits.maxConnections)
         self.modelTag = String(SHA256.hex(engine.modelIdentity()).prefix(12))
     }
 
+    var work: WorkAdmission { WorkAdmission(queue: queue, memory: memory) }
+
     var renderer: ProjectRenderer {
-        ProjectRenderer(store: store, queue: queue, engine: engine, images: images, limits: limits, modelTag: modelTag)
+        ProjectRenderer(store: store, work: work, engine: engine, images: images, limits: limits, modelTag: modelTag)
     }
 
     /// The project id of the route's `{id}` parameter, normalised; an id that is not a UUID cannot
@@ -41,5 +52,20 @@ struct ServerServices: Sendable {
         let raw = context.parameters.get("hintId") ?? ""
         guard let uuid = UUID(uuidString: raw) else { throw StoreError.hintNotFound(raw) }
         return uuid.uuidString.lowercased()
+    }
+}
+
+/// Admission of heavy work: a job first reserves its estimated memory (`MemoryCost`) from the
+/// budget, then takes its place in the inference queue; either refuses at once when full. The
+/// reservation lasts until the job has finished.
+struct WorkAdmission: Sendable {
+    let queue: InferenceQueue
+    let memory: MemoryBudget
+
+    func run<T: Sendable>(cost: Int, what: String, _ job: @escaping @Sendable () throws -> T) async throws -> T {
+        let queue = self.queue
+        let reservation = try memory.reserve(cost, for: what, retryAfterSeconds: queue.suggestedRetryAfterSeconds)
+        defer { reservation.release() }
+        return try await queue.run(job)
     }
 }

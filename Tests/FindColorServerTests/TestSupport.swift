@@ -117,12 +117,13 @@ enum Fixtures {
         dataDirectory: URL,
         limits: ServerLimits = .default,
         engine: (any ColorizationEngine)? = nil,
-        queue: InferenceQueue? = nil
+        queue: InferenceQueue? = nil,
+        access: AccessPolicy = .default
     ) throws -> some ApplicationProtocol {
         let engine = try engine ?? model()
         return try buildApplication(
             host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, engine: engine,
-            queue: queue, limits: limits, logger: nil)
+            queue: queue, limits: limits, access: access, logger: nil)
     }
 }
 

@@ -48,8 +48,13 @@ enum ColorizeRoutes {
         if regionData?.isEmpty == true { throw APIError.badRequest("the region mask is empty (0 bytes)") }
         let imageData = imagePart.body
         let engine = services.engine
+        let size = MemoryCost.uploadSize(imageData, maxPixels: limits.maxPixels)
+        let cost = MemoryCost.colorize(
+            width: size.width, height: size.height, preset: preset,
+            reference: referenceData.map { MemoryCost.uploadSize($0, maxPixels: limits.maxPixels) },
+            region: regionData != nil)
 
-        let (data, milliseconds) = try await services.queue.run { () -> (Data, Double) in
+        let (data, milliseconds) = try await services.work.run(cost: cost, what: "colourizing this \(size.width)×\(size.height) photo") { () -> (Data, Double) in
             let start = DispatchTime.now().uptimeNanoseconds
             let image = try ImageInputs.decode(imageData, role: "image", maxPixels: limits.maxPixels).image
             var colorizeRequest = ColorizeRequest()

@@ -10,10 +10,21 @@ enum HealthRoutes {
                 status: "ok",
                 model: "loaded",
                 queue: services.queue.status,
+                memory: services.memory.status,
+                connections: services.connections.status,
                 limits: .init(
                     maxUploadBytes: limits.maxUploadBytes, maxPixels: limits.maxPixels,
-                    maxWaitingJobs: services.queue.maxWaiting, previewShortSide: limits.previewShortSide),
+                    maxWaitingJobs: services.queue.maxWaiting, previewShortSide: limits.previewShortSide,
+                    maxConnections: services.connections.maxConnections, memoryBudgetBytes: limits.memoryBudgetBytes,
+                    headerTimeoutSeconds: HealthRoutes.seconds(limits.headerTimeout),
+                    requestBodyTimeoutSeconds: HealthRoutes.seconds(limits.requestBodyTimeout),
+                    idleTimeoutSeconds: HealthRoutes.seconds(limits.idleTimeout)),
                 presets: EnsemblePreset.allCases.map(\.rawValue)))
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -35,7 +35,7 @@ enum ProjectRoutes {
             let url = services.store.fileURL(project.id, project.originalFile)
             return try await StoredImage.response(
                 url: url, format: project.originalFormat, digest: project.originalDigest,
-                role: "original photo", immutable: true, services: services)
+                role: "original photo", immutable: true, width: project.width, height: project.height, services: services)
         }
         router.get("/api/projects/{id}/thumbnail") { _, context in
             let id = try ServerServices.projectId(context)
@@ -60,9 +60,16 @@ enum ProjectRoutes {
             throw APIError.badRequest("missing the \"image\" field: the photo to colorize")
         }
         let imageData = imagePart.body
-        let name = try form.part("name")?.text() ?? imagePart.filename.map(ProjectRoutes.baseName) ?? ""
+        let name: String
+        if let namePart = form.part("name") {
+            name = try ProjectRoutes.checkedName(try namePart.text())
+        } else {
+            name = imagePart.filename.map { ProjectRoutes.withoutControlCharacters(ProjectRoutes.baseName($0)) } ?? ""
+        }
 
-        let (decodedFormat, width, height, thumbnail) = try await services.queue.run {
+        let size = MemoryCost.uploadSize(imageData, maxPixels: limits.maxPixels)
+        let cost = MemoryCost.decode(width: size.width, height: size.height)
+        let (decodedFormat, width, height, thumbnail) = try await services.work.run(cost: cost, what: "decoding this photo") {
             () -> (ImageFormat, Int, Int, Data) in
             let decoded = try ImageInputs.decode(imageData, role: "photo", maxPixels: limits.maxPixels)
             let thumbnail = try ImageCodec.encode(Thumbnail.make(from: decoded.image), as: .jpeg(quality: 85))
@@ -88,6 +95,7 @@ enum ProjectRoutes {
         let body = try await RequestReading.jsonObject(request)
         try body.allowOnly(["name", "preset", "transferGlobal", "vividness"])
         let settings = try body.decode(SettingsBody.self)
+        if let name = settings.name { _ = try ProjectRoutes.checkedName(name) }
         let preset = try FormValues.preset(settings.preset)
         if body.has("preset"), preset == nil {
             throw APIError.badRequest("preset must be one of \(EnsemblePreset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -98,6 +106,22 @@ enum ProjectRoutes {
         let snapshot = try await services.store.updateSettings(
             id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal, vividness: settings.vividness)
         return try Responses.json(ProjectDTO(snapshot))
+    }
+
+    /// A project name as given by the client, refused (400) when it contains a control character
+    /// (U+0000–U+001F, U+007F–U+009F: NUL, line breaks, escapes), which would be cut or garbled
+    /// where the name is stored, shown or used as a download's file name.
+    static func checkedName(_ name: String) throws -> String {
+        if let bad = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw APIError.badRequest(
+                "the project name must not contain control characters (it contains U+\(String(format: "%04X", bad.value)))")
+        }
+        return name
+    }
+
+    /// A name taken from an upload's file name: control characters become spaces.
+    static func withoutControlCharacters(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
     /// "photo.final.JPG" → "photo.final".
@@ -113,7 +137,8 @@ enum ProjectRoutes {
 enum StoredImage {
     /// - Parameter immutable: the URL always names these bytes (the original photo), so browsers may
     ///   keep it; otherwise (a replaceable reference photo) they must revalidate.
-    static func response(url: URL, format: String, digest: String, role: String, immutable: Bool, services: ServerServices) async throws -> Response {
+    static func response(url: URL, format: String, digest: String, role: String, immutable: Bool,
+                         width: Int, height: Int, services: ServerServices) async throws -> Response {
         var headers = HTTPFields()
         headers[.cacheControl] = immutable ? "private, max-age=31536000, immutable" : "no-cache"
         headers[.eTag] = "\"\(digest.prefix(20))\""
@@ -124,7 +149,7 @@ enum StoredImage {
             let mime = format == ImageFormat.jpeg.rawValue ? "image/jpeg" : "image/png"
             return Responses.bytes(data, contentType: mime, headers: headers)
         }
-        let png = try await services.renderer.pngVersion(of: url, digest: digest, role: role)
+        let png = try await services.renderer.pngVersion(of: url, digest: digest, role: role, width: width, height: height)
         return Responses.bytes(png, contentType: "image/png", headers: headers)
     }
 }

@@ -18,7 +18,9 @@ enum ReferenceRoutes {
             let id = try ServerServices.projectId(context)
             _ = try await store.snapshot(id)
             let data = try await ReferenceRoutes.uploadedFile(request, preferredField: "reference", what: "reference photo", limits: limits)
-            let (format, width, height) = try await services.queue.run { () -> (ImageFormat, Int, Int) in
+            let size = MemoryCost.uploadSize(data, maxPixels: limits.maxPixels)
+            let cost = MemoryCost.decode(width: size.width, height: size.height)
+            let (format, width, height) = try await services.work.run(cost: cost, what: "decoding the reference photo") { () -> (ImageFormat, Int, Int) in
                 let decoded = try ImageInputs.decode(data, role: "reference photo", maxPixels: limits.maxPixels)
                 let image = decoded.image
                 guard image.channels == 3 else {
@@ -42,7 +44,9 @@ enum ReferenceRoutes {
             }
             return try await StoredImage.response(
                 url: store.fileURL(project.id, file), format: project.referenceFormat ?? "",
-                digest: digest, role: "reference photo", immutable: false, services: services)
+                digest: digest, role: "reference photo", immutable: false,
+                width: project.referenceWidth ?? project.width, height: project.referenceHeight ?? project.height,
+                services: services)
         }
 
         router.delete("/api/projects/{id}/reference") { _, context in
@@ -58,7 +62,14 @@ enum ReferenceRoutes {
                 throw APIError.unsupportedMediaType("the region mask must be a PNG image (white = region, black = outside)")
             }
             let (width, height) = (project.width, project.height)
-            try await services.queue.run {
+            let declared = MemoryCost.uploadSize(data, maxPixels: limits.maxPixels)
+            if let header = ImageHeader.size(of: data), header != (width, height) {
+                throw APIError.unprocessable(
+                    "the region mask is \(header.width)×\(header.height) but the photo is \(width)×\(height); "
+                        + "the mask must have exactly the photo's size")
+            }
+            let maskCost = MemoryCost.decode(width: declared.width, height: declared.height) + width * height * MemoryLayout<Float>.size
+            try await services.work.run(cost: maskCost, what: "decoding the region mask") {
                 let mask = try ImageInputs.decodeMask(data, width: width, height: height, maxPixels: limits.maxPixels)
                 guard mask.data.contains(where: { $0 > 0.5 }) else {
                     throw APIError.unprocessable(
