@@ -4,7 +4,16 @@ import PackageDescription
 // Code generation for the SIMD kernels: without these flags SIMD16<Float>.addingProduct
 // lowers to scalar fmaf calls (see DEVELOPERS.md). x86-64-v3 = AVX2 + FMA, which every
 // machine this project targets has.
+// -O also in debug builds (the pixel loops are unusable at -Onone); Swift's bounds and overflow
+// checks stay on.
 let simdFlags: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-Xcc", "-mavx2", "-Xcc", "-mfma"]),
+]
+// -Ounchecked (no bounds or overflow checks) only for the compute kernels of FindColorNN, which
+// handle no untrusted bytes (its one parser, the safetensors header of the model file, checks every
+// size explicitly). FindColorImage and FindColor parse files, JSON and numbers from users and keep
+// Swift's checks; what -Ounchecked would buy them is measured in docs/reliability.md.
+let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-Xcc", "-mavx2", "-Xcc", "-mfma"]),
 ]
 
@@ -38,7 +47,7 @@ let package = Package(
         .target(
             name: "FindColorNN",
             dependencies: ["CDNNL"],
-            swiftSettings: simdFlags
+            swiftSettings: kernelFlags
         ),
         .target(
             name: "FindColor",

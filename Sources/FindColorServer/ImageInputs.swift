@@ -89,6 +89,16 @@ enum ImageOutput: String, Sendable, CaseIterable {
         }
     }
 
+    /// Throws 422 when a `width × height` result cannot be written in this format (JPEG: 65500
+    /// pixels per side); called before the work, not after it.
+    func checkCanEncode(width: Int, height: Int) throws {
+        do {
+            try outputFormat.checkCanEncode(width: width, height: height)
+        } catch let error as ImageError {
+            throw APIError.unprocessable("\(error.description); ask for format=png")
+        }
+    }
+
     var mimeType: String {
         switch self {
         case .png: return "image/png"

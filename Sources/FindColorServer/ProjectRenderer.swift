@@ -31,6 +31,7 @@ struct ProjectRenderer: Sendable {
 
     func render(_ projectId: String, kind: Kind, format: ImageOutput) async throws -> Rendered {
         let snapshot = try await store.snapshot(projectId)
+        if kind == .full { try format.checkCanEncode(width: snapshot.project.width, height: snapshot.project.height) }
         let key = ProjectStore.RenderKey(
             projectId: projectId, stateHash: modelTag.isEmpty ? snapshot.stateHash : "\(snapshot.stateHash)-\(modelTag)",
             kind: kind.rawValue, format: format.rawValue)

@@ -135,6 +135,8 @@ struct Colorize: ParsableCommand {
             do {
                 let decoded = try ImageCodec.read(url: item.input, limits: limits)
                 let (w, h) = (decoded.image.width, decoded.image.height)
+                let fmt = try outputFormat(for: item, input: decoded)
+                try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side
                 var request = ColorizeRequest()
                 request.preset = preset
                 request.ensemble = spec
@@ -145,7 +147,6 @@ struct Colorize: ParsableCommand {
                 if let hintData { request.hints = try HintParser.parse(hintData, imageWidth: w, imageHeight: h) }
                 let L = lightness(of: decoded.image)
                 let result = try colorizer.colorize(lightness: L, request)
-                let fmt = try outputFormat(for: item, input: decoded)
                 try fm.createDirectory(at: item.output.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try ImageCodec.write(result.rgb, to: item.output, format: fmt)
             } catch {

@@ -124,6 +124,31 @@ public enum OutputFormat: Equatable, Sendable, CustomStringConvertible {
         self.init(defaultFor: format)
     }
 
+    /// The largest width and height this format can store: JPEG 65500 pixels per side (libjpeg's
+    /// `JPEG_MAX_DIMENSION`, below the 65535 the format's 16-bit fields could hold); PNG (2³¹ − 1) / 8
+    /// wide, so that a row of 16-bit RGBA still has a 32-bit byte count, and 2³¹ − 1 tall; TIFF 2³² − 1.
+    public var maxDimensions: (width: Int, height: Int) {
+        switch self {
+        case .jpeg: return (JPEGCodec.maxDimension, JPEGCodec.maxDimension)
+        case .png: return (Int(Int32.max) / 8, Int(Int32.max))
+        case .tiff: return (Int(UInt32.max), Int(UInt32.max))
+        }
+    }
+
+    /// Throws `ImageError.invalidArgument` when a `width × height` result cannot be written in this
+    /// format (e.g. JPEG over 65500 pixels per side). Cheap: call it when the output format is
+    /// chosen, before the work that produces the image, so that a request fails at once.
+    public func checkCanEncode(width: Int, height: Int) throws {
+        try validate()
+        let limit = maxDimensions
+        guard width <= limit.width, height <= limit.height else {
+            let sides = limit.width == limit.height ? "\(limit.width) pixels per side"
+                : "\(limit.width) pixels wide and \(limit.height) tall"
+            throw ImageError.invalidArgument(
+                "\(format.displayName) images are limited to \(sides); this one is \(width)×\(height)")
+        }
+    }
+
     /// Throws `ImageError.invalidArgument` for a bit depth other than 8/16 or a quality outside 1...100.
     public func validate() throws {
         switch self {
@@ -159,6 +184,59 @@ public struct DecodeLimits: Equatable, Sendable {
         guard !overflow, pixels <= maxPixels else {
             throw ImageError.tooLarge(format: format, width: width, height: height, maxPixels: maxPixels)
         }
+    }
+
+    // MARK: - Memory budget of the decoders
+
+    /// Bytes per allowed pixel that any one decoder buffer may take: 16 = four 32-bit samples, more
+    /// than any layout read here needs per pixel (16-bit RGBA: 8; a progressive CMYK JPEG's
+    /// coefficients: 8).
+    public static let maxBufferBytesPerPixel = 16
+    /// Buffers up to this size are always allowed, whatever `maxPixels` is (a tiny image stored in
+    /// the ordinary 256×256 or 512×512 tiles must still open).
+    public static let minimumBufferBytes = 16_000_000
+
+    /// The largest single buffer a decoder may allocate for one image: `maxBufferBytesPerPixel`
+    /// bytes per allowed pixel (1.6 GB at the default 100 megapixels), at least `minimumBufferBytes`.
+    public var maxBufferBytes: Int {
+        let (bytes, overflow) = Swift.max(maxPixels, 0).multipliedReportingOverflow(by: Self.maxBufferBytesPerPixel)
+        return Swift.max(Self.minimumBufferBytes, overflow ? Int.max : bytes)
+    }
+
+    /// Throws `ImageError.unsupported` unless a buffer of `bytes` (nil: the size computation
+    /// overflowed) fits in `maxBufferBytes`, and in `allowed` when given (a tighter cap, explained
+    /// by `because`). `what` names the buffer in the one-line message ("one 65536×65536 tile").
+    public func checkBuffer(_ bytes: Int?, what: String, format: ImageFormat,
+                            allowed: Int? = nil, because: String? = nil) throws {
+        let cap = Swift.min(maxBufferBytes, allowed ?? Int.max)
+        guard let bytes, bytes >= 0, bytes <= cap else {
+            let size = bytes.map { DecodeLimits.describeBytes($0) } ?? "more than \(DecodeLimits.describeBytes(Int.max))"
+            let reason = cap < maxBufferBytes ? (because.map { " \($0)" } ?? "")
+                : " for images of up to \(maxPixels) pixels"
+            throw ImageError.unsupported(
+                format: format,
+                detail: "\(what) needs \(size) of memory, more than the \(DecodeLimits.describeBytes(cap)) allowed\(reason)")
+        }
+    }
+
+    /// The product of non-negative sizes, or nil when it overflows `Int` (or a factor is negative).
+    public static func product(_ factors: Int...) -> Int? {
+        var result = 1
+        for f in factors {
+            guard f >= 0 else { return nil }
+            let (p, overflow) = result.multipliedReportingOverflow(by: f)
+            if overflow { return nil }
+            result = p
+        }
+        return result
+    }
+
+    /// "1.5 GB", "64 MB", "512 bytes" (decimal units).
+    static func describeBytes(_ bytes: Int) -> String {
+        if bytes >= 1_000_000_000 { return String(format: "%.1f GB", Double(bytes) / 1e9) }
+        if bytes >= 1_000_000 { return String(format: "%.0f MB", Double(bytes) / 1e6) }
+        if bytes >= 1_000 { return String(format: "%.0f kB", Double(bytes) / 1e3) }
+        return "\(bytes) bytes"
     }
 }
 

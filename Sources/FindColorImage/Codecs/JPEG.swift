@@ -13,8 +13,11 @@ import Foundation
 /// JPEG file") are rejected; other recoverable libjpeg warnings (extraneous bytes between markers and
 /// the like) are tolerated, as image viewers do.
 enum JPEGCodec {
-    /// Largest width or height a JPEG can declare.
-    static let maxDimension = 65_535
+    /// Largest width or height libjpeg writes (`JPEG_MAX_DIMENSION`; the format itself could say 65535).
+    static let maxDimension = 65_500
+    /// Most scans decoded; TurboJPEG's `TJFLAG_LIMITSCANS` stops at the same count, but only after
+    /// decoding the first 500 (each a pass over the whole image).
+    static let maxScans = 500
 
     static func decode(_ data: Data, limits: DecodeLimits) throws -> DecodedImage {
         guard data.count >= 4 else { throw ImageError.corrupt(format: .jpeg, detail: "the file is only \(data.count) bytes long") }
@@ -33,6 +36,7 @@ enum JPEGCodec {
                 throw ImageError.corrupt(format: .jpeg, detail: errorMessage(handle))
             }
             try limits.check(width: Int(width), height: Int(height), format: .jpeg)
+            try checkDecoderMemory(raw, width: Int(width), height: Int(height), colorspace: colorspace, limits: limits)
 
             let layout: SourceLayout
             let pixelFormat: TJPF
@@ -88,10 +92,7 @@ enum JPEGCodec {
             throw ImageError.invalidArgument("JPEG needs a 1- or 3-channel image, got \(image.channels) channels")
         }
         guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
-        guard image.width <= maxDimension, image.height <= maxDimension else {
-            throw ImageError.invalidArgument(
-                "JPEG images are limited to \(maxDimension)×\(maxDimension) pixels; this one is \(image.width)×\(image.height)")
-        }
+        try OutputFormat.jpeg(quality: quality).checkCanEncode(width: image.width, height: image.height)
         guard let handle = tjInitCompress() else {
             throw ImageError.encodingFailed(format: .jpeg, detail: "could not initialise the TurboJPEG compressor")
         }
@@ -113,6 +114,29 @@ enum JPEGCodec {
             throw ImageError.encodingFailed(format: .jpeg, detail: errorMessage(handle))
         }
         return Data(bytes: jpegBuffer, count: Int(jpegSize))
+    }
+
+    /// Refuses, before TurboJPEG allocates anything, a stream whose decoding would take more memory
+    /// than `limits` allows (the output buffer, and the whole-image coefficient buffer of progressive
+    /// and multi-scan files) or more than `maxScans` passes over the image.
+    static func checkDecoderMemory(_ raw: UnsafeRawBufferPointer, width: Int, height: Int, colorspace: Int32,
+                                   limits: DecodeLimits) throws {
+        let outputChannels = colorspace == Int32(TJCS_GRAY.rawValue) ? 1
+            : (colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)) ? 4 : 3
+        try limits.checkBuffer(DecodeLimits.product(width, height, outputChannels),
+                               what: "the decoded \(width)×\(height) JPEG", format: .jpeg)
+        guard let structure = JPEGStructure.read(raw) else { return } // TurboJPEG read a header; let it explain
+        guard structure.scans <= maxScans else {
+            throw ImageError.unsupported(
+                format: .jpeg, detail: "the file has \(structure.scans) scans; at most \(maxScans) are decoded")
+        }
+        if structure.buffersCoefficients {
+            let kind = structure.isProgressive ? "progressive" : "multi-scan"
+            try limits.checkBuffer(structure.coefficientBufferBytes,
+                                   what: "the coefficient buffer of the \(kind) \(structure.width)×\(structure.height) JPEG "
+                                       + "(\(structure.components.count) components)",
+                                   format: .jpeg)
+        }
     }
 
     /// Adobe-style (inverted) CMYK → RGB: with stored values c, m, y, k in [0, 1], R = c·k etc.

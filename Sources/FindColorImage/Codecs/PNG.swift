@@ -30,6 +30,10 @@ enum PNGCodec {
     }
 
     static func decode(_ data: Data, limits: DecodeLimits) throws -> DecodedImage {
+        // The declared size, straight from IHDR, before libpng reads (and allocates for) anything.
+        if let (width, height) = declaredSize(data) {
+            try limits.check(width: width, height: height, format: .png)
+        }
         // Look at IHDR and the colour chunks first; for 16-bit files, strip the colour chunks.
         let (encoding, input): (SampleEncoding, Data) = data.withUnsafeBytes { raw in
             let chunks = PNGChunks.chunks(in: raw)
@@ -42,6 +46,15 @@ enum PNGCodec {
         return try input.withUnsafeBytes { raw in
             try decodeWithLibpng(raw, limits: limits, encoding16: encoding)
         }
+    }
+
+    /// Width and height from an IHDR chunk right after the signature (nil if there is none: libpng
+    /// then reports the damage).
+    static func declaredSize(_ data: Data) -> (Int, Int)? {
+        let head = [UInt8](data.prefix(24))
+        guard head.count == 24, head[12...15].elementsEqual(Array("IHDR".utf8)) else { return nil }
+        func u32(_ at: Int) -> Int { Int(head[at]) << 24 | Int(head[at + 1]) << 16 | Int(head[at + 2]) << 8 | Int(head[at + 3]) }
+        return (u32(16), u32(20))
     }
 
     static func sampleEncoding(_ chunks: [PNGChunks.Chunk], _ raw: UnsafeRawBufferPointer) -> SampleEncoding {
@@ -77,6 +90,12 @@ enum PNGCodec {
             | (is16 ? PNG_FORMAT_FLAG_LINEAR : 0)
         let colorChannels = isColor ? 3 : 1
         let stored = colorChannels + (hasAlpha ? 1 : 0)
+        let sampleBytes = is16 ? 2 : 1
+        try limits.checkBuffer(DecodeLimits.product(width, height, stored, sampleBytes),
+                               what: "the decoded \(width)×\(height) PNG", format: .png)
+        guard let rowBytes = DecodeLimits.product(width, stored, sampleBytes), rowBytes <= Int(Int32.max) else {
+            throw ImageError.unsupported(format: .png, detail: "rows of \(width) pixels are too long to decode")
+        }
         let rowStride = Int32(width * stored) // in components, not bytes
 
         var image: PlanarImage
@@ -132,9 +151,7 @@ enum PNGCodec {
             throw ImageError.invalidArgument("PNG output needs a 1- or 3-channel image, got \(image.channels) channels")
         }
         guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
-        guard image.width <= Int(Int32.max) / 8, image.height <= Int(Int32.max) else {
-            throw ImageError.invalidArgument("the image is too large for PNG: \(image.width)×\(image.height)")
-        }
+        try OutputFormat.png(bitDepth: bitDepth).checkCanEncode(width: image.width, height: image.height)
 
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)

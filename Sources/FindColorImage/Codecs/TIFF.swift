@@ -19,8 +19,9 @@ enum TIFFCodec {
         let stream = TIFFMemoryStream(bytes: [UInt8](data))
         return try withExtendedLifetime(stream) {
             // libtiff's own allocations (strips, tiles, directories) stay below what the largest
-            // accepted image could need.
-            let maxAllocation = max(64 << 20, min(limits.maxPixels, Int.max / 16) * 16)
+            // accepted image could need; our buffers are checked against the header in
+            // `checkDecoderMemory` before they exist.
+            let maxAllocation = max(64 << 20, limits.maxBufferBytes)
             guard let tif = stream.open(mode: "rm", maxSingleAllocation: maxAllocation) else {
                 throw ImageError.corrupt(format: .tiff, detail: stream.firstError ?? "libtiff could not open the file")
             }
@@ -96,6 +97,7 @@ enum TIFFCodec {
     private static func decode(_ tif: OpaquePointer, stream: TIFFMemoryStream, limits: DecodeLimits) throws -> DecodedImage {
         let info = try pageInfo(tif)
         try limits.check(width: info.width, height: info.height, format: .tiff)
+        try checkDecoderMemory(tif, info, limits: limits, stream: stream)
 
         var image: PlanarImage
         let bitDepth: Int
@@ -109,6 +111,55 @@ enum TIFFCodec {
         image = image.applyingOrientation(info.orientation)
         return DecodedImage(image: image, format: .tiff, sourceLayout: info.layout, bitDepth: bitDepth,
                             orientation: (1...8).contains(info.orientation) ? info.orientation : 1)
+    }
+
+    /// Checks every size the directory declares (samples, bits, the whole image, scanlines, strips,
+    /// tiles) against the memory budget, with overflow-checked arithmetic, before any buffer is
+    /// allocated: a few hundred bytes can declare 64 GB tiles. A strip or tile may not cost more than
+    /// the decoded image itself, or `DecodeLimits.minimumBufferBytes` (ordinary 256×256 tiles of a
+    /// tiny image).
+    private static func checkDecoderMemory(_ tif: OpaquePointer, _ info: PageInfo, limits: DecodeLimits,
+                                           stream: TIFFMemoryStream) throws {
+        // libtiff's 64-bit sizes: 0 means it could not compute one (and said why).
+        func libtiffSize(_ value: UInt64, _ what: String) throws -> Int? {
+            guard value > 0 else {
+                throw ImageError.corrupt(format: .tiff, detail: stream.firstError ?? "cannot compute the size of \(what)")
+            }
+            return value <= UInt64(Int.max) ? Int(value) : nil
+        }
+        let w = info.width, h = info.height, spp = info.samplesPerPixel, bits = info.bitsPerSample
+        guard (1...64).contains(bits) else {
+            throw ImageError.unsupported(format: .tiff, detail: "\(bits) bits per sample")
+        }
+        guard spp >= 1 else { throw ImageError.corrupt(format: .tiff, detail: "0 samples per pixel") }
+        // What this page costs once decoded: the interleaved samples (direct path) or the RGBA raster.
+        let imageBytes: Int?
+        if info.isDirectlyReadable {
+            imageBytes = DecodeLimits.product(w, h, spp, bits / 8)
+        } else {
+            imageBytes = DecodeLimits.product(w, h, 4)
+        }
+        let size = "\(w)×\(h)"
+        try limits.checkBuffer(imageBytes, what: "the decoded \(size) TIFF (\(spp) samples of \(bits) bits per pixel)",
+                               format: .tiff)
+        let chunkCap = max(imageBytes ?? 0, DecodeLimits.minimumBufferBytes)
+        let because = "for a \(size) image"
+        try limits.checkBuffer(try libtiffSize(TIFFScanlineSize64(tif), "a row"),
+                               what: "one row of the \(size) TIFF", format: .tiff, allowed: chunkCap, because: because)
+        if TIFFIsTiled(tif) != 0 {
+            guard let tileW = TIFFTags.uint32(tif, TIFFTAG_TILEWIDTH).map(Int.init),
+                  let tileH = TIFFTags.uint32(tif, TIFFTAG_TILELENGTH).map(Int.init), tileW > 0, tileH > 0 else {
+                throw ImageError.corrupt(format: .tiff, detail: "the tile size tags are missing or zero")
+            }
+            let samplesPerChunk = info.separatePlanes ? 1 : spp
+            let declared = DecodeLimits.product(tileW, tileH, samplesPerChunk, bits).map { ($0 + 7) / 8 }
+            let libtiffBytes = try libtiffSize(TIFFTileSize64(tif), "a tile")
+            try limits.checkBuffer(declared.flatMap { d in libtiffBytes.map { max(d, $0) } },
+                                   what: "one \(tileW)×\(tileH) tile", format: .tiff, allowed: chunkCap, because: because)
+        } else {
+            try limits.checkBuffer(try libtiffSize(TIFFStripSize64(tif), "a strip"),
+                                   what: "one strip of the \(size) TIFF", format: .tiff, allowed: chunkCap, because: because)
+        }
     }
 
     // MARK: - Direct reading (8/16-bit gray and RGB)
@@ -147,8 +198,8 @@ enum TIFFCodec {
                       let tileH = TIFFTags.uint32(tif, TIFFTAG_TILELENGTH).map(Int.init), tileW > 0, tileH > 0 else {
                     throw failure("the tile size tags are missing")
                 }
-                let tileBytes = Int(TIFFTileSize(tif))
-                guard tileBytes >= tileW * tileH * chunkSamples * sampleBytes else {
+                let tileBytes = Int(TIFFTileSize(tif)) // within the budget: see checkDecoderMemory
+                guard let needed = DecodeLimits.product(tileW, tileH, chunkSamples, sampleBytes), tileBytes >= needed else {
                     throw failure("inconsistent tile size")
                 }
                 var tile = [UInt8](repeating: 0, count: tileBytes)
@@ -239,9 +290,7 @@ enum TIFFCodec {
             throw ImageError.invalidArgument("TIFF output needs a 1- or 3-channel image, got \(image.channels) channels")
         }
         guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
-        guard image.width <= Int(UInt32.max), image.height <= Int(UInt32.max) else {
-            throw ImageError.invalidArgument("the image is too large for TIFF: \(image.width)×\(image.height)")
-        }
+        try OutputFormat.tiff(bitDepth: bitDepth).checkCanEncode(width: image.width, height: image.height)
         if case .jpeg = options.compression, bitDepth != 8 {
             throw ImageError.invalidArgument("JPEG-compressed TIFF needs 8-bit samples")
         }

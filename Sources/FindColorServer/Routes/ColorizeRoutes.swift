@@ -57,6 +57,7 @@ enum ColorizeRoutes {
         let (data, milliseconds) = try await services.work.run(cost: cost, what: "colourizing this \(size.width)×\(size.height) photo") { () -> (Data, Double) in
             let start = DispatchTime.now().uptimeNanoseconds
             let image = try ImageInputs.decode(imageData, role: "image", maxPixels: limits.maxPixels).image
+            try format.checkCanEncode(width: image.width, height: image.height)
             var colorizeRequest = ColorizeRequest()
             colorizeRequest.preset = preset
             colorizeRequest.transferGlobalColours = transferGlobal
