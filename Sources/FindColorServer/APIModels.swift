@@ -1,14 +1,15 @@
 import FindColor
 import Foundation
 
-/// A hint as the API shows it: top-left corner and side of the patch in photo pixels, and its
-/// colour as CIE Lab a*, b*.
+/// A hint as the API shows it: top-left corner and side of the patch in photo pixels, its colour
+/// as CIE Lab a*, b*, and how far it reaches (`similar` or `local`).
 struct HintDTO: Codable, Equatable, Sendable {
     var id: String
     var x: Int
     var y: Int
     var size: Int
     var ab: [Float]
+    var spread: String
 
     init(_ record: HintRecord) {
         id = record.id
@@ -16,6 +17,7 @@ struct HintDTO: Codable, Equatable, Sendable {
         y = record.y
         size = record.size
         ab = [Float(record.a), Float(record.b)]
+        spread = record.spread
     }
 }
 

@@ -23,7 +23,7 @@ struct Colorize: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (one input) or folder.")
     var output: String
 
-    @Option(help: "Hint file: {\"hints\": [{\"x\":…, \"y\":…, \"size\":…, \"ab\":[a, b] | \"color\":\"#rrggbb\"}]}.")
+    @Option(help: "Hint file: {\"hints\": [{\"x\":…, \"y\":…, \"size\":…, \"ab\":[a, b] | \"color\":\"#rrggbb\", \"spread\": \"similar\" | \"local\"}]}.")
     var hints: String?
 
     @Option(help: "Colour reference photo.")
@@ -101,6 +101,9 @@ struct Colorize: ParsableCommand {
         let plan: BatchPlan
         if outputIsFile {
             let item = BatchPlan.Item(input: URL(fileURLWithPath: inputs[0]), output: outputURL)
+            guard !BatchPlan.sameFile(item.input, item.output) else {
+                throw ValidationError("the output \(output) is the input photo itself; FindColor never replaces an original")
+            }
             plan = BatchPlan(items: [item], alreadyDone: [])
         } else {
             let ext = format.map { Self.outputFormat($0, quality: quality)!.format.fileExtension }
@@ -117,7 +120,11 @@ struct Colorize: ParsableCommand {
 
         // Everything shared by the whole batch is read once, before the model, so mistakes fail fast.
         let limits = limitOptions.limits
-        let hintData = try hints.map(readHintFile)
+        let hintList: [Hint]? = try hints.map { path in
+            do { return try HintParser.parseList(try readHintFile(path)).map(\.hint) } catch let e as FindColorError {
+                throw ValidationError("hint file \(path): \(e)")
+            }
+        }
         let referenceImage: PlanarImage? = try reference.map { path in
             let d = try readImage(path, limits: limits, what: "reference")
             guard d.image.channels == 3 else { throw ValidationError("reference \(path) is not a colour photo") }
@@ -144,7 +151,10 @@ struct Colorize: ParsableCommand {
                 request.region = regionMask
                 request.transferGlobalColours = transferGlobal
                 request.vividness = vividness
-                if let hintData { request.hints = try HintParser.parse(hintData, imageWidth: w, imageHeight: h) }
+                if let hintList {
+                    try HintParser.validate(hintList, imageWidth: w, imageHeight: h)
+                    request.hints = hintList
+                }
                 let L = lightness(of: decoded.image)
                 let result = try colorizer.colorize(lightness: L, request)
                 try fm.createDirectory(at: item.output.deletingLastPathComponent(), withIntermediateDirectories: true)

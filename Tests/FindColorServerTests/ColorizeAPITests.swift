@@ -160,6 +160,10 @@ extension ServerTests {
                     #"{"hints": [{"x": 30, "y": 30, "size": 8, "ab": [10, 10]}]}"#,
                     #"{"hints": [{"x": 1, "y": 1, "ab": [500, 0]}]}"#,
                     ##"{"hints": [{"x": 1, "y": 1, "color": "#zzzzzz"}]}"##,
+                    // Integer overflow must not pass the bounds check (x + size wraps around).
+                    #"{"hints": [{"x": 9223372036854775807, "y": 1, "size": 1, "ab": [0, 0]}]}"#,
+                    #"{"hints": [{"x": 1, "y": 1, "ab": [1e400, 0]}]}"#,
+                    #"{"hints": [{"x": 1, "y": 1, "ab": [0, 0], "spread": "far"}]}"#,
                 ] {
                     let (body, headers) = Fixtures.multipart([.file("image", png), .text("hints", hints)])
                     try await client.execute(uri: "/api/colorize", method: .post, headers: headers, body: body) { response in
@@ -167,6 +171,24 @@ extension ServerTests {
                         #expect(response.errorMessage?.contains("hints") == true, "\(response.errorMessage ?? "")")
                     }
                 }
+            }
+        }
+
+        /// A hint document beyond the size limit is refused before it is parsed and before the photo
+        /// is decoded or queued (it used to take 9 GB and 44 s inside the inference queue).
+        @Test func oversizedHintDocumentIsRefusedBeforeTheQueue() async throws {
+            let app = try Fixtures.app(dataDirectory: try Fixtures.temporaryDirectory())
+            let png = try Fixtures.grayPNG(width: 32, height: 32)
+            let item = #"{"x": 1, "y": 1, "ab": [0, 0]},"#
+            let huge = #"{"hints": ["# + String(repeating: item, count: HintParser.maxBytes / item.utf8.count + 10) + #"{"x": 1, "y": 1, "ab": [0, 0]}]}"#
+            let (body, headers) = Fixtures.multipart([.file("image", png), .text("hints", huge)])
+            try await app.test(.router) { client in
+                let start = Date()
+                try await client.execute(uri: "/api/colorize", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.errorMessage?.contains("at most \(HintParser.maxBytes)") == true, "\(response.errorMessage ?? "")")
+                }
+                #expect(Date().timeIntervalSince(start) < 5)
             }
         }
 

@@ -149,6 +149,26 @@ extension ServerTests {
                 #expect(unknown.errorMessage?.contains("weight") == true)
                 let missing = try await api.json(.patch, "\(base)/hints/\(UUID().uuidString)", #"{"x": 1}"#)
                 #expect(missing.status == .notFound)
+                // Integer overflow does not pass the bounds check (x + size would wrap around).
+                let overflow = try await api.json(.post, "\(base)/hints", #"{"x": 9223372036854775807, "y": 1, "size": 1, "ab": [0, 0]}"#)
+                #expect(overflow.status == .badRequest)
+                let overflowPatch = try await api.json(.patch, "\(base)/hints/\(hintId)", #"{"size": 9223372036854775807}"#)
+                #expect(overflowPatch.status == .badRequest)
+                let fractional = try await api.json(.post, "\(base)/hints", #"{"x": 1.5, "y": 1, "ab": [0, 0]}"#)
+                #expect(fractional.errorMessage?.contains("\"x\" must be an integer, got 1.5") == true, "\(fractional.errorMessage ?? "")")
+
+                // Reach: a hint is `similar` unless told otherwise; `local` is kept, changed and hashed.
+                #expect(added.json["spread"] as? String == "similar")
+                let before = try await api.json(.get, base).json["stateHash"] as? String
+                let local = try await api.json(.patch, "\(base)/hints/\(hintId)", #"{"spread": "local"}"#)
+                #expect(local.status == .ok && local.json["spread"] as? String == "local")
+                #expect(local.headers[Responses.stateHashHeader] != before, "the render depends on the spread")
+                let badSpread = try await api.json(.patch, "\(base)/hints/\(hintId)", #"{"spread": "far"}"#)
+                #expect(badSpread.status == .badRequest)
+                let addedLocal = try await api.json(.post, "\(base)/hints", #"{"x": 2, "y": 3, "ab": [5, 5], "spread": "local"}"#)
+                #expect(addedLocal.json["spread"] as? String == "local")
+                _ = try await api.json(.delete, "\(base)/hints/\(try #require(addedLocal.json["id"] as? String))")
+                _ = try await api.json(.patch, "\(base)/hints/\(hintId)", #"{"spread": "similar"}"#)
 
                 var project = try await api.json(.get, base).json
                 var hints = try #require(project["hints"] as? [[String: Any]])
@@ -156,7 +176,7 @@ extension ServerTests {
 
                 // Replace all (what undo/redo sends): keeps given ids and the order.
                 let replaced = try await api.json(.put, "\(base)/hints", """
-                    {"hints": [{"id": "\(secondId)", "x": 1, "y": 2, "size": 3, "ab": [-10, 40]},
+                    {"hints": [{"id": "\(secondId)", "x": 1, "y": 2, "size": 3, "ab": [-10, 40], "spread": "local"},
                                {"x": 5, "y": 6, "ab": [0, 0]}]}
                     """)
                 #expect(replaced.status == .ok, "\(replaced.errorMessage ?? "")")
@@ -164,6 +184,7 @@ extension ServerTests {
                 #expect(hints.count == 2)
                 #expect(hints[0]["id"] as? String == secondId)
                 #expect(hints[0]["x"] as? Int == 1)
+                #expect(hints[0]["spread"] as? String == "local")
                 #expect(hints[1]["size"] as? Int == 1)
 
                 let badReplace = try await api.json(.put, "\(base)/hints", #"{"hints": [{"x": 500, "y": 2, "ab": [0, 0]}]}"#)

@@ -88,33 +88,6 @@ extension ServerTests {
             #expect(hasher.finalizeHex() == SHA256.hex(data))
         }
 
-        @Test func hintInput() throws {
-            let hint = try HintInput.parseOne(["x": 3, "y": 4, "size": 2, "ab": [10, -20]], width: 10, height: 10)
-            #expect(hint == Hint(x: 3, y: 4, size: 2, a: 10, b: -20))
-            do {
-                _ = try HintInput.parseOne(["x": 9, "y": 9, "size": 3, "ab": [0, 0]], width: 10, height: 10)
-                Issue.record("accepted a hint outside the image")
-            } catch let error as APIError {
-                #expect(error.status == .badRequest)
-                #expect(error.message.hasPrefix("invalid hint: patch"))
-            }
-            let merged = try HintInput.merge(["color": "#ff0000"], into: hint, width: 10, height: 10)
-            #expect(merged.x == 3 && merged.size == 2)
-            #expect(merged.a > 50)
-            #expect(throws: APIError.self) {
-                try HintInput.merge(["color": "#ff0000", "ab": [1, 1]], into: hint, width: 10, height: 10)
-            }
-            let list = try HintInput.parseList(
-                Data(##"{"hints": [{"id": "7C9E6679-7425-40DE-944B-E07FC1F90AE7", "x": 1, "y": 1, "ab": [1, 2]}, {"x": 2, "y": 2, "color": "#000"}]}"##.utf8),
-                width: 10, height: 10)
-            #expect(list.count == 2)
-            #expect(list[0].id == "7c9e6679-7425-40de-944b-e07fc1f90ae7")
-            #expect(list[1].id == nil)
-            #expect(throws: APIError.self) {
-                try HintInput.parseList(Data(#"{"hints": [{"id": "nope", "x": 1, "y": 1, "ab": [1, 2]}]}"#.utf8), width: 10, height: 10)
-            }
-        }
-
         @Test func thumbnailsAreSmallAndRGB() {
             let image = PlanarImage(width: 1000, height: 500, channels: 1) { x, _, _ in Float(x % 2) }
             let thumbnail = Thumbnail.make(from: image)

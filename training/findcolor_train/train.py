@@ -118,6 +118,7 @@ def main():
                     help="locality pairs per batch: this many crops get one hint and are added again without it")
     ap.add_argument("--loc-weight", type=float, default=0.0,
                     help="weight of the locality loss: colour moved towards a hint where the ground truth is far from it")
+    ap.add_argument("--loc-margin", type=float, default=1.0, help="movement (ab) the locality loss lets pass")
     ap.add_argument("--many-hints-p", type=float, default=0.0, help="share of crops with 10–80 hint patches")
     ap.add_argument("--freeze-bn", choices=["encoder", "all"], default="encoder",
                     help="BatchNorm statistics kept frozen (all: needed when starting from an exported model)")
@@ -237,7 +238,7 @@ def run(a, out, dev):
         loss = loss + a.att_weight * att_loss
         loc = torch.zeros(())
         if P and a.loc_weight > 0:
-            loc = locality_loss(ab[:P] * AB_SCALE, (ab[-P:] * AB_SCALE).detach(), gt_ab[:P], pair_hint_ab.to(dev))
+            loc = locality_loss(ab[:P] * AB_SCALE, (ab[-P:] * AB_SCALE).detach(), gt_ab[:P], pair_hint_ab.to(dev), a.loc_margin)
             loss = loss + a.loc_weight * loc
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -19,6 +19,8 @@ const state = {
   project: null,
   hints: [],
   selectedId: null,
+  // How far new hints reach ("similar" or "local"); the selected hint's own setting is shown instead.
+  spread: "similar",
   point: null, // [x, y] of the last picked pixel (for suggestions)
   version: 0, // bumped by every change of what the picture depends on
   regionMode: "whole",
@@ -242,7 +244,7 @@ function addHint(px, py) {
   enqueue(async () => {
     hintHistory.record(state.hints);
     try {
-      const hint = await projects.addHint(project.id, { x, y, size, ab });
+      const hint = await projects.addHint(project.id, { x, y, size, ab, spread: state.spread });
       if (state.project?.id !== project.id) return;
       state.hints = [...state.hints, hint];
       state.selectedId = hint.id;
@@ -326,6 +328,14 @@ function colourPicked(ab, commit) {
   }
   if (Math.abs(hint.ab[0] - ab[0]) < 0.05 && Math.abs(hint.ab[1] - ab[1]) < 0.05) return;
   changeHint(hint.id, { ab: [ab[0], ab[1]] }, "recolour the hint");
+}
+
+/** The reach control: changes the selected hint's spread, or that of the hints to come. */
+function spreadChosen(spread) {
+  state.spread = spread;
+  const hint = state.hints.find((h) => h.id === state.selectedId);
+  if (hint && (hint.spread ?? "similar") !== spread) changeHint(hint.id, { spread }, "change how far the hint reaches");
+  renderPanels();
 }
 
 function hintSizeChanged(commit) {
@@ -437,6 +447,11 @@ function renderPanels() {
   document.body.dataset.hintCount = String(state.hints.length);
   $("btn-clear-hints").disabled = state.hints.length === 0;
   $("btn-delete-hint").disabled = !state.selectedId;
+  const selected = state.hints.find((h) => h.id === state.selectedId);
+  const spread = selected ? selected.spread ?? "similar" : state.spread;
+  for (const button of document.querySelectorAll("#hint-spread button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.spread === spread));
+  }
   if (document.activeElement !== $("vividness")) {
     $("vividness").value = String(project.vividness ?? 0);
     $("vividness-value").textContent = Number(project.vividness ?? 0).toFixed(2);
@@ -641,6 +656,9 @@ function bindControls() {
 
   $("hint-size").addEventListener("input", () => hintSizeChanged(false));
   $("hint-size").addEventListener("change", () => hintSizeChanged(true));
+  for (const button of document.querySelectorAll("#hint-spread button")) {
+    button.addEventListener("click", () => spreadChosen(button.dataset.spread));
+  }
 
   $("project-name").addEventListener("change", (event) => {
     const name = event.target.value.trim();

@@ -1,4 +1,4 @@
-// Undo/redo of the hint list. Each entry is a whole hint list ({id, x, y, size, ab}); undoing
+// Undo/redo of the hint list. Each entry is a whole hint list ({id, x, y, size, ab, spread}); undoing
 // sends the previous list to the server with PUT /hints (ids kept), which is always consistent.
 
 const LIMIT = 200;
@@ -11,7 +11,7 @@ export class HintHistory {
   }
 
   static copy(hints) {
-    return hints.map((h) => ({ id: h.id, x: h.x, y: h.y, size: h.size, ab: [h.ab[0], h.ab[1]] }));
+    return hints.map((h) => ({ id: h.id, x: h.x, y: h.y, size: h.size, ab: [h.ab[0], h.ab[1]], spread: h.spread ?? "similar" }));
   }
 
   /** Records the list as it was before a change. */

@@ -138,14 +138,15 @@ export class Stage {
 
   marker(hint) {
     const div = document.createElement("div");
-    div.className = "hint" + (hint.id === this.selectedId ? " selected" : "");
+    div.className = "hint" + (hint.id === this.selectedId ? " selected" : "") + (hint.spread === "local" ? " local" : "");
     div.dataset.id = hint.id;
     div.dataset.a = String(hint.ab[0]);
     div.dataset.b = String(hint.ab[1]);
     const L = this.lightnessAt(hint.x, hint.y, hint.size);
     div.style.background = labToHex(L, hint.ab[0], hint.ab[1]);
     this.placeMarker(div, hint.x, hint.y, hint.size);
-    div.title = `(${hint.x}, ${hint.y}) · size ${hint.size} · a* ${hint.ab[0].toFixed(0)}, b* ${hint.ab[1].toFixed(0)}\nDrag to move · right-click to delete`;
+    const reach = hint.spread === "local" ? "only this area" : "similar parts too";
+    div.title = `(${hint.x}, ${hint.y}) · size ${hint.size} · a* ${hint.ab[0].toFixed(0)}, b* ${hint.ab[1].toFixed(0)} · ${reach}\nDrag to move · right-click to delete`;
     return div;
   }
 

@@ -39,8 +39,10 @@ enum ColorizeRoutes {
         let transferGlobal = try FormValues.bool(form.part("transfer_global")?.text(), field: "transfer_global") ?? false
         let vividness = try FormValues.unitInterval(form.part("vividness")?.text(), field: "vividness") ?? 0
         let format = try ImageOutput(parameter: form.part("format")?.text())
-        let hintsJSON: Data? = try form.part("hints").flatMap { part in
-            try part.text().isEmpty ? nil : part.body
+        // Read before the queue: a hint document is refused by its size and shape without waiting
+        // for (or occupying) the inference worker; only the bounds need the decoded photo.
+        let hints: [Hint]? = try form.part("hints").flatMap { part in
+            part.body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) ? nil : try HintParser.parseList(part.body).map(\.hint)
         }
         let referenceData = form.part("reference")?.body
         let regionData = form.part("region")?.body
@@ -62,8 +64,9 @@ enum ColorizeRoutes {
             colorizeRequest.preset = preset
             colorizeRequest.transferGlobalColours = transferGlobal
             colorizeRequest.vividness = vividness
-            if let hintsJSON {
-                colorizeRequest.hints = try HintInput.parseList(hintsJSON, width: image.width, height: image.height).map(\.hint)
+            if let hints {
+                try HintParser.validate(hints, imageWidth: image.width, imageHeight: image.height)
+                colorizeRequest.hints = hints
             }
             if let referenceData {
                 colorizeRequest.reference = try ImageInputs.decode(

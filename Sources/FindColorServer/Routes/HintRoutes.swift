@@ -17,9 +17,10 @@ enum HintRoutes {
 
         router.post("/api/projects/{id}/hints") { request, context in
             let id = try ServerServices.projectId(context)
-            let body = try await RequestReading.jsonObject(request)
+            let body = try await RequestReading.jsonData(request)
             let project = try await store.snapshot(id).project
-            let hint = try HintInput.parseOne(body.members, width: project.width, height: project.height)
+            let hint = try HintParser.parseOne(body).hint  // an id in the body is ignored: the store names hints
+            try HintParser.validate([hint], imageWidth: project.width, imageHeight: project.height)
             let (record, snapshot) = try await store.addHint(id, hint)
             var headers = HintRoutes.stateHeaders(snapshot)
             headers[.location] = "/api/projects/\(id)/hints/\(record.id)"
@@ -30,23 +31,22 @@ enum HintRoutes {
             let id = try ServerServices.projectId(context)
             let data = try await RequestReading.jsonData(request)
             let project = try await store.snapshot(id).project
-            let hints = try HintInput.parseList(data, width: project.width, height: project.height)
-            let snapshot = try await store.replaceHints(id, hints)
+            let entries = try HintParser.parseList(data)
+            try HintParser.validate(entries.map(\.hint), imageWidth: project.width, imageHeight: project.height)
+            let snapshot = try await store.replaceHints(id, entries.map { (id: $0.id, hint: $0.hint) })
             return try Responses.json(HintListDTO(hints: snapshot.hints.map(HintDTO.init)), headers: HintRoutes.stateHeaders(snapshot))
         }
 
         router.patch("/api/projects/{id}/hints/{hintId}") { request, context in
             let id = try ServerServices.projectId(context)
             let hintId = try ServerServices.hintId(context)
-            let body = try await RequestReading.jsonObject(request)
-            guard !body.members.isEmpty else {
-                throw APIError.badRequest("nothing to change: give x, y, size, ab or color")
-            }
+            let body = try await RequestReading.jsonData(request)
             let project = try await store.snapshot(id).project
             let (width, height) = (project.width, project.height)
-            let changes = UncheckedSendable(body.members)
             let (record, snapshot) = try await store.updateHint(id, hintId) { old in
-                try HintInput.merge(changes.value, into: old, width: width, height: height)
+                let hint = try HintParser.merge(body, into: old)
+                try HintParser.validate([hint], imageWidth: width, imageHeight: height)
+                return hint
             }
             return try Responses.json(HintDTO(record), headers: HintRoutes.stateHeaders(snapshot))
         }
@@ -65,11 +65,4 @@ enum HintRoutes {
         headers[Responses.stateHashHeader] = snapshot.stateHash
         return headers
     }
-}
-
-/// Carries a value of a non-Sendable type (here a parsed JSON dictionary, which is immutable once
-/// parsed) into a `@Sendable` closure.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -17,7 +17,7 @@ struct ProjectSnapshot: Sendable, Equatable {
     var usesRegion: Bool { hasReference && project.regionDigest != nil }
 
     /// Version of the rendering inputs; bump it when the meaning of a cached render changes.
-    static let renderVersion = "findcolor-render-2"  // 2: model v1 final, working size 256, vividness
+    static let renderVersion = "findcolor-render-3"  // 3: hint spread
 
     /// A digest of everything a render depends on: the photo, the hints (order matters: later hints
     /// win where they overlap), the preset, the vividness, the reference photo, the region mask and the global
@@ -31,7 +31,8 @@ struct ProjectSnapshot: Sendable, Equatable {
         }
         for hint in hints {
             // Exact float bits, so that two different colours can never share a key.
-            text += "hint:\(hint.x),\(hint.y),\(hint.size),\(Float(hint.a).bitPattern),\(Float(hint.b).bitPattern)\n"
+            text += "hint:\(hint.x),\(hint.y),\(hint.size),\(Float(hint.a).bitPattern),\(Float(hint.b).bitPattern)"
+            text += hint.spread == Hint.Spread.similar.rawValue ? "\n" : ",\(hint.spread)\n"
         }
         return String(SHA256.hex(text).prefix(32))
     }

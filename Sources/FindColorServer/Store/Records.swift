@@ -48,8 +48,10 @@ struct HintRecord: Codable, FetchableRecord, PersistableRecord, Equatable, Senda
     var size: Int
     var a: Double
     var b: Double
+    /// `similar` or `local` (`Hint.Spread`).
+    var spread: String = Hint.Spread.similar.rawValue
 
-    var hint: Hint { Hint(x: x, y: y, size: size, a: Float(a), b: Float(b)) }
+    var hint: Hint { Hint(x: x, y: y, size: size, a: Float(a), b: Float(b), spread: Hint.Spread(rawValue: spread) ?? .similar) }
 
     init(projectId: String, id: String, position: Int, hint: Hint) {
         self.projectId = projectId
@@ -60,6 +62,7 @@ struct HintRecord: Codable, FetchableRecord, PersistableRecord, Equatable, Senda
         self.size = hint.size
         self.a = Double(hint.a)
         self.b = Double(hint.b)
+        self.spread = hint.spread.rawValue
     }
 }
 
@@ -140,6 +143,9 @@ enum StoreSchema {
         }
         migrator.registerMigration("v2: project vividness") { db in
             try db.execute(sql: "ALTER TABLE project ADD COLUMN vividness DOUBLE NOT NULL DEFAULT 0")
+        }
+        migrator.registerMigration("v3: hint spread") { db in
+            try db.execute(sql: "ALTER TABLE hint ADD COLUMN spread TEXT NOT NULL DEFAULT 'similar' CHECK (spread IN ('similar', 'local'))")
         }
         return migrator
     }
