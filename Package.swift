@@ -23,6 +23,9 @@ let package = Package(
     products: [
         .executable(name: "findcolor", targets: ["findcolor"]),
         .library(name: "FindColor", targets: ["FindColor"]),
+        // For the libFuzzer package in fuzz/ (a package can only use another's products).
+        .library(name: "FindColorImage", targets: ["FindColorImage"]),
+        .library(name: "FindColorServer", targets: ["FindColorServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

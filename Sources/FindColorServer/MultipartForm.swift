@@ -6,18 +6,23 @@ import Darwin
 #endif
 
 /// A parsed `multipart/form-data` body (RFC 7578): the named fields, in order.
-struct MultipartForm: Sendable {
-    struct Part: Sendable {
+///
+/// Public (with `Part`, `parse`, `boundary(fromContentType:)` and `maxParts`) so that the
+/// libFuzzer target in `fuzz/` can reach it from outside the module; the server is its only user.
+public struct MultipartForm: Sendable {
+    /// One field of the form.
+    public struct Part: Sendable {
         /// The field name from `Content-Disposition: form-data; name="..."`.
-        var name: String
+        public var name: String
         /// The file name, for file fields.
-        var filename: String?
+        public var filename: String?
         /// The part's own `Content-Type`, if given.
-        var contentType: String?
-        var body: Data
+        public var contentType: String?
+        /// The bytes between the part's headers and the next delimiter.
+        public var body: Data
 
         /// The body as UTF-8 text (for plain fields), trimmed of surrounding whitespace.
-        func text() throws -> String {
+        public func text() throws -> String {
             guard let string = String(data: body, encoding: .utf8) else {
                 throw APIError.badRequest("the field \"\(name)\" is not valid UTF-8 text")
             }
@@ -25,13 +30,13 @@ struct MultipartForm: Sendable {
         }
     }
 
-    var parts: [Part]
+    public var parts: [Part]
 
     /// The first part named `name`.
-    func part(_ name: String) -> Part? { parts.first { $0.name == name } }
+    public func part(_ name: String) -> Part? { parts.first { $0.name == name } }
 
     /// Most parts accepted in one request.
-    static let maxParts = 64
+    public static let maxParts = 64
     /// Largest header block of one part.
     static let maxHeaderBytes = 16 * 1024
 
@@ -39,7 +44,7 @@ struct MultipartForm: Sendable {
 
     /// The boundary of a `multipart/form-data` content type; throws 415 for any other content type
     /// and 400 for a multipart type without a usable boundary.
-    static func boundary(fromContentType contentType: String?) throws -> String {
+    public static func boundary(fromContentType contentType: String?) throws -> String {
         guard let contentType, !contentType.isEmpty else {
             throw APIError.unsupportedMediaType(
                 "the request has no Content-Type; send multipart/form-data (e.g. curl -F image=@photo.jpg)")
@@ -58,7 +63,7 @@ struct MultipartForm: Sendable {
     // MARK: Parsing
 
     /// Parses `body` (the whole request body) with the given boundary.
-    static func parse(_ body: UnsafeRawBufferPointer, boundary: String) throws -> MultipartForm {
+    public static func parse(_ body: UnsafeRawBufferPointer, boundary: String) throws -> MultipartForm {
         let delimiter = Array("--\(boundary)".utf8)
         let bodyDelimiter = Array("\r\n--\(boundary)".utf8)
         let headerEnd = Array("\r\n\r\n".utf8)
