@@ -196,8 +196,30 @@ public enum HintParser {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: json)
         } catch {
-            throw FindColorError.invalidHints("not valid JSON (\(shortReason(error)))")
+            throw FindColorError.invalidHints(jsonProblem(json, error))
         }
+    }
+
+    /// Why a document is not JSON we can read, in one line. JSONDecoder says only "The given data
+    /// was not valid JSON." (or, for a number no Swift type holds, such as 1e400, a type mismatch
+    /// far from the number); JSONSerialization names the problem and where it is, so the document
+    /// is read again with it, on this error path only.
+    static func jsonProblem(_ json: Data, _ decodingError: Error) -> String {
+        var reason: String?
+        do {
+            _ = try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])
+        } catch {
+            reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
+        guard var reason, !reason.isEmpty else { return "not valid JSON (\(shortReason(decodingError)))" }
+        let unrepresentable = " is not representable in Swift."
+        if reason.hasPrefix("Number "), reason.hasSuffix(unrepresentable) {
+            let number = reason.dropFirst("Number ".count).dropLast(unrepresentable.count)
+            let shown = number.count > 40 ? number.prefix(40) + "…" : number
+            return "the number \(shown) is out of range (numbers must fit in a 64-bit integer or a double)"
+        }
+        if reason.hasSuffix(".") { reason.removeLast() }
+        return "not valid JSON (\(reason.count > 120 ? String(reason.prefix(120)) + "…" : reason))"
     }
 
     static func entry(_ item: JSONValue, context: String) throws -> Entry {

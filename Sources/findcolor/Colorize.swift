@@ -50,7 +50,8 @@ struct Colorize: ParsableCommand {
     @Option(help: "JPEG quality 1…100.")
     var quality: Int = 95
 
-    @Option(help: "Process only shard i of N (i/N, 0-based): item k goes to shard k mod N.")
+    // `.unconditional`: "--shard -1/3" is a (wrong) value, not a missing one.
+    @Option(parsing: .unconditional, help: "Process only shard i of N (i/N, 0-based): item k goes to shard k mod N.")
     var shard: String?
 
     @Flag(help: "Recompute outputs that already exist.")
@@ -106,6 +107,9 @@ struct Colorize: ParsableCommand {
             }
             plan = BatchPlan(items: [item], alreadyDone: [])
         } else {
+            if fm.fileExists(atPath: output, isDirectory: &isDir) && !isDir.boolValue {
+                throw InputError("the output \(output) is a file; for a folder or several photos, -o names a folder")
+            }
             let ext = format.map { Self.outputFormat($0, quality: quality)!.format.fileExtension }
             plan = try BatchPlan.make(inputs: inputs.map { URL(fileURLWithPath: $0) }, outputDirectory: outputURL,
                                       outputExtension: ext, shard: shardIndex, shardCount: shardCount, overwrite: overwrite)
@@ -157,11 +161,11 @@ struct Colorize: ParsableCommand {
                 }
                 let L = lightness(of: decoded.image)
                 let result = try colorizer.colorize(lightness: L, request)
-                try fm.createDirectory(at: item.output.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try createFolder(for: item.output)
                 try ImageCodec.write(result.rgb, to: item.output, format: fmt)
             } catch {
-                failures.append((item.input.path, describe(error)))
-                if plan.items.count == 1 { printError("\(item.input.path): \(describe(error))"); throw ExitCode.failure }
+                failures.append((item.input.path, describe(error, about: item.input.path)))
+                if plan.items.count == 1 { printError("\(item.input.path): \(describe(error, about: item.input.path))"); throw ExitCode.failure }
             }
         }
         progress.update(done: plan.items.count, failed: failures.count, current: "")

@@ -51,9 +51,30 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("findcolor: \(message)\n".utf8))
 }
 
+/// Something wrong with what a command was given to work on (a file, a folder, a hint document),
+/// found while it runs: printed as one line, `Error: <message>`, without the usage text that
+/// argument-parser adds to `ValidationError`s (`FindColorCommand.main` turns those thrown while
+/// running into this, too).
+struct InputError: Error, LocalizedError, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+    var errorDescription: String? { message }
+}
+
 /// The one-line message of an error (our error types describe themselves for users).
 func describe(_ error: Error) -> String {
     "\(error)"
+}
+
+/// The message of an error about `file`, for a line that already names `file`: an I/O error
+/// about that same file gives just its reason (not the path a second time).
+func describe(_ error: Error, about file: String) -> String {
+    if case ImageError.io(let path, let detail) = error,
+       path == file || path == URL(fileURLWithPath: file).path {
+        return detail
+    }
+    return describe(error)
 }
 
 /// Reads and decodes an image file, with a clear message on failure.
@@ -61,14 +82,57 @@ func readImage(_ path: String, limits: DecodeLimits, what: String = "image") thr
     do {
         return try ImageCodec.read(url: URL(fileURLWithPath: path), limits: limits)
     } catch {
-        throw ValidationError("\(what) \(path): \(describe(error))")
+        throw InputError("\(what) \(path): \(describe(error, about: path))")
     }
 }
 
-/// Loads a hint file (validated against the image later, per photo).
+/// Loads a hint file (validated against the image later, per photo). Reads at most one byte more
+/// than the largest accepted document, from a file, a pipe (/dev/stdin) or a device alike.
 func readHintFile(_ path: String) throws -> Data {
-    guard let d = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read hint file \(path)") }
-    return d
+    func failure(_ reason: String) -> InputError { InputError("hint file \(path): \(reason)") }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
+    defer { _ = close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0 {
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw InputError("hint file \(path) is a folder") }
+        if (st.st_mode & S_IFMT) == S_IFREG, st.st_size > HintParser.maxBytes {
+            throw failure("the hint document is \(st.st_size) bytes; at most \(HintParser.maxBytes) are accepted")
+        }
+    }
+    var data = Data()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while data.count <= HintParser.maxBytes {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw failure(String(cString: strerror(errno)))
+        }
+        if n == 0 { return data }
+        data.append(contentsOf: chunk[0..<n])
+    }
+    throw failure("the hint document is more than \(HintParser.maxBytes) bytes; at most \(HintParser.maxBytes) are accepted")
+}
+
+/// Creates the folder that will hold the output `file`, and the folders above it, with a one-line
+/// reason when that is impossible ("… is a file, not a folder", "Permission denied").
+func createFolder(for file: URL) throws {
+    try makeFolder(file.deletingLastPathComponent().path, for: file.path)
+}
+
+private func makeFolder(_ folder: String, for file: String) throws {
+    var st = stat()
+    if stat(folder, &st) == 0 {
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw ImageError.io(path: file, detail: "cannot write there: \(folder) is a file, not a folder")
+        }
+        return
+    }
+    let parent = (folder as NSString).deletingLastPathComponent
+    if !parent.isEmpty, parent != folder { try makeFolder(parent, for: file) }
+    guard mkdir(folder, 0o777) == 0 || errno == EEXIST else {
+        throw ImageError.io(path: file, detail: "cannot create the folder \(folder): \(String(cString: strerror(errno)))")
+    }
 }
 
 /// A region mask: any image of the input's size; white (> 50 % lightness) is the region.

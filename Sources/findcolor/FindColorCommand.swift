@@ -20,13 +20,22 @@ struct FindColorCommand: AsyncParsableCommand {
     /// program re-executes itself once with it set.
     static func main() async {
         OneDNN.reexecWithPassiveWaitPolicyIfNeeded()
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error) // a wrong command line: the message and the usage
+        }
+        do {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let error as ValidationError {
+            // Thrown while running, about a file or folder rather than the command line: one line,
+            // without the (root command's) usage that argument-parser would print after it.
+            exit(withError: InputError(error.message))
         } catch {
             exit(withError: error)
         }

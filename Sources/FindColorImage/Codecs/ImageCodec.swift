@@ -35,14 +35,61 @@ public enum ImageCodec {
     }
 
     /// Reads and decodes an image file.
+    ///
+    /// A file that cannot be read throws `ImageError.io` with the system's reason (from `open(2)`:
+    /// "No such file or directory", "Permission denied", ...). Regular files are mapped; anything
+    /// else that can be opened (a pipe such as /dev/stdin, a device) is read to its end, but given
+    /// up after its first bytes if they are no image's and after `maxStreamBytes(limits)` bytes.
     public static func read(url: URL, limits: DecodeLimits = .default) throws -> DecodedImage {
+        let path = url.path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageError.io(path: path, detail: posixReason(errno)) }
+        defer { _ = close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ImageError.io(path: path, detail: posixReason(errno)) }
         let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw ImageError.io(path: url.path, detail: describe(error))
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+            throw ImageError.io(path: path, detail: "is a folder, not an image file")
+        case S_IFREG:
+            do {
+                data = try Data(contentsOf: url, options: .mappedIfSafe)
+            } catch {
+                throw ImageError.io(path: path, detail: describe(error))
+            }
+        default:
+            data = try readStream(fd, path: path, maxBytes: maxStreamBytes(limits))
         }
         return try decode(data, limits: limits)
+    }
+
+    /// The most bytes read from a stream: no compressed image is larger than its decoded buffer.
+    static func maxStreamBytes(_ limits: DecodeLimits) -> Int {
+        max(limits.maxBufferBytes, 64 << 20)
+    }
+
+    /// Reads `fd` to its end (e.g. /dev/stdin); stops as soon as the first bytes are not an image's
+    /// (so /dev/zero or /dev/urandom end at once) or the stream passes `maxBytes`.
+    static func readStream(_ fd: Int32, path: String, maxBytes: Int) throws -> Data {
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var checkedMagic = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImageError.io(path: path, detail: posixReason(errno))
+            }
+            if n == 0 { return data }
+            data.append(contentsOf: chunk[0..<n])
+            if !checkedMagic && data.count >= 8 {
+                checkedMagic = true
+                guard ImageFormat(detecting: data) != nil else { throw ImageError.unrecognizedFormat }
+            }
+            guard data.count <= maxBytes else {
+                throw ImageError.io(path: path, detail: "the stream is longer than \(DecodeLimits.describeBytes(maxBytes)), more than any image within the size limit takes")
+            }
+        }
     }
 
     /// Encodes `image` and writes it to `url` atomically: the bytes go to a temporary file in the
@@ -58,20 +105,57 @@ public enum ImageCodec {
         try writeAtomically(data, to: url)
     }
 
-    /// Writes `data` to a temporary file next to `url`, then renames it to `url`.
+    /// Writes `data` to a temporary file next to `url`, flushes it to the disk (`fsync`), renames it
+    /// to `url` and flushes the folder, so that neither a crash nor a power cut leaves a torn file
+    /// under the final name. Failures name the file and give the system's reason (errno); the
+    /// temporary file is removed.
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw ImageError.io(path: url.path, detail: describe(error))
+        // A short temporary name: a final name near NAME_MAX (255 bytes) must not fail for its length.
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent.prefix(32)).\(UUID().uuidString).tmp")
+        func failure(_ what: String, _ code: Int32) -> ImageError {
+            .io(path: url.path, detail: "\(what): \(posixReason(code))")
         }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard fd >= 0 else {
+            let code = errno
+            throw failure(code == ENOENT || code == ENOTDIR ? "cannot create a file in \(directory.path)" : "cannot create the file", code)
+        }
+        var isOpen = true, renamed = false
+        defer {
+            if isOpen { _ = close(fd) }
+            if !renamed { _ = unlink(temporary.path) }
+        }
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let n = writeBytes(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("cannot write the file", errno)
+                }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw failure("cannot flush the file to the disk", errno) }
+        isOpen = false
+        guard close(fd) == 0 else { throw failure("cannot write the file", errno) }
         guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImageError.io(path: url.path, detail: "could not move the new file into place: \(reason)")
+            throw failure("could not move the new file into place", errno)
         }
+        renamed = true
+        // The rename itself is durable once the folder is flushed (some file systems refuse; the
+        // file is in place either way).
+        let dfd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            _ = close(dfd)
+        }
+    }
+
+    /// The system's message for an errno value ("Permission denied", ...).
+    static func posixReason(_ code: Int32) -> String {
+        String(cString: strerror(code))
     }
 
     /// A short reason for a Foundation file error ("No such file or directory", ...).
@@ -83,4 +167,13 @@ public enum ImageCodec {
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
         return ns.localizedDescription
     }
+}
+
+/// write(2) and read(2), under names that `ImageCodec.write` and `.read` do not shadow.
+private func writeBytes(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}
+
+private func readBytes(_ fd: Int32, _ bytes: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, bytes, count)
 }
