@@ -124,7 +124,7 @@ def hint_features(hint, f, k):
     return torch.cat([hp, spread_hints(hp, k)], 1)
 
 
-def hint_attention(q, k, hp, null_logit):
+def hint_attention(q, k, hp, null_logit, keep=None):
     """Content-based hint propagation at one scale (1/16).
 
     q, k: (B,d,h,w) query and key projections of the decoder's features; hp: pooled hints
@@ -133,14 +133,18 @@ def hint_attention(q, k, hp, null_logit):
     colour is the weighted mean of the hinted cells' colours, so a hint's colour reaches the regions
     that look like the hinted one, however far away, and fades where nothing hinted looks alike.
     Returns 4 channels: [a, b, tanh(best score / 4), weight on the hints (1 − null weight)], all
-    zero for an image without hints. (The Swift runtime implements this function.)"""
+    zero for an image without hints. (The Swift runtime implements this function.) `keep`, a dict,
+    receives the attention weights over [cells…, null] (B, N, N+1) for the training's match loss."""
     B, d, h, w = q.shape
     qf, kf = q.flatten(2), k.flatten(2)
     m = hp[:, 2].flatten(1) > 0  # (B, N) hinted cells
     s = torch.einsum("bdn,bdm->bnm", qf, kf) / math.sqrt(d)
     s = torch.where(m[:, None, :], s, torch.full_like(s, -1e4))
     null = null_logit.reshape(1, 1, 1).to(s.dtype).expand(B, s.shape[1], 1)
-    p = torch.softmax(torch.cat([s, null], -1), -1)[..., :-1]
+    p_all = torch.softmax(torch.cat([s, null], -1), -1)
+    if keep is not None:
+        keep["p"], keep["hinted"] = p_all, m
+    p = p_all[..., :-1]
     ab = torch.einsum("bnm,bcm->bcn", p, hp[:, :2].flatten(2))
     score = torch.tanh(s.max(-1).values / 4)[:, None]
     out = torch.cat([ab, score, p.sum(-1)[:, None]], 1) * m.any(1).to(q.dtype)[:, None, None]
@@ -193,16 +197,20 @@ class Decoder(nn.Module):
         hp16 = pool_hints(hint, 16)
         att16, att8 = [], []
         if self.attention:
-            att = hint_attention(self.att_q(f16), self.att_k(f16), hp16, self.att_null)
-            self.last_attention = att  # for the training's auxiliary loss
+            self.last_attention = {"scale": 16, "hp": hp16}  # for the training's auxiliary losses
+            att = hint_attention(self.att_q(f16), self.att_k(f16), hp16, self.att_null,
+                                 self.last_attention if self.training else None)
+            self.last_attention["out"] = att
             att16, att8 = [att], [up2(att)]
         x = self.d16(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1))
         f8 = torch.cat([up2(x), s8], 1)
         hp8 = pool_hints(hint, 8)
         fine8, fine4 = [], []
         if self.attention8:
-            a8 = hint_attention(self.att8_q(f8), self.att8_k(f8), hp8, self.att8_null)
-            self.last_attention8 = a8  # for the training's auxiliary loss
+            self.last_attention8 = {"scale": 8, "hp": hp8}
+            a8 = hint_attention(self.att8_q(f8), self.att8_k(f8), hp8, self.att8_null,
+                                self.last_attention8 if self.training else None)
+            self.last_attention8["out"] = a8
             fine8, fine4 = [a8], [up2(a8)]
         x = self.d8(torch.cat([f8, hp8, spread_hints(hp8, k)] + att8 + fine8, 1))
         x4 = self.d4(torch.cat([up2(x), s4, hint_features(hint, 4, k)] + fine4, 1))

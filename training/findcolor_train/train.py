@@ -68,6 +68,26 @@ def locality_loss(ab1, ab0, gt_ab, hint_ab, margin=1.0):
     return per_crop.mean() / 10.0
 
 
+def attention_match_loss(p, hinted, hp, gt_ab, scale, sigma=10.0, null_target=0.2):
+    """Supervises the hint attention's weights directly. p: (B, N, N+1) weights over the cells and the
+    null slot; hinted: (B, N) the hinted cells; hp: pooled hints (B, 3, h, w); gt_ab the ground truth.
+    Each cell's target is t_j = exp(−|g − c_j|² / 2σ²) for each hinted cell j (g: the cell's true
+    colour, pooled like the hints; c_j: the hint's colour) and `null_target` for the null slot,
+    normalised; the loss is the cross-entropy of the weights against it, over the cells of crops
+    with hints. So a cell takes a hint's colour where its true colour is like the hint's, and the null
+    slot (no colour) where no hint is: reach without leaks, learned by the query/key similarity."""
+    B, N, _ = p.shape
+    g = F.avg_pool2d(gt_ab, scale).flatten(2).transpose(1, 2)  # (B, N, 2) true colour per cell
+    c = (hp[:, :2] * AB_SCALE).flatten(2).transpose(1, 2)  # (B, N, 2) hint colour per (hinted) cell
+    d2 = torch.cdist(g, c) ** 2  # (B, N cells, N keys)
+    t = torch.exp(-d2 / (2 * sigma * sigma)) * hinted[:, None, :].to(p.dtype)
+    t = torch.cat([t, torch.full_like(t[..., :1], null_target)], -1)
+    q = t / t.sum(-1, keepdim=True)
+    ce = -(q * torch.log(p.clamp(min=1e-8))).sum(-1)  # (B, N)
+    has = hinted.any(1).to(p.dtype)
+    return (ce.mean(1) * has).sum() / has.sum().clamp(min=1)
+
+
 def save_atomic(obj, path):
     tmp = str(path) + ".tmp"
     torch.save(obj, tmp)
@@ -108,6 +128,12 @@ def main():
                     help="logit of the hint attention's null slot (fixed; higher = a hint's colour spreads less far)")
     ap.add_argument("--att-weight", type=float, default=1.0,
                     help="weight of the auxiliary loss on the hint attention's own colours (trains its similarity)")
+    ap.add_argument("--match-weight", type=float, default=0.0,
+                    help="weight of the attention match loss: each cell should attend to the hinted cells whose true "
+                         "colour is like its own, and to the null slot when none is (replaces --att-weight's pull "
+                         "towards hint colours everywhere)")
+    ap.add_argument("--match-sigma", type=float, default=10.0, help="colour distance (ab) scale of the match loss")
+    ap.add_argument("--match-null", type=float, default=0.2, help="target weight of the null slot in the match loss")
     ap.add_argument("--attention8", type=int, default=0, help="v3: a second hint attention at 1/8 (query/key size; 0 = none)")
     ap.add_argument("--att8-null", type=float, default=3.0, help="null-slot logit of the 1/8 attention (fixed)")
     ap.add_argument("--fine-hints", action="store_true", help="v3: the /2 decoder stage also sees spread hints")
@@ -227,15 +253,19 @@ def run(a, out, dev):
         loss = reg + a.cls_weight * ce
         att_loss = torch.zeros(())
         has = (hint[:, 2].flatten(1).amax(1) > 0).to(ab.dtype).view(-1, 1, 1, 1)  # crops with hints
-        for on, att in ((model.decoder.attention, getattr(model.decoder, "last_attention", None)),
+        match = torch.zeros(())
+        for on, rec in ((model.decoder.attention, getattr(model.decoder, "last_attention", None)),
                         (model.decoder.attention8, getattr(model.decoder, "last_attention8", None))):
             if on and a.att_weight > 0:
                 # The attention's colours, alone, should already be the right colours where there are hints:
                 # a direct signal for its query/key similarity (otherwise learned only through the decoder).
-                att_ab = F.interpolate(att[:, :2], size=gt_ab.shape[-2:], mode="bilinear", align_corners=False)
+                att_ab = F.interpolate(rec["out"][:, :2], size=gt_ab.shape[-2:], mode="bilinear", align_corners=False)
                 per = F.smooth_l1_loss(att_ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) * has
                 att_loss = att_loss + per.sum() / (has.sum() * gt_ab.shape[-2] * gt_ab.shape[-1]).clamp(min=1) / 10.0
-        loss = loss + a.att_weight * att_loss
+            if on and a.match_weight > 0 and "p" in rec:
+                match = match + attention_match_loss(rec["p"], rec["hinted"], rec["hp"], gt_ab, rec["scale"],
+                                                     a.match_sigma, a.match_null)
+        loss = loss + a.att_weight * att_loss + a.match_weight * match
         loc = torch.zeros(())
         if P and a.loc_weight > 0:
             loc = locality_loss(ab[:P] * AB_SCALE, (ab[-P:] * AB_SCALE).detach(), gt_ab[:P], pair_hint_ab.to(dev), a.loc_margin)
@@ -249,7 +279,7 @@ def run(a, out, dev):
             dt = time.time() - t_last
             t_run += dt
             rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(),
-                   "loc": loc.item(), "lr": lr,
+                   "loc": loc.item(), "match": match.item(), "lr": lr,
                    "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")

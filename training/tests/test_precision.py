@@ -54,3 +54,27 @@ def test_one_patch_and_many_hints():
     assert (h[:, 2].flatten(1).sum(1) >= 10).all()
     hint, (y, x, size) = s.one_patch(ab[0])
     assert hint[2].sum() == size * size and hint[2, y, x] == 1
+
+
+def test_attention_match_loss_prefers_matching_hints_and_the_null_slot():
+    """Two cells at 1/16 of a 16×32 crop: cell 0 is hinted (true colour (40, 0), hint (40, 0)); cell 1's
+    true colour is (−40, 0). Target: cell 0 attends to the hint; cell 1 to the null slot."""
+    from findcolor_train.train import attention_match_loss
+    gt = torch.zeros(1, 2, 16, 32)
+    gt[0, 0, :, :16] = 40
+    gt[0, 0, :, 16:] = -40
+    hp = torch.zeros(1, 3, 1, 2)
+    hp[0, 0, 0, 0], hp[0, 2, 0, 0] = 40 / 110, 1
+    hinted = torch.tensor([[True, False]])
+
+    def weights(on_hint_1):  # rows: cells; columns: [cell 0, cell 1, null]
+        return torch.tensor([[[0.9, 0.0, 0.1], [on_hint_1, 0.0, 1 - on_hint_1]]])
+
+    precise = attention_match_loss(weights(0.02), hinted, hp, gt, 16)
+    leaky = attention_match_loss(weights(0.8), hinted, hp, gt, 16)
+    assert precise < leaky
+    # At the target itself the loss is the target's entropy (the minimum of the cross-entropy).
+    q0 = torch.tensor([1.0, 0.2]) / 1.2
+    target = torch.tensor([[[q0[0], 0.0, q0[1]], [0.0, 0.0, 1.0]]])
+    entropy = -(q0 * q0.log()).sum() / 2
+    assert abs(attention_match_loss(target, hinted, hp, gt, 16).item() - entropy.item()) < 1e-5
