@@ -9,8 +9,10 @@
 //         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 //     .build-fuzz/release/FuzzDecode -max_total_time=60 CORPUS_DIR SEED_DIR
 //
-// Each target is one executable whose only entry point is `LLVMFuzzerTestOneInput` (libFuzzer
-// supplies `main`; `-parse-as-library` keeps Swift from emitting one).
+// Each target is one executable with `LLVMFuzzerTestOneInput` (`@_cdecl`) and a `<Target>_main`
+// that starts libFuzzer's driver: SwiftPM links executables with `--defsym main=<Target>_main`,
+// and `-parse-as-library` (no top-level code, so no Swift `main`) would leave that undefined.
+// CLibFuzzer only declares libFuzzer's `LLVMFuzzerRunDriver`; `-sanitize=fuzzer` links libFuzzer.
 import PackageDescription
 
 let findColor = "FindColor"

@@ -11,4 +11,6 @@ echo "== release build, CLI and browser tests"
 swift build -c release --product findcolor 2>&1 | tail -n 3
 FINDCOLOR_BIN=.build/release/findcolor python3 -m pytest -q tests/cli
 python3 tests/browser/test_ui.py --binary .build/release/findcolor --screenshot "${SCREENSHOT:-/tmp/findcolor-ui.png}"
+# libFuzzer smoke run (fuzz/): 60 s per target, fails on any crash (issue 11).
+scripts/fuzz.sh all 60
 echo "all tests passed"
