@@ -136,12 +136,19 @@ private struct RenderInputs: Sendable {
             }
             request.transferGlobalColours = snapshot.project.transferGlobal
             if let regionURL {
-                request.region = try changedWhileRendering {
+                let region = try changedWhileRendering {
                     guard let data = try? Data(contentsOf: regionURL) else {
                         throw StoreError.fileMissing("the region mask")
                     }
                     return try ImageInputs.decodeMask(
                         data, width: snapshot.project.width, height: snapshot.project.height, maxPixels: limits.maxPixels)
+                }
+                if region.data.contains(where: { $0 > 0.5 }) {
+                    request.region = region
+                } else {
+                    // An empty region: the reference applies nowhere, the picture follows the hints only.
+                    request.reference = nil
+                    request.transferGlobalColours = false
                 }
             }
         }

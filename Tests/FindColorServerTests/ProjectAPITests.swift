@@ -339,12 +339,18 @@ extension ServerTests {
                     #expect(response.status == .unprocessableContent)
                     #expect(response.errorMessage?.contains("64×48") == true)
                 }
+                // An empty mask is a region too: the reference then colours nothing (the web UI's
+                // "Painted region" before anything is painted); compared below with no reference.
                 try await client.execute(
                     uri: "\(base)/region", method: .put, headers: pngHeaders,
                     body: ByteBuffer(bytes: try ImageCodec.encode(PlanarImage(width: 64, height: 48, channels: 1), as: .png(bitDepth: 8)))
                 ) { response in
-                    #expect(response.status == .unprocessableContent)
-                    #expect(response.errorMessage?.contains("empty") == true)
+                    #expect(response.status == .ok, "\(response.errorMessage ?? "")")
+                    #expect(response.json["hasRegion"] as? Bool == true)
+                }
+                let emptyRegionPreview = try await client.execute(uri: "\(base)/preview", method: .get) { response in
+                    #expect(response.status == .ok, "\(response.errorMessage ?? "")")
+                    return response.data
                 }
                 var jpegHeaders = HTTPFields()
                 jpegHeaders[.contentType] = "image/jpeg"
@@ -375,9 +381,11 @@ extension ServerTests {
                 #expect(noReference.json["hasReference"] as? Bool == false)
                 let missingReference = try await api.json(.get, "\(base)/reference")
                 #expect(missingReference.status == .notFound)
-                // transferGlobal is still set but means nothing without a reference: rendering works.
+                // transferGlobal is still set but means nothing without a reference: rendering works,
+                // and gives what the empty region gave.
                 try await client.execute(uri: "\(base)/preview", method: .get) { response in
                     #expect(response.status == .ok, "\(response.errorMessage ?? "")")
+                    #expect(response.data == emptyRegionPreview)
                 }
             }
         }

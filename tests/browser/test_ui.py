@@ -2,22 +2,36 @@
 """Real-browser test of the FindColor web UI.
 
 Starts the built `findcolor serve` on a free localhost port with a temporary data directory, opens
-the UI in headless Chromium (Selenium + chromedriver), uploads a synthetic black-and-white photo,
-adds colour hints by clicking the photo, recolours one from the model's suggestions, waits for the
-updated preview and the full-resolution result, checks the state through the API, and saves a
-screenshot.
+the UI in headless Chromium (Selenium + chromedriver) and works through it as a user would:
+
+- uploads a synthetic black-and-white photo; adds colour hints by clicking (a new hint takes the
+  model's top suggestion, or a colour picked beforehand); recolours one from the suggestions; undo
+  and redo; vividness and the before/after slider from the keyboard;
+- a reference photo by the file picker; "Painted region" before painting (the reference colours
+  nothing); region brush strokes, the eraser, "Clear region", undo/redo of strokes by keyboard with
+  the brush and eraser active, each checked on the API's result pixels inside and outside the region
+  (CIE Lab), and the before/after split moving to show what was painted;
+- a refused (gray) reference: the error toast is off the photo and the status says "Up to date";
+- reopening (a page reload): hints, reference, region and the undo history are restored;
+- a reference replaced by drag and drop, undone; dark-area suggestions shown lifted;
+- the project card showing the latest result;
+- the layout at 1920×1080, 1366×757, 800×700 and 390×844 (no horizontal overflow, status visible,
+  toolbar inside the window, side panel under the photo when narrow, reference controls and brush
+  tools above the fold on a laptop screen), with a screenshot of each.
 
 Needs: `pip install selenium` and Debian's `chromium` and `chromium-driver`
 (`apt-get install -y chromium chromium-driver`).
 
     python3 tests/browser/test_ui.py --binary .build/release/findcolor [--screenshot docs/screenshot.png]
 
-Environment: FINDCOLOR_BINARY (default for --binary), FINDCOLOR_SCREENSHOT (default for
---screenshot, else docs/screenshot.png), FINDCOLOR_MODEL (passed through to the server).
-Exit status 0 when every check passed.
+The screenshot (region mode, the region outlined) goes to --screenshot; the four window sizes next to it as
+<name>-<width>x<height>.png. Environment: FINDCOLOR_BINARY (default for --binary),
+FINDCOLOR_SCREENSHOT (default for --screenshot, else docs/screenshot.png), FINDCOLOR_MODEL (passed
+through to the server). Exit status 0 when every check passed.
 """
 
 import argparse
+import base64
 import json
 import math
 import os
@@ -35,31 +49,44 @@ import zlib
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# The window sizes the layout is checked at (the last three are the issue's laptop, tablet and phone).
+SIZES = [(1920, 1080), (1366, 757), (800, 700), (390, 844)]
 
-# MARK: A synthetic photo (pure Python PNG, no imaging library needed)
+
+# MARK: Synthetic photos (pure Python PNG, no imaging library needed)
 
 
-def write_gray_png(path, width, height, pixel):
-    """Writes an 8-bit grayscale PNG; pixel(x, y) returns 0..255."""
+def png_bytes(width, height, pixel, channels=1):
+    """An 8-bit PNG; pixel(x, y) returns 0..255 (gray) or an (r, g, b) tuple (channels=3)."""
     rows = bytearray()
     for y in range(height):
         rows.append(0)  # filter: none
-        rows.extend(max(0, min(255, int(pixel(x, y)))) for x in range(width))
+        for x in range(width):
+            value = pixel(x, y)
+            if channels == 1:
+                rows.append(max(0, min(255, int(value))))
+            else:
+                rows.extend(max(0, min(255, int(v))) for v in value)
 
     def chunk(kind, data):
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
 
+    colour_type = 0 if channels == 1 else 2
     png = b"\x89PNG\r\n\x1a\n"
-    png += chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    png += chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
     png += chunk(b"IDAT", zlib.compress(bytes(rows), 9))
     png += chunk(b"IEND", b"")
+    return png
+
+
+def write_png(path, width, height, pixel, channels=1):
     with open(path, "wb") as f:
-        f.write(png)
+        f.write(png_bytes(width, height, pixel, channels))
 
 
 def landscape(width, height):
-    """A gray landscape: sky gradient, sun, hills, a house with a roof, a tree, some grain."""
+    """A gray landscape: sky gradient, sun, hills, a house with a black door and a roof, a tree, grain."""
     horizon = int(height * 0.58)
 
     def pixel(x, y):
@@ -73,7 +100,7 @@ def landscape(width, height):
         hx0, hx1, hy0, hy1 = width * 0.2, width * 0.42, height * 0.52, height * 0.8
         if hx0 <= x <= hx1 and hy0 <= y <= hy1:
             if width * 0.28 <= x <= width * 0.33 and y >= height * 0.66:
-                return 55 + grain  # door
+                return 6 + (grain % 3)  # an open door: nearly black (L* about 2)
             if (width * 0.23 <= x <= width * 0.26 or width * 0.36 <= x <= width * 0.39) and height * 0.58 <= y <= height * 0.65:
                 return 210  # windows
             return 175 + grain
@@ -90,6 +117,123 @@ def landscape(width, height):
         return 120 - 50 * (v - 0.58) / 0.42 + grain  # field
 
     return pixel
+
+
+def vivid_reference(width, height, hue):
+    """A colour photo with strong colours at every lightness (so the reference visibly changes a region)."""
+
+    def pixel(x, y):
+        v = y / height
+        t = 0.5 + 0.5 * math.sin(x * 0.09)
+        level = 40 + 200 * v
+        if hue == "purple":
+            return (level, 25 + 20 * t, 255 - level * 0.6)
+        return (30 + 30 * t, level, 50)  # green
+
+    return pixel
+
+
+# MARK: Reading PNG results and comparing colours
+
+
+def read_png(data):
+    """Decodes an 8-bit gray, gray+alpha, RGB or RGBA PNG (non-interlaced) into (width, height, rows of RGB)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+    width, height, depth, colour_type, _, _, interlace = header
+    assert depth == 8 and interlace == 0, f"unsupported PNG (depth {depth}, interlace {interlace})"
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, previous, offset = [], bytearray(stride), 0
+    for _ in range(height):
+        kind = raw[offset]
+        line = bytearray(raw[offset + 1:offset + 1 + stride])
+        offset += 1 + stride
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            up_left = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + ((left + up) >> 1)) & 255
+            elif kind == 4:
+                p = left + up - up_left
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - up_left)
+                predictor = left if pa <= pb and pa <= pc else (up if pb <= pc else up_left)
+                line[i] = (line[i] + predictor) & 255
+        previous = line
+        if channels in (1, 2):
+            rows.append([(line[x * channels],) * 3 for x in range(width)])
+        else:
+            rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
+    return width, height, rows
+
+
+def srgb_to_lab(rgb):
+    def linear(c):
+        c /= 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t):
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def mean_ab_change(before, after, box):
+    """Mean a*b* distance between two decoded images over box = (x0, y0, x1, y1) (every 2nd pixel)."""
+    x0, y0, x1, y1 = box
+    total, count = 0.0, 0
+    for y in range(y0, y1, 2):
+        for x in range(x0, x1, 2):
+            _, a0, b0 = srgb_to_lab(before[2][y][x])
+            _, a1, b1 = srgb_to_lab(after[2][y][x])
+            total += math.hypot(a1 - a0, b1 - b0)
+            count += 1
+    return total / max(1, count)
+
+
+def mean_chroma(image, box):
+    x0, y0, x1, y1 = box
+    total, count = 0.0, 0
+    for y in range(y0, y1, 2):
+        for x in range(x0, x1, 2):
+            _, a, b = srgb_to_lab(image[2][y][x])
+            total += math.hypot(a, b)
+            count += 1
+    return total / max(1, count)
+
+
+def white_fraction(mask, box):
+    """Share of the box that is painted in a region mask PNG (white = region)."""
+    x0, y0, x1, y1 = box
+    hits = count = 0
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            hits += mask[2][y][x][0] > 127
+            count += 1
+    return hits / max(1, count)
 
 
 # MARK: Server
@@ -195,122 +339,591 @@ def body_data(driver, key):
     return driver.execute_script(f"return document.body.dataset[{json.dumps(key)}] || '';")
 
 
-def run_ui(driver, base, photo, screenshot, timeout, checks):
+def get_bytes(url, timeout=60):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def set_viewport(driver, width, height):
+    """Makes the page's viewport width × height without reloading it (device metrics override)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    time.sleep(0.3)
+
+
+def rect_of(driver, selector):
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); if (!e) return null;"
+        "const r = e.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height, r: r.right, b: r.bottom};",
+        selector)
+
+
+def overlaps(a, b):
+    return a and b and a["x"] < b["r"] and b["x"] < a["r"] and a["y"] < b["b"] and b["y"] < a["b"]
+
+
+def dismiss_toasts(driver):
+    driver.execute_script("document.querySelectorAll('.toast').forEach((t) => t.remove());")
+
+
+def press(driver, *keys, modifier=None):
     from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(driver)
+    if modifier:
+        chain.key_down(modifier)
+    for key in keys:
+        chain.send_keys(key)
+    if modifier:
+        chain.key_up(modifier)
+    chain.perform()
+
+
+CTRL, SHIFT, ESCAPE, LEFT, RIGHT = "\ue009", "\ue008", "\ue00c", "\ue012", "\ue014"
+
+
+class UI:
+    """The page, the API and the checks for one run."""
+
+    def __init__(self, driver, base, timeout, checks):
+        self.driver, self.base, self.timeout, self.checks = driver, base, timeout, checks
+        self.project_id = None
+
+    # API
+
+    def project(self):
+        return get_json(f"{self.base}/api/projects/{self.project_id}")
+
+    def result(self):
+        return read_png(get_bytes(f"{self.base}/api/projects/{self.project_id}/result?format=png"))
+
+    def region(self):
+        return read_png(get_bytes(f"{self.base}/api/projects/{self.project_id}/region"))
+
+    # Page
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def wait(self, expression, what, timeout=None, allow_errors=False):
+        if allow_errors:
+            deadline = time.time() + (timeout or self.timeout)
+            while time.time() < deadline:
+                value = self.js(f"return ({expression});")
+                if value:
+                    return value
+                time.sleep(0.2)
+            raise AssertionError(f"timed out waiting for {what}")
+        return wait_js(self.driver, expression, timeout or self.timeout, what)
+
+    def version(self):
+        return int(self.js("return Number(document.body.dataset.version || 0);"))
+
+    def settled(self, since, what):
+        """Waits until the picture changed after version `since` and the full-resolution result of that state is shown."""
+        self.wait(f"Number(document.body.dataset.version || 0) > {since}"
+                  " && document.body.dataset.resultVersion === document.body.dataset.version"
+                  " && document.getElementById('status').textContent === 'Up to date'", f"the result after {what}", self.timeout * 2)
+
+    def wait_api(self, predicate, what):
+        deadline = time.time() + self.timeout
+        project = None
+        while time.time() < deadline:
+            project = self.project()
+            if predicate(project):
+                return project
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for the API to show {what}")
+
+    def wait_history_saved(self):
+        """Waits until the undo history is saved for the project's current revision (before a reload)."""
+        deadline = time.time() + self.timeout
+        while time.time() < deadline:
+            revision = self.project()["revision"]
+            if self.js("return document.body.dataset.historyRevision || '';") == str(revision):
+                return revision
+            time.sleep(0.2)
+        raise AssertionError("timed out waiting for the undo history to be saved")
+
+    def photo_rect(self):
+        return rect_of(self.driver, "#photo")
+
+    def click_photo(self, u, v, button="left"):
+        """Clicks the photo at fractions (u, v) of its width and height."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+
+        layer = self.driver.find_element(By.ID, "hint-layer")
+        r = self.photo_rect()
+        ActionChains(self.driver).move_to_element_with_offset(layer, int((u - 0.5) * r["w"]), int((v - 0.5) * r["h"])).click().perform()
+
+    def stroke(self, points):
+        """Drags across the photo through points given as fractions (the brush or eraser paints)."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+
+        mask = self.driver.find_element(By.ID, "mask-canvas")
+        r = self.photo_rect()
+        offsets = [(int((u - 0.5) * r["w"]), int((v - 0.5) * r["h"])) for u, v in points]
+        chain = ActionChains(self.driver).move_to_element_with_offset(mask, *offsets[0]).click_and_hold()
+        previous = offsets[0]
+        for point in offsets[1:]:
+            steps = 6
+            for i in range(1, steps + 1):
+                chain.move_to_element_with_offset(mask, previous[0] + (point[0] - previous[0]) * i // steps,
+                                                  previous[1] + (point[1] - previous[1]) * i // steps)
+            previous = point
+        chain.release().perform()
+
+    def click(self, selector):
+        self.driver.find_element("css selector", selector).click()
+
+    def pressed(self, selector):
+        return self.js("return document.querySelector(arguments[0])?.getAttribute('aria-pressed');", selector) == "true"
+
+    def split(self):
+        return int(self.js("return document.getElementById('slider').getAttribute('aria-valuenow');"))
+
+    def drop_file(self, selector, data, name, mime):
+        """Drops a file on an element as a user dragging it from the desktop would."""
+        self.js("""
+            const [selector, b64, name, type] = arguments;
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type }));
+            const target = document.querySelector(selector);
+            for (const kind of ["dragenter", "dragover", "drop"]) {
+              target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+            }""", selector, base64.b64encode(data).decode("ascii"), name, mime)
+
+    def box(self, photo, u0, v0, u1, v1):
+        w, h = photo["width"], photo["height"]
+        return (int(u0 * w), int(v0 * h), int(u1 * w), int(v1 * h))
+
+    def console_errors(self):
+        return [m for level, m in self.console_log() if level == "SEVERE"]
+
+    def console_messages(self):
+        return [m for _, m in self.console_log()]
+
+    def console_log(self):
+        """Every console message so far (the driver hands each out once, so they are kept here)."""
+        try:
+            self.log = getattr(self, "log", []) + [(e.get("level"), e["message"]) for e in self.driver.get_log("browser")]
+        except Exception:  # some drivers have no log endpoint
+            self.log = getattr(self, "log", [])
+        return self.log
+
+
+def check_dark_suggestions(ui, driver):
+    """A hint on the black door: its suggestions are drawn lifted and can be told apart; then undone."""
+    check = ui.checks.check
+    ui.click_photo(0.305, 0.74)  # the black door
+    ui.wait("document.body.dataset.hintCount === '3'", "a hint on the dark door")
+    ui.wait("document.querySelectorAll('#suggestions .swatch').length >= 3", "suggestions on the door")
+    dark = ui.js("""
+        const s = [...document.querySelectorAll('#suggestions .swatch')];
+        return { L: Number(document.getElementById('lightness').value), shown: s.map((e) => Number(e.dataset.shownL)),
+                 colours: new Set(s.map((e) => getComputedStyle(e).backgroundColor)).size, count: s.length,
+                 note: document.getElementById('suggestions-note').textContent };""")
+    check(dark["L"] < 10 and all(v >= 40 for v in dark["shown"]),
+          f"suggestions at L* {dark['L']} are shown at L* {sorted(set(dark['shown']))} ({dark['note']})")
+    check(dark["colours"] >= min(3, dark["count"]), f"the dark suggestions can be told apart ({dark['colours']} distinct of {dark['count']})")
+    v = ui.version()
+    press(driver, "z", modifier=CTRL)
+    ui.wait("document.body.dataset.hintCount === '2'", "undo of the door hint")
+    ui.settled(v, "the last undo")
+
+
+def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, reference=None, synthetic=True):
     from selenium.webdriver.common.by import By
 
+    ui = UI(driver, base, timeout, checks)
+    check = checks.check
     driver.get(base + "/")
-    wait_js(driver, "document.body.dataset.view === 'home'", 20, "the start screen")
-    checks.check("FindColor" in driver.title, "the page title names FindColor")
+    ui.wait("document.body.dataset.view === 'home'", "the start screen", 20)
+    check("FindColor" in driver.title, "the page title names FindColor")
 
-    # Upload through the file picker (what drag and drop also calls).
-    driver.find_element(By.ID, "file-input").send_keys(photo)
-    wait_js(driver, "document.body.dataset.view === 'editor'", timeout, "the editor to open")
-    wait_js(driver, "Number(document.body.dataset.previewCount || 0) >= 1", timeout, "the first preview")
-    wait_js(driver, "Number(document.body.dataset.resultCount || 0) >= 1", timeout, "the first full-resolution result")
-    checks.check(True, "upload shows a preview, then the full-resolution result")
+    # MARK: Upload, hints, suggestions, undo, vividness, slider
 
-    layer = driver.find_element(By.ID, "hint-layer")
-    rect = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];", layer)
-    checks.check(rect[0] > 300 and rect[1] > 200, f"the photo is shown large enough ({rect[0]:.0f}×{rect[1]:.0f})")
+    driver.find_element(By.ID, "file-input").send_keys(photo_path)
+    ui.wait("document.body.dataset.view === 'editor'", "the editor to open")
+    ui.wait("Number(document.body.dataset.previewCount || 0) >= 1", "the first preview")
+    ui.wait("Number(document.body.dataset.resultCount || 0) >= 1", "the first full-resolution result")
+    check(True, "upload shows a preview, then the full-resolution result")
+    ui.project_id = get_json(base + "/api/projects")["projects"][0]["id"]
 
-    # Hint 1: click the sky (offsets are from the element's centre).
+    r = ui.photo_rect()
+    check(r["w"] > 300 and r["h"] > 200, f"the photo is shown large enough ({r['w']:.0f}×{r['h']:.0f})")
+    check(ui.split() <= 20, f"the before/after split opens on the colour result (at {ui.split()} %)")
+
     previews = int(body_data(driver, "previewCount") or 0)
-    ActionChains(driver).move_to_element_with_offset(layer, int(-rect[0] * 0.3), int(-rect[1] * 0.35)).click().perform()
-    wait_js(driver, "document.body.dataset.hintCount === '1'", timeout, "the first hint")
-    checks.check(len(driver.find_elements(By.CSS_SELECTOR, "#hint-layer .hint")) == 1, "a hint marker appears where the photo was clicked")
-    wait_js(driver, f"Number(document.body.dataset.previewCount || 0) > {previews}", timeout, "the preview after the hint")
-    checks.check(True, "the preview updates after adding a hint")
+    ui.click_photo(0.2, 0.15)  # the sky
+    ui.wait("document.body.dataset.hintCount === '1'", "the first hint")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "#hint-layer .hint")) == 1, "a hint marker appears where the photo was clicked")
+    ui.wait(f"Number(document.body.dataset.previewCount || 0) > {previews}", "the preview after the hint")
+    check(True, "the preview updates after adding a hint")
+    ui.wait("document.querySelectorAll('#suggestions .swatch').length > 0", "colour suggestions")
+    top = ui.js("""
+        const hint = document.querySelector('#hint-layer .hint.selected');
+        const first = document.querySelector('#suggestions .swatch');
+        return [Number(hint.dataset.a), Number(hint.dataset.b), Number(first.dataset.a), Number(first.dataset.b)];""")
+    check(abs(top[0] - top[2]) < 0.01 and abs(top[1] - top[3]) < 0.01,
+          f"a new hint takes the model's top suggestion (hint {top[0]:.1f},{top[1]:.1f}; top {top[2]:.1f},{top[3]:.1f})")
 
-    # The model's suggestions at that point; recolour the hint with the first one.
-    wait_js(driver, "document.querySelectorAll('#suggestions .swatch').length > 0", timeout, "colour suggestions")
     suggestions = driver.find_elements(By.CSS_SELECTOR, "#suggestions .swatch")
-    checks.check(len(suggestions) >= 3, f"the picker shows the model's suggested colours ({len(suggestions)})")
+    check(len(suggestions) >= 3, f"the picker shows the model's suggested colours ({len(suggestions)})")
     version = int(body_data(driver, "version") or 0)
-    index = driver.execute_script("""
+    index = ui.js("""
         const hint = document.querySelector('#hint-layer .hint.selected');
         const a = Number(hint.dataset.a), b = Number(hint.dataset.b);
         return [...document.querySelectorAll('#suggestions .swatch')]
             .findIndex((s) => Math.abs(Number(s.dataset.a) - a) + Math.abs(Number(s.dataset.b) - b) > 1);""")
-    checks.check(index >= 0, "a suggested colour differs from the hint's colour")
+    check(index >= 0, "a suggested colour differs from the hint's colour")
     suggestions[index].click()
-    wait_js(driver, f"Number(document.body.dataset.version || 0) > {version}", timeout, "the hint to be recoloured")
+    ui.wait(f"Number(document.body.dataset.version || 0) > {version}", "the hint to be recoloured")
 
-    # Hint 2: pick a warm colour in the gamut plane first, then click the house wall.
+    # Hint 2: deselect (Escape), pick a warm colour in the gamut plane (armed for the next hint), click the wall.
+    from selenium.webdriver.common.action_chains import ActionChains
+
     gamut = driver.find_element(By.ID, "gamut")
-    g = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];", gamut)
-    # Deselect (Escape) so the gamut sets the colour for the next hint instead of recolouring hint 1.
-    ActionChains(driver).send_keys("\ue00c").perform()
-    ActionChains(driver).move_to_element_with_offset(gamut, int(g[0] * 0.22), int(-g[1] * 0.2)).click().perform()
-    ActionChains(driver).move_to_element_with_offset(layer, int(-rect[0] * 0.19), int(rect[1] * 0.12)).click().perform()
-    wait_js(driver, "document.body.dataset.hintCount === '2'", timeout, "the second hint")
+    g = rect_of(driver, "#gamut")
+    press(driver, ESCAPE)
+    ActionChains(driver).move_to_element_with_offset(gamut, int(g["w"] * 0.22), int(-g["h"] * 0.2)).click().perform()
+    armed = ui.js("return document.getElementById('swatch').classList.contains('armed');")
+    check(armed, "a colour picked with no hint selected is marked for the next hint")
+    picked = ui.js("return document.getElementById('hex').value;")
+    ui.click_photo(0.31, 0.62)
+    ui.wait("document.body.dataset.hintCount === '2'", "the second hint")
+    hint2 = ui.js("const h = document.querySelector('#hint-layer .hint.selected'); return [Number(h.dataset.a), Number(h.dataset.b)];")
+    check(hint2[0] > 5 and hint2[1] > 5, f"the second hint takes the picked warm colour (a* {hint2[0]:.0f}, b* {hint2[1]:.0f}; {picked})")
 
-    # Undo and redo (buttons and keyboard).
     driver.find_element(By.ID, "btn-undo").click()
-    wait_js(driver, "document.body.dataset.hintCount === '1'", timeout, "undo")
-    ActionChains(driver).key_down("\ue009").send_keys("y").key_up("\ue009").perform()
-    wait_js(driver, "document.body.dataset.hintCount === '2'", timeout, "redo (Ctrl+Y)")
-    checks.check(True, "undo and redo restore the hint list")
+    ui.wait("document.body.dataset.hintCount === '1'", "undo")
+    press(driver, "y", modifier=CTRL)
+    ui.wait("document.body.dataset.hintCount === '2'", "redo (Ctrl+Y)")
+    check(True, "undo and redo restore the hint list")
 
-    # Vividness from the keyboard: six steps of 0.05 to the right.
+    # The reach of the selected hint (spread) is part of the history too.
+    hint2_id = ui.js("return document.querySelector('#hint-layer .hint.selected')?.dataset.id || '';")
+    if not hint2_id:
+        ui.click_photo(0.31, 0.62)  # select the wall hint again (a click on a marker selects it)
+        hint2_id = ui.wait("document.querySelector('#hint-layer .hint.selected')?.dataset.id", "the wall hint selected")
+    ui.click("#hint-spread button[data-spread='local']")
+    ui.wait_api(lambda p: any(h["id"] == hint2_id and h.get("spread") == "local" for h in p["hints"]), "the hint reaching only its area")
+    press(driver, "z", modifier=CTRL)
+    project = ui.wait_api(lambda p: all(h.get("spread", "similar") == "similar" for h in p["hints"]), "the reach undone")
+    check(len(project["hints"]) == 2, "a hint's reach (“Only this area”) is undone like any other edit")
+
     vivid = driver.find_element(By.ID, "vividness")
     driver.execute_script("arguments[0].focus();", vivid)
     for _ in range(6):
-        ActionChains(driver).send_keys("\ue014").perform()
-    wait_js(driver, "document.getElementById('vividness-value').textContent === '0.30'", timeout, "the vividness label")
-    deadline = time.time() + timeout
-    vividness = None
-    while time.time() < deadline:
-        listing = get_json(base + "/api/projects")["projects"]
-        vividness = get_json(base + f"/api/projects/{listing[0]['id']}")["vividness"] if listing else None
-        if vividness is not None and abs(vividness - 0.3) < 1e-6:
-            break
-        time.sleep(0.2)
-    checks.check(vividness is not None and abs(vividness - 0.3) < 1e-6, f"the vividness slider changes the project's setting ({vividness})")
-
-    # The full-resolution result for the final state.
-    wait_js(
-        driver,
-        "document.body.dataset.resultVersion && document.body.dataset.resultVersion === document.body.dataset.version",
-        timeout * 2,
-        "the full-resolution result of the final state",
-    )
-    checks.check(True, "the full-resolution result loads after the preview")
-    natural = wait_js(
-        driver,
+        press(driver, RIGHT)
+    ui.wait("document.getElementById('vividness-value').textContent === '0.30'", "the vividness label")
+    project = ui.wait_api(lambda p: abs(p["vividness"] - 0.3) < 1e-6, "vividness 0.3")
+    check(abs(project["vividness"] - 0.3) < 1e-6, f"the vividness slider changes the project's setting ({project['vividness']})")
+    depth = int(body_data(driver, "undoDepth"))
+    press(driver, "z", modifier=CTRL)
+    ui.wait_api(lambda p: abs(p["vividness"]) < 1e-6, "vividness undone")
+    v = ui.version()
+    press(driver, "y", modifier=CTRL)
+    ui.wait_api(lambda p: abs(p["vividness"] - 0.3) < 1e-6, "vividness redone")
+    check(int(body_data(driver, "undoDepth")) == depth, "a settings change is one undo step (vividness undone and redone)")
+    ui.settled(v, "the vividness redone")
+    natural = ui.wait(
         "(() => { const i = document.getElementById('img-color'); "
         "return i.complete && i.naturalWidth > 0 && !i.classList.contains('pending') ? [i.naturalWidth, i.naturalHeight] : null; })()",
-        timeout,
-        "the result image to be displayed",
-    )
+        "the result image to be displayed")
+    check(natural == [project["width"], project["height"]], f"the displayed result has the photo's full resolution ({natural})")
 
-    # The before/after slider from the keyboard: Shift+← moves it by 10 %; at 10 % the colour
-    # result (and both hints) fill the screenshot.
     slider = driver.find_element(By.ID, "slider")
     driver.execute_script("arguments[0].focus();", slider)
-    for _ in range(4):
-        ActionChains(driver).key_down("\ue008").send_keys("\ue012").key_up("\ue008").perform()
-    split = slider.get_attribute("aria-valuenow")
-    checks.check(split == "10", f"the before/after slider moves with the keyboard (at {split} %)")
+    start = ui.split()
+    press(driver, RIGHT, RIGHT, modifier=SHIFT)
+    moved = ui.split()
+    press(driver, LEFT, LEFT, modifier=SHIFT)
+    check(moved == start + 20 and ui.split() == start, f"the before/after slider moves with the keyboard ({start} → {moved} → {ui.split()} %)")
 
-    errors = driver.execute_script("return Array.from(document.querySelectorAll('.toast-error')).map(e => e.textContent);")
-    checks.check(not errors, f"no error was shown ({errors})")
-    severe = []
-    try:
-        severe = [entry["message"] for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
-    except Exception:  # some drivers have no log endpoint
-        pass
-    checks.check(not severe, f"no errors in the browser console ({severe[:3]})")
+    base_result = ui.result()  # hints only, no reference
+    photo = ui.project()
+    inside = ui.box(photo, 0.60, 0.22, 0.86, 0.30)  # where the first stroke paints (the sky, right)
+    outside = ui.box(photo, 0.03, 0.86, 0.22, 0.97)  # bottom left, far from any stroke
 
-    # Dismiss notifications (they fade by themselves) so the screenshot shows the photo whole.
-    for close in driver.find_elements(By.CSS_SELECTOR, ".toast-close"):
-        try:
-            close.click()
-        except Exception:  # already faded out
-            pass
+    # MARK: A refused reference: error toast off the photo, status back to "Up to date"
+
+    gray_path = os.path.join(work, "gray-reference.png")
+    write_png(gray_path, 96, 64, lambda x, y: 40 + x)
+    driver.find_element(By.ID, "reference-input").send_keys(gray_path)
+    ui.wait("document.querySelector('.toast-error')", "the refusal of a gray reference", allow_errors=True)
+    toast = rect_of(driver, ".toast-error")
+    check(not overlaps(toast, ui.photo_rect()), "the error toast does not cover the photo")
+    ui.wait("document.getElementById('status').textContent === 'Up to date'", "the status after the refusal", allow_errors=True)
+    check(True, "after a refused reference the status says “Up to date”")
+    dismiss_toasts(driver)
+
+    # MARK: Reference by file: the whole photo takes its colours
+
+    ref1_path = reference
+    if not ref1_path:
+        ref1_path = os.path.join(work, "purple-reference.png")
+        write_png(ref1_path, 200, 150, vivid_reference(200, 150, "purple"), channels=3)
+    v = ui.version()
+    driver.find_element(By.ID, "reference-input").send_keys(os.path.abspath(ref1_path))
+    ref1 = ui.wait_api(lambda p: p["hasReference"], "the reference photo")["reference"]
+    assert ref1["width"] != 180, "use a reference photo that is not 180 pixels wide (the dropped one is)"
+    ui.wait("!document.getElementById('reference-set').hidden", "the reference panel")
+    ui.settled(v, "the reference")
+    whole = ui.result()
+    change_whole = mean_ab_change(base_result, whole, outside)
+    check(change_whole > 3, f"a reference photo (file) recolours the whole photo (outside-the-region area moved {change_whole:.1f} ab)")
+
+    # MARK: "Painted region" before painting: the reference colours nothing, and the panel says so
+
+    v = ui.version()
+    ui.click("#region-mode button[data-mode='region']")
+    ui.wait_api(lambda p: p["hasRegion"], "an (empty) region")
+    ui.wait("document.body.dataset.regionMode === 'region'", "region mode")
+    check(ui.pressed("#tool button[data-tool='brush']"), "choosing “Painted region” selects the brush")
+    check(ui.js("return !document.getElementById('stage-tools').hidden;"), "the brush tools are shown by the photo")
+    note = ui.js("return document.getElementById('region-note').textContent;")
+    check("colours nothing" in note, f"with nothing painted the panel says the reference colours nothing (“{note}”)")
+    ui.settled(v, "the empty region")
+    empty = ui.result()
+    drift = max(mean_ab_change(base_result, empty, inside), mean_ab_change(base_result, empty, outside))
+    check(drift < 0.5, f"an empty painted region means no reference colour (result vs no reference: {drift:.2f} ab)")
+
+    # MARK: Brush strokes: inside the region the reference colours, outside nothing changes
+
+    ui.js("const s = document.getElementById('brush-size'); s.value = '80'; s.dispatchEvent(new Event('input'));")
+    v = ui.version()
+    ui.stroke([(0.58, 0.26), (0.88, 0.26)])
+    ui.wait("document.body.dataset.maskPainted === '1'", "the painted mask")
+    ui.settled(v, "the first stroke")
+    mask = ui.region()
+    check(white_fraction(mask, inside) > 0.9, f"the stroke is in the stored region ({white_fraction(mask, inside):.2f} of the box)")
+    painted = ui.result()
+    moved_in = mean_ab_change(base_result, painted, inside)
+    moved_out = mean_ab_change(base_result, painted, outside)
+    check(moved_in > 5, f"inside the painted region the result takes the reference's colours ({moved_in:.1f} ab)")
+    check(moved_out < 0.5, f"outside the painted region the result is unchanged ({moved_out:.2f} ab)")
+    outline = ui.js("""
+        const c = document.getElementById('mask-outline');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 16) if (d[i] > 100) n++; return n;""")
+    check(outline > 50, f"the painted region has an outline ({outline} samples)")
+
+    # A stroke at the left edge, where the original is shown: the split moves to show it.
+    left_box = ui.box(photo, 0.04, 0.86, 0.12, 0.95)
+    before_split = ui.split()
+    v = ui.version()
+    ui.stroke([(0.05, 0.9), (0.11, 0.9)])
+    ui.wait(f"Number(document.getElementById('slider').getAttribute('aria-valuenow')) < {before_split}", "the split to move")
+    check(ui.split() <= 4, f"painting where the original is shown moves the split to show it ({before_split} → {ui.split()} %)")
+    ui.settled(v, "the second stroke")
+    check(white_fraction(ui.region(), left_box) > 0.5, "the second stroke is in the stored region")
+
+    # MARK: Eraser, and undo/redo of strokes by keyboard while the eraser is active
+
+    hints_before = ui.project()["hints"]
+    ui.click("#tool button[data-tool='eraser']")
+    ui.js("const s = document.getElementById('brush-size'); s.value = '90'; s.dispatchEvent(new Event('input'));")
+    v = ui.version()
+    ui.stroke([(0.03, 0.9), (0.13, 0.9)])
+    ui.settled(v, "the eraser")
+    check(white_fraction(ui.region(), left_box) < 0.05, "the eraser removes the second stroke from the stored region")
+    check(ui.pressed("#tool button[data-tool='eraser']"), "the eraser is still the active tool")
+    v = ui.version()
+    press(driver, "z", modifier=CTRL)
+    ui.settled(v, "undoing the eraser stroke")
+    check(white_fraction(ui.region(), left_box) > 0.5, "Ctrl+Z with the eraser active undoes the eraser stroke")
+    check(ui.project()["hints"] == hints_before, "… and leaves the hints alone")
+    ui.click("#tool button[data-tool='brush']")
+    v = ui.version()
+    press(driver, "z", modifier=CTRL)
+    ui.settled(v, "undoing the second brush stroke")
+    check(white_fraction(ui.region(), left_box) < 0.05 and white_fraction(ui.region(), inside) > 0.9,
+          "Ctrl+Z with the brush active undoes the brush stroke (the first stroke stays)")
+    v = ui.version()
+    press(driver, "y", modifier=CTRL)
+    ui.settled(v, "redoing the brush stroke")
+    v = ui.version()
+    press(driver, "y", modifier=CTRL)
+    ui.settled(v, "redoing the eraser stroke")
+    check(white_fraction(ui.region(), left_box) < 0.05 and white_fraction(ui.region(), inside) > 0.9, "Ctrl+Y redoes both strokes")
+    after_strokes = ui.result()
+    check(mean_ab_change(painted, after_strokes, inside) < 0.5 and mean_ab_change(painted, after_strokes, outside) < 0.5,
+          "after the strokes are undone and redone the result is the one of the first stroke again")
+
+    # Switching to "Whole photo" and back is one history entry each.
+    v = ui.version()
+    ui.click("#region-mode button[data-mode='whole']")
+    ui.wait_api(lambda p: not p["hasRegion"], "the whole photo mode")
+    ui.settled(v, "the whole photo mode")
+    check(mean_ab_change(whole, ui.result(), outside) < 0.5, "“Whole photo” gives the reference's colours everywhere again")
+    v = ui.version()
+    press(driver, "z", modifier=CTRL)
+    ui.wait_api(lambda p: p["hasRegion"], "the region mode back")
+    ui.settled(v, "undoing the mode change")
+    check(ui.pressed("#region-mode button[data-mode='region']") and mean_ab_change(painted, ui.result(), outside) < 0.5,
+          "Ctrl+Z puts “Painted region” back with its region")
+
+    # MARK: Clear the region (no reference colour), undo it
+
+    v = ui.version()
+    ui.click("#btn-clear-region")
+    ui.wait("document.body.dataset.maskPainted === '0'", "the cleared mask")
+    ui.settled(v, "clearing the region")
+    cleared = ui.result()
+    check(ui.project()["hasRegion"] and white_fraction(ui.region(), inside) == 0, "“Clear region” stores an empty region")
+    drift = max(mean_ab_change(base_result, cleared, inside), mean_ab_change(base_result, cleared, outside))
+    check(drift < 0.5, f"with the region cleared the reference colours nothing ({drift:.2f} ab from no reference)")
+    check("colours nothing" in ui.js("return document.getElementById('region-note').textContent;"), "… and the panel says so")
+    v = ui.version()
+    ui.click("#btn-undo")
+    ui.wait("document.body.dataset.maskPainted === '1'", "the region back")
+    ui.settled(v, "undoing the clear")
+    check(mean_ab_change(painted, ui.result(), inside) < 0.5, "undoing “Clear region” brings the region's colours back")
+
+    # The README screenshot: region mode with the Hints tool (the region outlined, its colours
+    # visible), the brush tools by the photo, the split at 10 %.
+    ui.click("#tool button[data-tool='hints']")
+    slider = driver.find_element(By.ID, "slider")
+    driver.execute_script("arguments[0].focus();", slider)
+    while ui.split() < 10:
+        press(driver, RIGHT)
+    dismiss_toasts(driver)
+    driver.execute_script("document.activeElement && document.activeElement.blur();")
     os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
     driver.save_screenshot(screenshot)
-    checks.check(os.path.getsize(screenshot) > 10_000, f"screenshot saved to {screenshot}")
+    check(os.path.getsize(screenshot) > 10_000, f"screenshot of the region mode saved to {screenshot}")
+
+    # MARK: Reopen (a reload): hints, reference, region and the undo history come back
+
+    depth = int(body_data(driver, "undoDepth"))
+    ui.wait_history_saved()
+    state_before = ui.project()["stateHash"]
+    driver.refresh()
+    ui.wait("document.body.dataset.view === 'editor'", "the editor after the reload")
+    ui.settled(0, "the reload")
+    check(ui.project()["stateHash"] == state_before, "reopening leaves the project as it was")
+    check(ui.js("return document.querySelectorAll('#hint-layer .hint').length;") == 2, "the hints are shown after reopening")
+    check(ui.pressed("#region-mode button[data-mode='region']") and ui.js("return !document.getElementById('reference-set').hidden;"),
+          "the reference and the painted-region mode are shown after reopening")
+    check(ui.pressed("#tool button[data-tool='hints']"), "the Hints tool is active after reopening")
+    outline = ui.js("""
+        const c = document.getElementById('mask-outline');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 16) if (d[i] > 100) n++;
+        return getComputedStyle(c).opacity > 0.5 && !c.hidden ? n : 0;""")
+    check(outline > 50, f"the painted region's outline shows with the Hints tool after reopening ({outline} samples)")
+    check(int(body_data(driver, "undoDepth")) == depth and not driver.find_element(By.ID, "btn-undo").get_attribute("disabled"),
+          f"the undo history survives the reload ({depth} steps)")
+    check(not driver.find_element(By.ID, "btn-redo").get_attribute("disabled"), "… including what can be redone (the clear)")
+    v = ui.version()
+    press(driver, "y", modifier=CTRL)
+    ui.wait("document.body.dataset.maskPainted === '0'", "redo of the clear after the reload")
+    ui.settled(v, "redo after the reload")
+    check(white_fraction(ui.region(), inside) == 0, "redo after the reload clears the region again")
+    v = ui.version()
+    press(driver, "z", modifier=CTRL)
+    ui.wait("document.body.dataset.maskPainted === '1'", "undo after the reload")
+    ui.settled(v, "undo after the reload")
+    check(white_fraction(ui.region(), inside) > 0.9, "undo after the reload brings the region back")
+
+    # MARK: Reference replaced by drag and drop, undone; removed, undone
+
+    ref2 = png_bytes(180, 120, vivid_reference(180, 120, "green"), channels=3)
+    v = ui.version()
+    ui.drop_file("#panel-reference", ref2, "green-reference.png", "image/png")
+    ui.wait_api(lambda p: p["hasReference"] and p["reference"]["width"] == 180, "the dropped reference")
+    ui.settled(v, "the dropped reference")
+    green = ui.result()
+    check(mean_ab_change(painted, green, inside) > 3, "a reference dropped on the panel replaces the first one (the region's colours change)")
+    check(mean_ab_change(painted, green, outside) < 0.5, "… and still only inside the region")
+    v = ui.version()
+    press(driver, "z", modifier=CTRL)
+    ui.wait_api(lambda p: p["hasReference"] and p["reference"]["width"] == ref1["width"], "the first reference back")
+    ui.settled(v, "undoing the replacement")
+    check(mean_ab_change(painted, ui.result(), inside) < 0.5, "undo puts the first reference back (same result as before)")
+    v = ui.version()
+    ui.click("#btn-remove-reference")
+    ui.wait_api(lambda p: not p["hasReference"], "the reference removed")
+    ui.settled(v, "removing the reference")
+    check(ui.js("return document.getElementById('stage-tools').hidden;"), "without a reference the brush tools are hidden")
+    v = ui.version()
+    ui.click("#btn-undo")
+    ui.wait_api(lambda p: p["hasReference"] and p["reference"]["width"] == ref1["width"], "the removed reference back")
+    ui.settled(v, "undoing the removal")
+    check(mean_ab_change(painted, ui.result(), inside) < 0.5, "undoing the removal puts the reference and its region back")
+
+    # MARK: Dark-area suggestions are shown lifted (the hint keeps the true L*)
+
+    ui.click("#tool button[data-tool='hints']")
+    if synthetic:
+        check_dark_suggestions(ui, driver)
+    else:
+        print("  skip the dark-area suggestions (they need the synthetic photo's black door)")
+
+    errors = ui.js("return Array.from(document.querySelectorAll('.toast-error')).map(e => e.textContent);")
+    check(not errors, f"no error was shown ({errors})")
+    # Expected: the refused gray reference (a 422 and the error it showed).
+    severe = [m for m in ui.console_errors() if "422" not in m and "this one is grayscale" not in m]
+    check(not severe, f"no errors in the browser console ({severe[:3]})")
+    readback = [m for m in ui.console_messages() if "willReadFrequently" in m]
+    check(not readback, f"no canvas read-back warnings in the console ({readback[:1]})")
+
+    # MARK: The layout at four window sizes (with the region painted and the brush tools shown)
+
+    ui.click("#tool button[data-tool='brush']")
+    stem = os.path.splitext(screenshot)[0]
+    for width, height in SIZES:
+        set_viewport(driver, width, height)
+        driver.execute_script("window.scrollTo(0, 0);")
+        time.sleep(0.5)
+        m = ui.js("""
+            const rect = (s) => { const e = document.querySelector(s); if (!e) return null;
+              const r = e.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height, r: r.right, b: r.bottom}; };
+            const toolbar = [...document.querySelectorAll('.topbar button, .topbar select')].filter((e) => e.offsetParent)
+              .map((e) => e.getBoundingClientRect().right);
+            const hex = document.getElementById('hex');
+            return { page: document.documentElement.scrollWidth, inner: window.innerWidth, status: rect('#status'),
+                     statusText: document.getElementById('status').textContent, topbar: rect('.topbar'), photo: rect('#photo'),
+                     stage: rect('.stage-column'), sidebar: rect('.sidebar'), reference: rect('#region-mode'),
+                     tools: rect('#stage-tools'), toolbarRight: Math.max(...toolbar), hex: rect('#hex'),
+                     hexClipped: hex.scrollWidth > hex.clientWidth + 1, sidebarRect: rect('.sidebar') };""")
+        tag = f"{width}×{height}"
+        check(m["inner"] == width, f"{tag}: the viewport is {m['inner']} px wide")
+        check(m["page"] <= width, f"{tag}: nothing overflows sideways (page {m['page']} px)")
+        check(m["status"]["w"] >= 60 and m["status"]["r"] <= width and m["status"]["b"] <= m["topbar"]["b"] + 1,
+              f"{tag}: the status is visible in the top bar ({m['status']['w']:.0f} px: “{m['statusText']}”)")
+        check(m["toolbarRight"] <= width, f"{tag}: the toolbar fits ({m['toolbarRight']:.0f} px)")
+        check(m["photo"]["w"] >= min(300, width - 40) and m["photo"]["r"] <= width, f"{tag}: the photo is shown ({m['photo']['w']:.0f} px wide)")
+        check(not m["hexClipped"] and m["hex"]["r"] <= m["sidebar"]["r"] + 1, f"{tag}: the hex field is not clipped")
+        if width <= 900:
+            check(m["sidebar"]["y"] >= m["stage"]["b"] - 1, f"{tag}: the side panel is under the photo")
+        else:
+            check(m["sidebar"]["x"] >= m["photo"]["r"], f"{tag}: the side panel is beside the photo")
+            check(m["reference"]["b"] <= height and m["tools"]["b"] <= height,
+                  f"{tag}: the reference controls and the brush tools are above the fold")
+        shot = f"{stem}-{width}x{height}.png"
+        driver.save_screenshot(shot)
+        check(os.path.getsize(shot) > 5_000, f"{tag}: screenshot saved to {shot}")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    # MARK: The project card shows the latest result
+
+    ui.click("#btn-projects") if ui.js("return !!document.getElementById('btn-projects').offsetParent;") else ui.click(".brand")
+    ui.wait("document.body.dataset.view === 'home'", "the project list")
+    ui.wait("document.querySelector('.project-card')?.dataset.result === '1'", "the card's colour result")
+    card = ui.js("""
+        const img = document.querySelector('.project-card img');
+        const c = document.createElement('canvas'); c.width = 32; c.height = 24;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0, 32, 24);
+        const d = ctx.getImageData(0, 0, 32, 24).data; let spread = 0;
+        for (let i = 0; i < d.length; i += 4) spread += Math.max(d[i], d[i+1], d[i+2]) - Math.min(d[i], d[i+1], d[i+2]);
+        return { filter: getComputedStyle(img).filter, colour: spread / (d.length / 4) };""")
+    check(card["filter"] in ("none", "") and card["colour"] > 4,
+          f"the project card shows the colour result (mean channel spread {card['colour']:.1f}, filter {card['filter']})")
     return natural
 
 
@@ -319,10 +932,12 @@ def main():
     parser.add_argument("--binary", default=os.environ.get("FINDCOLOR_BINARY", os.path.join(REPO, ".build/release/findcolor")),
                         help="the findcolor executable (default: $FINDCOLOR_BINARY or .build/release/findcolor)")
     parser.add_argument("--screenshot", default=os.environ.get("FINDCOLOR_SCREENSHOT", os.path.join(REPO, "docs/screenshot.png")),
-                        help="where to save the screenshot (default: $FINDCOLOR_SCREENSHOT or docs/screenshot.png)")
+                        help="where to save the screenshot (default: $FINDCOLOR_SCREENSHOT or docs/screenshot.png); "
+                             "the four window sizes go next to it as NAME-WIDTHxHEIGHT.png")
     parser.add_argument("--photo", help="upload this photo instead of the synthetic one (e.g. for documentation screenshots)")
+    parser.add_argument("--reference", help="use this colour photo as the first reference instead of a synthetic one")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for each step (default 120)")
-    parser.add_argument("--window", default="1366x768", help="browser window size (default 1366x768)")
+    parser.add_argument("--window", default="1366x768", help="browser window size for the walk-through (default 1366x768)")
     parser.add_argument("--url", help="test an already running server at this URL (with an empty data directory) instead of starting --binary")
     args = parser.parse_args()
 
@@ -343,7 +958,7 @@ def main():
     photo = args.photo
     if not photo:
         photo = os.path.join(work, "old-farmhouse.png")
-        write_gray_png(photo, 640, 427, landscape(640, 427))
+        write_png(photo, 640, 427, landscape(640, 427))
     photo = os.path.abspath(photo)
 
     port = free_port()
@@ -351,6 +966,7 @@ def main():
     checks = Checks()
     server = driver = None
     log = open(log_path, "w")
+    started = time.time()
     print(f"FindColor UI test: {base}" if args.url else f"FindColor UI test: {binary} serve on {base}")
     try:
         if args.url:
@@ -364,16 +980,15 @@ def main():
 
         driver = start_browser(width, height)
         fit_viewport(driver, width, height)
-        natural = run_ui(driver, base, photo, args.screenshot, args.timeout, checks)
+        run_ui(driver, base, photo, work, args.screenshot, args.timeout, checks,
+               reference=args.reference, synthetic=not args.photo)
 
-        # The state, through the API.
         listing = get_json(base + "/api/projects")["projects"]
         checks.check(len(listing) == 1, "the API lists one project")
         if listing:
             project = get_json(base + f"/api/projects/{listing[0]['id']}")
             checks.check(len(project["hints"]) == 2, "the project has the two hints")
-            checks.check(natural == [project["width"], project["height"]],
-                         f"the displayed result has the photo's full resolution ({natural})")
+            checks.check(project["hasReference"] and project["hasRegion"], "the project keeps its reference and its region")
     except Exception as error:  # report, then fail
         checks.failed += 1
         print(f"  FAIL {error}")
@@ -401,7 +1016,7 @@ def main():
         log.close()
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{checks.passed} passed, {checks.failed} failed")
+    print(f"{checks.passed} passed, {checks.failed} failed ({time.time() - started:.0f} s)")
     return 0 if checks.failed == 0 else 1
 
 

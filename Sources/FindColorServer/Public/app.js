@@ -1,9 +1,11 @@
 // FindColor web UI: wires the stage, the colour picker, the panels and the API together.
 // Every change goes to the server first (one request at a time, in order); the preview is then
 // refreshed (debounced) and, once it is current, the full-resolution result is loaded.
+// Every edit (hints, strokes, erasing, clearing, the reference, the region mode, the settings) is
+// one entry of one undo history (history.js), kept per project in IndexedDB across reloads.
 
 import { projects, onBusy } from "./api.js";
-import { HintHistory } from "./history.js";
+import { EditHistory, makeSnapshot, sameHints } from "./history.js";
 import { Home } from "./home.js";
 import { ColorPicker } from "./picker.js";
 import { Stage } from "./stage.js";
@@ -11,9 +13,12 @@ import { showError, toast } from "./toast.js";
 
 const $ = (id) => document.getElementById(id);
 const PREVIEW_DELAY_MS = 220;
-const MASK_UPLOAD_DELAY_MS = 500;
+const REGION_UPLOAD_DELAY_MS = 350;
+const HISTORY_SAVE_DELAY_MS = 300;
 const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/tiff"];
 const ACCEPTED_EXTENSIONS = /\.(jpe?g|png|tiff?)$/i;
+/** The server's region when it holds a mask with nothing painted (the reference then colours nothing). */
+const EMPTY_REGION = "empty";
 
 const state = {
   project: null,
@@ -25,6 +30,11 @@ const state = {
   version: 0, // bumped by every change of what the picture depends on
   regionMode: "whole",
   tool: "hints",
+  referenceKey: null, // the history's key of the reference photo the server holds
+  maskKey: null, // the history's key of the painted mask on the stage (null: nothing painted)
+  serverRegion: null, // the region the server holds: null (none), EMPTY_REGION or a mask key
+  armedColour: null, // a colour picked while no hint was selected: the next hint takes it
+  maskGeneration: 0, // bumped whenever the history puts back another mask
 };
 
 // MARK: Status and counters (also read by the browser test)
@@ -32,7 +42,17 @@ const state = {
 function setStatus(text, busy = false) {
   const el = $("status");
   el.textContent = text;
+  el.title = text;
   el.classList.toggle("busy", busy);
+}
+
+/** The status for the current state, after something that set another one ended (or failed). */
+function restoreStatus() {
+  if (!state.project) setStatus("Ready");
+  else if (render.timer || render.previewBusy) setStatus("Updating preview…", true);
+  else if (render.resultBusy) setStatus("Rendering full resolution…", true);
+  else if (document.body.dataset.resultVersion === String(state.version)) setStatus("Up to date");
+  else setStatus("Preview shown");
 }
 
 function bump(name) {
@@ -52,7 +72,7 @@ function enqueue(task) {
 
 // MARK: Components
 
-const hintHistory = new HintHistory(updateButtons);
+const history = new EditHistory(updateButtons);
 
 const stage = new Stage(
   {
@@ -62,6 +82,7 @@ const stage = new Stage(
     imgOriginal: $("img-original"),
     beforeClip: $("before-clip"),
     mask: $("mask-canvas"),
+    outline: $("mask-outline"),
     hints: $("hint-layer"),
     slider: $("slider"),
     cursor: $("cursor"),
@@ -71,7 +92,7 @@ const stage = new Stage(
     moveHint: (id, x, y) => changeHint(id, { x, y }, "move the hint"),
     selectHint: (id) => selectHint(id),
     deleteHint: (id) => deleteHint(id),
-    maskChanged: () => scheduleMaskUpload(),
+    maskChanged: (span) => maskEdited(span, state.tool === "eraser" ? "erase" : "paint stroke"),
   },
 );
 
@@ -94,6 +115,7 @@ const home = new Home(
   {
     open: (id) => openProject(id),
     deleted: (id) => {
+      EditHistory.forget(id);
       if (state.project?.id === id) closeProject();
     },
   },
@@ -111,10 +133,11 @@ function showView(view) {
 }
 
 function closeProject() {
+  flushPending();
   state.project = null;
   state.hints = [];
   state.selectedId = null;
-  hintHistory.reset();
+  history.reset(null);
   showView("home");
   window.history.replaceState(null, "", "#/");
   home.refresh();
@@ -138,12 +161,35 @@ async function uploadPhoto(file) {
     await openProject(project.id);
     toast(`“${project.name}” is ready — click the photo to add colour hints.`);
   } catch (error) {
-    setStatus("Ready");
+    restoreStatus();
     showError(error, "Could not open the photo");
   }
 }
 
+/** The document as it is now (what an undo history entry holds). */
+function currentDoc() {
+  const p = state.project;
+  return makeSnapshot({
+    hints: state.hints,
+    name: p.name,
+    preset: p.preset,
+    vividness: p.vividness,
+    transferGlobal: p.transferGlobal,
+    reference: p.hasReference ? state.referenceKey : null,
+    regionMode: state.regionMode,
+    mask: state.maskKey,
+  });
+}
+
+/** True when a saved history's current entry is what the server holds. */
+function historyMatches(entry, project) {
+  return entry.name === project.name && entry.preset === project.preset && entry.vividness === project.vividness
+    && entry.transferGlobal === project.transferGlobal && Boolean(entry.reference) === project.hasReference
+    && (entry.regionMode === "region") === project.hasRegion && sameHints(entry.hints, project.hints);
+}
+
 async function openProject(id) {
+  if (state.project && state.project.id !== id) flushPending();
   setStatus("Opening…", true);
   let project;
   try {
@@ -157,12 +203,15 @@ async function openProject(id) {
   state.hints = project.hints;
   state.selectedId = null;
   state.point = null;
+  state.armedColour = null;
   state.version++;
   document.body.dataset.version = String(state.version);
-  hintHistory.reset();
+  delete document.body.dataset.historyRevision;
+  history.reset(project.id);
   window.history.replaceState(null, "", `#/p/${project.id}`);
   showView("editor");
   picker.showSuggestions(null, "Click the photo to see the colours the model expects there.");
+  updateArmed();
   try {
     await stage.load(project);
   } catch (error) {
@@ -173,20 +222,239 @@ async function openProject(id) {
   input.max = String(Math.max(8, Math.min(128, Math.round(shortSide / 6))));
   input.value = String(Math.max(2, Math.min(16, Math.round(shortSide / 100))));
   hintSizeChanged(false);
-  state.regionMode = project.hasRegion ? "region" : "whole";
-  setTool("hints");
-  if (project.hasRegion) {
-    try {
-      const response = await fetch(project.links.region);
-      if (!response.ok) throw new Error(`the region mask could not be loaded (${response.status})`);
-      await stage.loadMask(await response.blob());
-    } catch (error) {
-      showError(error, "Region mask");
+
+  // The undo history of an earlier session, if the project has not changed since.
+  const saved = await EditHistory.load(project.id, project.revision);
+  if (state.project?.id !== project.id) return;
+  const entry = saved?.states[saved.index];
+  if (entry && historyMatches(entry, project) && (!entry.mask || saved.files.get(entry.mask))) {
+    history.restore(project.id, saved);
+    state.regionMode = entry.regionMode;
+    state.referenceKey = entry.reference;
+    state.maskKey = entry.mask;
+    await stage.restoreMask(entry.mask ? saved.files.get(entry.mask) : null);
+  } else {
+    state.regionMode = project.hasRegion ? "region" : "whole";
+    state.referenceKey = project.hasReference ? history.addServerFile("reference") : null;
+    state.maskKey = null;
+    if (project.hasRegion) {
+      try {
+        const response = await fetch(project.links.region);
+        if (!response.ok) throw new Error(`the region mask could not be loaded (${response.status})`);
+        await stage.loadMask(await response.blob());
+        const kept = await stage.maskSnapshot();
+        if (kept) state.maskKey = history.addFile(kept, "mask");
+      } catch (error) {
+        showError(error, "Region mask");
+      }
     }
+    history.begin(currentDoc());
   }
+  if (state.project?.id !== project.id) return;
+  state.serverRegion = project.hasRegion ? state.maskKey ?? EMPTY_REGION : null;
+  setTool("hints");
   stage.setHints(state.hints, null);
+  // Open the before/after split where it shows the colour of every hint and of the painted region.
+  const bounds = stage.maskBounds();
+  if (bounds) stage.reveal(bounds.minX);
+  for (const hint of state.hints) stage.reveal(hint.x);
   renderPanels();
   scheduleRender(0);
+}
+
+// MARK: The undo history
+
+/** Records the state after an edit and saves the history soon (see EditHistory.push for `coalesce`). */
+function record(label, coalesce = false) {
+  if (!state.project) return;
+  history.push(currentDoc(), label, coalesce);
+  scheduleSave();
+}
+
+function undoRedo(delta) {
+  if (!state.project) return;
+  const project = state.project;
+  enqueue(async () => {
+    if (state.project?.id !== project.id) return;
+    const target = history.peek(delta);
+    if (!target) return;
+    const what = delta < 0 ? "undo" : "redo";
+    const label = delta < 0 ? history.undoLabel : history.redoLabel;
+    setStatus(`${delta < 0 ? "Undoing" : "Redoing"} ${label}…`, true);
+    try {
+      await applySnapshot(target);
+      history.move(delta);
+    } catch (error) {
+      showError(error, `Could not ${what} ${label}`);
+      await reread();
+    }
+    if (state.project?.id !== project.id) return;
+    changed();
+    scheduleSave();
+  });
+}
+
+/** Makes the server and the stage hold `target`, changing only what differs. */
+async function applySnapshot(target) {
+  const id = state.project.id;
+  const settings = {};
+  for (const key of ["name", "preset", "vividness", "transferGlobal"]) {
+    if (target[key] !== state.project[key]) settings[key] = target[key];
+  }
+  if (Object.keys(settings).length) state.project = await projects.settings(id, settings);
+
+  if (!sameHints(target.hints, state.hints)) {
+    const result = await projects.replaceHints(id, target.hints);
+    state.hints = result.hints;
+    if (!state.hints.some((h) => h.id === state.selectedId)) state.selectedId = null;
+  }
+
+  const reference = state.project.hasReference ? state.referenceKey : null;
+  if (target.reference !== reference) {
+    if (reference) await keepReference(reference);
+    if (target.reference) {
+      const file = history.file(target.reference);
+      if (!file) throw new Error("that reference photo is no longer kept");
+      state.project = await projects.setReference(id, file);
+    } else {
+      state.project = await projects.removeReference(id);
+    }
+    state.referenceKey = target.reference;
+  }
+
+  state.regionMode = target.regionMode;
+  if (target.mask !== state.maskKey) {
+    await stage.restoreMask(target.mask ? history.file(target.mask) : null);
+    state.maskKey = target.mask;
+    state.maskGeneration++;
+    const bounds = stage.maskBounds();
+    if (bounds) stage.reveal(bounds.minX);
+  }
+  clearTimeout(regionTimer);
+  regionTimer = null;
+  await syncRegion();
+  if (!painting() && state.tool !== "hints") setTool("hints");
+}
+
+/** Fetches the reference photo the server holds so that an undo can put it back after a change. */
+async function keepReference(key) {
+  if (history.file(key) || !state.project?.reference) return;
+  try {
+    const response = await fetch(state.project.reference.url, { cache: "no-store" });
+    if (!response.ok) throw new Error(`${response.status}`);
+    history.setFile(key, await response.blob());
+  } catch (error) {
+    console.warn("the reference photo could not be kept for undo", error);
+  }
+}
+
+/** Reads the project again after a failed step, so that the panels show what the server holds. */
+async function reread() {
+  const project = state.project;
+  if (!project) return;
+  try {
+    const fresh = await projects.get(project.id);
+    if (state.project?.id !== project.id) return;
+    state.project = fresh;
+    state.hints = fresh.hints;
+    if (!state.hints.some((h) => h.id === state.selectedId)) state.selectedId = null;
+  } catch (error) {
+    console.warn("the project could not be read again", error);
+  }
+}
+
+// Saving: the region upload (debounced while painting) first, then the history with the revision
+// the server reports for that state.
+let regionTimer = null;
+let saveTimer = null;
+
+function desiredRegion() {
+  return state.regionMode === "region" ? state.maskKey ?? EMPTY_REGION : null;
+}
+
+/** Sends the region to the server if it differs from what the server holds; true when it changed. */
+async function syncRegion() {
+  const project = state.project;
+  const desired = desiredRegion();
+  if (!project || desired === state.serverRegion) return false;
+  let updated;
+  if (desired === null) {
+    updated = await projects.removeRegion(project.id);
+  } else {
+    setStatus("Saving the region…", true);
+    updated = await projects.setRegion(project.id, await stage.maskPNG());
+  }
+  if (state.project?.id !== project.id) return false;
+  state.serverRegion = desired;
+  state.project = updated;
+  return true;
+}
+
+function scheduleRegionSync() {
+  clearTimeout(regionTimer);
+  regionTimer = setTimeout(() => {
+    regionTimer = null;
+    const project = state.project;
+    enqueue(async () => {
+      if (state.project?.id !== project?.id) return;
+      try {
+        if (await syncRegion()) changed();
+        else restoreStatus();
+      } catch (error) {
+        restoreStatus();
+        showError(error, "Region");
+        return;
+      }
+      scheduleSave(0);
+    });
+  }, REGION_UPLOAD_DELAY_MS);
+}
+
+function scheduleSave(delay = HISTORY_SAVE_DELAY_MS) {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    if (regionTimer) return; // the region upload saves afterwards
+    const project = state.project;
+    if (!project) return;
+    enqueue(async () => {
+      if (state.project?.id !== project.id || regionTimer) return;
+      try {
+        const fresh = await projects.get(project.id);
+        if (state.project?.id !== project.id) return;
+        state.project.revision = fresh.revision;
+        state.project.stateHash = fresh.stateHash;
+        if (await history.save(fresh.revision)) document.body.dataset.historyRevision = String(fresh.revision);
+      } catch (error) {
+        console.warn("the undo history was not saved", error);
+      }
+    });
+  }, delay);
+}
+
+/** Leaving a project: sends a region still waiting to be uploaded and saves the history now. */
+function flushPending() {
+  const project = state.project;
+  if (!project || (!regionTimer && !saveTimer)) return;
+  clearTimeout(regionTimer);
+  clearTimeout(saveTimer);
+  regionTimer = saveTimer = null;
+  const desired = desiredRegion();
+  const regionChanged = desired !== state.serverRegion;
+  const png = regionChanged && desired !== null ? stage.maskPNG() : null;
+  const saved = history.capture();
+  enqueue(async () => {
+    try {
+      if (regionChanged) {
+        if (desired === null) await projects.removeRegion(project.id);
+        else await projects.setRegion(project.id, await png);
+      }
+      const fresh = await projects.get(project.id);
+      await EditHistory.saveRecord(saved, fresh.revision);
+    } catch (error) {
+      showError(error, `Could not save the last change to “${project.name}”`);
+    }
+  });
 }
 
 // MARK: Hints
@@ -200,6 +468,8 @@ function selectHint(id) {
   const hint = state.hints.find((h) => h.id === id);
   stage.setHints(state.hints, id);
   if (!hint) return;
+  state.armedColour = null;
+  updateArmed();
   $("hint-size").value = String(hint.size);
   hintSizeChanged(false);
   picker.setColor(hint.ab);
@@ -213,11 +483,14 @@ function deselect() {
   renderPanels();
 }
 
-/** Shows the picker at the lightness of pixel (px, py) and asks the model for suggestions there. */
+/**
+ * Shows the picker at the lightness of pixel (px, py) and asks the model for suggestions there;
+ * resolves to the suggestions (most likely first), or null.
+ */
 let suggestToken = 0;
 async function pickPoint(px, py, size = 1) {
   const project = state.project;
-  if (!project) return;
+  if (!project) return null;
   const x = Math.min(project.width - 1, Math.max(0, Math.floor(px)));
   const y = Math.min(project.height - 1, Math.max(0, Math.floor(py)));
   state.point = [x, y];
@@ -226,51 +499,63 @@ async function pickPoint(px, py, size = 1) {
   picker.showSuggestions(null, "Asking the model…");
   try {
     const result = await projects.suggest(project.id, x, y, 8);
-    if (token !== suggestToken || state.project?.id !== project.id) return;
-    picker.showSuggestions(result.suggestions, `Most likely colours at (${x}, ${y})`);
+    if (token === suggestToken && state.project?.id === project.id) {
+      picker.showSuggestions(result.suggestions, `Most likely colours at (${x}, ${y})`);
+    }
+    return result.suggestions;
   } catch (error) {
-    if (token !== suggestToken) return;
-    picker.showSuggestions(null, "");
-    showError(error, "Suggestions");
+    if (token === suggestToken) {
+      picker.showSuggestions(null, "");
+      showError(error, "Suggestions");
+    }
+    return null;
   }
 }
 
+/** A new hint: the colour picked for it beforehand, else the model's most likely colour there. */
 function addHint(px, py) {
   const project = state.project;
   if (!project) return;
   const [x, y, size] = stage.patchAt(px, py, hintSize());
-  const ab = [picker.ab[0], picker.ab[1]];
-  pickPoint(px, py, size);
+  const armed = state.armedColour;
+  state.armedColour = null;
+  updateArmed();
+  const suggestions = pickPoint(px, py, size);
+  stage.reveal(x);
   enqueue(async () => {
-    hintHistory.record(state.hints);
+    if (state.project?.id !== project.id) return;
+    let ab = armed;
+    if (!ab) {
+      const list = await suggestions;
+      ab = list && list.length ? [list[0].a, list[0].b] : [picker.ab[0], picker.ab[1]];
+    }
     try {
       const hint = await projects.addHint(project.id, { x, y, size, ab, spread: state.spread });
       if (state.project?.id !== project.id) return;
       state.hints = [...state.hints, hint];
       state.selectedId = hint.id;
-      picker.addRecent(ab);
+      picker.setColor(hint.ab);
+      record("add a hint");
       changed();
     } catch (error) {
-      hintHistory.discardLast();
       showError(error, "Could not add the hint");
     }
   });
 }
 
-function changeHint(id, changes, what) {
+function changeHint(id, changes, what, coalesce = false) {
   const project = state.project;
   if (!project) return;
   enqueue(async () => {
-    if (!state.hints.some((h) => h.id === id)) return;
-    hintHistory.record(state.hints);
+    if (state.project?.id !== project.id || !state.hints.some((h) => h.id === id)) return;
     try {
       const updated = await projects.updateHint(project.id, id, changes);
       if (state.project?.id !== project.id) return;
       state.hints = state.hints.map((h) => (h.id === id ? updated : h));
       state.selectedId = id;
+      record(what, coalesce);
       changed();
     } catch (error) {
-      hintHistory.discardLast();
       stage.setHints(state.hints, state.selectedId);
       showError(error, `Could not ${what}`);
     }
@@ -281,46 +566,48 @@ function deleteHint(id) {
   const project = state.project;
   if (!project) return;
   enqueue(async () => {
-    if (!state.hints.some((h) => h.id === id)) return;
-    hintHistory.record(state.hints);
+    if (state.project?.id !== project.id || !state.hints.some((h) => h.id === id)) return;
     try {
       await projects.deleteHint(project.id, id);
       if (state.project?.id !== project.id) return;
       state.hints = state.hints.filter((h) => h.id !== id);
       if (state.selectedId === id) state.selectedId = null;
+      record("delete the hint");
       changed();
     } catch (error) {
-      hintHistory.discardLast();
       showError(error, "Could not delete the hint");
     }
   });
 }
 
-function replaceHints(target, kind) {
+function clearHints() {
   const project = state.project;
   if (!project) return;
   enqueue(async () => {
-    const current = HintHistory.copy(state.hints);
-    const list = kind === "undo" ? hintHistory.undo(current) : kind === "redo" ? hintHistory.redo(current) : target;
-    if (!list) return;
-    if (!kind) hintHistory.record(current);
+    if (state.project?.id !== project.id || state.hints.length === 0) return;
     try {
-      const result = await projects.replaceHints(project.id, list);
+      const result = await projects.replaceHints(project.id, []);
       if (state.project?.id !== project.id) return;
       state.hints = result.hints;
-      if (!state.hints.some((h) => h.id === state.selectedId)) state.selectedId = null;
+      state.selectedId = null;
+      record("clear the hints");
       changed();
     } catch (error) {
-      if (kind) hintHistory.revert(kind, current, list);
-      else hintHistory.discardLast();
-      showError(error, kind ? `Could not ${kind}` : "Could not change the hints");
+      showError(error, "Could not clear the hints");
     }
   });
 }
 
 function colourPicked(ab, commit) {
   const hint = state.hints.find((h) => h.id === state.selectedId);
-  if (!hint) return;
+  if (!hint) {
+    // No hint selected: the colour is for the next hint.
+    if (commit) {
+      state.armedColour = [ab[0], ab[1]];
+      updateArmed();
+    }
+    return;
+  }
   if (!commit) {
     // Live feedback while dragging in the gamut; the change is sent when the drag ends.
     stage.setHints(state.hints.map((h) => (h.id === hint.id ? { ...h, ab } : h)), hint.id);
@@ -328,6 +615,10 @@ function colourPicked(ab, commit) {
   }
   if (Math.abs(hint.ab[0] - ab[0]) < 0.05 && Math.abs(hint.ab[1] - ab[1]) < 0.05) return;
   changeHint(hint.id, { ab: [ab[0], ab[1]] }, "recolour the hint");
+}
+
+function updateArmed() {
+  $("swatch").classList.toggle("armed", Boolean(state.armedColour));
 }
 
 /** The reach control: changes the selected hint's spread, or that of the hints to come. */
@@ -346,7 +637,7 @@ function hintSizeChanged(commit) {
   const hint = state.hints.find((h) => h.id === state.selectedId);
   if (!hint || hint.size === size) return;
   const [x, y, s] = stage.patchAt(hint.x + hint.size / 2, hint.y + hint.size / 2, size);
-  changeHint(hint.id, { x, y, size: s }, "resize the hint");
+  changeHint(hint.id, { x, y, size: s }, "resize the hint", true);
 }
 
 /** Something the picture depends on changed: redraw, then re-render. */
@@ -436,12 +727,17 @@ async function runResult() {
   }
 }
 
-// MARK: Settings, reference and region
+// MARK: Panels
+
+/** True when the region brush applies: a reference photo and the "Painted region" mode. */
+function painting() {
+  return Boolean(state.project?.hasReference) && state.regionMode === "region";
+}
 
 function renderPanels() {
   const project = state.project;
   if (!project) return;
-  $("project-name").value = project.name;
+  if (document.activeElement !== $("project-name")) $("project-name").value = project.name;
   $("hint-count").textContent = `${state.hints.length} hint${state.hints.length === 1 ? "" : "s"}`;
   $("hint-layer").dataset.count = String(state.hints.length);
   document.body.dataset.hintCount = String(state.hints.length);
@@ -463,10 +759,10 @@ function renderPanels() {
   $("reference-empty").hidden = hasReference;
   $("reference-set").hidden = !hasReference;
   if (hasReference) {
-    const src = `${project.reference.url}?v=${project.revision}`;
-    if ($("reference-thumb").dataset.src !== project.reference.url + project.stateHash) {
-      $("reference-thumb").src = src;
-      $("reference-thumb").dataset.src = project.reference.url + project.stateHash;
+    const tag = `${project.reference.url}#${state.referenceKey}`;
+    if ($("reference-thumb").dataset.src !== tag) {
+      $("reference-thumb").src = `${project.reference.url}?v=${project.revision}`;
+      $("reference-thumb").dataset.src = tag;
     }
     $("reference-size").textContent = `${project.reference.width}×${project.reference.height}`;
     $("transfer-global").checked = project.transferGlobal;
@@ -474,44 +770,56 @@ function renderPanels() {
   for (const button of document.querySelectorAll("#region-mode button")) {
     button.setAttribute("aria-pressed", String(button.dataset.mode === state.regionMode));
   }
-  const painting = hasReference && state.regionMode === "region";
-  $("brush-tools").hidden = !painting;
-  if (!painting && state.tool !== "hints") setTool("hints");
+  const canPaint = painting();
+  $("stage-tools").hidden = !canPaint;
+  // The painted region (outline, fill) is shown only while it applies.
+  $("photo").dataset.region = canPaint ? "on" : "off";
+  if (!canPaint && state.tool !== "hints") setTool("hints");
   for (const button of document.querySelectorAll("#tool button")) {
     button.setAttribute("aria-pressed", String(button.dataset.tool === state.tool));
   }
-  $("region-note").textContent = painting
-    ? project.hasRegion
-      ? "The reference colours the painted area; the rest follows your hints."
-      : "Paint the area the reference photo should colour."
-    : "";
+  $("btn-clear-region").disabled = !state.maskKey;
+  const note = $("region-note");
+  note.classList.toggle("warning", canPaint && !state.maskKey);
+  note.textContent = !hasReference
+    ? ""
+    : state.regionMode === "whole"
+      ? "The reference colours the whole photo; your hints win where they are."
+      : state.maskKey
+        ? "The reference colours the painted area (outlined on the photo); the rest follows your hints."
+        : "Nothing painted yet, so the reference colours nothing. Paint the area it should colour with the brush.";
+  document.body.dataset.regionMode = state.regionMode;
+  document.body.dataset.maskPainted = state.maskKey ? "1" : "0";
   updateButtons();
 }
 
 function updateButtons() {
-  $("btn-undo").disabled = !hintHistory.canUndo;
-  $("btn-redo").disabled = !hintHistory.canRedo;
+  const undo = $("btn-undo"), redo = $("btn-redo");
+  undo.disabled = !history.canUndo;
+  redo.disabled = !history.canRedo;
+  undo.title = history.canUndo ? `Undo ${history.undoLabel} (Ctrl+Z)` : "Undo (Ctrl+Z)";
+  redo.title = history.canRedo ? `Redo ${history.redoLabel} (Ctrl+Y)` : "Redo (Ctrl+Y)";
+  document.body.dataset.undoDepth = String(Math.max(0, history.index));
 }
 
-function applyProject(project) {
-  state.project = project;
-  changed();
-}
+// MARK: Settings, reference and region
 
-function updateSettings(changes, what) {
+function updateSettings(changes, what, coalesce = false) {
   const project = state.project;
   if (!project) return;
   enqueue(async () => {
+    if (state.project?.id !== project.id) return;
     try {
       const updated = await projects.settings(project.id, changes);
       if (state.project?.id !== project.id) return;
       const pictureChanged = updated.stateHash !== state.project.stateHash;
       state.project = updated;
+      record(what, coalesce);
       if (pictureChanged) changed();
       else renderPanels();
     } catch (error) {
       renderPanels();
-      showError(error, `Could not change the ${what}`);
+      showError(error, `Could not ${what}`);
     }
   });
 }
@@ -525,13 +833,18 @@ function setReference(file) {
   }
   setStatus("Uploading the reference photo…", true);
   enqueue(async () => {
+    if (state.project?.id !== project.id) return;
+    const previous = state.project.hasReference ? state.referenceKey : null;
     try {
+      if (previous) await keepReference(previous);
       const updated = await projects.setReference(project.id, file);
       if (state.project?.id !== project.id) return;
-      applyProject(updated);
-      if (state.regionMode === "region" && !stage.maskIsEmpty()) scheduleMaskUpload();
+      state.project = updated;
+      state.referenceKey = history.addFile(file, "reference");
+      record(previous ? "replace the reference photo" : "set the reference photo");
+      changed();
     } catch (error) {
-      setStatus("Ready");
+      restoreStatus();
       showError(error, "Reference photo");
     }
   });
@@ -541,8 +854,12 @@ function removeReference() {
   const project = state.project;
   if (!project) return;
   enqueue(async () => {
+    if (state.project?.id !== project.id || !state.project.hasReference) return;
     try {
-      applyProject(await projects.removeReference(project.id));
+      await keepReference(state.referenceKey);
+      state.project = await projects.removeReference(project.id);
+      record("remove the reference photo");
+      changed();
     } catch (error) {
       showError(error, "Could not remove the reference photo");
     }
@@ -551,24 +868,29 @@ function removeReference() {
 
 function setRegionMode(mode) {
   const project = state.project;
-  if (!project || mode === state.regionMode) return;
-  state.regionMode = mode;
-  if (mode === "region") {
-    setTool("brush");
-    if (!stage.maskIsEmpty()) scheduleMaskUpload();
-  } else {
-    setTool("hints");
-    if (project.hasRegion) {
-      enqueue(async () => {
-        try {
-          applyProject(await projects.removeRegion(project.id));
-        } catch (error) {
-          showError(error, "Could not switch to the whole photo");
-        }
-      });
-    }
+  if (!project) return;
+  // Shown at once; the change itself waits for the changes before it.
+  for (const button of document.querySelectorAll("#region-mode button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
   }
-  renderPanels();
+  enqueue(async () => {
+    if (state.project?.id !== project.id || mode === state.regionMode) return;
+    const before = state.regionMode;
+    state.regionMode = mode;
+    try {
+      clearTimeout(regionTimer);
+      regionTimer = null;
+      await syncRegion();
+      record(mode === "region" ? "“Painted region”" : "“Whole photo”");
+      setTool(mode === "region" ? "brush" : "hints");
+      changed();
+    } catch (error) {
+      state.regionMode = before;
+      renderPanels();
+      restoreStatus();
+      showError(error, "Could not change where the reference applies");
+    }
+  });
 }
 
 function setTool(tool) {
@@ -580,28 +902,30 @@ function setTool(tool) {
   }
 }
 
-let maskTimer = null;
-function scheduleMaskUpload() {
-  clearTimeout(maskTimer);
-  maskTimer = setTimeout(() => {
-    const project = state.project;
-    if (!project || state.regionMode !== "region" || !project.hasReference) return;
-    enqueue(async () => {
-      try {
-        if (stage.maskIsEmpty()) {
-          if (state.project.hasRegion) applyProject(await projects.removeRegion(project.id));
-          else renderPanels();
-          return;
-        }
-        setStatus("Saving the region…", true);
-        const png = await stage.maskPNG();
-        const updated = await projects.setRegion(project.id, png);
-        if (state.project?.id === project.id) applyProject(updated);
-      } catch (error) {
-        showError(error, "Region mask");
-      }
-    });
-  }, MASK_UPLOAD_DELAY_MS);
+/** A brush or eraser stroke ended (or the region was cleared): one history entry, then the upload. */
+function maskEdited(span, label) {
+  const project = state.project;
+  if (!project) return;
+  if (span) stage.reveal(span.minX);
+  // The layer as it is now (toBlob copies it at once), even if the task waits behind others.
+  const kept = stage.maskSnapshot();
+  const generation = state.maskGeneration;
+  enqueue(async () => {
+    if (state.project?.id !== project.id) return;
+    let blob;
+    try {
+      blob = await kept;
+    } catch (error) {
+      showError(error, "Region");
+      return;
+    }
+    // An undo ran in between and put back another mask: show the stroke's result again.
+    if (generation !== state.maskGeneration) await stage.restoreMask(blob);
+    state.maskKey = blob ? history.addFile(blob, "mask") : null;
+    record(label);
+    renderPanels();
+    scheduleRegionSync();
+  });
 }
 
 // MARK: Download
@@ -623,7 +947,7 @@ async function download() {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
-    setStatus("Up to date");
+    restoreStatus();
   } catch (error) {
     setStatus("Download failed");
     showError(error, "Download");
@@ -644,12 +968,10 @@ function bindControls() {
   $("btn-new").addEventListener("click", () => $("file-input").click());
   $("btn-projects").addEventListener("click", () => closeProject());
 
-  $("btn-undo").addEventListener("click", () => replaceHints(null, "undo"));
-  $("btn-redo").addEventListener("click", () => replaceHints(null, "redo"));
+  $("btn-undo").addEventListener("click", () => undoRedo(-1));
+  $("btn-redo").addEventListener("click", () => undoRedo(+1));
   $("btn-download").addEventListener("click", download);
-  $("btn-clear-hints").addEventListener("click", () => {
-    if (state.hints.length) replaceHints([], null);
-  });
+  $("btn-clear-hints").addEventListener("click", clearHints);
   $("btn-delete-hint").addEventListener("click", () => {
     if (state.selectedId) deleteHint(state.selectedId);
   });
@@ -662,7 +984,7 @@ function bindControls() {
 
   $("project-name").addEventListener("change", (event) => {
     const name = event.target.value.trim();
-    if (name && name !== state.project?.name) updateSettings({ name }, "name");
+    if (name && name !== state.project?.name) updateSettings({ name }, "rename the project");
   });
   $("project-name").addEventListener("keydown", (event) => {
     if (event.key === "Enter") event.target.blur();
@@ -671,7 +993,7 @@ function bindControls() {
   for (const button of document.querySelectorAll("#preset button")) {
     button.addEventListener("click", () => {
       if (state.project && button.dataset.preset !== state.project.preset) {
-        updateSettings({ preset: button.dataset.preset }, "quality preset");
+        updateSettings({ preset: button.dataset.preset }, "change the quality preset");
       }
     });
   }
@@ -680,10 +1002,10 @@ function bindControls() {
   });
   $("vividness").addEventListener("change", (event) => {
     const vividness = Number(event.target.value);
-    if (state.project && vividness !== state.project.vividness) updateSettings({ vividness }, "vividness");
+    if (state.project && vividness !== state.project.vividness) updateSettings({ vividness }, "change the vividness", true);
   });
   $("transfer-global").addEventListener("change", (event) => {
-    updateSettings({ transferGlobal: event.target.checked }, "colour matching");
+    updateSettings({ transferGlobal: event.target.checked }, "change the colour matching");
   });
 
   $("reference-input").addEventListener("change", (event) => {
@@ -705,8 +1027,9 @@ function bindControls() {
     stage.setBrush(state.tool === "eraser" ? "eraser" : "brush", Number($("brush-size").value));
   });
   $("btn-clear-region").addEventListener("click", () => {
+    if (!state.maskKey) return;
     stage.clearMask();
-    scheduleMaskUpload();
+    maskEdited(null, "clear the region");
   });
 
   // Drag and drop: a photo anywhere opens it as a new project; on the reference panel it becomes the reference.
@@ -735,26 +1058,30 @@ function bindControls() {
     else uploadPhoto(file);
   });
 
+  // Shortcuts go to the one history whatever the tool; typing in a field keeps the field's own undo.
   window.addEventListener("keydown", (event) => {
-    const typing = event.target.matches?.("input, textarea, select") && event.target.type !== "range";
+    const typing = event.target.matches?.("input, textarea, select") && event.target.type !== "range" && event.target.type !== "checkbox";
     const key = event.key.toLowerCase();
-    if ((event.ctrlKey || event.metaKey) && !typing) {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey) {
+      if (typing || !state.project) return;
       if (key === "z" && !event.shiftKey) {
         event.preventDefault();
-        replaceHints(null, "undo");
+        undoRedo(-1);
       } else if (key === "y" || (key === "z" && event.shiftKey)) {
         event.preventDefault();
-        replaceHints(null, "redo");
+        undoRedo(+1);
       }
       return;
     }
-    if (typing) return;
-    if ((event.key === "Delete" || event.key === "Backspace") && state.selectedId) {
+    if (typing || !state.project || event.altKey) return;
+    if ((event.key === "Delete" || event.key === "Backspace") && state.selectedId && state.tool === "hints") {
       event.preventDefault();
       deleteHint(state.selectedId);
     } else if (event.key === "Escape") {
       if (state.tool !== "hints") setTool("hints");
       else deselect();
+    } else if (painting() && (key === "b" || key === "e" || key === "h")) {
+      setTool(key === "b" ? "brush" : key === "e" ? "eraser" : "hints");
     }
   });
 
@@ -762,6 +1089,7 @@ function bindControls() {
     showError(event.reason, "Unexpected error");
   });
   window.addEventListener("hashchange", route);
+  window.addEventListener("pagehide", flushPending);
 }
 
 function route() {

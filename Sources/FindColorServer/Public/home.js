@@ -1,4 +1,6 @@
 // The start screen: drop or choose a photo, and the list of saved projects to reopen or delete.
+// Each card first shows the photo's gray thumbnail, then its latest colour result (the project's
+// preview, cached by the server for the state it was last rendered in), loaded one card at a time.
 
 import { projects } from "./api.js";
 import { showError } from "./toast.js";
@@ -17,6 +19,8 @@ export class Home {
   constructor(el, on) {
     this.el = el;
     this.on = on;
+    this.token = 0;
+    this.objectURLs = [];
   }
 
   async refresh() {
@@ -33,9 +37,33 @@ export class Home {
   render(list) {
     const root = this.el.list;
     root.replaceChildren();
+    for (const url of this.objectURLs) URL.revokeObjectURL(url);
+    this.objectURLs = [];
     this.el.empty.hidden = list.length > 0;
     this.el.count.textContent = list.length ? `${list.length} project${list.length === 1 ? "" : "s"}` : "";
-    for (const project of list) root.append(this.card(project));
+    const cards = list.map((project) => this.card(project));
+    root.append(...cards);
+    this.loadResults(cards, ++this.token);
+  }
+
+  /** Replaces each card's gray thumbnail by the project's latest colour result, one after another. */
+  async loadResults(cards, token) {
+    for (const card of cards) {
+      if (token !== this.token || this.el.root.hidden) return;
+      try {
+        const { blob } = await projects.preview(card.dataset.id);
+        if (token !== this.token) return;
+        const url = URL.createObjectURL(blob);
+        this.objectURLs.push(url);
+        const img = card.querySelector("img");
+        img.src = url;
+        img.classList.add("result");
+        card.dataset.result = "1";
+      } catch (error) {
+        // The gray thumbnail stays; a project that cannot render says so when it is opened.
+        console.warn(`no result for the card of ${card.dataset.id}`, error);
+      }
+    }
   }
 
   card(project) {
@@ -50,6 +78,7 @@ export class Home {
     const thumb = document.createElement("img");
     thumb.src = project.thumbnail;
     thumb.alt = "";
+    thumb.className = "thumbnail";
     thumb.loading = "lazy";
     const name = document.createElement("span");
     name.className = "project-name";

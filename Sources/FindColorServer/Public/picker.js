@@ -1,10 +1,15 @@
 // The hint colour picker: the a*b* plane at the clicked pixel's lightness (out-of-gamut colours
 // shown neutral), a hex field, the model's suggestions at that point and recently used colours.
+// Swatches of very dark (or very light) places are shown at a lifted (or lowered) lightness so that
+// they can be told apart; a hint only stores a* and b*, the photo keeps its own lightness.
 
 import { abToCanvas, canvasToAB, drawGamut, hexToLab, inGamut, labToHex, AB_RANGE } from "./lab.js";
 
 const RECENT_KEY = "findcolor.recentColours";
-const RECENT_LIMIT = 12;
+const RECENT_LIMIT = 8;
+/** Swatches are drawn at a lightness within these bounds (the hint keeps the photo's own L*). */
+const SWATCH_MIN_L = 42;
+const SWATCH_MAX_L = 88;
 
 function loadRecent() {
   try {
@@ -37,6 +42,8 @@ export class ColorPicker {
     this.recent = loadRecent();
     this.planeL = null;
     this.plane = null;
+    // The plane is read back each time the lightness changes: keep its pixels on the CPU.
+    this.el.gamut.getContext("2d", { willReadFrequently: true });
     this.bind();
     this.setLightness(this.L);
     this.renderRecent();
@@ -153,14 +160,24 @@ export class ColorPicker {
     this.renderRecent();
   }
 
+  /** The lightness swatches are drawn at: the picked pixel's, lifted out of the dark (and the glare). */
+  get swatchL() {
+    return Math.min(SWATCH_MAX_L, Math.max(SWATCH_MIN_L, this.L));
+  }
+
+  get swatchesLifted() {
+    return Math.abs(this.swatchL - this.L) >= 1;
+  }
+
   swatchButton(ab, title) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "swatch";
     button.dataset.a = String(ab[0]);
     button.dataset.b = String(ab[1]);
-    button.style.background = labToHex(this.L, ab[0], ab[1]);
-    button.title = title;
+    button.dataset.shownL = String(Math.round(this.swatchL));
+    button.style.background = labToHex(this.swatchL, ab[0], ab[1]);
+    button.title = this.swatchesLifted ? `${title} · shown at L* ${Math.round(this.swatchL)} (L* ${Math.round(this.L)} here)` : title;
     button.addEventListener("click", () => {
       this.setColor(ab);
       this.onPick(this.ab, true);
@@ -188,11 +205,15 @@ export class ColorPicker {
   showSuggestions(list, note) {
     const root = this.el.suggestions;
     root.replaceChildren();
-    this.el.suggestionsNote.textContent = note || "";
+    const lifted = Array.isArray(list) && list.length > 0 && this.swatchesLifted;
+    const shown = this.L < this.swatchL ? "lighter" : "darker";
+    this.el.suggestionsNote.textContent = (note || "") + (lifted ? ` · shown ${shown} than the photo` : "");
+    root.classList.toggle("lifted", lifted);
     if (!Array.isArray(list)) return;
     for (const s of list) {
       const button = this.swatchButton([s.a, s.b], `${Math.round(s.probability * 100)}% · a* ${s.a.toFixed(0)}, b* ${s.b.toFixed(0)}`);
-      button.style.background = s.hex;
+      // The server's hex is the colour at the photo's own lightness; shown as is unless lifted.
+      if (!lifted && s.hex) button.style.background = s.hex;
       button.dataset.hex = s.hex;
       const bar = document.createElement("span");
       bar.className = "probability";

@@ -1,5 +1,6 @@
 // The photo stage: the colour result over which a before/after slider reveals the gray original,
 // the hint markers (click to add, drag to move, right-click to delete) and the region mask brush.
+// While the region applies it is outlined with every tool (filled faintly, more so while painting).
 
 import { labToHex, lightnessOf } from "./lab.js";
 
@@ -7,12 +8,25 @@ const ANALYSIS_MAX_SIDE = 1024;
 const MASK_MAX_SIDE = 2048;
 const MIN_MARKER_PX = 14;
 const CLICK_SLOP_PX = 4;
-const MASK_COLOUR = "#ff6a3d";
+/** Where the before/after split opens: mostly colour, with a strip of the original to compare. */
+const INITIAL_SPLIT = 0.15;
+/** Gap kept between the split and something it moves aside to show (fraction of the width). */
+const REVEAL_MARGIN = 0.03;
+/** Width of the region's outline on screen (CSS pixels). */
+const OUTLINE_PX = 1.5;
+/** Below this width the stage is sized from the page width (the side panel is under the photo). */
+export const NARROW_QUERY = "(max-width: 900px)";
+
+function cssColour(name, fallback) {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}
 
 export class Stage {
   /**
-   * @param el DOM elements: wrap, photo, imgColor, imgOriginal, beforeClip, mask, hints, slider, cursor
-   * @param on callbacks: addHint(x, y), moveHint(id, x, y), selectHint(id), deleteHint(id), maskChanged()
+   * @param el DOM elements: wrap, photo, imgColor, imgOriginal, beforeClip, mask, outline, hints, slider, cursor
+   * @param on callbacks: addHint(x, y), moveHint(id, x, y), selectHint(id), deleteHint(id),
+   *        maskChanged({ minX, maxX }) after a stroke (photo pixels it touched)
    */
   constructor(el, on) {
     this.el = el;
@@ -26,11 +40,17 @@ export class Stage {
     this.mode = "hints";
     this.tool = "brush";
     this.brushSize = 40;
-    this.split = 0.5;
+    this.split = INITIAL_SPLIT;
     this.analysis = null;
     this.colorURL = null;
+    // Read back often (emptiness, bounds, outline): keep the mask's pixels on the CPU.
+    this.maskCtx = el.mask.getContext("2d", { willReadFrequently: true });
+    this.maskColour = cssColour("--mask", "#ff6a3d");
+    this.outlineColour = cssColour("--mask-outline", "#ffc2a8");
+    this.narrow = window.matchMedia(NARROW_QUERY);
     this.bind();
     new ResizeObserver(() => this.layout()).observe(el.wrap);
+    this.narrow.addEventListener("change", () => this.layout());
   }
 
   // MARK: Loading
@@ -41,7 +61,9 @@ export class Stage {
     this.height = project.height;
     this.hints = [];
     this.selectedId = null;
+    this.split = INITIAL_SPLIT;
     this.layout();
+    this.renderSplit();
     const originalURL = project.links.original;
     this.el.imgOriginal.src = originalURL;
     this.setColorImage(null, originalURL);
@@ -104,13 +126,31 @@ export class Stage {
   layout() {
     if (!this.width) return;
     const wrap = this.el.wrap;
-    const availableWidth = Math.max(50, wrap.clientWidth - 32);
-    const availableHeight = Math.max(50, wrap.clientHeight - 32);
-    this.scale = Math.min(availableWidth / this.width, availableHeight / this.height, 8);
-    const w = Math.round(this.width * this.scale), h = Math.round(this.height * this.scale);
+    const style = getComputedStyle(wrap);
+    const padX = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    const padY = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+    const availableWidth = Math.max(50, wrap.clientWidth - padX);
+    // On a narrow page the stage grows with the photo (the page scrolls); otherwise it fills its box.
+    const availableHeight = this.narrow.matches
+      ? Math.max(160, window.innerHeight * 0.68)
+      : Math.max(50, wrap.clientHeight - padY);
+    const scale = Math.min(availableWidth / this.width, availableHeight / this.height, 8);
+    const w = Math.round(this.width * scale), h = Math.round(this.height * scale);
+    if (scale === this.scale && this.el.photo.style.width === `${w}px` && this.el.photo.style.height === `${h}px`) return;
+    this.scale = scale;
     this.el.photo.style.width = `${w}px`;
     this.el.photo.style.height = `${h}px`;
     this.renderHints();
+    this.renderSplit();
+    this.updateOutline();
+  }
+
+  /** Moves the before/after split left of photo column `x` when the original hides it. */
+  reveal(x) {
+    if (!this.width || !Number.isFinite(x)) return;
+    const left = x / this.width - REVEAL_MARGIN;
+    if (left >= this.split) return;
+    this.split = Math.max(0, left);
     this.renderSplit();
   }
 
@@ -193,38 +233,114 @@ export class Stage {
     const canvas = this.el.mask;
     canvas.width = Math.max(1, Math.round(this.width * s));
     canvas.height = Math.max(1, Math.round(this.height * s));
-    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    this.maskCtx.clearRect(0, 0, canvas.width, canvas.height);
+    this.updateOutline();
   }
 
   clearMask() {
     const canvas = this.el.mask;
-    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    this.maskCtx.clearRect(0, 0, canvas.width, canvas.height);
+    this.updateOutline();
   }
 
   maskIsEmpty() {
-    const canvas = this.el.mask;
-    const data = canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, canvas.width, canvas.height).data;
-    for (let i = 3; i < data.length; i += 4) if (data[i] > 127) return false;
-    return true;
+    return this.maskBounds() === null;
   }
 
-  /** Draws a stored mask (white = region) into the mask layer. */
+  /** Columns the painted region spans, in photo pixels ({ minX, maxX }), or null when none is painted. */
+  maskBounds() {
+    const canvas = this.el.mask;
+    const w = canvas.width, h = canvas.height;
+    const data = this.maskCtx.getImageData(0, 0, w, h).data;
+    let minX = Infinity, maxX = -Infinity;
+    for (let y = 0; y < h; y++) {
+      const row = y * w * 4;
+      for (let x = 0; x < w; x++) {
+        if (data[row + 4 * x + 3] > 127) {
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+        }
+      }
+    }
+    if (minX === Infinity) return null;
+    const k = this.width / w;
+    return { minX: minX * k, maxX: (maxX + 1) * k };
+  }
+
+  /** Draws a mask given as white-on-black (the server's PNG) into the mask layer. */
   async loadMask(blob) {
     const bitmap = await createImageBitmap(blob);
     const canvas = this.el.mask;
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const ctx = this.maskCtx;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
     const d = image.data;
+    const [r, g, b] = this.maskRGB();
     for (let i = 0; i < d.length; i += 4) {
       const v = d[i];
-      d[i] = 0xff;
-      d[i + 1] = 0x6a;
-      d[i + 2] = 0x3d;
+      d[i] = r;
+      d[i + 1] = g;
+      d[i + 2] = b;
       d[i + 3] = v;
     }
     ctx.putImageData(image, 0, 0);
+    this.updateOutline();
+  }
+
+  maskRGB() {
+    const probe = document.createElement("canvas").getContext("2d");
+    probe.fillStyle = this.maskColour;
+    const hex = probe.fillStyle; // normalised to #rrggbb
+    const n = parseInt(hex.slice(1, 7), 16);
+    return Number.isFinite(n) ? [(n >> 16) & 255, (n >> 8) & 255, n & 255] : [255, 106, 61];
+  }
+
+  /** The mask layer as it is (the history keeps these), or null when nothing is painted. */
+  maskSnapshot() {
+    if (this.maskIsEmpty()) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.el.mask.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("the browser could not keep the mask"))), "image/png");
+    });
+  }
+
+  /** Puts back a mask layer kept by `maskSnapshot` (null: nothing painted). */
+  async restoreMask(blob) {
+    const canvas = this.el.mask;
+    const ctx = this.maskCtx;
+    if (!blob) {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      this.updateOutline();
+      return;
+    }
+    const bitmap = await createImageBitmap(blob);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    this.updateOutline();
+  }
+
+  /** Redraws the region's outline: the mask grown by a screen pixel or two, less the mask itself. */
+  updateOutline() {
+    const mask = this.el.mask, out = this.el.outline;
+    if (!out) return;
+    if (out.width !== mask.width || out.height !== mask.height) {
+      out.width = mask.width;
+      out.height = mask.height;
+    }
+    const ctx = out.getContext("2d");
+    ctx.save();
+    ctx.clearRect(0, 0, out.width, out.height);
+    const screenWidth = this.width * this.scale;
+    const r = Math.max(1, (OUTLINE_PX * mask.width) / Math.max(1, screenWidth));
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [0.7, 0.7], [-0.7, 0.7], [0.7, -0.7], [-0.7, -0.7]]) {
+      ctx.drawImage(mask, dx * r, dy * r);
+    }
+    ctx.globalCompositeOperation = "destination-out";
+    ctx.drawImage(mask, 0, 0);
+    ctx.globalCompositeOperation = "source-in";
+    ctx.fillStyle = this.outlineColour;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.restore();
   }
 
   /** The mask at the photo's full size as a PNG: white where painted, black elsewhere. */
@@ -252,12 +368,12 @@ export class Stage {
 
   paint(from, to) {
     const canvas = this.el.mask;
-    const ctx = canvas.getContext("2d");
+    const ctx = this.maskCtx;
     const k = canvas.width / this.width;
     ctx.save();
     ctx.globalCompositeOperation = this.tool === "eraser" ? "destination-out" : "source-over";
-    ctx.strokeStyle = MASK_COLOUR;
-    ctx.fillStyle = MASK_COLOUR;
+    ctx.strokeStyle = this.maskColour;
+    ctx.fillStyle = this.maskColour;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     const width = (this.brushSize / this.scale) * k;
@@ -375,11 +491,19 @@ export class Stage {
 
     // Region mask painting.
     let last = null;
+    let span = null;
+    const touch = (point) => {
+      const r = this.brushSize / this.scale / 2;
+      span.minX = Math.min(span.minX, point[0] - r);
+      span.maxX = Math.max(span.maxX, point[0] + r);
+    };
     mask.addEventListener("pointerdown", (event) => {
       if (this.mode !== "paint" || event.button !== 0) return;
       event.preventDefault();
       mask.setPointerCapture(event.pointerId);
       last = this.toImage(event);
+      span = { minX: Infinity, maxX: -Infinity };
+      touch(last);
       this.paint(null, last);
     });
     mask.addEventListener("pointermove", (event) => {
@@ -387,12 +511,14 @@ export class Stage {
       if (this.mode === "paint") this.showCursor(point[0], point[1], this.brushSize / this.scale, "round");
       if (!last) return;
       this.paint(last, point);
+      touch(point);
       last = point;
     });
     const endStroke = () => {
       if (!last) return;
       last = null;
-      this.on.maskChanged();
+      this.updateOutline();
+      this.on.maskChanged({ minX: Math.max(0, span.minX), maxX: Math.min(this.width, span.maxX) });
     };
     mask.addEventListener("pointerup", endStroke);
     mask.addEventListener("pointercancel", endStroke);

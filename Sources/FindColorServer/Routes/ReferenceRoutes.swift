@@ -69,12 +69,10 @@ enum ReferenceRoutes {
                         + "the mask must have exactly the photo's size")
             }
             let maskCost = MemoryCost.decode(width: declared.width, height: declared.height) + width * height * MemoryLayout<Float>.size
+            // An empty mask (no white pixels) is a region too: the reference then colours nothing
+            // (the web UI's "Painted region" before anything is painted).
             try await services.work.run(cost: maskCost, what: "decoding the region mask") {
-                let mask = try ImageInputs.decodeMask(data, width: width, height: height, maxPixels: limits.maxPixels)
-                guard mask.data.contains(where: { $0 > 0.5 }) else {
-                    throw APIError.unprocessable(
-                        "the region mask is empty (no white pixels); paint the region, or delete the mask to use the whole photo")
-                }
+                _ = try ImageInputs.decodeMask(data, width: width, height: height, maxPixels: limits.maxPixels)
             }
             let snapshot = try await store.setRegion(id, png: data)
             return try Responses.json(ProjectDTO(snapshot))
