@@ -1,6 +1,7 @@
 import ArgumentParser
 import FindColor
 import FindColorImage
+import FindColorNN
 import Foundation
 
 struct Colorize: ParsableCommand {
@@ -12,8 +13,14 @@ struct Colorize: ParsableCommand {
               findcolor colorize old.jpg -o colour.png --hints hints.json
               findcolor colorize old.jpg -o colour.png --reference uniform.jpg --region coat-mask.png
               findcolor colorize archive/ -o coloured/ --preset fast --shard 3/16
+              findcolor colorize archive/ -o coloured/ --shard auto          (in a Slurm job array)
+              findcolor colorize archive/ -o coloured/ --shard auto --shards 100   (Kubernetes Indexed Job)
             Folders are walked recursively and mirrored under OUTPUT; outputs that already exist are \
             skipped, so a killed run continues where it stopped. Failures are listed at the end.
+            A photo's shard is a hash of its path relative to its input folder, so adding or removing \
+            photos never moves another one to a different shard. Sharded runs (and --manifest) append \
+            one JSON line per photo to OUTPUT/.findcolor/shard-i.jsonl; `findcolor report OUTPUT` \
+            merges them.
             """
     )
 
@@ -51,8 +58,16 @@ struct Colorize: ParsableCommand {
     var quality: Int = 95
 
     // `.unconditional`: "--shard -1/3" is a (wrong) value, not a missing one.
-    @Option(parsing: .unconditional, help: "Process only shard i of N (i/N, 0-based): item k goes to shard k mod N.")
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Process only shard i of N (i/N, 0-based), or auto: the index from the scheduler (Slurm job array or Kubernetes Indexed Job).",
+        discussion: "A photo's shard is the SHA-256 of its path relative to its input folder (first 8 bytes, big-endian) mod N."))
     var shard: String?
+
+    @Option(help: "With --shard auto: the number of shards N (required for a Kubernetes Indexed Job; for Slurm, default: the array's size).")
+    var shards: Int?
+
+    @Flag(help: "Write the run manifest OUTPUT/.findcolor/shard-i.jsonl also without --shard (sharded runs always write it).")
+    var manifest = false
 
     @Flag(help: "Recompute outputs that already exist.")
     var overwrite = false
@@ -69,16 +84,9 @@ struct Colorize: ParsableCommand {
         if let format, Self.outputFormat(format, quality: quality) == nil {
             throw ValidationError("unknown --format \(format) (png, png16, jpeg, tiff)")
         }
-        _ = try parseShard()
-    }
-
-    func parseShard() throws -> (Int, Int) {
-        guard let shard else { return (0, 1) }
-        let parts = shard.split(separator: "/")
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
-            throw ValidationError("--shard must be i/N with 0 ≤ i < N, e.g. 3/16; got \(shard)")
+        do { try ShardAssignment.checkSyntax(shard: shard, shards: shards) } catch let FindColorError.invalidOption(m) {
+            throw ValidationError(m)
         }
-        return (i, n)
     }
 
     static func outputFormat(_ name: String, quality: Int) -> OutputFormat? {
@@ -92,13 +100,23 @@ struct Colorize: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()
         let fm = FileManager.default
         var isDir: ObjCBool = false
         let singleFile = inputs.count == 1 && fm.fileExists(atPath: inputs[0], isDirectory: &isDir) && !isDir.boolValue
         let outputURL = URL(fileURLWithPath: output)
         // One input file and an output that is not an existing folder: write exactly that file.
         let outputIsFile = singleFile && !(fm.fileExists(atPath: output, isDirectory: &isDir) && isDir.boolValue)
-        let (shardIndex, shardCount) = try parseShard()
+        let assignment: ShardAssignment
+        do {
+            assignment = try ShardAssignment.resolve(shard: shard, shards: shards, environment: ProcessInfo.processInfo.environment)
+        } catch let FindColorError.invalidOption(m) {
+            throw InputError(m)
+        }
+        let writesManifest = !outputIsFile && (shard != nil || manifest)
+        if manifest && outputIsFile {
+            throw InputError("--manifest needs an output folder (-o names the file \(output) here)")
+        }
         let plan: BatchPlan
         if outputIsFile {
             let item = BatchPlan.Item(input: URL(fileURLWithPath: inputs[0]), output: outputURL)
@@ -112,15 +130,16 @@ struct Colorize: ParsableCommand {
             }
             let ext = format.map { Self.outputFormat($0, quality: quality)!.format.fileExtension }
             plan = try BatchPlan.make(inputs: inputs.map { URL(fileURLWithPath: $0) }, outputDirectory: outputURL,
-                                      outputExtension: ext, shard: shardIndex, shardCount: shardCount, overwrite: overwrite)
+                                      outputExtension: ext, shard: assignment.index, shardCount: assignment.count, overwrite: overwrite)
+        }
+        if plan.totalItems == 0 { throw ValidationError("no images found in \(inputs.joined(separator: ", "))") }
+        if shard != nil && !outputIsFile {
+            printError("shard \(assignment.description) (\(assignment.source)): \(plan.items.count + plan.alreadyDone.count) of \(plan.totalItems) photo(s)")
         }
         if !plan.alreadyDone.isEmpty {
             printError("\(plan.alreadyDone.count) output(s) already exist and are skipped (use --overwrite to redo them)")
         }
-        guard !plan.items.isEmpty else {
-            if plan.alreadyDone.isEmpty { throw ValidationError("no images found in \(inputs.joined(separator: ", "))") }
-            return
-        }
+        guard !plan.items.isEmpty || writesManifest else { return }
 
         // Everything shared by the whole batch is read once, before the model, so mistakes fail fast.
         let limits = limitOptions.limits
@@ -139,10 +158,17 @@ struct Colorize: ParsableCommand {
         var spec = preset.spec
         if let workingSize { spec.shortSide = workingSize }
 
+        let journal = writesManifest
+            ? try RunJournal(command: self, plan: plan, assignment: assignment, outputDirectory: outputURL,
+                             colorizer: colorizer, spec: spec, started: started)
+            : nil
+        guard !plan.items.isEmpty else { return }
+
         let progress = ProgressBar(total: plan.items.count)
         var failures: [(String, String)] = []
         for (i, item) in plan.items.enumerated() {
             progress.update(done: i, failed: failures.count, current: item.input.lastPathComponent)
+            let photoStart = Date()
             do {
                 let decoded = try ImageCodec.read(url: item.input, limits: limits)
                 let (w, h) = (decoded.image.width, decoded.image.height)
@@ -163,9 +189,18 @@ struct Colorize: ParsableCommand {
                 let result = try colorizer.colorize(lightness: L, request)
                 try createFolder(for: item.output)
                 try ImageCodec.write(result.rgb, to: item.output, format: fmt)
+                // The output is in place before its line: a task killed in between leaves a finished
+                // output, which its next run finds and records as "existing".
+                try journal?.record(item, status: .ok, error: nil, since: photoStart)
+            } catch let error as ManifestError {
+                throw InputError(error.message)
             } catch {
-                failures.append((item.input.path, describe(error, about: item.input.path)))
-                if plan.items.count == 1 { printError("\(item.input.path): \(describe(error, about: item.input.path))"); throw ExitCode.failure }
+                let why = describe(error, about: item.input.path)
+                failures.append((item.input.path, why))
+                do { try journal?.record(item, status: .failed, error: why, since: photoStart) } catch let e as ManifestError {
+                    throw InputError(e.message)
+                }
+                if plan.items.count == 1 { printError("\(item.input.path): \(why)"); throw ExitCode.failure }
             }
         }
         progress.update(done: plan.items.count, failed: failures.count, current: "")
@@ -190,3 +225,103 @@ struct Colorize: ParsableCommand {
     }
 }
 
+
+/// A manifest write that failed: the run stops (its bookkeeping would be lost otherwise).
+struct ManifestError: Error, CustomStringConvertible, LocalizedError {
+    var message: String
+    var description: String { message }
+    var errorDescription: String? { message }
+}
+
+/// The run manifest of one task: OUTPUT/.findcolor/shard-i.jsonl (see `ManifestWriter`).
+final class RunJournal {
+    let writer: ManifestWriter
+    let outputDirectory: URL
+    let base: ManifestRecord
+
+    init(command c: Colorize, plan: BatchPlan, assignment: ShardAssignment, outputDirectory: URL,
+         colorizer: Colorizer, spec: EnsembleSpec, started: Date) throws {
+        self.outputDirectory = outputDirectory
+        // Temporary files of this shard's killed earlier run (only one task runs a shard at a time).
+        let stale = plan.staleTemporaryFiles()
+        for url in stale { _ = unlink(url.path) }
+        if !stale.isEmpty { printError("removed \(stale.count) temporary file(s) left by a killed earlier run of this shard") }
+
+        let env = ProcessInfo.processInfo.environment
+        var r = ManifestRecord(type: "photo", shard: assignment.description)
+        r.host = RunJournal.hostName()
+        r.pid = Int(getpid())
+        if let job = env["SLURM_ARRAY_JOB_ID"] ?? env["SLURM_JOB_ID"] {
+            r.task = "slurm \(job)" + (env["SLURM_ARRAY_TASK_ID"].map { "_\($0)" } ?? "") + " restart \(env["SLURM_RESTART_COUNT"] ?? "0")"
+        } else if let index = env["JOB_COMPLETION_INDEX"] {
+            r.task = "kubernetes index \(index)" + (env["HOSTNAME"].map { " pod \($0)" } ?? "")
+        }
+        r.cores = Parallel.threadCount
+        do { r.model = try BatchManifest.modelHash(colorizer.modelURL) } catch { r.model = colorizer.modelURL.path }
+        var settings: [String: String] = [
+            "preset": c.preset.rawValue, "working_size": String(spec.shortSide), "vividness": String(c.vividness),
+            "format": c.format ?? "as input", "backend": c.modelOptions.backend.rawValue,
+        ]
+        if c.format.map({ ["jpeg", "jpg"].contains($0.lowercased()) }) ?? true { settings["quality"] = String(c.quality) }
+        if let h = c.hints { settings["hints"] = h }
+        if let ref = c.reference { settings["reference"] = ref }
+        if let region = c.region { settings["region"] = region }
+        if c.transferGlobal { settings["transfer_global"] = "true" }
+        if c.overwrite { settings["overwrite"] = "true" }
+        r.settings = settings
+        base = r
+
+        // Finished outputs this shard's manifest does not mention yet.
+        let url = BatchManifest.url(outputDirectory: outputDirectory, shard: assignment.index)
+        var recorded = Set<String>()
+        if FileManager.default.fileExists(atPath: url.path) {
+            for rec in try BatchManifest.read(url).records where rec.status == .ok || rec.status == .existing {
+                if let o = rec.output { recorded.insert(o) }
+            }
+        }
+        do {
+            writer = try ManifestWriter(outputDirectory: outputDirectory, shard: assignment.index)
+        } catch {
+            throw InputError("\(error)")
+        }
+        var start = base
+        start.type = "start"
+        start.time = ManifestRecord(type: "start", time: started, shard: base.shard).time
+        start.inputs = c.inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        start.outputExtension = c.format.map { Colorize.outputFormat($0, quality: c.quality)!.format.fileExtension }
+        start.planned = plan.items.count + plan.alreadyDone.count
+        start.total = plan.totalItems
+        try append(start)
+        for item in plan.alreadyDone where !recorded.contains(relative(item.output)) {
+            try record(item, status: .existing, error: nil, since: nil)
+        }
+    }
+
+    func relative(_ url: URL) -> String {
+        let p = url.standardizedFileURL.path, root = outputDirectory.standardizedFileURL.path
+        return p.hasPrefix(root + "/") ? String(p.dropFirst(root.count + 1)) : p
+    }
+
+    func record(_ item: BatchPlan.Item, status: ManifestRecord.Status, error: String?, since: Date?) throws {
+        var r = base
+        let now = Date()
+        r.time = ManifestRecord(type: "photo", time: now, shard: r.shard).time
+        r.input = item.input.standardizedFileURL.path
+        r.key = item.key
+        r.output = relative(item.output)
+        r.status = status
+        r.error = error
+        if let since { r.ms = (now.timeIntervalSince(since) * 1000 * 10).rounded() / 10 }
+        try append(r)
+    }
+
+    func append(_ r: ManifestRecord) throws {
+        do { try writer.append(r) } catch { throw ManifestError(message: "\(error)") }
+    }
+
+    static func hostName() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "" }
+        return String(cString: buf)
+    }
+}
