@@ -144,11 +144,21 @@ public final class Colorizer: @unchecked Sendable {
         return out
     }
 
-    /// ab ← (1 − weight)·ab + weight·low, with `low` (a coarser grid over the same, possibly
-    /// padded, extent: factor = 4 for the bin head) sampled bilinearly with half-pixel centres
-    /// (PyTorch's `align_corners=False`), edges clamped.
-    static func blendUpsampled(_ ab: inout PlanarImage, _ low: PlanarImage, weight: Float, factor: Int = 4) {
-        let W = ab.width, H = ab.height, n = W * H, lw = low.width, lh = low.height, ln = lw * lh
+    /// ab ← (1 − weight)·ab + weight·low, with `low` on the bin head's grid (see `upsampled`).
+    static func blendUpsampled(_ ab: inout PlanarImage, _ low: PlanarImage, weight: Float, factor: Int = logitsStride) {
+        let up = upsampled(low, width: ab.width, height: ab.height, factor: factor)
+        for i in 0..<ab.data.count { ab.data[i] = (1 - weight) * ab.data[i] + weight * up.data[i] }
+    }
+
+    /// The bin head's resolution: one cell per `logitsStride`² input pixels.
+    static let logitsStride = 4
+
+    /// `low`, a grid `factor` times coarser over the same (possibly padded at the end) extent,
+    /// sampled at `width × height` bilinearly with half-pixel centres (PyTorch's
+    /// `align_corners=False`), edges clamped. Any number of planes.
+    static func upsampled(_ low: PlanarImage, width W: Int, height H: Int, factor: Int) -> PlanarImage {
+        var out = PlanarImage(width: W, height: H, channels: low.channels)
+        let n = W * H, lw = low.width, lh = low.height, ln = lw * lh
         let f = Float(factor)
         for y in 0..<H {
             let sy = min(max((Float(y) + 0.5) / f - 0.5, 0), Float(lh - 1))
@@ -156,16 +166,33 @@ public final class Colorizer: @unchecked Sendable {
             for x in 0..<W {
                 let sx = min(max((Float(x) + 0.5) / f - 0.5, 0), Float(lw - 1))
                 let x0 = Int(sx), x1 = min(x0 + 1, lw - 1), fx = sx - Float(x0)
-                for c in 0..<2 {
+                for c in 0..<low.channels {
                     let o = c * ln
                     let top = low.data[o + y0 * lw + x0] * (1 - fx) + low.data[o + y0 * lw + x1] * fx
                     let bottom = low.data[o + y1 * lw + x0] * (1 - fx) + low.data[o + y1 * lw + x1] * fx
-                    let v = top * (1 - fy) + bottom * fy
-                    let i = c * n + y * W + x
-                    ab.data[i] = (1 - weight) * ab.data[i] + weight * v
+                    out.data[c * n + y * W + x] = top * (1 - fy) + bottom * fy
                 }
             }
         }
+        return out
+    }
+
+    /// The peak probability softmax(z)_max of each cell's colour distribution: how sure the
+    /// network is of one colour there (1/Q when it has no idea, near 1 when it is certain).
+    static func peakProbability(_ logits: Tensor) -> PlanarImage {
+        let h = logits.h, w = logits.w, q = logits.c
+        var out = PlanarImage(width: w, height: h, channels: 1)
+        logits.withUnsafeBufferPointer { p in
+            for cell in 0..<w * h {
+                let z = p.baseAddress! + cell * q
+                var mx = -Float.infinity
+                for k in 0..<q { mx = max(mx, z[k]) }
+                var sum: Float = 0
+                for k in 0..<q { sum += exp(z[k] - mx) }
+                out.data[cell] = 1 / sum
+            }
+        }
+        return out
     }
 
     // MARK: - Colorize
@@ -201,7 +228,7 @@ public final class Colorizer: @unchecked Sendable {
         let small = resizeArea(image, width: w, height: h)
         let Ls = lightness(of: small)
         var req = request
-        req.ensemble = EnsembleSpec(shortSide: shortSide, flip: false, patches: [])
+        req.ensemble = EnsembleSpec(shortSide: shortSide, flip: false)
         req.region = request.region.map { resizeArea($0, width: w, height: h) }
         req.hints = request.hints.map { $0.scaled(fromWidth: image.width, fromHeight: image.height, toWidth: w, toHeight: h) }
         let (ab, _) = try fusedAB(L: Ls, request: req, spec: req.ensemble!)

@@ -1,71 +1,81 @@
 import Foundation
 import FindColorImage
 
-/// Context-adaptive inference: an image-wise pass for global context plus patch-wise passes at
-/// higher resolution for small faces and details, fused, with optional horizontal-flip test-time
-/// augmentation.
+/// Context-adaptive inference: an image-wise pass for global context plus detail passes at higher
+/// resolution for small faces and details, fused per pixel by confidence, with optional
+/// horizontal-flip test-time augmentation.
+///
+/// The network was trained on crops of 128–192 px of photos with a short side of 176: it knows
+/// objects at about that scale. The image-wise pass shows a large scan at a short side of 256, where
+/// a face in a crowd is a few pixels wide. The detail passes show the photo again at 2×, 4×, … that
+/// scale (`maxZoom`; never beyond the photo's own resolution), cut into overlapping windows, so that
+/// some pass sees each part of the photo at the scale the network knows. Each pass's colours are
+/// weighted per pixel by the square of its confidence (the peak probability of its colour
+/// distribution at that pixel): a window that sees a face at the right scale is sure of it and wins
+/// there; on a plain sky the image-wise pass, which sees the whole sky, is as sure and keeps it.
+/// Measured on mosaics of development photos (MODEL_CARD.md, README: `findcolor eval --protocol
+/// mosaic`). Hints are rasterised once per pass from the same rule (`Hint.scaled`) and cropped with
+/// the windows, so a hint means the same in every window.
 public struct EnsembleSpec: Codable, Equatable, Sendable {
-    /// A patch-wise pass: the photo at `scale` × the image-wise working resolution, cut into
-    /// `window`² windows every `stride` pixels (overlaps blended with feathered weights). Fused with
-    /// the image-wise pass as (patchWeight · patches + imageWeight · image) / (patchWeight + imageWeight).
-    public struct PatchPass: Codable, Equatable, Sendable {
-        public var scale: Double
-        public var window: Int
-        public var stride: Int
-        public var patchWeight: Double
-        public var imageWeight: Double
-
-        public init(scale: Double, window: Int, stride: Int, patchWeight: Double = 1, imageWeight: Double = 1) {
-            self.scale = scale
-            self.window = window
-            self.stride = stride
-            self.patchWeight = patchWeight
-            self.imageWeight = imageWeight
-        }
-    }
-
     /// Short side of the image-wise pass (never above the photo's own).
     public var shortSide: Int
-    /// Average with the pass on the mirrored photo.
+    /// Average the image-wise pass with the pass on the mirrored photo.
     public var flip: Bool
-    public var patches: [PatchPass]
+    /// Largest detail zoom (1: image-wise only; 2: also 2×; 4: also 2× and 4×; …).
+    public var maxZoom: Int
+    /// Detail windows: side and stride in pixels of the zoomed photo (overlaps are feathered).
+    public var window: Int
+    public var stride: Int
+    /// Also average the detail passes with their mirrored passes (twice their cost).
+    public var flipDetail: Bool
 
-    public init(shortSide: Int, flip: Bool, patches: [PatchPass]) {
+    public init(shortSide: Int, flip: Bool, maxZoom: Int = 1, window: Int = 512, stride: Int = 448, flipDetail: Bool = false) {
         self.shortSide = shortSide
         self.flip = flip
-        self.patches = patches
+        self.maxZoom = maxZoom
+        self.window = window
+        self.stride = stride
+        self.flipDetail = flipDetail
     }
 
     public func validate() throws {
         guard (32...4096).contains(shortSide) else { throw FindColorError.invalidOption("working size must be in 32…4096, got \(shortSide)") }
-        for p in patches {
-            guard p.scale >= 0.5, p.scale <= 4 else { throw FindColorError.invalidOption("patch scale must be in 0.5…4, got \(p.scale)") }
-            guard p.window >= 64, p.window % 32 == 0 else { throw FindColorError.invalidOption("patch window must be a multiple of 32 and ≥ 64, got \(p.window)") }
-            guard p.stride >= 16, p.stride <= p.window else { throw FindColorError.invalidOption("patch stride must be in 16…window, got \(p.stride)") }
-            guard p.patchWeight >= 0, p.imageWeight >= 0, p.patchWeight + p.imageWeight > 0 else {
-                throw FindColorError.invalidOption("patch and image weights must be ≥ 0 and not both 0")
-            }
+        guard (1...16).contains(maxZoom) else { throw FindColorError.invalidOption("the detail zoom must be in 1…16, got \(maxZoom)") }
+        guard window >= 64, window % 32 == 0 else { throw FindColorError.invalidOption("the window must be a multiple of 32 and ≥ 64, got \(window)") }
+        guard stride >= 16, stride <= window else { throw FindColorError.invalidOption("the stride must be in 16…window, got \(stride)") }
+    }
+
+    /// The zoom factors of the detail passes for a photo whose short side is `photoShortSide`:
+    /// 2×, 4×, … up to `maxZoom`, the last one capped at the photo's own resolution, and kept only
+    /// if it is at least 1.5× the previous (a pass that barely zooms adds cost, not detail).
+    public func zooms(photoShortSide: Int) -> [Double] {
+        let available = Double(photoShortSide) / Double(shortSide)
+        var out: [Double] = []
+        var z = 1.0
+        while z * 2 <= Double(maxZoom) + 1e-9 {
+            let next = min(z * 2, available)
+            if next < z * 1.5 { break }
+            out.append(next)
+            z = next
         }
+        return out
     }
 }
 
 /// Documented presets (chosen by measurement with `findcolor eval`; see the README).
 ///
-/// The image-wise pass runs at a short side of 256, the scale the network was trained at: with the
-/// v1 model, on the 194 development photos at their own size (`--protocol native`, short sides
-/// ~300–640) it beat 384 and 512 (PSNR@0 23.56 vs 23.50 vs 23.50 dB, PSNR@10 25.80 vs 25.45 vs
-/// 25.44 dB). The flip
-/// (`balanced`) adds ~0.07 dB under protocol A. The patch pass of `best` (2× the working scale)
-/// is for multi-megapixel scans with small faces; on the small development photos it does not help.
+/// The image-wise pass runs at a short side of 256, the scale the network was trained at. `balanced`
+/// adds the flip and detail passes up to 4× (photos whose short side is under 384 px get none, so
+/// small photos cost what they did); `best` also flips the detail passes and overlaps its windows
+/// more.
 public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {
     case fast, balanced, best
 
     public var spec: EnsembleSpec {
         switch self {
-        case .fast: return EnsembleSpec(shortSide: 256, flip: false, patches: [])
-        case .balanced: return EnsembleSpec(shortSide: 256, flip: true, patches: [])
-        case .best: return EnsembleSpec(shortSide: 256, flip: true,
-                                        patches: [.init(scale: 2, window: 384, stride: 320, patchWeight: 1, imageWeight: 1)])
+        case .fast: return EnsembleSpec(shortSide: 256, flip: false)
+        case .balanced: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 448)
+        case .best: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 384, flipDetail: true)
         }
     }
 }
@@ -80,30 +90,36 @@ public struct Ensemble {
     func run(L: PlanarImage, hints: [Hint]) -> (ab: PlanarImage, L: PlanarImage) {
         let (w0, h0) = Colorizer.fit(width: L.width, height: L.height, shortSide: spec.shortSide)
         let L0 = resized(L, w0, h0)
-        let image = flipAveraged(L: L0, hints: hints, sourceWidth: L.width, sourceHeight: L.height)
-        guard !spec.patches.isEmpty else { return (image, L0) }
-        // Fusion at the largest patch resolution (capped at the photo's own size).
-        let maxScale = spec.patches.map(\.scale).max()!
-        let wf = min(L.width, max(w0, Int((Double(w0) * maxScale).rounded())))
-        let hf = min(L.height, max(h0, Int((Double(h0) * maxScale).rounded())))
-        let Lf = resized(L, wf, hf)
-        var acc = PlanarImage(width: wf, height: hf, channels: 2)
-        var total = 0.0
-        let imageUp = resizeBilinear(image, width: wf, height: hf)
-        for p in spec.patches {
-            let wp = max(1, Int((Double(w0) * p.scale).rounded())), hp = max(1, Int((Double(h0) * p.scale).rounded()))
+        let zooms = spec.zooms(photoShortSide: min(L.width, L.height))
+        let image = flipAveraged(L: L0, hints: hints, sourceWidth: L.width, sourceHeight: L.height, confidence: !zooms.isEmpty)
+        guard let finest = zooms.last else { return (image, L0) }
+        let size = { (z: Double) in (min(L.width, max(w0, Int((Double(w0) * z).rounded()))), min(L.height, max(h0, Int((Double(h0) * z).rounded())))) }
+        let (wf, hf) = size(finest)
+        var acc = PlanarImage(width: wf, height: hf, channels: 3)  // Σ c²·a, Σ c²·b, Σ c²
+        func add(_ pass: PlanarImage) {
+            let p = pass.width == wf && pass.height == hf ? pass : resizeBilinear(pass, width: wf, height: hf)
+            let n = wf * hf
+            for i in 0..<n {
+                let c = max(p.data[2 * n + i], 1e-3), w = c * c
+                acc.data[i] += w * p.data[i]
+                acc.data[n + i] += w * p.data[n + i]
+                acc.data[2 * n + i] += w
+            }
+        }
+        add(image)
+        for z in zooms {
+            let (wp, hp) = size(z)
             let Lp = resized(L, wp, hp)
             let rp = colorizer.raster(hints, sourceWidth: L.width, sourceHeight: L.height, width: wp, height: hp)
-            var patch = windows(L: Lp, raster: rp, window: p.window, stride: p.stride)
-            if wp != wf || hp != hf { patch = resizeBilinear(patch, width: wf, height: hf) }
-            for i in 0..<acc.data.count {
-                acc.data[i] += Float(p.patchWeight) * patch.data[i] + Float(p.imageWeight) * imageUp.data[i]
-            }
-            total += p.patchWeight + p.imageWeight
+            add(windows(L: Lp, raster: rp, window: spec.window, stride: spec.stride))
         }
-        let inv = Float(1 / total)
-        for i in 0..<acc.data.count { acc.data[i] *= inv }
-        return (acc, Lf)
+        let n = wf * hf
+        var ab = PlanarImage(width: wf, height: hf, channels: 2)
+        for i in 0..<n {
+            ab.data[i] = acc.data[i] / acc.data[2 * n + i]
+            ab.data[n + i] = acc.data[n + i] / acc.data[2 * n + i]
+        }
+        return (ab, resized(L, wf, hf))
     }
 
     func resized(_ L: PlanarImage, _ w: Int, _ h: Int) -> PlanarImage {
@@ -111,36 +127,46 @@ public struct Ensemble {
         return w <= L.width ? resizeArea(L, width: w, height: h) : resizeBicubic(L, width: w, height: h)
     }
 
-    /// One pass (plus the mirrored pass when `spec.flip`) of the whole image.
-    func flipAveraged(L: PlanarImage, hints: [Hint], sourceWidth: Int, sourceHeight: Int) -> PlanarImage {
+    /// One pass (plus the mirrored pass when `spec.flip`) of the whole image: [a, b] and, with
+    /// `confidence`, a third plane with the pass's confidence (see `passWithConfidence`).
+    func flipAveraged(L: PlanarImage, hints: [Hint], sourceWidth: Int, sourceHeight: Int, confidence: Bool) -> PlanarImage {
         let raster = colorizer.raster(hints, sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: L.width, height: L.height)
-        var ab = colorizer.pass(L: L, hints: raster, vividness: vividness).ab
-        guard spec.flip else { return ab }
-        let mirrored = Self.mirrored(colorizer.pass(L: Self.mirrored(L), hints: Self.mirrored(raster), vividness: vividness).ab)
-        for i in 0..<ab.data.count { ab.data[i] = 0.5 * (ab.data[i] + mirrored.data[i]) }
-        return ab
+        return flipAveraged(L: L, raster: raster, flip: spec.flip, confidence: confidence)
     }
 
-    /// Patch-wise pass: overlapping windows, each through the network (with the flip when asked),
-    /// blended with feathered weights normalised by their sum (no seams at window borders).
+    func flipAveraged(L: PlanarImage, raster: PlanarImage, flip: Bool, confidence: Bool) -> PlanarImage {
+        var out = passWithConfidence(L: L, raster: raster, confidence: confidence)
+        guard flip else { return out }
+        let mirrored = Self.mirrored(passWithConfidence(L: Self.mirrored(L), raster: Self.mirrored(raster), confidence: confidence))
+        for i in 0..<out.data.count { out.data[i] = 0.5 * (out.data[i] + mirrored.data[i]) }
+        return out
+    }
+
+    /// One network pass: ab, plus (with `confidence`) the peak probability of the colour
+    /// distribution at each pixel (bilinear from the bin head's 1/4 grid), as a third plane.
+    func passWithConfidence(L: PlanarImage, raster: PlanarImage, confidence: Bool) -> PlanarImage {
+        let (ab, logits) = colorizer.pass(L: L, hints: raster, logits: confidence, vividness: vividness)
+        guard confidence, let logits else { return ab }
+        let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: Colorizer.logitsStride)
+        return PlanarImage(stacking: [ab.channel(0), ab.channel(1), peak])
+    }
+
+    /// Detail pass: overlapping windows, each through the network (with the flip when asked),
+    /// [a, b, confidence] blended with feathered weights normalised by their sum (no seams).
     func windows(L: PlanarImage, raster: PlanarImage, window: Int, stride: Int) -> PlanarImage {
         Self.windows(L: L, raster: raster, window: window, stride: stride) { Lw, rw in
-            var ab = colorizer.pass(L: Lw, hints: rw, vividness: vividness).ab
-            if spec.flip {
-                let m = Self.mirrored(colorizer.pass(L: Self.mirrored(Lw), hints: Self.mirrored(rw), vividness: vividness).ab)
-                for i in 0..<ab.data.count { ab.data[i] = 0.5 * (ab.data[i] + m.data[i]) }
-            }
-            return ab
+            flipAveraged(L: Lw, raster: rw, flip: spec.flipDetail, confidence: true)
         }
     }
 
-    /// The window loop and the feathered blending, with `run` giving ab for one window.
+    /// The window loop and the feathered blending, with `run` giving the planes (any number, e.g.
+    /// [a, b, confidence]) for one window.
     static func windows(L: PlanarImage, raster: PlanarImage, window: Int, stride: Int,
                         run: (PlanarImage, PlanarImage) -> PlanarImage) -> PlanarImage {
         let W = L.width, H = L.height
         let xs = Self.starts(length: W, window: window, stride: stride)
         let ys = Self.starts(length: H, window: window, stride: stride)
-        var acc = PlanarImage(width: W, height: H, channels: 2)
+        var acc: PlanarImage? = nil
         var wsum = [Float](repeating: 0, count: W * H)
         let n = W * H
         for y0 in ys {
@@ -148,26 +174,26 @@ public struct Ensemble {
                 let ww = min(window, W - x0), wh = min(window, H - y0)
                 let Lw = L.cropped(x: x0, y: y0, width: ww, height: wh)
                 let rw = raster.cropped(x: x0, y: y0, width: ww, height: wh)
-                let ab = run(Lw, rw)
+                let out = run(Lw, rw)
+                if acc == nil { acc = PlanarImage(width: W, height: H, channels: out.channels) }
                 let feather = Float(max(1, window - stride))
                 for y in 0..<wh {
                     let wy = Self.ramp(y, length: wh, feather: feather, atStart: y0 == 0, atEnd: y0 + wh == H)
                     for x in 0..<ww {
                         let wx = Self.ramp(x, length: ww, feather: feather, atStart: x0 == 0, atEnd: x0 + ww == W)
                         let w = wx * wy, i = (y0 + y) * W + x0 + x, j = y * ww + x
-                        acc.data[i] += w * ab.data[j]
-                        acc.data[n + i] += w * ab.data[ww * wh + j]
+                        for c in 0..<out.channels { acc!.data[c * n + i] += w * out.data[c * ww * wh + j] }
                         wsum[i] += w
                     }
                 }
             }
         }
+        var result = acc!
         for i in 0..<n {
             let inv = 1 / max(wsum[i], 1e-6)
-            acc.data[i] *= inv
-            acc.data[n + i] *= inv
+            for c in 0..<result.channels { result.data[c * n + i] *= inv }
         }
-        return acc
+        return result
     }
 
     /// Window start positions covering [0, length): every `stride`, the last one flush with the end.

@@ -10,6 +10,8 @@ struct Eval: ParsableCommand {
             Protocol A (Zhang et al. 2017): 256×256, 6×6 mean-ab hints, centre-Gaussian placement.
             Protocol B (iColoriT 2023): 224×224, 2×2 hints, uniform placement.
             Protocol native: each photo at its own size, protocol A's hints (for the full-resolution pipeline).
+            Protocol mosaic: --grid × --grid photos of --tile² px tiled into one photo (--mosaics of them, \
+            seeded), colourized whole and, as the bound, each tile alone; PSNR and colourfulness of both.
             One-hint precision: the hint of PSNR@1 alone; how far each pixel's colour moves towards the hint's \
             colour. reach = mean movement where the true colour is within 10 ab of the hint's, leak = the \
             same where it is more than 30 ab away, leak share = the fraction of those moved more than 5 ab \
@@ -26,7 +28,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Short side of the image-wise pass (default: the preset's).") var workingSize: Int?
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "0…1, as for colorize.") var vividness: Float = 0
-    @Option(help: "Random seed for hint placement.") var seed: UInt64 = 0
+    @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
+    @Option(help: "Mosaic: tiles per side.") var grid: Int = 4
+    @Option(help: "Mosaic: tile side in pixels.") var tile: Int = 512
+    @Option(help: "Mosaic: how many mosaics.") var mosaics: Int = 3
     @Option(help: "Evaluate only the first N photos.") var limit: Int?
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
@@ -65,6 +70,17 @@ struct Eval: ParsableCommand {
         o.precision = precision
         if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
         let evaluator = Evaluator(colorizer: colorizer, options: o)
+        if protocolKind == .mosaic {
+            let m = MosaicOptions(grid: grid, tile: tile, mosaics: mosaics, seed: seed)
+            try m.validate()
+            let report = try evaluator.runMosaics(directory: URL(fileURLWithPath: data), mosaic: m)
+            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
+            let outURL = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+            try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
+            print(header + report.table, terminator: "")
+            return
+        }
         var bar: ProgressBar?
         let (report, failures) = try evaluator.run(directory: URL(fileURLWithPath: data)) { i, n, name in
             if bar == nil { bar = ProgressBar(total: n) }

@@ -15,7 +15,7 @@ import FindColorNN
         let ab = Ensemble.windows(L: L, raster: raster, window: window, stride: stride) { Lw, _ in
             calls += 1
             let v = Float(calls % 2 == 0 ? 40 : -40)
-            return PlanarImage(width: Lw.width, height: Lw.height, channels: 2, repeating: v)
+            return PlanarImage(width: Lw.width, height: Lw.height, channels: 3, repeating: v)
         }
         #expect(calls == Ensemble.starts(length: W, window: window, stride: stride).count * Ensemble.starts(length: H, window: window, stride: stride).count)
         // Largest step between neighbouring pixels vs the 80-unit jump a hard cut would show.
@@ -28,7 +28,28 @@ import FindColorNN
         }
         // A raised-cosine ramp over the 56-pixel overlap changes by at most 80·π/(2·56) ≈ 2.2 per pixel.
         #expect(maxStep < 3.0, "step \(maxStep)")
-        #expect(ab.data.allSatisfy { $0 >= -40.001 && $0 <= 40.001 })
+        #expect(ab.channels == 3 && ab.data.allSatisfy { $0 >= -40.001 && $0 <= 40.001 })
+    }
+
+    /// Detail zooms follow the photo: none for small photos, 2× and 4× for large ones, the last
+    /// capped at the photo's own resolution and dropped when it would barely zoom.
+    @Test func zoomsFollowThePhotoSize() {
+        let spec = EnsemblePreset.balanced.spec
+        #expect(spec.zooms(photoShortSide: 256).isEmpty)
+        #expect(spec.zooms(photoShortSide: 375).isEmpty)  // 1.46× would add cost, not detail
+        #expect(spec.zooms(photoShortSide: 512) == [2])
+        #expect(spec.zooms(photoShortSide: 700) == [2])  // 2.73× is not 1.5× of 2×
+        #expect(spec.zooms(photoShortSide: 900) == [2, 900.0 / 256])
+        #expect(spec.zooms(photoShortSide: 3000) == [2, 4])
+        #expect(EnsemblePreset.fast.spec.zooms(photoShortSide: 3000).isEmpty)
+    }
+
+    /// The peak probability of a cell's distribution: 1/Q when flat, → 1 when one bin dominates.
+    @Test func peakProbabilityMatchesClosedForm() {
+        let logits = Tensor(shape: TensorShape(n: 1, h: 1, w: 2, c: 4), values: [0, 0, 0, 0, 5, 0, 0, 0])
+        let p = Colorizer.peakProbability(logits)
+        #expect(abs(p[0, 0, 0] - 0.25) < 1e-6)
+        #expect(abs(p[1, 0, 0] - Float(exp(5.0) / (exp(5.0) + 3))) < 1e-6)
     }
 
     @Test func windowsCoverTheImage() {
