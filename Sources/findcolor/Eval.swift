@@ -22,7 +22,7 @@ struct Eval: ParsableCommand {
             """)
 
     @Option(help: "Folder of colour photos (ground truth).") var data: String
-    @Option(name: .customLong("protocol"), help: "A, B or native.") var protocolKind: EvalProtocol = .A
+    @Option(name: .customLong("protocol"), help: "A, B, native or mosaic.") var protocolKind: EvalProtocol = .A
     @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
     @Option(help: "Ensemble preset (default: colorize's default).") var preset: EnsemblePreset = ColorizeRequest().preset
     @Option(help: "Short side of the image-wise pass (default: the preset's).") var workingSize: Int?
