@@ -74,6 +74,8 @@ let package = Package(
             name: "findcolor",
             dependencies: [
                 "FindColor",
+                "FindColorImage",
+                "FindColorNN",
                 "FindColorServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
