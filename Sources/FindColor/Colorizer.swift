@@ -92,7 +92,7 @@ public final class Colorizer: @unchecked Sendable {
         let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
         let scale = config.input.L_scale
         let lt = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in
-            L[reflect(x, W), reflect(y, H), 0] * scale
+            L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * scale
         }
         let n = W * H
         let ht = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 3)) { _, y, x, c in
@@ -369,15 +369,6 @@ public final class Colorizer: @unchecked Sendable {
         func byte(_ v: Float) -> Int { Int(Metrics.quantize(v)) }
         return String(format: "#%02x%02x%02x", byte(rgb.r), byte(rgb.g), byte(rgb.b))
     }
-}
-
-@inline(__always) func reflect(_ i: Int, _ n: Int) -> Int {
-    if n == 1 { return 0 }
-    var j = i
-    let period = 2 * (n - 1)
-    j %= period
-    if j < 0 { j += period }
-    return j < n ? j : period - j
 }
 
 func ms(since t0: DispatchTime) -> Double {

@@ -97,7 +97,7 @@ struct ReferenceMatcher {
         let W = L.width, H = L.height
         let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
         let s = colorizer.config.input.L_scale
-        let t = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in L[reflect(x, W), reflect(y, H), 0] * s }
+        let t = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * s }
         return colorizer.network.matchingFeatures(L: t)
     }
 

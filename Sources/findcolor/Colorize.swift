@@ -172,7 +172,7 @@ struct Colorize: ParsableCommand {
             do {
                 let decoded = try ImageCodec.read(url: item.input, limits: limits)
                 let (w, h) = (decoded.image.width, decoded.image.height)
-                let fmt = try outputFormat(for: item, input: decoded)
+                let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side
                 var request = ColorizeRequest()
                 request.preset = preset
@@ -216,7 +216,7 @@ struct Colorize: ParsableCommand {
         }
     }
 
-    func outputFormat(for item: BatchPlan.Item, input: DecodedImage) throws -> OutputFormat {
+    func outputFormat(for item: BatchPlan.Item) throws -> OutputFormat {
         if let format { return Self.outputFormat(format, quality: quality)! }
         if let f = ImageFormat(fileExtension: item.output.pathExtension) {
             return f == .jpeg ? .jpeg(quality: quality) : OutputFormat(defaultFor: f)

@@ -64,24 +64,3 @@ struct TensorTests {
         #expect(OneDNN.hasPassiveWaitPolicy == (policy == "passive"))
     }
 }
-
-@Suite("Benchmark helper")
-struct BenchmarkTests {
-    @Test("times a small convolution and reports its FLOPs")
-    func smallBenchmark() throws {
-        let d = ConvolutionDescriptor(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: .explicit(.symmetric(1)))
-        let result = try KernelBenchmark.convolution(d, height: 16, width: 16, backend: .reference, iterations: 2, warmup: 1)
-        #expect(result.flops == 2 * 16 * 16 * 8 * 8 * 9)
-        #expect(result.bestSeconds > 0 && result.bestSeconds <= result.medianSeconds)
-        #expect(result.gflops > 0)
-        #expect(result.description.contains("GFLOP/s"))
-    }
-
-    /// The speed table for the report; runs only with FINDCOLORNN_BENCH=1 (not a timed test).
-    @Test("standard convolution benchmark", .enabled(if: ProcessInfo.processInfo.environment["FINDCOLORNN_BENCH"] != nil))
-    func standardSuite() throws {
-        for result in try KernelBenchmark.standardSuite(iterations: 15) {
-            print("BENCH \(result)")
-        }
-    }
-}
