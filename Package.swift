@@ -42,14 +42,16 @@ let package = Package(
         .systemLibrary(name: "CTIFF", path: "Sources/CTIFF"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
+        // The thread count (--threads) and the work splitting shared by the image and NN code.
+        .target(name: "FindColorParallel"),
         .target(
             name: "FindColorImage",
-            dependencies: ["CTurboJPEG", "CPNG", "CTIFF"],
+            dependencies: ["CTurboJPEG", "CPNG", "CTIFF", "FindColorParallel"],
             swiftSettings: simdFlags
         ),
         .target(
             name: "FindColorNN",
-            dependencies: ["CDNNL"],
+            dependencies: ["CDNNL", "FindColorParallel"],
             swiftSettings: kernelFlags
         ),
         .target(
@@ -76,13 +78,14 @@ let package = Package(
                 "FindColor",
                 "FindColorImage",
                 "FindColorNN",
+                "FindColorParallel",
                 "FindColorServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "FindColorImageTests", dependencies: ["FindColorImage"]),
-        .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN", "FindColorParallel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FindColorTests", dependencies: ["FindColor"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FindColorServerTests",

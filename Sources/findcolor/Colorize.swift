@@ -2,6 +2,7 @@ import ArgumentParser
 import FindColor
 import FindColorImage
 import FindColorNN
+import FindColorParallel
 import Foundation
 
 struct Colorize: ParsableCommand {

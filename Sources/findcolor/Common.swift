@@ -2,6 +2,7 @@ import ArgumentParser
 import FindColor
 import FindColorImage
 import FindColorNN
+import FindColorParallel
 import Foundation
 
 /// Options shared by the commands that run the model.

@@ -1,4 +1,5 @@
 import Foundation
+import FindColorParallel
 import Testing
 @testable import FindColorNN
 
@@ -62,5 +63,28 @@ struct TensorTests {
         if OneDNN.isAvailable { #expect(OneDNN.version.hasPrefix("2.") || OneDNN.version.hasPrefix("3.")) }
         let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"]?.lowercased()
         #expect(OneDNN.hasPassiveWaitPolicy == (policy == "passive"))
+    }
+}
+
+@Suite("Parallel", .serialized)
+struct ParallelTests {
+    /// The image code's row splitting follows the one thread count (--threads), as the kernels do.
+    @Test("forEachChunk and forEachRange follow threadCount")
+    func followsThreadCount() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let lock = NSLock()
+        var ranges: [Range<Int>] = []
+        Parallel.threadCount = 1
+        Parallel.forEachChunk(count: 1000, workPerItem: 1000) { r in lock.withLock { ranges.append(r) } }
+        Parallel.forEachRange(1000) { r in lock.withLock { ranges.append(r) } }
+        #expect(ranges == [0..<1000, 0..<1000])
+        ranges = []
+        Parallel.threadCount = 2
+        Parallel.forEachChunk(count: 1000, workPerItem: 1000) { r in lock.withLock { ranges.append(r) } }
+        #expect(ranges.count == 8 && ranges.map(\.count).reduce(0, +) == 1000)
+        ranges = []
+        Parallel.forEachRange(1000) { r in lock.withLock { ranges.append(r) } }
+        #expect(ranges.count == 2 && ranges.map(\.count).reduce(0, +) == 1000)
     }
 }

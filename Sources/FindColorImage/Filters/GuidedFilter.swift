@@ -1,3 +1,4 @@
+import FindColorParallel
 import Foundation
 
 /// Edge-aware upsampling of chroma with the fast guided filter (He & Sun, "Fast Guided Filter",
