@@ -86,7 +86,7 @@ let package = Package(
 
         .testTarget(name: "FindColorImageTests", dependencies: ["FindColorImage"]),
         .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN", "FindColorParallel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FindColorTests", dependencies: ["FindColor"], exclude: ["Fixtures"]),
+        .testTarget(name: "FindColorTests", dependencies: ["FindColor", "FindColorNN"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FindColorServerTests",
             dependencies: [

@@ -32,13 +32,21 @@ public struct ColorizeResult: Sendable {
     public var milliseconds: Double
 }
 
-/// A colour the model finds plausible at a point.
+/// A colour the model finds plausible at a point (`findcolor suggest`, and the server's
+/// `GET /api/projects/{id}/suggest`).
 public struct SuggestedColor: Codable, Sendable, Equatable {
     public var a: Float
     public var b: Float
     public var probability: Float
     /// The sRGB colour at the point's lightness, e.g. "#7a5230".
     public var hex: String
+
+    public init(a: Float, b: Float, probability: Float, hex: String) {
+        self.a = a
+        self.b = b
+        self.probability = probability
+        self.hex = hex
+    }
 }
 
 /// The colorizer: decoding aside, everything between a photo's lightness and its colour.

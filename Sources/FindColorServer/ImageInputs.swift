@@ -67,7 +67,8 @@ enum ImageInputs {
     }
 }
 
-/// The image formats the API returns.
+/// The image formats the API returns: the PNG and JPEG subset of `OutputFormat`, with the API's
+/// encoding settings (file extension and MIME type come from `ImageFormat`).
 enum ImageOutput: String, Sendable, CaseIterable {
     case png
     case jpeg
@@ -99,17 +100,7 @@ enum ImageOutput: String, Sendable, CaseIterable {
         }
     }
 
-    var mimeType: String {
-        switch self {
-        case .png: return "image/png"
-        case .jpeg: return "image/jpeg"
-        }
-    }
+    var mimeType: String { outputFormat.format.mimeType }
 
-    var fileExtension: String {
-        switch self {
-        case .png: return "png"
-        case .jpeg: return "jpg"
-        }
-    }
+    var fileExtension: String { outputFormat.format.fileExtension }
 }

@@ -24,7 +24,6 @@ final class ProjectStore: Sendable {
     private let logger: Logger
 
     static let databaseFileName = "findcolor.sqlite"
-    static let maxHintsPerProject = 10_000
     static let maxNameLength = 200
 
     init(dataDirectory: URL, logger: Logger) throws {
@@ -151,7 +150,7 @@ final class ProjectStore: Sendable {
         let hintId = UUID().uuidString.lowercased()
         let snapshot = try await mutate(projectId) { db, _ in
             let count = try HintRecord.filter(Column("projectId") == projectId).fetchCount(db)
-            guard count < Self.maxHintsPerProject else {
+            guard count < HintParser.maxHints else {
                 throw StoreError.invalid("the project already has \(count) hints, the most allowed")
             }
             let last = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM hint WHERE projectId = ?", arguments: [projectId])
@@ -190,8 +189,8 @@ final class ProjectStore: Sendable {
 
     /// Replaces all hints (in order). Hints without an id get a new one.
     func replaceHints(_ projectId: String, _ hints: [(id: String?, hint: Hint)]) async throws -> ProjectSnapshot {
-        guard hints.count <= Self.maxHintsPerProject else {
-            throw StoreError.invalid("\(hints.count) hints; at most \(Self.maxHintsPerProject) are allowed")
+        guard hints.count <= HintParser.maxHints else {
+            throw StoreError.invalid("\(hints.count) hints; at most \(HintParser.maxHints) are allowed")
         }
         let records = hints.enumerated().map { index, item in
             HintRecord(projectId: projectId, id: item.id ?? UUID().uuidString.lowercased(), position: index, hint: item.hint)
