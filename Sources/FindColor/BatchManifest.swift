@@ -458,7 +458,7 @@ public struct BatchReport: Codable, Sendable {
         for case let url as URL in e {
             if url.lastPathComponent == BatchManifest.folderName { e.skipDescendants(); continue }
             let name = url.lastPathComponent
-            if name.hasPrefix("."), name.hasSuffix(".tmp"), (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            if ImageCodec.isTemporaryFile(name), (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
                 out.append(url)
             }
         }

@@ -408,7 +408,7 @@ final class ProjectStore: Sendable {
         let entries = (try? fileManager.contentsOfDirectory(atPath: projectsDirectory.path)) ?? []
         for entry in entries {
             let url = projectsDirectory.appendingPathComponent(entry)
-            if entry.hasPrefix(AtomicFile.temporaryPrefix) {
+            if AtomicFile.isTemporary(entry) {
                 try? fileManager.removeItem(at: url)
                 continue
             }
@@ -420,7 +420,7 @@ final class ProjectStore: Sendable {
             }
             for folder in [url, url.appendingPathComponent("renders")] {
                 for name in (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []
-                where name.hasPrefix(AtomicFile.temporaryPrefix) {
+                where AtomicFile.isTemporary(name) {
                     try? fileManager.removeItem(at: folder.appendingPathComponent(name))
                 }
             }
