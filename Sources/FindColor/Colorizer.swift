@@ -287,8 +287,9 @@ public final class Colorizer: @unchecked Sendable {
             guard ref.channels == 3 else {
                 throw FindColorError.invalidReference("the reference must be a colour photo (it has \(ref.channels) channel)")
             }
-            guard min(ref.width, ref.height) >= 32 else {
-                throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least 32×32)")
+            let side = ColorizeRequest.minimumReferenceSide
+            guard min(ref.width, ref.height) >= side else {
+                throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least \(side)×\(side))")
             }
         }
         guard r.vividness.isFinite, (0...1).contains(r.vividness) else {

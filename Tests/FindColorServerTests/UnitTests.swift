@@ -98,6 +98,15 @@ extension ServerTests {
             #expect(abs(thumbnail[10, 10, 1] - 0.5) < 0.2)
         }
 
+        /// The server reads a region mask by the CLI's rule (L*/100), not the mean of sRGB: red is inside.
+        @Test func regionMaskFollowsTheCLIRule() throws {
+            let red = PlanarImage(width: 4, height: 3, channels: 3) { _, _, c in c == 0 ? 1 : 0 }
+            let png = try ImageCodec.encode(red, as: .png(bitDepth: 8))
+            let mask = try ImageInputs.decodeMask(png, width: 4, height: 3, maxPixels: 1 << 20)
+            #expect(mask == ColorizeRequest.regionMask(from: try ImageCodec.decode(png).image))
+            #expect(mask.channels == 1 && mask.data.allSatisfy { $0 > 0.5 })
+        }
+
         @Test func atomicWritesLeaveNoTemporaryFiles() throws {
             let folder = try Fixtures.temporaryDirectory()
             let url = folder.appendingPathComponent("file.bin")

@@ -17,7 +17,7 @@ struct ProjectSnapshot: Sendable, Equatable {
     var usesRegion: Bool { hasReference && project.regionDigest != nil }
 
     /// Version of the rendering inputs; bump it when the meaning of a cached render changes.
-    static let renderVersion = "findcolor-render-3"  // 3: hint spread
+    static let renderVersion = "findcolor-render-4"  // 3: hint spread; 4: region mask by L* (as the CLI)
 
     /// A digest of everything a render depends on: the photo, the hints (order matters: later hints
     /// win where they overlap), the preset, the vividness, the reference photo, the region mask and the global
