@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages); module maps only.
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "FindColor",
-            dependencies: ["FindColorImage", "FindColorNN"],
+            dependencies: ["FindColorImage", "FindColorNN", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: simdFlags
         ),
         .target(

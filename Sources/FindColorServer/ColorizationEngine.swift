@@ -31,10 +31,10 @@ extension Colorizer: ColorizationEngine {
         try preview(image, request, shortSide: shortSide).rgb
     }
 
-    /// SHA-256 of the model file (about 50 ms for the bundled 10 MB model, once at start).
+    /// SHA-256 of the model file (computed once, at start).
     func modelIdentity() -> String {
         guard let data = try? Data(contentsOf: modelURL, options: .mappedIfSafe) else { return modelURL.path }
-        return SHA256.hex(data)
+        return ContentDigest.sha256Hex(data)
     }
 
     func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor] {

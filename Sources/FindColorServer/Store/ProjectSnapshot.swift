@@ -34,6 +34,6 @@ struct ProjectSnapshot: Sendable, Equatable {
             text += "hint:\(hint.x),\(hint.y),\(hint.size),\(Float(hint.a).bitPattern),\(Float(hint.b).bitPattern)"
             text += hint.spread == Hint.Spread.similar.rawValue ? "\n" : ",\(hint.spread)\n"
         }
-        return String(SHA256.hex(text).prefix(32))
+        return String(ContentDigest.sha256Hex(text).prefix(32))
     }
 }

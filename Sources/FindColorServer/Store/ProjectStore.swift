@@ -89,7 +89,7 @@ final class ProjectStore: Sendable {
             let digest = try await BlockingIO.run {
                 try AtomicFile.write(new.original, to: directory.appendingPathComponent(originalFile))
                 try AtomicFile.write(new.thumbnail, to: directory.appendingPathComponent(Self.thumbnailFileName))
-                return SHA256.hex(new.original)
+                return ContentDigest.sha256Hex(new.original)
             }
             let now = Self.now()
             let record = ProjectRecord(
@@ -207,7 +207,7 @@ final class ProjectStore: Sendable {
         _ = try await snapshot(projectId)  // 404 before writing anything
         let directory = self.directory(of: projectId)
         let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
-            let digest = SHA256.hex(data)
+            let digest = ContentDigest.sha256Hex(data)
             let fileName = "reference-\(digest.prefix(16)).\(format.fileExtension)"
             try AtomicFile.write(data, to: directory.appendingPathComponent(fileName))
             return (digest, fileName)
@@ -245,7 +245,7 @@ final class ProjectStore: Sendable {
         _ = try await snapshot(projectId)
         let directory = self.directory(of: projectId)
         let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
-            let digest = SHA256.hex(png)
+            let digest = ContentDigest.sha256Hex(png)
             let fileName = Self.regionFileName(digest: digest)
             try AtomicFile.write(png, to: directory.appendingPathComponent(fileName))
             return (digest, fileName)
