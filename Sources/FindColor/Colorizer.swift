@@ -17,9 +17,8 @@ public struct ColorizeRequest: Sendable {
     public var ensemble: EnsembleSpec? = nil
     /// 0…1: how far to move from the network's regression output (the most accurate colour, often
     /// timid) towards the annealed mean of its colour distribution (Zhang et al. 2016, T from the
-    /// model configuration: vivid, less accurate). Measured with the bundled v2 model on the
-    /// development photos (`findcolor eval`, protocol A, balanced): 0 → PSNR@0 23.74 dB, CF 27.1;
-    /// 0.3 → 23.42 dB, CF 32.2; 0.5 → 23.08 dB, CF 36.0; 1 → 21.92 dB, CF 46.4 (ground truth 42.9).
+    /// model configuration: vivid, less accurate). The trade-off for the bundled model is measured
+    /// with `findcolor eval --vividness v` (README, "Vividness").
     public var vividness: Float = 0
 
     public init() {}
