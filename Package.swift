@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages); module maps only.
@@ -42,19 +43,21 @@ let package = Package(
         .systemLibrary(name: "CTIFF", path: "Sources/CTIFF"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
+        // The thread count (--threads) and the work splitting shared by the image and NN code.
+        .target(name: "FindColorParallel"),
         .target(
             name: "FindColorImage",
-            dependencies: ["CTurboJPEG", "CPNG", "CTIFF"],
+            dependencies: ["CTurboJPEG", "CPNG", "CTIFF", "FindColorParallel"],
             swiftSettings: simdFlags
         ),
         .target(
             name: "FindColorNN",
-            dependencies: ["CDNNL"],
+            dependencies: ["CDNNL", "FindColorParallel"],
             swiftSettings: kernelFlags
         ),
         .target(
             name: "FindColor",
-            dependencies: ["FindColorImage", "FindColorNN"],
+            dependencies: ["FindColorImage", "FindColorNN", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: simdFlags
         ),
         .target(
@@ -74,14 +77,17 @@ let package = Package(
             name: "findcolor",
             dependencies: [
                 "FindColor",
+                "FindColorImage",
+                "FindColorNN",
+                "FindColorParallel",
                 "FindColorServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "FindColorImageTests", dependencies: ["FindColorImage"]),
-        .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FindColorTests", dependencies: ["FindColor"], exclude: ["Fixtures"]),
+        .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN", "FindColorParallel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FindColorTests", dependencies: ["FindColor", "FindColorNN"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FindColorServerTests",
             dependencies: [

@@ -14,7 +14,7 @@ run) and what must come of it, listed in OUT_DIR/cases.json:
 
 An "error" case must end with a clean one-line message (`findcolor: ...` or `Error: ...`), a
 non-zero exit status below 128, and leave no file behind; an "ok" case must exit 0 and write
-exactly `outputs`. No case may change any file of the corpus (tests/cli/test_bad_inputs.py checks
+exactly `outputs`. No case may change any file of the corpus (e2e/cli/test_bad_inputs.py checks
 all of this). The files are made here, by hand where a header must lie about its size: nothing
 large is stored, the biggest file is the 5 MB hint document.
 

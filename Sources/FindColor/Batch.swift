@@ -40,7 +40,7 @@ public struct BatchPlan {
     /// `int(hashlib.sha256(key.encode()).hexdigest()[:16], 16) % count`.
     public static func shard(ofKey key: String, count: Int) -> Int {
         precondition(count >= 1, "a shard count is at least 1")
-        let digest = SHA256Digest.hash(Array(key.utf8))
+        let digest = ContentDigest.sha256(Array(key.utf8))
         var v: UInt64 = 0
         for byte in digest[0..<8] { v = v << 8 | UInt64(byte) }
         return Int(v % UInt64(count))

@@ -17,9 +17,8 @@ public struct ColorizeRequest: Sendable {
     public var ensemble: EnsembleSpec? = nil
     /// 0…1: how far to move from the network's regression output (the most accurate colour, often
     /// timid) towards the annealed mean of its colour distribution (Zhang et al. 2016, T from the
-    /// model configuration: vivid, less accurate). Measured with the bundled v2 model on the
-    /// development photos (`findcolor eval`, protocol A, balanced): 0 → PSNR@0 23.74 dB, CF 27.1;
-    /// 0.3 → 23.42 dB, CF 32.2; 0.5 → 23.08 dB, CF 36.0; 1 → 21.92 dB, CF 46.4 (ground truth 42.9).
+    /// model configuration: vivid, less accurate). The trade-off for the bundled model is measured
+    /// with `findcolor eval --vividness v` (README, "Vividness").
     public var vividness: Float = 0
 
     public init() {}
@@ -32,13 +31,21 @@ public struct ColorizeResult: Sendable {
     public var milliseconds: Double
 }
 
-/// A colour the model finds plausible at a point.
+/// A colour the model finds plausible at a point (`findcolor suggest`, and the server's
+/// `GET /api/projects/{id}/suggest`).
 public struct SuggestedColor: Codable, Sendable, Equatable {
     public var a: Float
     public var b: Float
     public var probability: Float
     /// The sRGB colour at the point's lightness, e.g. "#7a5230".
     public var hex: String
+
+    public init(a: Float, b: Float, probability: Float, hex: String) {
+        self.a = a
+        self.b = b
+        self.probability = probability
+        self.hex = hex
+    }
 }
 
 /// The colorizer: decoding aside, everything between a photo's lightness and its colour.
@@ -92,7 +99,7 @@ public final class Colorizer: @unchecked Sendable {
         let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
         let scale = config.input.L_scale
         let lt = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in
-            L[reflect(x, W), reflect(y, H), 0] * scale
+            L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * scale
         }
         let n = W * H
         let ht = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 3)) { _, y, x, c in
@@ -279,8 +286,9 @@ public final class Colorizer: @unchecked Sendable {
             guard ref.channels == 3 else {
                 throw FindColorError.invalidReference("the reference must be a colour photo (it has \(ref.channels) channel)")
             }
-            guard min(ref.width, ref.height) >= 32 else {
-                throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least 32×32)")
+            let side = ColorizeRequest.minimumReferenceSide
+            guard min(ref.width, ref.height) >= side else {
+                throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least \(side)×\(side))")
             }
         }
         guard r.vividness.isFinite, (0...1).contains(r.vividness) else {
@@ -369,15 +377,6 @@ public final class Colorizer: @unchecked Sendable {
         func byte(_ v: Float) -> Int { Int(Metrics.quantize(v)) }
         return String(format: "#%02x%02x%02x", byte(rgb.r), byte(rgb.g), byte(rgb.b))
     }
-}
-
-@inline(__always) func reflect(_ i: Int, _ n: Int) -> Int {
-    if n == 1 { return 0 }
-    var j = i
-    let period = 2 * (n - 1)
-    j %= period
-    if j < 0 { j += period }
-    return j < n ? j : period - j
 }
 
 func ms(since t0: DispatchTime) -> Double {

@@ -66,6 +66,7 @@ public struct Hint: Equatable, Hashable, Sendable {
 public enum HintParser {
     /// Largest |a*| or |b*| accepted (the sRGB gamut spans about −86…98 in a*, −108…95 in b*).
     public static let maxAB: Float = 128
+    /// Most hints in one document, one project or one evaluation photo (the only copy of this limit).
     public static let maxHints = 10_000
     /// Largest hint document, in bytes (10 000 hints with ids take about 1.2 MB).
     public static let maxBytes = 4 * 1024 * 1024

@@ -36,10 +36,4 @@ public enum Metrics {
         let vrg = max(0, srg2 / N - mrg * mrg), vyb = max(0, syb2 / N - myb * myb)
         return (vrg + vyb).squareRoot() + 0.3 * (mrg * mrg + myb * myb).squareRoot()
     }
-
-    /// CIE76 colour difference between two Lab colours.
-    public static func deltaE(_ p: LabColor, _ q: LabColor) -> Float {
-        let dL = p.L - q.L, da = p.a - q.a, db = p.b - q.b
-        return (dL * dL + da * da + db * db).squareRoot()
-    }
 }

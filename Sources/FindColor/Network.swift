@@ -1,8 +1,8 @@
 import Foundation
 import FindColorNN
 
-/// The FindColor network (see training/findcolor_train/model.py, whose `folded_forward` is the
-/// line-by-line reference for this file). Inputs: L/100 (H×W×1) and hints [a/110, b/110, mask]
+/// The FindColor network (see training/findcolor_train/model.py; `folded_forward` in
+/// training/findcolor_train/export.py is the line-by-line reference for this file). Inputs: L/100 (H×W×1) and hints [a/110, b/110, mask]
 /// (H×W×3), H and W multiples of 32. Outputs: ab/110 (H×W×2) and, on request, bin logits at H/4×W/4.
 ///
 /// Encoder: MobileNetV2 `features[0…17]`; decoder: U-Net with skips at /16, /8, /4, /2, hints pooled

@@ -1,18 +1,13 @@
-/// A small seeded generator (xoshiro256**, seeded with SplitMix64) so evaluation hints repeat
-/// exactly across runs and machines.
+import FindColorNN
+
+/// A small seeded generator (xoshiro256**, seeded with FindColorNN's SplitMix64) so evaluation
+/// hints repeat exactly across runs and machines.
 public struct SeededGenerator: RandomNumberGenerator {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
+        var splitmix = SplitMix64(seed: seed)
+        s = (splitmix.next(), splitmix.next(), splitmix.next(), splitmix.next())
     }
 
     /// A generator for one (seed, item, k) combination.

@@ -2,6 +2,20 @@ import Foundation
 import FindColorImage
 import FindColorNN
 
+/// The rules for a reference photo and its region mask, one copy for the CLI and the server.
+extension ColorizeRequest {
+    /// A reference photo needs at least this many pixels on each side.
+    public static let minimumReferenceSide = 32
+
+    /// A region mask from any decoded image (gray or colour; alpha is already composited over
+    /// white): its lightness L*/100, so the region (> 0.5) is what is lighter than L* 50.
+    public static func regionMask(from image: PlanarImage) -> PlanarImage {
+        var mask = lightness(of: image)
+        for i in 0..<mask.data.count { mask.data[i] = min(max(mask.data[i] / 100, 0), 1) }
+        return mask
+    }
+}
+
 /// Reference-based colourization: dense correspondences between the network's encoder features of
 /// the target and of a colour reference photo (both from L*, so the gray target and the colour
 /// reference are compared alike), kept where they are mutual nearest neighbours with a confident
@@ -97,7 +111,7 @@ struct ReferenceMatcher {
         let W = L.width, H = L.height
         let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
         let s = colorizer.config.input.L_scale
-        let t = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in L[reflect(x, W), reflect(y, H), 0] * s }
+        let t = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * s }
         return colorizer.network.matchingFeatures(L: t)
     }
 

@@ -1,4 +1,5 @@
 import CDNNL
+import FindColorParallel
 
 extension Ops {
     /// Concatenates tensors along channels (same n, h, w), in order.

@@ -122,12 +122,6 @@ public struct ConvolutionDescriptor: Hashable, Sendable {
                 "channels \(inputChannels)→\(outputChannels) are not divisible by groups \(groups)")
         }
     }
-
-    /// Multiply-adds × 2 for one input shape.
-    public func flops(for input: TensorShape) -> Double {
-        guard let out = outputShape(for: input) else { return 0 }
-        return 2 * Double(out.count) * Double(inputChannelsPerGroup * kernelHeight * kernelWidth)
-    }
 }
 
 /// The backend-specific part of a convolution: weights packed for one implementation.

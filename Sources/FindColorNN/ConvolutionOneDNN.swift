@@ -1,4 +1,5 @@
 import CDNNL
+import FindColorParallel
 
 /// The oneDNN convolution. Weights are reordered once, at creation, into the blocked layout
 /// oneDNN picks for this CPU (`format_tag_any`); a primitive is compiled and cached per input shape.

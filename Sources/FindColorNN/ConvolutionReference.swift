@@ -1,3 +1,4 @@
+import FindColorParallel
 import Foundation
 
 /// The pure-Swift convolution: NHWC direct convolution, SIMD over output channels (dense and

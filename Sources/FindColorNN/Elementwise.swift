@@ -1,4 +1,5 @@
 import CDNNL
+import FindColorParallel
 import Foundation
 
 extension Ops {

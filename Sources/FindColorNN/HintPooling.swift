@@ -1,3 +1,5 @@
+import FindColorParallel
+
 extension Ops {
     /// Pools a user-hint tensor `[a, b, …, mask]` (values in the leading channels, a 0/1 mask in
     /// the last) by `factor` so that hints survive downsampling:

@@ -1,4 +1,5 @@
 import CDNNL
+import FindColorParallel
 
 /// A oneDNN primitive compiled for fixed shapes, with one memory object per argument whose data
 /// handle is set on every call.

@@ -12,11 +12,4 @@ public enum Ops {
         }
         return reference()
     }
-
-    /// A one-off convolution (weights OIHW). Layers should create a `Convolution` once instead,
-    /// so that weights are packed once.
-    public static func conv2d(_ input: Tensor, weights: [Float], bias: [Float]?,
-                              _ descriptor: ConvolutionDescriptor, backend: Backend = .default) throws -> Tensor {
-        try Convolution(descriptor, weights: weights, bias: bias, backend: backend)(input)
-    }
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import FindColorParallel
 
 extension Ops {
     /// Average pooling with kernel = stride = `factor`, no padding (output floor(h / f) × floor(w / f)).

@@ -1,4 +1,4 @@
-/// Reproducible pseudo-random numbers (SplitMix64) for tests and benchmarks.
+/// Reproducible pseudo-random numbers (SplitMix64), for tests and seeding.
 public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 

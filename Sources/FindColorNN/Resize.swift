@@ -1,4 +1,5 @@
 import CDNNL
+import FindColorParallel
 
 extension Ops {
     /// Bilinear resize to `height × width` with PyTorch `F.interpolate(mode: "bilinear",

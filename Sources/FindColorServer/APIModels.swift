@@ -128,7 +128,7 @@ struct ProjectListDTO: Codable, Sendable {
 struct SuggestionsDTO: Codable, Sendable {
     var x: Int
     var y: Int
-    var suggestions: [Suggestion]
+    var suggestions: [SuggestedColor]
 }
 
 struct HealthDTO: Codable, Sendable {

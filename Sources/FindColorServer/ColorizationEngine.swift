@@ -2,15 +2,6 @@ import Foundation
 import FindColor
 import FindColorImage
 
-/// One colour proposed for a pixel, as returned by `GET /api/projects/{id}/suggest`.
-struct Suggestion: Codable, Equatable, Sendable {
-    var a: Float
-    var b: Float
-    var probability: Float
-    /// The colour as sRGB hex at the pixel's lightness.
-    var hex: String
-}
-
 /// What the server needs from the colorizer. `Colorizer` is the real implementation; tests may
 /// substitute a scripted engine (e.g. one that blocks, to exercise the queue limit).
 ///
@@ -22,7 +13,7 @@ protocol ColorizationEngine: Sendable {
     /// A fast, downscaled colorization whose short side is `shortSide`.
     func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage
     /// The `topK` most plausible colours of pixel (x, y) given the hints.
-    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion]
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor]
     /// Identifies the model: renders cached with another model are not served (computed once).
     func modelIdentity() -> String
 }
@@ -40,15 +31,13 @@ extension Colorizer: ColorizationEngine {
         try preview(image, request, shortSide: shortSide).rgb
     }
 
-    /// SHA-256 of the model file (about 50 ms for the bundled 10 MB model, once at start).
+    /// SHA-256 of the model file (computed once, at start).
     func modelIdentity() -> String {
         guard let data = try? Data(contentsOf: modelURL, options: .mappedIfSafe) else { return modelURL.path }
-        return SHA256.hex(data)
+        return ContentDigest.sha256Hex(data)
     }
 
-    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] {
-        try suggest(image, x: x, y: y, hints: hints, topK: topK).map {
-            Suggestion(a: $0.a, b: $0.b, probability: $0.probability, hex: $0.hex)
-        }
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor] {
+        try suggest(image, x: x, y: y, hints: hints, topK: topK)
     }
 }

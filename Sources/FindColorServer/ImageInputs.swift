@@ -29,7 +29,7 @@ enum ImageInputs {
     }
 
     /// Decodes a region mask and checks that it has the photo's size. The result is a 1-channel
-    /// image in [0, 1] (white = inside the region); colour masks are averaged to gray.
+    /// image in [0, 1] (white = inside the region), by `ColorizeRequest.regionMask(from:)`.
     static func decodeMask(_ data: Data, width: Int, height: Int, maxPixels: Int) throws -> PlanarImage {
         let decoded = try decode(data, role: "region mask", maxPixels: maxPixels).image
         guard decoded.width == width, decoded.height == height else {
@@ -37,24 +37,7 @@ enum ImageInputs {
                 "the region mask is \(decoded.width)×\(decoded.height) but the photo is \(width)×\(height); "
                     + "the mask must have exactly the photo's size")
         }
-        return grayMask(decoded)
-    }
-
-    /// A 1-channel version of `image` (the mean of its colour channels).
-    static func grayMask(_ image: PlanarImage) -> PlanarImage {
-        if image.channels == 1 { return image.clamped(to: 0, 1) }
-        let n = image.planeSize
-        let channels = min(image.channels, 3)
-        var out = [Float](repeating: 0, count: n)
-        image.data.withUnsafeBufferPointer { src in
-            for c in 0..<channels {
-                let plane = src.baseAddress! + c * n
-                for i in 0..<n { out[i] += plane[i] }
-            }
-        }
-        let scale = 1 / Float(channels)
-        for i in 0..<n { out[i] = min(max(out[i] * scale, 0), 1) }
-        return PlanarImage(width: image.width, height: image.height, channels: 1, data: out)
+        return ColorizeRequest.regionMask(from: decoded)
     }
 
     /// Encodes `image` (1 or 3 channels, sRGB in [0, 1]) as 8-bit PNG or JPEG.
@@ -67,7 +50,8 @@ enum ImageInputs {
     }
 }
 
-/// The image formats the API returns.
+/// The image formats the API returns: the PNG and JPEG subset of `OutputFormat`, with the API's
+/// encoding settings (file extension and MIME type come from `ImageFormat`).
 enum ImageOutput: String, Sendable, CaseIterable {
     case png
     case jpeg
@@ -99,17 +83,7 @@ enum ImageOutput: String, Sendable, CaseIterable {
         }
     }
 
-    var mimeType: String {
-        switch self {
-        case .png: return "image/png"
-        case .jpeg: return "image/jpeg"
-        }
-    }
+    var mimeType: String { outputFormat.format.mimeType }
 
-    var fileExtension: String {
-        switch self {
-        case .png: return "png"
-        case .jpeg: return "jpg"
-        }
-    }
+    var fileExtension: String { outputFormat.format.fileExtension }
 }

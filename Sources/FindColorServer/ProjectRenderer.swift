@@ -69,7 +69,7 @@ struct ProjectRenderer: Sendable {
     }
 
     /// The `topK` most plausible colours at pixel (x, y), given the project's hints.
-    func suggest(_ projectId: String, x: Int, y: Int, topK: Int) async throws -> [Suggestion] {
+    func suggest(_ projectId: String, x: Int, y: Int, topK: Int) async throws -> [SuggestedColor] {
         let snapshot = try await store.snapshot(projectId)
         guard (0..<snapshot.project.width).contains(x), (0..<snapshot.project.height).contains(y) else {
             throw APIError.unprocessable(

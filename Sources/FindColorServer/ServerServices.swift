@@ -1,3 +1,4 @@
+import FindColor
 import Foundation
 import Hummingbird
 
@@ -30,7 +31,7 @@ struct ServerServices: Sendable {
             budget: limits.memoryBudgetBytes,
             fixed: MemoryCost.serverBaseBytes + cacheSamples * MemoryLayout<Float>.size)
         self.connections = connections ?? ConnectionRegistry(maxConnections: limits.maxConnections)
-        self.modelTag = String(SHA256.hex(engine.modelIdentity()).prefix(12))
+        self.modelTag = String(ContentDigest.sha256Hex(engine.modelIdentity()).prefix(12))
     }
 
     var work: WorkAdmission { WorkAdmission(queue: queue, memory: memory) }

@@ -1,3 +1,4 @@
+import FindColor
 import Foundation
 
 /// The web UI and the OpenAPI document: the files of `Public/` (a resource of this module), loaded
@@ -53,7 +54,7 @@ struct StaticAssets: Sendable {
             let asset = Asset(
                 data: data,
                 contentType: contentType(forExtension: url.pathExtension),
-                etag: "\"\(SHA256.hex(data).prefix(20))\"")
+                etag: "\"\(ContentDigest.sha256Hex(data).prefix(20))\"")
             assets["/" + relative] = asset
             if relative == "index.html" { assets["/"] = asset }
         }

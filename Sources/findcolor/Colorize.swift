@@ -2,6 +2,7 @@ import ArgumentParser
 import FindColor
 import FindColorImage
 import FindColorNN
+import FindColorParallel
 import Foundation
 
 struct Colorize: ParsableCommand {
@@ -51,7 +52,7 @@ struct Colorize: ParsableCommand {
     @Option(help: "0…1: from the most accurate colours (0) towards more vivid ones (1); 0.3 is a gentle boost.")
     var vividness: Float = 0
 
-    @Option(help: "Output format: png, png16, jpeg or tiff (default: from the output's extension, else the input's).")
+    @Option(help: "Output format: png, png16, jpeg or tiff (16-bit) (default: from the output's extension, else the input's).")
     var format: String?
 
     @Option(help: "JPEG quality 1…100.")
@@ -90,13 +91,7 @@ struct Colorize: ParsableCommand {
     }
 
     static func outputFormat(_ name: String, quality: Int) -> OutputFormat? {
-        switch name.lowercased() {
-        case "png": return .png(bitDepth: 8)
-        case "png16": return .png(bitDepth: 16)
-        case "jpeg", "jpg": return .jpeg(quality: quality)
-        case "tiff", "tif": return .tiff(bitDepth: 8)
-        default: return nil
-        }
+        OutputFormat(name: name, jpegQuality: quality)
     }
 
     func run() throws {
@@ -172,7 +167,7 @@ struct Colorize: ParsableCommand {
             do {
                 let decoded = try ImageCodec.read(url: item.input, limits: limits)
                 let (w, h) = (decoded.image.width, decoded.image.height)
-                let fmt = try outputFormat(for: item, input: decoded)
+                let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side
                 var request = ColorizeRequest()
                 request.preset = preset
@@ -216,11 +211,9 @@ struct Colorize: ParsableCommand {
         }
     }
 
-    func outputFormat(for item: BatchPlan.Item, input: DecodedImage) throws -> OutputFormat {
+    func outputFormat(for item: BatchPlan.Item) throws -> OutputFormat {
         if let format { return Self.outputFormat(format, quality: quality)! }
-        if let f = ImageFormat(fileExtension: item.output.pathExtension) {
-            return f == .jpeg ? .jpeg(quality: quality) : OutputFormat(defaultFor: f)
-        }
+        if let f = OutputFormat(fileExtension: item.output.pathExtension, jpegQuality: quality) { return f }
         throw FindColorError.invalidOption("cannot tell the output format from \(item.output.lastPathComponent); use --format")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FindColor
 import FindColorImage
 import FindColorNN
+import FindColorParallel
 import Foundation
 
 /// Options shared by the commands that run the model.
@@ -135,10 +136,8 @@ private func makeFolder(_ folder: String, for file: String) throws {
     }
 }
 
-/// A region mask: any image of the input's size; white (> 50 % lightness) is the region.
+/// A region mask: any image of the input's size; white (> 50 % lightness) is the region
+/// (`ColorizeRequest.regionMask(from:)`, the server's rule too).
 func readMask(_ path: String, limits: DecodeLimits) throws -> PlanarImage {
-    let d = try readImage(path, limits: limits, what: "region mask")
-    var m = lightness(of: d.image)
-    for i in 0..<m.data.count { m.data[i] /= 100 }
-    return m
+    ColorizeRequest.regionMask(from: try readImage(path, limits: limits, what: "region mask").image)
 }

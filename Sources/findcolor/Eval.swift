@@ -40,7 +40,7 @@ struct Eval: ParsableCommand {
 
     func parseKs() throws -> [Int] {
         let ks = hints.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ks.isEmpty, ks.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= 10_000 }) else {
+        guard !ks.isEmpty, ks.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= HintParser.maxHints }) else {
             throw ValidationError("--hints must be a comma-separated list of counts, e.g. 0,1,10")
         }
         return ks.map { $0! }

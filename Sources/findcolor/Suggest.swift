@@ -25,7 +25,7 @@ struct Suggest: ParsableCommand {
         let img = decoded.image
         let hintList = try hints.map { try HintParser.parse(try readHintFile($0), imageWidth: img.width, imageHeight: img.height) } ?? []
         let colorizer = try modelOptions.load()
-        let colours = try colorizer.suggest(img.channels == 1 || img.channels == 3 ? img : img, x: x, y: y, hints: hintList, topK: top)
+        let colours = try colorizer.suggest(img, x: x, y: y, hints: hintList, topK: top)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         struct Out: Encodable { var x: Int; var y: Int; var suggestions: [SuggestedColor] }

@@ -22,7 +22,7 @@ import Testing
         let guideHigh = GuidedFilterTests.guideHigh
         let guideLow = guideHigh.resized(width: 16, height: 4, method: .area)
         let ab = GuidedFilterTests.abLow
-        let guided = guidedUpsample(ab: ab, guideLow: guideLow, guideHigh: guideHigh, radius: 2, epsilon: 1)
+        let guided = upsampled(ab: ab, guideLow: guideLow, guideHigh: guideHigh, radius: 2, epsilon: 1)
         let bilinear = ab.resized(width: 128, height: 32, method: .bilinear)
         #expect(guided.width == 128 && guided.height == 32 && guided.channels == 2)
 
@@ -51,7 +51,7 @@ import Testing
         let guideLow = guideHigh.resized(width: 30, height: 23, method: .area)
         let ab = PlanarImage(width: 30, height: 23, channels: 2) { _, _, c in c == 0 ? 12 : -7 }
         for radius in [0, 1, 3] {
-            let out = guidedUpsample(ab: ab, guideLow: guideLow, guideHigh: guideHigh, radius: radius, epsilon: 4)
+            let out = upsampled(ab: ab, guideLow: guideLow, guideHigh: guideHigh, radius: radius, epsilon: 4)
             #expect(maxAbsDifference(out.channel(0).data, [Float](repeating: 12, count: 90 * 70)) < 1e-3)
             #expect(maxAbsDifference(out.channel(1).data, [Float](repeating: -7, count: 90 * 70)) < 1e-3)
         }
@@ -81,7 +81,7 @@ import Testing
         var rng = SeededRandom(seed: 22)
         let lowL = PlanarImage(width: 24, height: 24, channels: 1) { _, _, _ in Float.random(in: 10...90, using: &rng) }
         let ab = PlanarImage(width: 24, height: 24, channels: 1) { x, y, _ in 0.5 * lowL[x, y, 0] - 10 }
-        let out = guidedUpsample(ab: ab, guideLow: lowL, guideHigh: lowL, radius: 2, epsilon: 1e-3)
+        let out = upsampled(ab: ab, guideLow: lowL, guideHigh: lowL, radius: 2, epsilon: 1e-3)
         #expect(maxAbsDifference(out.data, ab.data) < 1e-2)
     }
 
@@ -97,4 +97,12 @@ import Testing
         #expect(abs(box[1, 1, 0] - 1) < 1e-6)      // full 3 × 3 window
         #expect(box[2, 2, 0] == 0)
     }
+}
+
+/// Low-resolution chroma upsampled to the size of `guideHigh` in one piece.
+private func upsampled(ab lowRes: PlanarImage, guideLow: PlanarImage, guideHigh: PlanarImage,
+                       radius: Int, epsilon: Float) -> PlanarImage {
+    GuidedUpsampler(source: lowRes, guideLow: guideLow, outputWidth: guideHigh.width, outputHeight: guideHigh.height,
+                    radius: radius, epsilon: epsilon)
+        .upsample(guide: guideHigh)
 }

@@ -106,6 +106,17 @@ import Testing
         #expect(names == ["explicit.png", "out.jpg", "out.png", "out.tif"])
     }
 
+    /// One depth rule: `--format tiff` is the 16-bit TIFF that `-o x.tif` writes (it was 8-bit).
+    @Test func formatNamesFollowTheExtensionDefaults() {
+        #expect(OutputFormat(name: "tiff") == .tiff(bitDepth: 16))
+        #expect(OutputFormat(name: "TIF") == OutputFormat(fileExtension: "tif"))
+        #expect(OutputFormat(name: "png") == .png(bitDepth: 8))
+        #expect(OutputFormat(name: "png16") == .png(bitDepth: 16))
+        #expect(OutputFormat(name: "jpg", jpegQuality: 80) == .jpeg(quality: 80))
+        #expect(OutputFormat(fileExtension: "jpeg", jpegQuality: 80) == .jpeg(quality: 80))
+        #expect(OutputFormat(name: "webp") == nil && OutputFormat(name: "jpe") == nil)
+    }
+
     @Test func fileErrorsAreImageErrors() {
         let missing = URL(fileURLWithPath: "/nonexistent-dir-\(UUID().uuidString)/photo.png")
         let readError = imageError { _ = try ImageCodec.read(url: missing) }

@@ -104,34 +104,23 @@ import Testing
         #expect(small.width == 200 && small.height == 150)
     }
 
-    // MARK: - Padding and cropping
+    // MARK: - Reflection and cropping
 
-    @Test func reflectPaddingMatchesPyTorch() {
+    @Test func reflectIndexMatchesPyTorch() {
         // F.pad(torch.arange(15.).reshape(1, 1, 3, 5), (2, 3, 1, 2), mode="reflect")
         let image = PlanarImage(width: 5, height: 3, channels: 1, data: (0..<15).map(Float.init))
-        let padded = image.reflectPadded(Padding(top: 1, left: 2, bottom: 2, right: 3))
+        let padded = PlanarImage(width: 10, height: 6, channels: 1) { x, y, _ in
+            image[reflectIndex(x - 2, count: 5), reflectIndex(y - 1, count: 3), 0]
+        }
         let expected: [[Float]] = [[7, 6, 5, 6, 7, 8, 9, 8, 7, 6], [2, 1, 0, 1, 2, 3, 4, 3, 2, 1],
                                    [7, 6, 5, 6, 7, 8, 9, 8, 7, 6], [12, 11, 10, 11, 12, 13, 14, 13, 12, 11],
                                    [7, 6, 5, 6, 7, 8, 9, 8, 7, 6], [2, 1, 0, 1, 2, 3, 4, 3, 2, 1]]
-        #expect(padded.width == 10 && padded.height == 6)
         #expect(padded.data == expected.flatMap { $0 })
     }
 
-    @Test func reflectPaddingWiderThanTheImageKeepsReflecting() {
-        let row = PlanarImage(width: 3, height: 1, channels: 1, data: [0, 1, 2])
-        #expect(row.reflectPadded(Padding(left: 5, right: 5)).data == [1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1])
-        let single = PlanarImage(width: 1, height: 1, channels: 1, data: [4])
-        #expect(single.reflectPadded(Padding(top: 1, left: 2)).data == [4, 4, 4, 4, 4, 4])
-    }
-
-    @Test func padToMultipleAndCropBack() {
-        let image = randomQuantizedImage(width: 37, height: 20, channels: 2, levels: 255, seed: 12)
-        let (padded, padding) = image.reflectPadded(toMultipleOf: 8)
-        #expect(padded.width == 40 && padded.height == 24)
-        #expect(padding == Padding(top: 0, left: 0, bottom: 4, right: 3))
-        #expect(padded.removingPadding(padding) == image)
-        let (same, none) = image.reflectPadded(toMultipleOf: 1)
-        #expect(same == image && none.isZero)
+    @Test func reflectIndexWiderThanTheImageKeepsReflecting() {
+        #expect((-5..<8).map { reflectIndex($0, count: 3) } == [1, 0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1])
+        #expect((-2..<3).allSatisfy { reflectIndex($0, count: 1) == 0 })
     }
 
     @Test func cropAndRows() {

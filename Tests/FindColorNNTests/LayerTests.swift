@@ -4,54 +4,43 @@ import Testing
 
 @Suite("Layers and weight store")
 struct LayerTests {
-    /// A store with one conv + batch norm and one depthwise conv, as PyTorch would export them.
+    /// A store with one conv, one depthwise conv and a 1×1 head, as PyTorch would export them.
     static func makeStore() -> WeightStore {
         var g = SplitMix64(seed: 99)
         return WeightStore([
             "enc.0.0.weight": WeightArray(shape: [8, 3, 3, 3], values: g.floats(8 * 3 * 9)),
-            "enc.0.1.weight": WeightArray(shape: [8], values: g.floats(8, in: 0.5...1.5)),
-            "enc.0.1.bias": WeightArray(shape: [8], values: g.floats(8)),
-            "enc.0.1.running_mean": WeightArray(shape: [8], values: g.floats(8)),
-            "enc.0.1.running_var": WeightArray(shape: [8], values: g.floats(8, in: 0.2...2)),
+            "enc.0.0.bias": WeightArray(shape: [8], values: g.floats(8)),
             "dec.dw.weight": WeightArray(shape: [8, 1, 3, 3], values: g.floats(8 * 9)),
             "dec.dw.bias": WeightArray(shape: [8], values: g.floats(8)),
             "head.weight": WeightArray(shape: [2, 8, 1, 1], values: g.floats(16)),
         ], metadata: ["findcolor": "{}"])
     }
 
-    @Test("Conv2d folds batch norm and applies the activation", arguments: Backend.allCases)
-    func convWithBatchNorm(_ backend: Backend) throws {
+    @Test("Conv2d applies stride, default padding, bias and the activation", arguments: Backend.allCases)
+    func convWithActivation(_ backend: Backend) throws {
         let store = Self.makeStore()
-        let conv = try Conv2d(store, "enc.0.0", stride: 2, activation: .relu6,
-                              batchNorm: BatchNormFolding("enc.0.1", epsilon: 1e-5), backend: backend)
+        let conv = try Conv2d(store, "enc.0.0", stride: 2, activation: .relu6, backend: backend)
         #expect(conv.descriptor.padding == .explicit(.symmetric(1)))
         let x = Tensor.random(TensorShape(h: 9, w: 10, c: 3), seed: 4)
         let y = conv(x)
-
-        // conv (no bias) → BN → ReLU6, computed the long way.
         let plain = ConvolutionDescriptor(inputChannels: 3, outputChannels: 8, kernelSize: 3, stride: 2,
                                           padding: .explicit(.symmetric(1)))
-        let z = naiveConvolution(x, weights: store["enc.0.0.weight"]!.values, bias: nil, plain)
-        let gamma = store["enc.0.1.weight"]!.values, beta = store["enc.0.1.bias"]!.values
-        let mean = store["enc.0.1.running_mean"]!.values, variance = store["enc.0.1.running_var"]!.values
-        let expected = Tensor(shape: z.shape) { n, yy, xx, c in
-            let normalized = (z[n, yy, xx, c] - mean[c]) / (variance[c] + 1e-5).squareRoot() * gamma[c] + beta[c]
-            return min(max(normalized, 0), 6)
-        }
+        let z = naiveConvolution(x, weights: store["enc.0.0.weight"]!.values, bias: store["enc.0.0.bias"]!.values, plain)
+        let expected = Tensor(shape: z.shape) { n, yy, xx, c in min(max(z[n, yy, xx, c], 0), 6) }
         #expect(y.shape == TensorShape(h: 5, w: 5, c: 8))
         #expect(relativeError(y, expected) <= 1e-4)
     }
 
-    @Test("DepthwiseConv2d and a bias-free 1×1 Conv2d", arguments: Backend.allCases)
+    @Test("a depthwise Conv2d and a bias-free 1×1 Conv2d", arguments: Backend.allCases)
     func depthwiseAndPointwise(_ backend: Backend) throws {
         let store = Self.makeStore()
-        let dw = try DepthwiseConv2d(store, "dec.dw", activation: .relu, backend: backend)
-        #expect(dw.convolution.descriptor.isDepthwise)
+        let dw = try Conv2d(store, "dec.dw", groups: 8, activation: .relu, backend: backend)
+        #expect(dw.descriptor.isDepthwise)
         let head = try Conv2d(store, "head", activation: .tanh, backend: backend)
         let x = Tensor.random(TensorShape(h: 6, w: 7, c: 8), seed: 8)
         let y = head(dw(x))
         let dwExpected = naiveConvolution(x, weights: store["dec.dw.weight"]!.values,
-                                          bias: store["dec.dw.bias"]!.values, dw.convolution.descriptor)
+                                          bias: store["dec.dw.bias"]!.values, dw.descriptor)
         let expected = naiveConvolution(dwExpected, weights: store["head.weight"]!.values, bias: nil, head.descriptor)
         #expect(relativeError(y, expected) <= 1e-4)
     }
@@ -63,10 +52,7 @@ struct LayerTests {
         #expect(throws: NNError.weightShapeMismatch(name: "head.weight", expected: [3, 8, 1, 1], actual: [2, 8, 1, 1])) {
             try store.require("head.weight", shape: [3, 8, 1, 1])
         }
-        #expect(throws: NNError.self) { try DepthwiseConv2d(store, "head") }
-        #expect(throws: NNError.self) {
-            try Conv2d(store, "enc.0.0", batchNorm: BatchNormFolding("enc.missing"))
-        }
+        #expect(throws: NNError.self) { try Conv2d(store, "dec.dw", groups: 3) }
         #expect(store["head.weight"]?.shape == [2, 8, 1, 1])
         #expect(store["nope"] == nil)
         #expect(store.metadata["findcolor"] == "{}")

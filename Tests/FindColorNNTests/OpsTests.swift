@@ -161,12 +161,4 @@ struct OpsTests {
         let none = Ops.hintAttention(query: query, key: key, hints: Tensor(h: 3, w: 4, c: 3), nullLogit: 0)
         #expect(none.scalars.allSatisfy { $0 == 0 })
     }
-
-    @Test("Upsample layer doubles the size")
-    func upsampleLayer() {
-        let x = Tensor.random(TensorShape(h: 3, w: 4, c: 2), seed: 1)
-        let y = Upsample(factor: 2, backend: .reference)(x)
-        #expect(y.shape == TensorShape(h: 6, w: 8, c: 2))
-        #expect(relativeError(y, Naive.resize(x, 6, 8)) <= 1e-5)
-    }
 }

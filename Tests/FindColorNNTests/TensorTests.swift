@@ -1,4 +1,5 @@
 import Foundation
+import FindColorParallel
 import Testing
 @testable import FindColorNN
 
@@ -65,23 +66,25 @@ struct TensorTests {
     }
 }
 
-@Suite("Benchmark helper")
-struct BenchmarkTests {
-    @Test("times a small convolution and reports its FLOPs")
-    func smallBenchmark() throws {
-        let d = ConvolutionDescriptor(inputChannels: 8, outputChannels: 8, kernelSize: 3, padding: .explicit(.symmetric(1)))
-        let result = try KernelBenchmark.convolution(d, height: 16, width: 16, backend: .reference, iterations: 2, warmup: 1)
-        #expect(result.flops == 2 * 16 * 16 * 8 * 8 * 9)
-        #expect(result.bestSeconds > 0 && result.bestSeconds <= result.medianSeconds)
-        #expect(result.gflops > 0)
-        #expect(result.description.contains("GFLOP/s"))
-    }
-
-    /// The speed table for the report; runs only with FINDCOLORNN_BENCH=1 (not a timed test).
-    @Test("standard convolution benchmark", .enabled(if: ProcessInfo.processInfo.environment["FINDCOLORNN_BENCH"] != nil))
-    func standardSuite() throws {
-        for result in try KernelBenchmark.standardSuite(iterations: 15) {
-            print("BENCH \(result)")
-        }
+@Suite("Parallel", .serialized)
+struct ParallelTests {
+    /// The image code's row splitting follows the one thread count (--threads), as the kernels do.
+    @Test("forEachChunk and forEachRange follow threadCount")
+    func followsThreadCount() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let lock = NSLock()
+        var ranges: [Range<Int>] = []
+        Parallel.threadCount = 1
+        Parallel.forEachChunk(count: 1000, workPerItem: 1000) { r in lock.withLock { ranges.append(r) } }
+        Parallel.forEachRange(1000) { r in lock.withLock { ranges.append(r) } }
+        #expect(ranges == [0..<1000, 0..<1000])
+        ranges = []
+        Parallel.threadCount = 2
+        Parallel.forEachChunk(count: 1000, workPerItem: 1000) { r in lock.withLock { ranges.append(r) } }
+        #expect(ranges.count == 8 && ranges.map(\.count).reduce(0, +) == 1000)
+        ranges = []
+        Parallel.forEachRange(1000) { r in lock.withLock { ranges.append(r) } }
+        #expect(ranges.count == 2 && ranges.map(\.count).reduce(0, +) == 1000)
     }
 }

@@ -1,3 +1,4 @@
+import FindColorParallel
 import Foundation
 @testable import FindColorNN
 

@@ -26,7 +26,7 @@ extension ServerTests {
                 lock.withLock { count += 1 }
                 return PlanarImage(width: 8, height: 8, channels: 3, repeating: 0.5)
             }
-            func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] { [] }
+            func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor] { [] }
         }
 
         @Test func jpegWiderThan65500IsRefusedBeforeColourizing() async throws {

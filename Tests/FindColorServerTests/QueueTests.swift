@@ -42,9 +42,9 @@ final class BlockingEngine: ColorizationEngine, @unchecked Sendable {
         try colorizeFull(image, request)
     }
 
-    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] {
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor] {
         block()
-        return [Suggestion(a: 0, b: 0, probability: 1, hex: "#808080")]
+        return [SuggestedColor(a: 0, b: 0, probability: 1, hex: "#808080")]
     }
 }
 
@@ -200,8 +200,8 @@ struct TaggedEngine: ColorizationEngine {
         try colorizeFull(image, request)
     }
 
-    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [Suggestion] {
-        [Suggestion(a: 0, b: 0, probability: 1, hex: "#808080")]
+    func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor] {
+        [SuggestedColor(a: 0, b: 0, probability: 1, hex: "#808080")]
     }
 
     func modelIdentity() -> String { tag }

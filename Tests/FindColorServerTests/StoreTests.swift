@@ -95,7 +95,7 @@ extension ServerTests {
             #expect(files.contains("thumbnail.jpg"))
             #expect(files.contains { $0.hasPrefix("reference-") })
             #expect(files.contains { $0.hasPrefix("region-") })
-            #expect(!files.contains { $0.hasPrefix(AtomicFile.temporaryPrefix) })
+            #expect(!files.contains { AtomicFile.isTemporary($0) })
             #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent(ProjectStore.databaseFileName).path))
         }
 
@@ -109,7 +109,7 @@ extension ServerTests {
             let orphan = store.projectsDirectory.appendingPathComponent(UUID().uuidString.lowercased())
             try FileManager.default.createDirectory(at: orphan, withIntermediateDirectories: true)
             try Data("x".utf8).write(to: orphan.appendingPathComponent("original.png"))
-            let temporary = store.directory(of: snapshot.project.id).appendingPathComponent("\(AtomicFile.temporaryPrefix)abc")
+            let temporary = store.directory(of: snapshot.project.id).appendingPathComponent(".original.png.abc.tmp")
             try Data("partial".utf8).write(to: temporary)
             let unrelated = store.projectsDirectory.appendingPathComponent("README.txt")
             try Data("keep me".utf8).write(to: unrelated)

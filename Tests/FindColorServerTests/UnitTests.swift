@@ -73,19 +73,16 @@ extension ServerTests {
         }
 
         @Test func sha256KnownVectors() {
-            #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-            #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-            #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            #expect(ContentDigest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+            #expect(ContentDigest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(ContentDigest.sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-            #expect(SHA256.hex(String(repeating: "a", count: 1_000_000))
+            #expect(ContentDigest.sha256Hex(String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-            // Split updates give the same digest as one update.
-            var hasher = SHA256()
+            // Data, byte arrays and slices hash alike.
             let data = Data((0..<1000).map { UInt8(truncatingIfNeeded: $0) })
-            hasher.update(data.prefix(1))
-            hasher.update(data.dropFirst(1).prefix(100))
-            hasher.update(data.dropFirst(101))
-            #expect(hasher.finalizeHex() == SHA256.hex(data))
+            #expect(ContentDigest.sha256Hex(data) == ContentDigest.sha256Hex(Array(data)))
+            #expect(ContentDigest.sha256Hex(data.dropFirst(101)) == ContentDigest.sha256Hex(Data(data.dropFirst(101))))
         }
 
         @Test func thumbnailsAreSmallAndRGB() {
@@ -96,6 +93,15 @@ extension ServerTests {
             #expect(thumbnail.channels == 3)
             // Area averaging of alternating 0/1 columns gives mid-gray.
             #expect(abs(thumbnail[10, 10, 1] - 0.5) < 0.2)
+        }
+
+        /// The server reads a region mask by the CLI's rule (L*/100), not the mean of sRGB: red is inside.
+        @Test func regionMaskFollowsTheCLIRule() throws {
+            let red = PlanarImage(width: 4, height: 3, channels: 3) { _, _, c in c == 0 ? 1 : 0 }
+            let png = try ImageCodec.encode(red, as: .png(bitDepth: 8))
+            let mask = try ImageInputs.decodeMask(png, width: 4, height: 3, maxPixels: 1 << 20)
+            #expect(mask == ColorizeRequest.regionMask(from: try ImageCodec.decode(png).image))
+            #expect(mask.channels == 1 && mask.data.allSatisfy { $0 > 0.5 })
         }
 
         @Test func atomicWritesLeaveNoTemporaryFiles() throws {

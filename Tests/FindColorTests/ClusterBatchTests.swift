@@ -31,7 +31,7 @@ import Testing
         ]
         for (n, hex) in known {
             let bytes = (0..<n).map { UInt8($0 % 251) }
-            #expect(SHA256Digest.hex(SHA256Digest.hash(bytes)) == hex, "length \(n)")
+            #expect(ContentDigest.sha256Hex(bytes) == hex, "length \(n)")
         }
     }
 

@@ -59,3 +59,21 @@ import FindColorImage
         }
     }
 }
+
+/// One region-mask rule for the CLI and the server: lightness L*/100 (the server took the mean of
+/// the sRGB channels, so a red or a 48 % gray mask meant "outside" there and "inside" in the CLI).
+@Suite struct RegionMaskRule {
+    @Test func regionMaskIsLightness() {
+        // sRGB red (L* 53.2), gray 0.48 (L* 51.4), blue (L* 32.3), black, white.
+        let colours: [(Float, Float, Float)] = [(1, 0, 0), (0.48, 0.48, 0.48), (0, 0, 1), (0, 0, 0), (1, 1, 1)]
+        let image = PlanarImage(width: colours.count, height: 1, channels: 3) { x, _, c in
+            [colours[x].0, colours[x].1, colours[x].2][c]
+        }
+        let mask = ColorizeRequest.regionMask(from: image)
+        #expect(mask.channels == 1 && mask.width == colours.count)
+        #expect(mask.data.map { $0 > 0.5 } == [true, true, false, false, true])
+        #expect(abs(mask.data[0] - 0.5324) < 1e-3 && mask.data[3] == 0 && abs(mask.data[4] - 1) < 1e-4)
+        let gray = PlanarImage(width: 1, height: 1, channels: 1, data: [0.48])
+        #expect(abs(ColorizeRequest.regionMask(from: gray).data[0] - mask.data[1]) < 1e-4)
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FindColorImage
+import FindColorNN
 @testable import FindColor
 
 /// The network's working size is bounded in both dimensions (issue 11, item 2): a 65535×256 strip
@@ -29,7 +30,7 @@ import FindColorImage
     @Test(arguments: [64, 256, 512, 1024])
     func boundedForEveryAspectRatio(shortSide: Int) {
         let s = shortSide
-        var rng = SplitMix(seed: UInt64(s))
+        var rng = SplitMix64(seed: UInt64(s))
         for _ in 0..<2000 {
             let w = Int(rng.next() % 400_000) + 1
             let h = max(1, min(100_000_000 / w, Int(rng.next() % 70_000) + 1))
@@ -58,18 +59,5 @@ import FindColorImage
         request.preset = .fast
         let result = try colorizer.colorize(lightness: L, request)
         #expect(result.rgb.width == 16_384 && result.rgb.height == 32)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the property test.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

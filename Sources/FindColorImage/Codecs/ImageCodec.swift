@@ -108,8 +108,8 @@ public enum ImageCodec {
     /// Writes `data` to a temporary file next to `url`, flushes it to the disk (`fsync`), renames it
     /// to `url` and flushes the folder, so that neither a crash nor a power cut leaves a torn file
     /// under the final name. Failures name the file and give the system's reason (errno); the
-    /// temporary file is removed.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
+    /// temporary file is removed. The one crash-safe writer of the project (outputs, the server's store).
+    public static func writeAtomically(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         // A short temporary name: a final name near NAME_MAX (255 bytes) must not fail for its length.
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent.prefix(32)).\(UUID().uuidString).tmp")
@@ -151,6 +151,12 @@ public enum ImageCodec {
             _ = fsync(dfd)
             _ = close(dfd)
         }
+    }
+
+    /// Whether `name` is one of `writeAtomically`'s temporary files, `.<name>.<UUID>.tmp` (what a
+    /// process killed between creating and renaming leaves behind).
+    public static func isTemporaryFile(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.hasSuffix(".tmp")
     }
 
     /// The system's message for an errno value ("Permission denied", ...).

@@ -107,21 +107,32 @@ public enum OutputFormat: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The default encoding for a format: 8-bit PNG, JPEG quality 95, 16-bit TIFF (TIFF is chosen
-    /// for archival output, where the extra precision is the point).
-    public init(defaultFor format: ImageFormat) {
+    /// The default encoding for a format: 8-bit PNG, JPEG at `jpegQuality`, 16-bit TIFF (TIFF is
+    /// chosen for archival output, where the extra precision is the point). The one rule for an
+    /// output's extension and for a format named without a depth.
+    public init(defaultFor format: ImageFormat, jpegQuality: Int = OutputFormat.defaultJPEGQuality) {
         switch format {
         case .png: self = .png(bitDepth: 8)
-        case .jpeg: self = .jpeg(quality: OutputFormat.defaultJPEGQuality)
+        case .jpeg: self = .jpeg(quality: jpegQuality)
         case .tiff: self = .tiff(bitDepth: 16)
         }
     }
 
     /// The default encoding for a file extension (see `init(defaultFor:)`); `nil` when the extension
     /// names no supported format.
-    public init?(fileExtension: String) {
+    public init?(fileExtension: String, jpegQuality: Int = OutputFormat.defaultJPEGQuality) {
         guard let format = ImageFormat(fileExtension: fileExtension) else { return nil }
-        self.init(defaultFor: format)
+        self.init(defaultFor: format, jpegQuality: jpegQuality)
+    }
+
+    /// The encoding a format name stands for (the CLI's `--format`): png, png16, jpeg/jpg, tiff/tif;
+    /// without a depth the defaults of `init(defaultFor:)`, so `tiff` is 16-bit as `-o x.tif` is.
+    public init?(name: String, jpegQuality: Int = OutputFormat.defaultJPEGQuality) {
+        switch name.lowercased() {
+        case "png16": self = .png(bitDepth: 16)
+        case "png", "jpeg", "jpg", "tiff", "tif": self.init(fileExtension: name, jpegQuality: jpegQuality)
+        default: return nil
+        }
     }
 
     /// The largest width and height this format can store: JPEG 65500 pixels per side (libjpeg's

@@ -1,4 +1,5 @@
 import CPNG
+import FindColorParallel
 import Foundation
 
 /// PNG decoding and encoding through libpng's "simplified" API (`png_image_*`), which reports

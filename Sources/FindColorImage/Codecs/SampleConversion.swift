@@ -1,3 +1,5 @@
+import FindColorParallel
+
 /// Conversions between the interleaved integer pixels that codecs use (RGBRGB..., 8 or 16 bits)
 /// and planar Float images in [0, 1].
 enum SampleConversion {

@@ -1,3 +1,4 @@
+import FindColorParallel
 import Foundation
 
 // Whole-image colour conversions. Each works plane-wise with tight per-pixel loops, split over rows

@@ -1,3 +1,4 @@
+import FindColorParallel
 import Foundation
 
 /// Edge-aware upsampling of chroma with the fast guided filter (He & Sun, "Fast Guided Filter",
@@ -180,20 +181,4 @@ public struct GuidedUpsampler: Sendable {
                      "the guide must be \(outputWidth)×\(outputHeight) with 1 channel")
         return upsampleRows(0..<outputHeight, guide: guide)
     }
-}
-
-/// Upsamples low-resolution chroma `ab` to the size of `guideHigh`, following the edges of the
-/// full-resolution lightness (see `GuidedUpsampler`).
-///
-/// - Parameters:
-///   - ab: low-resolution chroma (2 channels, a*, b*; any channel count works).
-///   - guideLow: L* at the resolution of `ab` (1 channel), e.g. `guideHigh` area-downscaled.
-///   - guideHigh: full-resolution L* (1 channel).
-///   - radius: box radius in low-resolution pixels.
-///   - epsilon: regulariser in L*² units.
-public func guidedUpsample(ab lowRes: PlanarImage, guideLow: PlanarImage, guideHigh: PlanarImage,
-                           radius: Int, epsilon: Float) -> PlanarImage {
-    GuidedUpsampler(source: lowRes, guideLow: guideLow, outputWidth: guideHigh.width, outputHeight: guideHigh.height,
-                    radius: radius, epsilon: epsilon)
-        .upsample(guide: guideHigh)
 }

@@ -1,3 +1,5 @@
+import FindColorParallel
+
 /// EXIF / TIFF orientation (tag 0x0112, values 1...8): how the stored pixels must be flipped or
 /// rotated to be displayed upright.
 ///

@@ -1,3 +1,4 @@
+import FindColorParallel
 import Foundation
 
 /// Resampling filters. All three are separable: a horizontal pass, then a vertical pass, each a

@@ -142,14 +142,13 @@ enum StoredImage {
         var headers = HTTPFields()
         headers[.cacheControl] = immutable ? "private, max-age=31536000, immutable" : "no-cache"
         headers[.eTag] = "\"\(digest.prefix(20))\""
-        if format == ImageFormat.jpeg.rawValue || format == ImageFormat.png.rawValue {
+        if let stored = ImageFormat(rawValue: format), stored == .jpeg || stored == .png {
             guard let data = try await BlockingIO.run({ try? Data(contentsOf: url) }) else {
                 throw StoreError.fileMissing("the \(role)")
             }
-            let mime = format == ImageFormat.jpeg.rawValue ? "image/jpeg" : "image/png"
-            return Responses.bytes(data, contentType: mime, headers: headers)
+            return Responses.bytes(data, contentType: stored.mimeType, headers: headers)
         }
         let png = try await services.renderer.pngVersion(of: url, digest: digest, role: role, width: width, height: height)
-        return Responses.bytes(png, contentType: "image/png", headers: headers)
+        return Responses.bytes(png, contentType: ImageFormat.png.mimeType, headers: headers)
     }
 }

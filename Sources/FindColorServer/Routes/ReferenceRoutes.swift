@@ -7,9 +7,6 @@ import Hummingbird
 /// The reference photo (its colours are transferred to the photo) and the region mask (where the
 /// reference applies; none = the whole photo) of a project.
 enum ReferenceRoutes {
-    /// The colorizer needs at least this many pixels on each side of a reference photo.
-    static let minimumReferenceSide = 32
-
     static func register(on router: AppRouter, services: ServerServices) {
         let store = services.store
         let limits = services.limits
@@ -26,10 +23,10 @@ enum ReferenceRoutes {
                 guard image.channels == 3 else {
                     throw APIError.unprocessable("the reference photo must be a colour photo; this one is grayscale")
                 }
-                guard min(image.width, image.height) >= ReferenceRoutes.minimumReferenceSide else {
+                guard min(image.width, image.height) >= ColorizeRequest.minimumReferenceSide else {
                     throw APIError.unprocessable(
                         "the reference photo is too small (\(image.width)×\(image.height)); "
-                            + "it needs at least \(ReferenceRoutes.minimumReferenceSide) pixels on each side")
+                            + "it needs at least \(ColorizeRequest.minimumReferenceSide) pixels on each side")
                 }
                 return (decoded.format, image.width, image.height)
             }

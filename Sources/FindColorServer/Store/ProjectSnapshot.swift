@@ -17,7 +17,7 @@ struct ProjectSnapshot: Sendable, Equatable {
     var usesRegion: Bool { hasReference && project.regionDigest != nil }
 
     /// Version of the rendering inputs; bump it when the meaning of a cached render changes.
-    static let renderVersion = "findcolor-render-3"  // 3: hint spread
+    static let renderVersion = "findcolor-render-4"  // 3: hint spread; 4: region mask by L* (as the CLI)
 
     /// A digest of everything a render depends on: the photo, the hints (order matters: later hints
     /// win where they overlap), the preset, the vividness, the reference photo, the region mask and the global
@@ -34,6 +34,6 @@ struct ProjectSnapshot: Sendable, Equatable {
             text += "hint:\(hint.x),\(hint.y),\(hint.size),\(Float(hint.a).bitPattern),\(Float(hint.b).bitPattern)"
             text += hint.spread == Hint.Spread.similar.rawValue ? "\n" : ",\(hint.spread)\n"
         }
-        return String(SHA256.hex(text).prefix(32))
+        return String(ContentDigest.sha256Hex(text).prefix(32))
     }
 }

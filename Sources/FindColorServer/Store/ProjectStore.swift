@@ -24,7 +24,6 @@ final class ProjectStore: Sendable {
     private let logger: Logger
 
     static let databaseFileName = "findcolor.sqlite"
-    static let maxHintsPerProject = 10_000
     static let maxNameLength = 200
 
     init(dataDirectory: URL, logger: Logger) throws {
@@ -90,7 +89,7 @@ final class ProjectStore: Sendable {
             let digest = try await BlockingIO.run {
                 try AtomicFile.write(new.original, to: directory.appendingPathComponent(originalFile))
                 try AtomicFile.write(new.thumbnail, to: directory.appendingPathComponent(Self.thumbnailFileName))
-                return SHA256.hex(new.original)
+                return ContentDigest.sha256Hex(new.original)
             }
             let now = Self.now()
             let record = ProjectRecord(
@@ -151,7 +150,7 @@ final class ProjectStore: Sendable {
         let hintId = UUID().uuidString.lowercased()
         let snapshot = try await mutate(projectId) { db, _ in
             let count = try HintRecord.filter(Column("projectId") == projectId).fetchCount(db)
-            guard count < Self.maxHintsPerProject else {
+            guard count < HintParser.maxHints else {
                 throw StoreError.invalid("the project already has \(count) hints, the most allowed")
             }
             let last = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM hint WHERE projectId = ?", arguments: [projectId])
@@ -190,8 +189,8 @@ final class ProjectStore: Sendable {
 
     /// Replaces all hints (in order). Hints without an id get a new one.
     func replaceHints(_ projectId: String, _ hints: [(id: String?, hint: Hint)]) async throws -> ProjectSnapshot {
-        guard hints.count <= Self.maxHintsPerProject else {
-            throw StoreError.invalid("\(hints.count) hints; at most \(Self.maxHintsPerProject) are allowed")
+        guard hints.count <= HintParser.maxHints else {
+            throw StoreError.invalid("\(hints.count) hints; at most \(HintParser.maxHints) are allowed")
         }
         let records = hints.enumerated().map { index, item in
             HintRecord(projectId: projectId, id: item.id ?? UUID().uuidString.lowercased(), position: index, hint: item.hint)
@@ -208,7 +207,7 @@ final class ProjectStore: Sendable {
         _ = try await snapshot(projectId)  // 404 before writing anything
         let directory = self.directory(of: projectId)
         let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
-            let digest = SHA256.hex(data)
+            let digest = ContentDigest.sha256Hex(data)
             let fileName = "reference-\(digest.prefix(16)).\(format.fileExtension)"
             try AtomicFile.write(data, to: directory.appendingPathComponent(fileName))
             return (digest, fileName)
@@ -246,7 +245,7 @@ final class ProjectStore: Sendable {
         _ = try await snapshot(projectId)
         let directory = self.directory(of: projectId)
         let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
-            let digest = SHA256.hex(png)
+            let digest = ContentDigest.sha256Hex(png)
             let fileName = Self.regionFileName(digest: digest)
             try AtomicFile.write(png, to: directory.appendingPathComponent(fileName))
             return (digest, fileName)
@@ -409,7 +408,7 @@ final class ProjectStore: Sendable {
         let entries = (try? fileManager.contentsOfDirectory(atPath: projectsDirectory.path)) ?? []
         for entry in entries {
             let url = projectsDirectory.appendingPathComponent(entry)
-            if entry.hasPrefix(AtomicFile.temporaryPrefix) {
+            if AtomicFile.isTemporary(entry) {
                 try? fileManager.removeItem(at: url)
                 continue
             }
@@ -421,7 +420,7 @@ final class ProjectStore: Sendable {
             }
             for folder in [url, url.appendingPathComponent("renders")] {
                 for name in (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []
-                where name.hasPrefix(AtomicFile.temporaryPrefix) {
+                where AtomicFile.isTemporary(name) {
                     try? fileManager.removeItem(at: folder.appendingPathComponent(name))
                 }
             }

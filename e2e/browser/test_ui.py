@@ -22,7 +22,7 @@ the UI in headless Chromium (Selenium + chromedriver) and works through it as a 
 Needs: `pip install selenium` and Debian's `chromium` and `chromium-driver`
 (`apt-get install -y chromium chromium-driver`).
 
-    python3 tests/browser/test_ui.py --binary .build/release/findcolor [--screenshot docs/screenshot.png]
+    python3 e2e/browser/test_ui.py --binary .build/release/findcolor [--screenshot docs/screenshot.png]
 
 The screenshot (region mode, the region outlined) goes to --screenshot; the four window sizes next to it as
 <name>-<width>x<height>.png. Environment: FINDCOLOR_BINARY (default for --binary),
