@@ -28,14 +28,35 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
     public var stride: Int
     /// Also average the detail passes with their mirrored passes (twice their cost).
     public var flipDetail: Bool
+    /// Finest detail pass, as a fraction of the photo's own resolution (1: up to the photo's pixels;
+    /// 0.5: at most half of them, so that a photo is never seen larger than half its size).
+    public var detailLimit: Double
+    /// Fusion weight = confidence^fusionPower (0: plain average of the passes).
+    public var fusionPower: Float
 
-    public init(shortSide: Int, flip: Bool, maxZoom: Int = 1, window: Int = 512, stride: Int = 448, flipDetail: Bool = false) {
+    public init(shortSide: Int, flip: Bool, maxZoom: Int = 1, window: Int = 512, stride: Int = 448, flipDetail: Bool = false,
+                detailLimit: Double = 1, fusionPower: Float = 2) {
         self.shortSide = shortSide
         self.flip = flip
         self.maxZoom = maxZoom
         self.window = window
         self.stride = stride
         self.flipDetail = flipDetail
+        self.detailLimit = detailLimit
+        self.fusionPower = fusionPower
+    }
+
+    private enum CodingKeys: String, CodingKey { case shortSide, flip, maxZoom, window, stride, flipDetail, detailLimit, fusionPower }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(shortSide: try c.decode(Int.self, forKey: .shortSide), flip: try c.decode(Bool.self, forKey: .flip),
+                  maxZoom: try c.decodeIfPresent(Int.self, forKey: .maxZoom) ?? 1,
+                  window: try c.decodeIfPresent(Int.self, forKey: .window) ?? 512,
+                  stride: try c.decodeIfPresent(Int.self, forKey: .stride) ?? 448,
+                  flipDetail: try c.decodeIfPresent(Bool.self, forKey: .flipDetail) ?? false,
+                  detailLimit: try c.decodeIfPresent(Double.self, forKey: .detailLimit) ?? 1,
+                  fusionPower: try c.decodeIfPresent(Float.self, forKey: .fusionPower) ?? 2)
     }
 
     public func validate() throws {
@@ -43,13 +64,15 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
         guard (1...16).contains(maxZoom) else { throw FindColorError.invalidOption("the detail zoom must be in 1…16, got \(maxZoom)") }
         guard window >= 64, window % 32 == 0 else { throw FindColorError.invalidOption("the window must be a multiple of 32 and ≥ 64, got \(window)") }
         guard stride >= 16, stride <= window else { throw FindColorError.invalidOption("the stride must be in 16…window, got \(stride)") }
+        guard detailLimit > 0, detailLimit <= 1 else { throw FindColorError.invalidOption("the detail limit must be in (0, 1], got \(detailLimit)") }
+        guard fusionPower >= 0, fusionPower <= 16 else { throw FindColorError.invalidOption("the fusion power must be in 0…16, got \(fusionPower)") }
     }
 
     /// The zoom factors of the detail passes for a photo whose short side is `photoShortSide`:
     /// 2×, 4×, … up to `maxZoom`, the last one capped at the photo's own resolution, and kept only
     /// if it is at least 1.5× the previous (a pass that barely zooms adds cost, not detail).
     public func zooms(photoShortSide: Int) -> [Double] {
-        let available = Double(photoShortSide) / Double(shortSide)
+        let available = detailLimit * Double(photoShortSide) / Double(shortSide)
         var out: [Double] = []
         var z = 1.0
         while z * 2 <= Double(maxZoom) + 1e-9 {
@@ -65,17 +88,19 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
 /// Documented presets (chosen by measurement with `findcolor eval`; see the README).
 ///
 /// The image-wise pass runs at a short side of 256, the scale the network was trained at. `balanced`
-/// adds the flip and detail passes up to 4× (photos whose short side is under 384 px get none, so
-/// small photos cost what they did); `best` also flips the detail passes and overlaps its windows
-/// more.
+/// adds the flip and detail passes up to 4×, never finer than half the photo's own resolution
+/// (`detailLimit` 0.5: a pass that shows a 512-px photo whole at 512 px cost 0.3 dB on single photos
+/// in the mosaic protocol's each-tile-alone runs, so photos with a short side under 1024 px get the
+/// image-wise pass only and cost what they did); `best` also flips the detail passes and overlaps its
+/// windows more.
 public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {
     case fast, balanced, best
 
     public var spec: EnsembleSpec {
         switch self {
         case .fast: return EnsembleSpec(shortSide: 256, flip: false)
-        case .balanced: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 448)
-        case .best: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 384, flipDetail: true)
+        case .balanced: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 448, detailLimit: 0.5)
+        case .best: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 384, flipDetail: true, detailLimit: 0.5)
         }
     }
 }
@@ -95,31 +120,37 @@ public struct Ensemble {
         guard let finest = zooms.last else { return (image, L0) }
         let size = { (z: Double) in (min(L.width, max(w0, Int((Double(w0) * z).rounded()))), min(L.height, max(h0, Int((Double(h0) * z).rounded())))) }
         let (wf, hf) = size(finest)
-        var acc = PlanarImage(width: wf, height: hf, channels: 3)  // Σ c²·a, Σ c²·b, Σ c²
-        func add(_ pass: PlanarImage) {
+        var passes = [image]
+        for z in zooms {
+            let (wp, hp) = size(z)
+            let Lp = resized(L, wp, hp)
+            let rp = colorizer.raster(hints, sourceWidth: L.width, sourceHeight: L.height, width: wp, height: hp)
+            passes.append(windows(L: Lp, raster: rp, window: spec.window, stride: spec.stride))
+        }
+        let ab = Self.fuse(passes, width: wf, height: hf, power: spec.fusionPower)
+        return (ab, resized(L, wf, hf))
+    }
+
+    /// Per-pixel fusion of passes given as [a, b, confidence] planes (each resized bilinearly to
+    /// width × height): ab = Σ wᵢ·abᵢ / Σ wᵢ with wᵢ = max(confidenceᵢ, 10⁻³)^power.
+    static func fuse(_ passes: [PlanarImage], width wf: Int, height hf: Int, power: Float) -> PlanarImage {
+        let n = wf * hf
+        var acc = PlanarImage(width: wf, height: hf, channels: 3)  // Σ w·a, Σ w·b, Σ w
+        for pass in passes {
             let p = pass.width == wf && pass.height == hf ? pass : resizeBilinear(pass, width: wf, height: hf)
-            let n = wf * hf
             for i in 0..<n {
-                let c = max(p.data[2 * n + i], 1e-3), w = c * c
+                let c = max(p.data[2 * n + i], 1e-3), w = power == 2 ? c * c : pow(c, power)
                 acc.data[i] += w * p.data[i]
                 acc.data[n + i] += w * p.data[n + i]
                 acc.data[2 * n + i] += w
             }
         }
-        add(image)
-        for z in zooms {
-            let (wp, hp) = size(z)
-            let Lp = resized(L, wp, hp)
-            let rp = colorizer.raster(hints, sourceWidth: L.width, sourceHeight: L.height, width: wp, height: hp)
-            add(windows(L: Lp, raster: rp, window: spec.window, stride: spec.stride))
-        }
-        let n = wf * hf
         var ab = PlanarImage(width: wf, height: hf, channels: 2)
         for i in 0..<n {
             ab.data[i] = acc.data[i] / acc.data[2 * n + i]
             ab.data[n + i] = acc.data[n + i] / acc.data[2 * n + i]
         }
-        return (ab, resized(L, wf, hf))
+        return ab
     }
 
     func resized(_ L: PlanarImage, _ w: Int, _ h: Int) -> PlanarImage {

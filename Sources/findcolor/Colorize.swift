@@ -73,6 +73,7 @@ struct Colorize: ParsableCommand {
     @Flag(help: "Recompute outputs that already exist.")
     var overwrite = false
 
+    @OptionGroup(title: "Detail passes") var detailOptions: DetailOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var limitOptions: LimitOptions
 
@@ -150,8 +151,7 @@ struct Colorize: ParsableCommand {
         }
         let regionMask = try region.map { try readMask($0, limits: limits) }
         let colorizer = try modelOptions.load()
-        var spec = preset.spec
-        if let workingSize { spec.shortSide = workingSize }
+        let spec = try detailOptions.spec(preset, workingSize: workingSize)
 
         let journal = writesManifest
             ? try RunJournal(command: self, plan: plan, assignment: assignment, outputDirectory: outputURL,

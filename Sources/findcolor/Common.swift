@@ -33,6 +33,41 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
     case onednn, reference
 }
 
+/// Detail passes beyond the preset's (context-adaptive inference; see `EnsembleSpec`), shared by
+/// colorize and eval.
+struct DetailOptions: ParsableArguments {
+    @Option(help: "Largest detail zoom: 1 (image-wise pass only), 2, 4, 8 … (default: the preset's).")
+    var maxZoom: Int?
+    @Option(help: "Detail window side in pixels of the zoomed photo (default: the preset's).")
+    var window: Int?
+    @Option(help: "Detail window stride (default: the preset's).")
+    var stride: Int?
+    @Option(help: "Finest detail pass as a fraction of the photo's resolution, (0, 1] (default: the preset's).")
+    var detailLimit: Double?
+    @Option(help: "Fusion weight = confidence^power, 0…16 (default: the preset's).")
+    var fusionPower: Float?
+
+    var isSet: Bool { maxZoom != nil || window != nil || stride != nil || detailLimit != nil || fusionPower != nil }
+
+    /// The preset's spec with these options (and the working size) applied, validated.
+    func spec(_ preset: EnsemblePreset, workingSize: Int?) throws -> EnsembleSpec {
+        var s = preset.spec
+        if let workingSize { s.shortSide = workingSize }
+        if let maxZoom { s.maxZoom = maxZoom }
+        if let window { s.window = window }
+        if let stride { s.stride = stride }
+        if let detailLimit { s.detailLimit = detailLimit }
+        if let fusionPower { s.fusionPower = fusionPower }
+        do { try s.validate() } catch let FindColorError.invalidOption(m) { throw ValidationError(m) }
+        return s
+    }
+
+    var summary: String {
+        [maxZoom.map { "max zoom \($0)" }, window.map { "window \($0)" }, stride.map { "stride \($0)" },
+         detailLimit.map { "detail limit \($0)" }, fusionPower.map { "fusion power \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    }
+}
+
 extension EnsemblePreset: ExpressibleByArgument {}
 extension EvalProtocol: ExpressibleByArgument {}
 

@@ -36,6 +36,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
     var precision = true
+    @OptionGroup(title: "Detail passes") var detailOptions: DetailOptions
     @OptionGroup var modelOptions: ModelOptions
 
     func parseKs() throws -> [Int] {
@@ -59,10 +60,8 @@ struct Eval: ParsableCommand {
         o.ks = try parseKs()
         o.seed = seed
         o.preset = preset
-        if let workingSize {
-            var spec = preset.spec
-            spec.shortSide = workingSize
-            o.ensemble = spec
+        if workingSize != nil || detailOptions.isSet {
+            o.ensemble = try detailOptions.spec(preset, workingSize: workingSize)
         }
         o.mirroredReference = mirroredReference
         o.vividness = vividness
@@ -74,7 +73,7 @@ struct Eval: ParsableCommand {
             let m = MosaicOptions(grid: grid, tile: tile, mosaics: mosaics, seed: seed)
             try m.validate()
             let report = try evaluator.runMosaics(directory: URL(fileURLWithPath: data), mosaic: m)
-            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
+            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(detailOptions.isSet ? ", " + detailOptions.summary : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)

@@ -34,14 +34,45 @@ import FindColorNN
     /// Detail zooms follow the photo: none for small photos, 2× and 4× for large ones, the last
     /// capped at the photo's own resolution and dropped when it would barely zoom.
     @Test func zoomsFollowThePhotoSize() {
+        // Up to the photo's own resolution (detailLimit 1).
+        let full = EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, detailLimit: 1)
+        #expect(full.zooms(photoShortSide: 256).isEmpty)
+        #expect(full.zooms(photoShortSide: 375).isEmpty)  // 1.46× would add cost, not detail
+        #expect(full.zooms(photoShortSide: 512) == [2])
+        #expect(full.zooms(photoShortSide: 700) == [2])  // 2.73× is not 1.5× of 2×
+        #expect(full.zooms(photoShortSide: 900) == [2, 900.0 / 256])
+        #expect(full.zooms(photoShortSide: 3000) == [2, 4])
+        // The presets: never finer than half the photo's resolution.
         let spec = EnsemblePreset.balanced.spec
-        #expect(spec.zooms(photoShortSide: 256).isEmpty)
-        #expect(spec.zooms(photoShortSide: 375).isEmpty)  // 1.46× would add cost, not detail
-        #expect(spec.zooms(photoShortSide: 512) == [2])
-        #expect(spec.zooms(photoShortSide: 700) == [2])  // 2.73× is not 1.5× of 2×
-        #expect(spec.zooms(photoShortSide: 900) == [2, 900.0 / 256])
+        #expect(spec.zooms(photoShortSide: 512).isEmpty)
+        #expect(spec.zooms(photoShortSide: 700).isEmpty)
+        #expect(spec.zooms(photoShortSide: 900) == [0.5 * 900 / 256])
+        #expect(spec.zooms(photoShortSide: 1024) == [2])
+        #expect(spec.zooms(photoShortSide: 1500) == [2])
+        #expect(spec.zooms(photoShortSide: 2048) == [2, 4])
         #expect(spec.zooms(photoShortSide: 3000) == [2, 4])
+        #expect(EnsemblePreset.best.spec.zooms(photoShortSide: 3000) == [2, 4])
         #expect(EnsemblePreset.fast.spec.zooms(photoShortSide: 3000).isEmpty)
+        #expect(throws: FindColorError.self) { try EnsembleSpec(shortSide: 256, flip: false, detailLimit: 0).validate() }
+        #expect(throws: FindColorError.self) { try EnsembleSpec(shortSide: 256, flip: false, fusionPower: -1).validate() }
+    }
+
+    /// Fusion by confidence: a pass twice as sure weighs 4× (power 2); power 0 is the plain mean.
+    @Test func fusionWeighsPassesByConfidence() {
+        let sure = PlanarImage(width: 2, height: 1, channels: 3, repeating: 0)
+        var a = sure, b = sure
+        for i in 0..<2 { a.data[i] = 40; a.data[2 + i] = -10; a.data[4 + i] = 0.8 }  // ab (40, −10), confidence 0.8
+        for i in 0..<2 { b.data[i] = -20; b.data[2 + i] = 30; b.data[4 + i] = 0.4 }  // ab (−20, 30), confidence 0.4
+        let fused = Ensemble.fuse([a, b], width: 2, height: 1, power: 2)
+        // weights 0.64 and 0.16: a = (0.64·40 + 0.16·(−20)) / 0.8 = 28, b = (0.64·(−10) + 0.16·30) / 0.8 = −2.
+        #expect(abs(fused[0, 0, 0] - 28) < 1e-4 && abs(fused[0, 0, 1] + 2) < 1e-4)
+        let plain = Ensemble.fuse([a, b], width: 2, height: 1, power: 0)
+        #expect(abs(plain[1, 0, 0] - 10) < 1e-4 && abs(plain[1, 0, 1] - 10) < 1e-4)
+        // A pass at a coarser grid is resized to the finest one first.
+        var coarse = PlanarImage(width: 1, height: 1, channels: 3, repeating: 0)
+        coarse.data = [-20, 30, 0.4]
+        let mixed = Ensemble.fuse([a, coarse], width: 2, height: 1, power: 2)
+        #expect(abs(mixed[1, 0, 0] - 28) < 1e-4)
     }
 
     /// The peak probability of a cell's distribution: 1/Q when flat, → 1 when one bin dominates.
