@@ -297,6 +297,7 @@ public final class Colorizer: @unchecked Sendable {
         if r.transferGlobalColours && r.reference == nil {
             throw FindColorError.invalidOption("transferring global colours needs a reference photo")
         }
+        try (r.ensemble ?? r.preset.spec).validate()
     }
 
     /// ab at the ensemble's fusion resolution, with L at that resolution (the guide).

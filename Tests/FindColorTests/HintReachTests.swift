@@ -126,6 +126,14 @@ import FindColorImage
         #expect(inside.0 > 20, "the hint is obeyed: \(inside)")
     }
 
+    /// A request with an invalid ensemble is refused before any work (EnsembleSpec.validate).
+    @Test func invalidEnsembleIsRefused() {
+        let gray = PlanarImage(width: 64, height: 64, channels: 1, repeating: 0.5)
+        var request = ColorizeRequest()
+        request.ensemble = EnsembleSpec(shortSide: 256, flip: false, maxZoom: 2, window: 100)
+        #expect(throws: FindColorError.self) { try colorizer.colorize(gray, request) }
+    }
+
     @Test func smallPhotosAreThePlainImagePass() throws {
         let gray = syntheticScene(width: 300, height: 300)
         var request = ColorizeRequest()
