@@ -37,13 +37,18 @@ public enum MemoryCost {
     /// Bytes of a full-resolution colourization (`POST /api/colorize`, a project's result).
     static func colorize(width: Int, height: Int, preset: EnsemblePreset, reference: (width: Int, height: Int)?, region: Bool) -> Int {
         let pixels = width * height
-        var network = networkPixels(width: width, height: height)
+        let spec = preset.spec
+        var network = networkPixels(width: width, height: height, shortSide: spec.shortSide)
         var extra = 0
-        if preset == .best {
-            // The patch pass runs 384-pixel windows at twice the working scale, fused at that scale.
-            let fused = min(4 * network, pixels)
-            network = max(network, 384 * 384)
-            extra += fused * 32
+        let zooms = spec.zooms(photoShortSide: min(width, height))
+        if let finest = zooms.last {
+            // Detail passes: windows of `spec.window`² through the network; every pass kept as
+            // [a, b, confidence] at the finest pass's resolution until they are fused, plus the
+            // window accumulators and the fused ab.
+            let (w0, h0) = Colorizer.fit(width: width, height: height, shortSide: spec.shortSide)
+            let fused = min(width, Int(Double(w0) * finest) + 1) * min(height, Int(Double(h0) * finest) + 1)
+            network = max(network, spec.window * spec.window)
+            extra += fused * (12 * (zooms.count + 1) + 12 + 4 + 8)
         }
         var bytes = jobOverheadBytes + pixels * fullResolutionBytesPerPixel + network * networkBytesPerPixel + extra
         if let reference {
