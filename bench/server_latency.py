@@ -5,13 +5,14 @@ localhost against a running `findcolor serve` (started here, on a free port, tem
 
 Each round changes the hints (PUT, as the UI does after a click), then times GET preview (the
 preview the UI shows after each change) and GET result (full resolution, PNG). The server caches
-renders by project state, so every round uses a new hint set. Prints medians over --rounds and
+renders by project state, so every round uses a new hint set. Prints medians and 95th percentiles over --rounds and
 the server-side time the API reports when available.
 """
 import argparse
 import json
 import os
 import socket
+import math
 import statistics
 import subprocess
 import tempfile
@@ -80,9 +81,12 @@ def main():
                 previews.append(tp)
                 results.append(tr)
         print(f"photo {a.photo} ({W}×{H}), preset {a.preset}, {a.rounds} rounds, {time.strftime('%Y-%m-%d')}")
+        def p95(v):  # nearest-rank 95th percentile
+            return sorted(v)[max(0, math.ceil(0.95 * len(v)) - 1)]
         print(f"preview (GET /preview after a hint change): median {statistics.median(previews):.0f} ms, "
-              f"min {min(previews):.0f} ms")
-        print(f"full resolution (GET /result, PNG): median {statistics.median(results):.0f} ms, min {min(results):.0f} ms")
+              f"p95 {p95(previews):.0f} ms, min {min(previews):.0f} ms")
+        print(f"full resolution (GET /result, PNG): median {statistics.median(results):.0f} ms, "
+              f"p95 {p95(results):.0f} ms, min {min(results):.0f} ms")
     finally:
         proc.terminate()
         proc.wait()
