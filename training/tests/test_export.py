@@ -61,7 +61,10 @@ def test_grown_network_starts_where_the_smaller_one_was():
     hint = torch.zeros(1, 3, 64, 64)
     hint[0, :, 30:36, 8:14] = torch.tensor([-0.4, 0.5, 1.0]).view(3, 1, 1)
     with torch.no_grad():
-        assert (small(L, hint)[0] - big(L, hint)[0]).abs().max() == 0
+        # Same computation up to float32 rounding: the grown network adds the attention's output
+        # (exactly zero at the start) to the same features, and kernels may sum in another order
+        # (thread count, memory layout): allow 1e-6 on outputs of order 0.1–1.
+        assert (small(L, hint)[0] - big(L, hint)[0]).abs().max() < 1e-6
 
 
 def test_exported_model_loads_back_for_training(tmp_path):
