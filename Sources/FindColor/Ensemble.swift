@@ -68,6 +68,13 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
         guard fusionPower >= 0, fusionPower <= 16 else { throw FindColorError.invalidOption("the fusion power must be in 0…16, got \(fusionPower)") }
     }
 
+    /// Size of the pass at zoom `z` (1: the image-wise pass) for a `width × height` photo: the
+    /// image-wise size times `z`, never beyond the photo's own.
+    public func passSize(zoom z: Double, width: Int, height: Int) -> (width: Int, height: Int) {
+        let (w0, h0) = Colorizer.fit(width: width, height: height, shortSide: shortSide)
+        return (min(width, max(w0, Int((Double(w0) * z).rounded()))), min(height, max(h0, Int((Double(h0) * z).rounded()))))
+    }
+
     /// The zoom factors of the detail passes for a photo whose short side is `photoShortSide`:
     /// 2×, 4×, … up to `maxZoom`, the last one capped at the photo's own resolution, and kept only
     /// if it is at least 1.5× the previous (a pass that barely zooms adds cost, not detail).
@@ -118,7 +125,7 @@ public struct Ensemble {
         let zooms = spec.zooms(photoShortSide: min(L.width, L.height))
         let image = flipAveraged(L: L0, hints: hints, sourceWidth: L.width, sourceHeight: L.height, confidence: !zooms.isEmpty)
         guard let finest = zooms.last else { return (image, L0) }
-        let size = { (z: Double) in (min(L.width, max(w0, Int((Double(w0) * z).rounded()))), min(L.height, max(h0, Int((Double(h0) * z).rounded())))) }
+        let size = { (z: Double) in spec.passSize(zoom: z, width: L.width, height: L.height) }
         let (wf, hf) = size(finest)
         var passes = [image]
         for z in zooms {

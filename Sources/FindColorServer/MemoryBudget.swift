@@ -45,8 +45,8 @@ public enum MemoryCost {
             // Detail passes: windows of `spec.window`² through the network; every pass kept as
             // [a, b, confidence] at the finest pass's resolution until they are fused, plus the
             // window accumulators and the fused ab.
-            let (w0, h0) = Colorizer.fit(width: width, height: height, shortSide: spec.shortSide)
-            let fused = min(width, Int(Double(w0) * finest) + 1) * min(height, Int(Double(h0) * finest) + 1)
+            let finestSize = spec.passSize(zoom: finest, width: width, height: height)
+            let fused = finestSize.width * finestSize.height
             network = max(network, spec.window * spec.window)
             extra += fused * (12 * (zooms.count + 1) + 12 + 4 + 8)
         }

@@ -43,12 +43,6 @@ struct Colorize: ParsableCommand {
     @Flag(help: "Also match the reference's global colour distribution.")
     var transferGlobal = false
 
-    @Option(help: "Ensemble preset: fast, balanced or best.")
-    var preset: EnsemblePreset = .balanced
-
-    @Option(help: "Short side of the image-wise pass in pixels (default: the preset's).")
-    var workingSize: Int?
-
     @Option(help: "0…1: from the most accurate colours (0) towards more vivid ones (1); 0.3 is a gentle boost.")
     var vividness: Float = 0
 
@@ -73,7 +67,7 @@ struct Colorize: ParsableCommand {
     @Flag(help: "Recompute outputs that already exist.")
     var overwrite = false
 
-    @OptionGroup(title: "Detail passes") var detailOptions: DetailOptions
+    @OptionGroup(title: "Ensemble") var ensembleOptions: EnsembleOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var limitOptions: LimitOptions
 
@@ -81,7 +75,6 @@ struct Colorize: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be in 1…100") }
         if region != nil && reference == nil { throw ValidationError("--region needs --reference") }
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
-        if let workingSize, !(64...4096).contains(workingSize) { throw ValidationError("--working-size must be in 64…4096") }
         guard vividness.isFinite, (0...1).contains(vividness) else { throw ValidationError("--vividness must be in 0…1") }
         if let format, Self.outputFormat(format, quality: quality) == nil {
             throw ValidationError("unknown --format \(format) (png, png16, jpeg, tiff)")
@@ -151,7 +144,7 @@ struct Colorize: ParsableCommand {
         }
         let regionMask = try region.map { try readMask($0, limits: limits) }
         let colorizer = try modelOptions.load()
-        let spec = try detailOptions.spec(preset, workingSize: workingSize)
+        let spec = try ensembleOptions.spec()
 
         let journal = writesManifest
             ? try RunJournal(command: self, plan: plan, assignment: assignment, outputDirectory: outputURL,
@@ -170,7 +163,7 @@ struct Colorize: ParsableCommand {
                 let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side
                 var request = ColorizeRequest()
-                request.preset = preset
+                request.preset = ensembleOptions.preset
                 request.ensemble = spec
                 request.reference = referenceImage
                 request.region = regionMask
@@ -252,10 +245,11 @@ final class RunJournal {
         r.cores = Parallel.threadCount
         do { r.model = try BatchManifest.modelHash(colorizer.modelURL) } catch { r.model = colorizer.modelURL.path }
         var settings: [String: String] = [
-            "preset": c.preset.rawValue, "working_size": String(spec.shortSide), "vividness": String(c.vividness),
+            "preset": c.ensembleOptions.preset.rawValue, "working_size": String(spec.shortSide), "vividness": String(c.vividness),
             "format": c.format ?? "as input", "backend": c.modelOptions.backend.rawValue,
         ]
         if c.format.map({ ["jpeg", "jpg"].contains($0.lowercased()) }) ?? true { settings["quality"] = String(c.quality) }
+        if c.ensembleOptions.isSet { settings["ensemble"] = c.ensembleOptions.summary }
         if let h = c.hints { settings["hints"] = h }
         if let ref = c.reference { settings["reference"] = ref }
         if let region = c.region { settings["region"] = region }

@@ -33,9 +33,13 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
     case onednn, reference
 }
 
-/// Detail passes beyond the preset's (context-adaptive inference; see `EnsembleSpec`), shared by
-/// colorize and eval.
-struct DetailOptions: ParsableArguments {
+/// The ensemble: preset, working size and detail passes (context-adaptive inference; see
+/// `EnsembleSpec`), shared by colorize and eval.
+struct EnsembleOptions: ParsableArguments {
+    @Option(help: "Ensemble preset: fast, balanced or best.")
+    var preset: EnsemblePreset = ColorizeRequest().preset
+    @Option(help: "Short side of the image-wise pass in pixels, 64…4096 (default: the preset's).")
+    var workingSize: Int?
     @Option(help: "Largest detail zoom: 1 (image-wise pass only), 2, 4, 8 … (default: the preset's).")
     var maxZoom: Int?
     @Option(help: "Detail window side in pixels of the zoomed photo (default: the preset's).")
@@ -47,10 +51,16 @@ struct DetailOptions: ParsableArguments {
     @Option(help: "Fusion weight = confidence^power, 0…16 (default: the preset's).")
     var fusionPower: Float?
 
-    var isSet: Bool { maxZoom != nil || window != nil || stride != nil || detailLimit != nil || fusionPower != nil }
+    func validate() throws {
+        if let workingSize, !(64...4096).contains(workingSize) { throw ValidationError("--working-size must be in 64…4096") }
+        _ = try spec()
+    }
 
-    /// The preset's spec with these options (and the working size) applied, validated.
-    func spec(_ preset: EnsemblePreset, workingSize: Int?) throws -> EnsembleSpec {
+    /// Whether anything beyond the preset was asked for.
+    var isSet: Bool { workingSize != nil || maxZoom != nil || window != nil || stride != nil || detailLimit != nil || fusionPower != nil }
+
+    /// The preset's spec with these options applied, validated.
+    func spec() throws -> EnsembleSpec {
         var s = preset.spec
         if let workingSize { s.shortSide = workingSize }
         if let maxZoom { s.maxZoom = maxZoom }
@@ -62,8 +72,9 @@ struct DetailOptions: ParsableArguments {
         return s
     }
 
+    /// What differs from the preset, for report headers and run manifests.
     var summary: String {
-        [maxZoom.map { "max zoom \($0)" }, window.map { "window \($0)" }, stride.map { "stride \($0)" },
+        [workingSize.map { "working size \($0)" }, maxZoom.map { "max zoom \($0)" }, window.map { "window \($0)" }, stride.map { "stride \($0)" },
          detailLimit.map { "detail limit \($0)" }, fusionPower.map { "fusion power \($0)" }].compactMap { $0 }.joined(separator: ", ")
     }
 }

@@ -24,8 +24,6 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder of colour photos (ground truth).") var data: String
     @Option(name: .customLong("protocol"), help: "A, B, native or mosaic.") var protocolKind: EvalProtocol = .A
     @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
-    @Option(help: "Ensemble preset (default: colorize's default).") var preset: EnsemblePreset = ColorizeRequest().preset
-    @Option(help: "Short side of the image-wise pass (default: the preset's).") var workingSize: Int?
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "0…1, as for colorize.") var vividness: Float = 0
     @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
@@ -36,7 +34,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
     var precision = true
-    @OptionGroup(title: "Detail passes") var detailOptions: DetailOptions
+    @OptionGroup(title: "Ensemble") var ensembleOptions: EnsembleOptions
     @OptionGroup var modelOptions: ModelOptions
 
     func parseKs() throws -> [Int] {
@@ -59,10 +57,8 @@ struct Eval: ParsableCommand {
         o.protocolKind = protocolKind
         o.ks = try parseKs()
         o.seed = seed
-        o.preset = preset
-        if workingSize != nil || detailOptions.isSet {
-            o.ensemble = try detailOptions.spec(preset, workingSize: workingSize)
-        }
+        o.preset = ensembleOptions.preset
+        if ensembleOptions.isSet { o.ensemble = try ensembleOptions.spec() }
         o.mirroredReference = mirroredReference
         o.vividness = vividness
         o.limit = limit
@@ -73,7 +69,7 @@ struct Eval: ParsableCommand {
             let m = MosaicOptions(grid: grid, tile: tile, mosaics: mosaics, seed: seed)
             try m.validate()
             let report = try evaluator.runMosaics(directory: URL(fileURLWithPath: data), mosaic: m)
-            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(detailOptions.isSet ? ", " + detailOptions.summary : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
+            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
@@ -88,7 +84,7 @@ struct Eval: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
-        let header = "protocol \(protocolKind.rawValue), preset \(preset.rawValue)\(workingSize.map { ", working size \($0)" } ?? "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
+        let header = "protocol \(protocolKind.rawValue), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {
