@@ -4,6 +4,7 @@
 // they can be told apart; a hint only stores a* and b*, the photo keeps its own lightness.
 
 import { abToCanvas, canvasToAB, drawGamut, hexToLab, inGamut, labToHex, AB_RANGE } from "./lab.js";
+import { cssColour } from "./theme.js";
 
 const RECENT_KEY = "findcolor.recentColours";
 const RECENT_LIMIT = 8;
@@ -42,6 +43,11 @@ export class ColorPicker {
     this.recent = loadRecent();
     this.planeL = null;
     this.plane = null;
+    this.colours = {
+      axes: cssColour("--gamut-axes", "rgba(255, 255, 255, 0.18)"),
+      ringOuter: cssColour("--gamut-ring-outer", "#000"),
+      ringInner: cssColour("--gamut-ring-inner", "#fff"),
+    };
     // The plane is read back each time the lightness changes: keep its pixels on the CPU.
     this.el.gamut.getContext("2d", { willReadFrequently: true });
     this.bind();
@@ -125,7 +131,7 @@ export class ColorPicker {
     }
     const w = canvas.width, h = canvas.height;
     // Axes through the neutral point.
-    ctx.strokeStyle = "rgba(255,255,255,0.18)";
+    ctx.strokeStyle = this.colours.axes;
     ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.moveTo(w / 2 + 0.5, 0);
@@ -136,11 +142,11 @@ export class ColorPicker {
     // The current colour.
     const [x, y] = abToCanvas(this.ab[0], this.ab[1], w, h);
     ctx.lineWidth = 2;
-    ctx.strokeStyle = "#000";
+    ctx.strokeStyle = this.colours.ringOuter;
     ctx.beginPath();
     ctx.arc(x, y, 7, 0, Math.PI * 2);
     ctx.stroke();
-    ctx.strokeStyle = "#fff";
+    ctx.strokeStyle = this.colours.ringInner;
     ctx.beginPath();
     ctx.arc(x, y, 5.5, 0, Math.PI * 2);
     ctx.stroke();

@@ -3,6 +3,7 @@
 // While the region applies it is outlined with every tool (filled faintly, more so while painting).
 
 import { labToHex, lightnessOf } from "./lab.js";
+import { cssColour } from "./theme.js";
 
 const ANALYSIS_MAX_SIDE = 1024;
 const MASK_MAX_SIDE = 2048;
@@ -16,11 +17,6 @@ const REVEAL_MARGIN = 0.03;
 const OUTLINE_PX = 1.5;
 /** Below this width the stage is sized from the page width (the side panel is under the photo). */
 export const NARROW_QUERY = "(max-width: 900px)";
-
-function cssColour(name, fallback) {
-  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return value || fallback;
-}
 
 export class Stage {
   /**
