@@ -6,7 +6,9 @@ the UI in headless Chromium (Selenium + chromedriver) and works through it as a 
 
 - uploads a synthetic black-and-white photo; adds colour hints by clicking (a new hint takes the
   model's top suggestion, or a colour picked beforehand); recolours one from the suggestions; undo
-  and redo; vividness and the before/after slider from the keyboard;
+  and redo; drags a hint with the previews slowed down (intermediate previews are shown, at most one
+  render request is in flight, only the newest position is sent, no full render before the drop,
+  the drop is one undo step); vividness and the before/after slider from the keyboard;
 - a reference photo by the file picker; "Painted region" before painting (the reference colours
   nothing); region brush strokes, the eraser, "Clear region", undo/redo of strokes by keyboard with
   the brush and eraser active, each checked on the API's result pixels inside and outside the region
@@ -16,8 +18,13 @@ the UI in headless Chromium (Selenium + chromedriver) and works through it as a 
 - a reference replaced by drag and drop, undone; dark-area suggestions shown lifted;
 - the project card showing the latest result;
 - the layout at 1920×1080, 1366×757, 800×700 and 390×844 (no horizontal overflow, status visible,
-  toolbar inside the window, side panel under the photo when narrow, reference controls and brush
-  tools above the fold on a laptop screen), with a screenshot of each.
+  toolbar inside the window, nothing overlapping, brush tools inside the window, side panel under
+  the photo when narrow, reference controls and brush tools above the fold on a laptop screen), with
+  a screenshot of each.
+
+The UI has no hooks for this test: it observes the page as a user would (the DOM, the buttons'
+states and tooltips, the status line), the server through its API, and the page's requests through
+its own fetch() wrapper, evaluated before the page's scripts (see INSTRUMENTATION).
 
 Needs: `pip install selenium` and Debian's `chromium` and `chromium-driver`
 (`apt-get install -y chromium chromium-driver`).
@@ -35,6 +42,7 @@ import base64
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import struct
@@ -275,6 +283,50 @@ def read_tail(path, lines=40):
 
 # MARK: Browser
 
+# The test's own instrumentation, evaluated in every page before the page's scripts (CDP
+# Page.addScriptToEvaluateOnNewDocument), so that the UI needs no hooks for the test: it wraps
+# fetch() and logs each request (method, path, body, start, end, status) and how many are in flight;
+# `delay` holds extra milliseconds to answer requests whose path contains a key (a slow server).
+INSTRUMENTATION = """
+(() => {
+  const realFetch = window.fetch.bind(window);
+  const probe = { log: [], inflight: 0, delay: {} };
+  Object.defineProperty(window, "__uiTest", { value: probe });
+  window.fetch = async (input, init = {}) => {
+    const url = new URL(typeof input === "string" ? input : input.url, location.href);
+    const entry = { method: (init.method || "GET").toUpperCase(), path: url.pathname + url.search,
+                    body: typeof init.body === "string" ? init.body : null, start: performance.now(), end: null, status: null };
+    probe.log.push(entry);
+    probe.inflight++;
+    try {
+      const response = await realFetch(input, init);
+      const extra = Object.entries(probe.delay).find(([key]) => entry.path.includes(key));
+      if (extra && extra[1] > 0) await new Promise((resolve) => setTimeout(resolve, extra[1]));
+      entry.status = response.status;
+      return response;
+    } catch (error) {
+      entry.status = 0;
+      throw error;
+    } finally {
+      entry.end = performance.now();
+      probe.inflight--;
+    }
+  };
+})();
+"""
+
+# Requests of the log (`__uiTest.log`) that fetch the full-resolution result (JavaScript and Python).
+IS_RESULT = "((e) => e.method === 'GET' && /[/]result[?]format=png$/.test(e.path))"
+
+
+def is_result(entry):
+    return entry["method"] == "GET" and re.search(r"/result\?format=png$", entry["path"]) is not None
+
+
+def is_render(entry):
+    """A request that renders or changes what is rendered: a hint change, a preview, the full result."""
+    return entry["path"].endswith("/preview") or is_result(entry) or (entry["method"] == "PATCH" and "/hints/" in entry["path"])
+
 
 def start_browser(width, height):
     from selenium import webdriver
@@ -293,7 +345,9 @@ def start_browser(width, height):
     options.add_argument("--force-device-scale-factor=1")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INSTRUMENTATION})
+    return driver
 
 
 def fit_viewport(driver, width, height):
@@ -333,10 +387,6 @@ def wait_js(driver, expression, timeout, what):
             raise AssertionError(f"the UI shows an error while waiting for {what}: {errors}")
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last value: {last!r})")
-
-
-def body_data(driver, key):
-    return driver.execute_script(f"return document.body.dataset[{json.dumps(key)}] || '';")
 
 
 def get_bytes(url, timeout=60):
@@ -416,14 +466,56 @@ class UI:
             raise AssertionError(f"timed out waiting for {what}")
         return wait_js(self.driver, expression, timeout or self.timeout, what)
 
-    def version(self):
-        return int(self.js("return Number(document.body.dataset.version || 0);"))
+    def mark(self):
+        """The number of requests the page has made so far (a point in its request log)."""
+        return int(self.js("return window.__uiTest.log.length;"))
 
-    def settled(self, since, what):
-        """Waits until the picture changed after version `since` and the full-resolution result of that state is shown."""
-        self.wait(f"Number(document.body.dataset.version || 0) > {since}"
-                  " && document.body.dataset.resultVersion === document.body.dataset.version"
-                  " && document.getElementById('status').textContent === 'Up to date'", f"the result after {what}", self.timeout * 2)
+    def requests(self, since=0):
+        """The page's requests after mark `since`: dicts with method, path, body, start, end, status."""
+        return self.js("return window.__uiTest.log.slice(arguments[0]);", since)
+
+    def count(self, method, pattern, since=0):
+        """How many requests after `since` were answered 200 whose path matches the regular expression."""
+        return self.js("return window.__uiTest.log.slice(arguments[0]).filter((e) => e.method === arguments[1]"
+                       " && e.status === 200 && new RegExp(arguments[2]).test(e.path)).length;", since, method, pattern)
+
+    def wait_request(self, method, pattern, since, what):
+        self.wait(f"window.__uiTest.log.slice({since}).some((e) => e.method === {json.dumps(method)}"
+                  f" && e.status !== null && new RegExp({json.dumps(pattern)}).test(e.path))", what)
+
+    def settled(self, since, what, changed=True):
+        """Waits until a change was sent after mark `since` (unless `changed` is false), the full-resolution
+        result was fetched after the last change, nothing is in flight and the status says so."""
+        self.wait(f"""(() => {{
+            const log = window.__uiTest.log;
+            const changes = log.filter((e) => e.method !== 'GET');
+            if ({'true' if changed else 'false'} && !log.slice({since}).some((e) => e.method !== 'GET')) return false;
+            const last = Math.max(0, ...changes.map((e) => e.end ?? Infinity));
+            return window.__uiTest.inflight === 0
+              && log.slice({since}).some((e) => {IS_RESULT}(e) && e.status === 200 && e.start >= last)
+              && document.getElementById('status').textContent === 'Up to date'; }})()""",
+                  f"the result after {what}", self.timeout * 2)
+
+    def idle(self, what):
+        """Waits until the full-resolution result is shown and no request is in flight."""
+        self.wait("window.__uiTest.inflight === 0 && document.getElementById('status').textContent === 'Up to date'", what)
+
+    def hint_count(self):
+        return int(self.js("return document.querySelectorAll('#hint-layer .hint').length;"))
+
+    def wait_hints(self, n, what):
+        self.wait(f"document.querySelectorAll('#hint-layer .hint').length === {n}", what)
+
+    def mask_painted(self):
+        """The region holds a painted mask (the panel's “Clear region” applies)."""
+        return not self.js("return document.getElementById('btn-clear-region').disabled;")
+
+    def wait_mask(self, painted, what):
+        self.wait(f"document.getElementById('btn-clear-region').disabled === {'false' if painted else 'true'}", what)
+
+    def undo_titles(self):
+        """The undo and redo buttons' tooltips (they name the step each would take)."""
+        return self.js("return [document.getElementById('btn-undo').title, document.getElementById('btn-redo').title];")
 
     def wait_api(self, predicate, what):
         deadline = time.time() + self.timeout
@@ -435,12 +527,28 @@ class UI:
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for the API to show {what}")
 
+    def saved_history_revision(self):
+        """The project revision the page's saved undo history (IndexedDB) belongs to, or None."""
+        return self.driver.execute_async_script("""
+            const [id, done] = arguments;
+            const request = indexedDB.open('findcolor-history');
+            request.onupgradeneeded = () => request.transaction.abort();  // none yet: create nothing
+            request.onerror = () => done(null);
+            request.onsuccess = () => {
+              const db = request.result;
+              try {
+                const get = db.transaction('histories', 'readonly').objectStore('histories').get(id);
+                get.onsuccess = () => { db.close(); done(get.result ? get.result.revision : null); };
+                get.onerror = () => { db.close(); done(null); };
+              } catch (error) { db.close(); done(null); }
+            };""", self.project_id)
+
     def wait_history_saved(self):
         """Waits until the undo history is saved for the project's current revision (before a reload)."""
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             revision = self.project()["revision"]
-            if self.js("return document.body.dataset.historyRevision || '';") == str(revision):
+            if self.saved_history_revision() == revision:
                 return revision
             time.sleep(0.2)
         raise AssertionError("timed out waiting for the undo history to be saved")
@@ -519,20 +627,91 @@ def check_dark_suggestions(ui, driver):
     """A hint on the black door: its suggestions are drawn lifted and can be told apart; then undone."""
     check = ui.checks.check
     ui.click_photo(0.305, 0.74)  # the black door
-    ui.wait("document.body.dataset.hintCount === '3'", "a hint on the dark door")
+    ui.wait_hints(3, "a hint on the dark door")
     ui.wait("document.querySelectorAll('#suggestions .swatch').length >= 3", "suggestions on the door")
     dark = ui.js("""
         const s = [...document.querySelectorAll('#suggestions .swatch')];
-        return { L: Number(document.getElementById('lightness').value), shown: s.map((e) => Number(e.dataset.shownL)),
+        const shownAt = (e) => Number((/shown at L[*] ([0-9]+)/.exec(e.title) || [])[1] ?? NaN);
+        return { L: Number(document.getElementById('lightness').value), shown: s.map(shownAt),
                  colours: new Set(s.map((e) => getComputedStyle(e).backgroundColor)).size, count: s.length,
                  note: document.getElementById('suggestions-note').textContent };""")
     check(dark["L"] < 10 and all(v >= 40 for v in dark["shown"]),
           f"suggestions at L* {dark['L']} are shown at L* {sorted(set(dark['shown']))} ({dark['note']})")
     check(dark["colours"] >= min(3, dark["count"]), f"the dark suggestions can be told apart ({dark['colours']} distinct of {dark['count']})")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "z", modifier=CTRL)
-    ui.wait("document.body.dataset.hintCount === '2'", "undo of the door hint")
+    ui.wait_hints(2, "undo of the door hint")
     ui.settled(v, "the last undo")
+
+
+# Extra time the test adds to every preview answer while a hint is dragged (a slow server), so that
+# pointer moves come much faster than previews and stale positions would pile up if they were queued.
+SLOW_PREVIEW_MS = 300
+
+
+def check_live_drag(ui, driver):
+    """Drags the sky hint across the photo: intermediate previews are shown while dragging, at most one
+    render request is in flight, only the newest position is sent (nothing stale is queued), no full
+    render starts before the drop; the drop is one undo step."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    check = ui.checks.check
+    ui.idle("the result before the drag")
+    time.sleep(1)  # the undo history's save after the last edit
+    ui.idle("the result before the drag")
+    before = {h["id"]: h for h in ui.project()["hints"]}
+    sky = min(before.values(), key=lambda h: h["y"])
+    marker = driver.find_element("css selector", f"#hint-layer .hint[data-id='{sky['id']}']")
+    ui.js("""
+        const drag = { moves: 0, down: null, up: null, shown: [] };
+        Object.defineProperty(window, "__drag", { value: drag, configurable: true });
+        const layer = document.getElementById('hint-layer');
+        layer.addEventListener('pointerdown', () => { drag.down = performance.now(); }, true);
+        layer.addEventListener('pointermove', (e) => { if (e.buttons) drag.moves++; }, true);
+        layer.addEventListener('pointerup', () => { drag.up = performance.now(); }, true);
+        new MutationObserver(() => drag.shown.push(performance.now()))
+            .observe(document.getElementById('img-color'), { attributes: true, attributeFilter: ['src'] });
+        window.__uiTest.delay['/preview'] = arguments[0];""", SLOW_PREVIEW_MS)
+    mark = ui.mark()
+    width = ui.photo_rect()["w"]
+    steps = 40
+    chain = ActionChains(driver, duration=30).click_and_hold(marker)
+    for _ in range(steps):
+        chain.move_by_offset(int(width * 0.35 / steps), 0).pause(0.04)
+    chain.release().perform()
+    ui.settled(mark, "the drop")
+    ui.js("window.__uiTest.delay['/preview'] = 0;")
+
+    drag = ui.js("return window.__drag;")
+    log = ui.requests(mark)
+    down, up = drag["down"], drag["up"]
+    renders = [e for e in log if is_render(e)]
+    during = [e for e in renders if down <= e["start"] <= up]
+    moves = [e for e in during if e["method"] == "PATCH"]
+    previews = [e for e in during if e["path"].endswith("/preview") and e["status"] == 200 and e["end"] <= up]
+    shown = [t for t in drag["shown"] if down <= t <= up]
+    check(len(moves) >= 2 and len(previews) >= 2 and len(shown) >= 2,
+          f"while dragging a hint the UI shows intermediate previews ({len(moves)} positions sent, "
+          f"{len(previews)} previews answered, the picture changed {len(shown)} times during the drag)")
+    peak = max(sum(1 for o in renders if o["start"] <= e["start"] < (o["end"] or math.inf)) for e in renders)
+    check(peak == 1, f"at most one render request is in flight at a time ({peak})")
+    check(len(moves) < drag["moves"] / 2,
+          f"stale positions are not queued: {len(moves)} sent for {drag['moves']} pointer moves with previews {SLOW_PREVIEW_MS} ms slower")
+    xs = [json.loads(e["body"])["x"] for e in moves]
+    check(all(a < b for a, b in zip(xs, xs[1:])), f"each step sends the newest position ({xs})")
+    check(not any(is_result(e) for e in during), "no full-resolution render starts while dragging")
+    late = [e for e in renders if e["method"] == "PATCH" and e["start"] > up]
+    check(len(late) <= 1, f"after the drop at most the final position is sent ({len(late)} more)")
+    moved = next(h for h in ui.project()["hints"] if h["id"] == sky["id"])
+    title = ui.js("return document.querySelector(`#hint-layer .hint[data-id='${arguments[0]}']`).title;", sky["id"])
+    check(moved["x"] > sky["x"] + 20 and moved["y"] == sky["y"] and title.startswith(f"({moved['x']}, {moved['y']})"),
+          f"the hint is stored where it was dropped ({sky['x']} → {moved['x']}; marker “{title.splitlines()[0]}”)")
+
+    v = ui.mark()
+    press(driver, "z", modifier=CTRL)
+    ui.settled(v, "undoing the drag")
+    back = next(h for h in ui.project()["hints"] if h["id"] == sky["id"])
+    check((back["x"], back["y"]) == (sky["x"], sky["y"]), "one undo puts the dragged hint back where it was")
 
 
 def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, reference=None, synthetic=True):
@@ -548,8 +727,9 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     driver.find_element(By.ID, "file-input").send_keys(photo_path)
     ui.wait("document.body.dataset.view === 'editor'", "the editor to open")
-    ui.wait("Number(document.body.dataset.previewCount || 0) >= 1", "the first preview")
-    ui.wait("Number(document.body.dataset.resultCount || 0) >= 1", "the first full-resolution result")
+    ui.wait_request("GET", "/preview$", 0, "the first preview")
+    ui.wait_request("GET", "/result[?]format=png$", 0, "the first full-resolution result")
+    ui.idle("the first result shown")
     check(True, "upload shows a preview, then the full-resolution result")
     ui.project_id = get_json(base + "/api/projects")["projects"][0]["id"]
 
@@ -557,11 +737,11 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     check(r["w"] > 300 and r["h"] > 200, f"the photo is shown large enough ({r['w']:.0f}×{r['h']:.0f})")
     check(ui.split() <= 20, f"the before/after split opens on the colour result (at {ui.split()} %)")
 
-    previews = int(body_data(driver, "previewCount") or 0)
+    mark = ui.mark()
     ui.click_photo(0.2, 0.15)  # the sky
-    ui.wait("document.body.dataset.hintCount === '1'", "the first hint")
+    ui.wait_hints(1, "the first hint")
     check(len(driver.find_elements(By.CSS_SELECTOR, "#hint-layer .hint")) == 1, "a hint marker appears where the photo was clicked")
-    ui.wait(f"Number(document.body.dataset.previewCount || 0) > {previews}", "the preview after the hint")
+    ui.wait_request("GET", "/preview$", mark, "the preview after the hint")
     check(True, "the preview updates after adding a hint")
     ui.wait("document.querySelectorAll('#suggestions .swatch').length > 0", "colour suggestions")
     top = ui.js("""
@@ -573,7 +753,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     suggestions = driver.find_elements(By.CSS_SELECTOR, "#suggestions .swatch")
     check(len(suggestions) >= 3, f"the picker shows the model's suggested colours ({len(suggestions)})")
-    version = int(body_data(driver, "version") or 0)
+    mark = ui.mark()
     index = ui.js("""
         const hint = document.querySelector('#hint-layer .hint.selected');
         const a = Number(hint.dataset.a), b = Number(hint.dataset.b);
@@ -581,7 +761,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
             .findIndex((s) => Math.abs(Number(s.dataset.a) - a) + Math.abs(Number(s.dataset.b) - b) > 1);""")
     check(index >= 0, "a suggested colour differs from the hint's colour")
     suggestions[index].click()
-    ui.wait(f"Number(document.body.dataset.version || 0) > {version}", "the hint to be recoloured")
+    ui.wait_request("PATCH", "/hints/", mark, "the hint to be recoloured")
 
     # Hint 2: deselect (Escape), pick a warm colour in the gamut plane (armed for the next hint), click the wall.
     from selenium.webdriver.common.action_chains import ActionChains
@@ -594,14 +774,14 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     check(armed, "a colour picked with no hint selected is marked for the next hint")
     picked = ui.js("return document.getElementById('hex').value;")
     ui.click_photo(0.31, 0.62)
-    ui.wait("document.body.dataset.hintCount === '2'", "the second hint")
+    ui.wait_hints(2, "the second hint")
     hint2 = ui.js("const h = document.querySelector('#hint-layer .hint.selected'); return [Number(h.dataset.a), Number(h.dataset.b)];")
     check(hint2[0] > 5 and hint2[1] > 5, f"the second hint takes the picked warm colour (a* {hint2[0]:.0f}, b* {hint2[1]:.0f}; {picked})")
 
     driver.find_element(By.ID, "btn-undo").click()
-    ui.wait("document.body.dataset.hintCount === '1'", "undo")
+    ui.wait_hints(1, "undo")
     press(driver, "y", modifier=CTRL)
-    ui.wait("document.body.dataset.hintCount === '2'", "redo (Ctrl+Y)")
+    ui.wait_hints(2, "redo (Ctrl+Y)")
     check(True, "undo and redo restore the hint list")
 
     # The reach of the selected hint (spread) is part of the history too.
@@ -615,6 +795,8 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     project = ui.wait_api(lambda p: all(h.get("spread", "similar") == "similar" for h in p["hints"]), "the reach undone")
     check(len(project["hints"]) == 2, "a hint's reach (“Only this area”) is undone like any other edit")
 
+    check_live_drag(ui, driver)
+
     vivid = driver.find_element(By.ID, "vividness")
     driver.execute_script("arguments[0].focus();", vivid)
     for _ in range(6):
@@ -622,13 +804,16 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     ui.wait("document.getElementById('vividness-value').textContent === '0.30'", "the vividness label")
     project = ui.wait_api(lambda p: abs(p["vividness"] - 0.3) < 1e-6, "vividness 0.3")
     check(abs(project["vividness"] - 0.3) < 1e-6, f"the vividness slider changes the project's setting ({project['vividness']})")
-    depth = int(body_data(driver, "undoDepth"))
+    ui.wait("document.getElementById('btn-undo').title.startsWith('Undo change the vividness')", "the vividness in the history")
     press(driver, "z", modifier=CTRL)
     ui.wait_api(lambda p: abs(p["vividness"]) < 1e-6, "vividness undone")
-    v = ui.version()
+    ui.wait("document.getElementById('btn-redo').title.startsWith('Redo change the vividness')", "the vividness to redo")
+    undone = ui.undo_titles()
+    v = ui.mark()
     press(driver, "y", modifier=CTRL)
     ui.wait_api(lambda p: abs(p["vividness"] - 0.3) < 1e-6, "vividness redone")
-    check(int(body_data(driver, "undoDepth")) == depth, "a settings change is one undo step (vividness undone and redone)")
+    ui.wait("document.getElementById('btn-undo').title.startsWith('Undo change the vividness')", "the vividness redone in the history")
+    check("vividness" not in undone[0], f"six steps of the vividness slider are one undo step (after one undo: “{undone[0]}”)")
     ui.settled(v, "the vividness redone")
     natural = ui.wait(
         "(() => { const i = document.getElementById('img-color'); "
@@ -667,7 +852,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     if not ref1_path:
         ref1_path = os.path.join(work, "purple-reference.png")
         write_png(ref1_path, 200, 150, vivid_reference(200, 150, "purple"), channels=3)
-    v = ui.version()
+    v = ui.mark()
     driver.find_element(By.ID, "reference-input").send_keys(os.path.abspath(ref1_path))
     ref1 = ui.wait_api(lambda p: p["hasReference"], "the reference photo")["reference"]
     assert ref1["width"] != 180, "use a reference photo that is not 180 pixels wide (the dropped one is)"
@@ -679,10 +864,10 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     # MARK: "Painted region" before painting: the reference colours nothing, and the panel says so
 
-    v = ui.version()
+    v = ui.mark()
     ui.click("#region-mode button[data-mode='region']")
     ui.wait_api(lambda p: p["hasRegion"], "an (empty) region")
-    ui.wait("document.body.dataset.regionMode === 'region'", "region mode")
+    ui.wait("document.getElementById('photo').dataset.region === 'on'", "region mode")
     check(ui.pressed("#tool button[data-tool='brush']"), "choosing “Painted region” selects the brush")
     check(ui.js("return !document.getElementById('stage-tools').hidden;"), "the brush tools are shown by the photo")
     note = ui.js("return document.getElementById('region-note').textContent;")
@@ -695,9 +880,9 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     # MARK: Brush strokes: inside the region the reference colours, outside nothing changes
 
     ui.js("const s = document.getElementById('brush-size'); s.value = '80'; s.dispatchEvent(new Event('input'));")
-    v = ui.version()
+    v = ui.mark()
     ui.stroke([(0.58, 0.26), (0.88, 0.26)])
-    ui.wait("document.body.dataset.maskPainted === '1'", "the painted mask")
+    ui.wait_mask(True, "the painted mask")
     ui.settled(v, "the first stroke")
     mask = ui.region()
     check(white_fraction(mask, inside) > 0.9, f"the stroke is in the stored region ({white_fraction(mask, inside):.2f} of the box)")
@@ -715,7 +900,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     # A stroke at the left edge, where the original is shown: the split moves to show it.
     left_box = ui.box(photo, 0.04, 0.86, 0.12, 0.95)
     before_split = ui.split()
-    v = ui.version()
+    v = ui.mark()
     ui.stroke([(0.05, 0.9), (0.11, 0.9)])
     ui.wait(f"Number(document.getElementById('slider').getAttribute('aria-valuenow')) < {before_split}", "the split to move")
     check(ui.split() <= 4, f"painting where the original is shown moves the split to show it ({before_split} → {ui.split()} %)")
@@ -727,26 +912,26 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     hints_before = ui.project()["hints"]
     ui.click("#tool button[data-tool='eraser']")
     ui.js("const s = document.getElementById('brush-size'); s.value = '90'; s.dispatchEvent(new Event('input'));")
-    v = ui.version()
+    v = ui.mark()
     ui.stroke([(0.03, 0.9), (0.13, 0.9)])
     ui.settled(v, "the eraser")
     check(white_fraction(ui.region(), left_box) < 0.05, "the eraser removes the second stroke from the stored region")
     check(ui.pressed("#tool button[data-tool='eraser']"), "the eraser is still the active tool")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "z", modifier=CTRL)
     ui.settled(v, "undoing the eraser stroke")
     check(white_fraction(ui.region(), left_box) > 0.5, "Ctrl+Z with the eraser active undoes the eraser stroke")
     check(ui.project()["hints"] == hints_before, "… and leaves the hints alone")
     ui.click("#tool button[data-tool='brush']")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "z", modifier=CTRL)
     ui.settled(v, "undoing the second brush stroke")
     check(white_fraction(ui.region(), left_box) < 0.05 and white_fraction(ui.region(), inside) > 0.9,
           "Ctrl+Z with the brush active undoes the brush stroke (the first stroke stays)")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "y", modifier=CTRL)
     ui.settled(v, "redoing the brush stroke")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "y", modifier=CTRL)
     ui.settled(v, "redoing the eraser stroke")
     check(white_fraction(ui.region(), left_box) < 0.05 and white_fraction(ui.region(), inside) > 0.9, "Ctrl+Y redoes both strokes")
@@ -755,12 +940,12 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
           "after the strokes are undone and redone the result is the one of the first stroke again")
 
     # Switching to "Whole photo" and back is one history entry each.
-    v = ui.version()
+    v = ui.mark()
     ui.click("#region-mode button[data-mode='whole']")
     ui.wait_api(lambda p: not p["hasRegion"], "the whole photo mode")
     ui.settled(v, "the whole photo mode")
     check(mean_ab_change(whole, ui.result(), outside) < 0.5, "“Whole photo” gives the reference's colours everywhere again")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "z", modifier=CTRL)
     ui.wait_api(lambda p: p["hasRegion"], "the region mode back")
     ui.settled(v, "undoing the mode change")
@@ -769,18 +954,18 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     # MARK: Clear the region (no reference colour), undo it
 
-    v = ui.version()
+    v = ui.mark()
     ui.click("#btn-clear-region")
-    ui.wait("document.body.dataset.maskPainted === '0'", "the cleared mask")
+    ui.wait_mask(False, "the cleared mask")
     ui.settled(v, "clearing the region")
     cleared = ui.result()
     check(ui.project()["hasRegion"] and white_fraction(ui.region(), inside) == 0, "“Clear region” stores an empty region")
     drift = max(mean_ab_change(base_result, cleared, inside), mean_ab_change(base_result, cleared, outside))
     check(drift < 0.5, f"with the region cleared the reference colours nothing ({drift:.2f} ab from no reference)")
     check("colours nothing" in ui.js("return document.getElementById('region-note').textContent;"), "… and the panel says so")
-    v = ui.version()
+    v = ui.mark()
     ui.click("#btn-undo")
-    ui.wait("document.body.dataset.maskPainted === '1'", "the region back")
+    ui.wait_mask(True, "the region back")
     ui.settled(v, "undoing the clear")
     check(mean_ab_change(painted, ui.result(), inside) < 0.5, "undoing “Clear region” brings the region's colours back")
 
@@ -799,12 +984,12 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     # MARK: Reopen (a reload): hints, reference, region and the undo history come back
 
-    depth = int(body_data(driver, "undoDepth"))
+    titles = ui.undo_titles()
     ui.wait_history_saved()
     state_before = ui.project()["stateHash"]
     driver.refresh()
     ui.wait("document.body.dataset.view === 'editor'", "the editor after the reload")
-    ui.settled(0, "the reload")
+    ui.settled(0, "the reload", changed=False)
     check(ui.project()["stateHash"] == state_before, "reopening leaves the project as it was")
     check(ui.js("return document.querySelectorAll('#hint-layer .hint').length;") == 2, "the hints are shown after reopening")
     check(ui.pressed("#region-mode button[data-mode='region']") and ui.js("return !document.getElementById('reference-set').hidden;"),
@@ -816,41 +1001,41 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
         let n = 0; for (let i = 3; i < d.length; i += 16) if (d[i] > 100) n++;
         return getComputedStyle(c).opacity > 0.5 && !c.hidden ? n : 0;""")
     check(outline > 50, f"the painted region's outline shows with the Hints tool after reopening ({outline} samples)")
-    check(int(body_data(driver, "undoDepth")) == depth and not driver.find_element(By.ID, "btn-undo").get_attribute("disabled"),
-          f"the undo history survives the reload ({depth} steps)")
+    check(ui.undo_titles() == titles and not driver.find_element(By.ID, "btn-undo").get_attribute("disabled"),
+          f"the undo history survives the reload (“{titles[0]}”, “{titles[1]}”)")
     check(not driver.find_element(By.ID, "btn-redo").get_attribute("disabled"), "… including what can be redone (the clear)")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "y", modifier=CTRL)
-    ui.wait("document.body.dataset.maskPainted === '0'", "redo of the clear after the reload")
+    ui.wait_mask(False, "redo of the clear after the reload")
     ui.settled(v, "redo after the reload")
     check(white_fraction(ui.region(), inside) == 0, "redo after the reload clears the region again")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "z", modifier=CTRL)
-    ui.wait("document.body.dataset.maskPainted === '1'", "undo after the reload")
+    ui.wait_mask(True, "undo after the reload")
     ui.settled(v, "undo after the reload")
     check(white_fraction(ui.region(), inside) > 0.9, "undo after the reload brings the region back")
 
     # MARK: Reference replaced by drag and drop, undone; removed, undone
 
     ref2 = png_bytes(180, 120, vivid_reference(180, 120, "green"), channels=3)
-    v = ui.version()
+    v = ui.mark()
     ui.drop_file("#panel-reference", ref2, "green-reference.png", "image/png")
     ui.wait_api(lambda p: p["hasReference"] and p["reference"]["width"] == 180, "the dropped reference")
     ui.settled(v, "the dropped reference")
     green = ui.result()
     check(mean_ab_change(painted, green, inside) > 3, "a reference dropped on the panel replaces the first one (the region's colours change)")
     check(mean_ab_change(painted, green, outside) < 0.5, "… and still only inside the region")
-    v = ui.version()
+    v = ui.mark()
     press(driver, "z", modifier=CTRL)
     ui.wait_api(lambda p: p["hasReference"] and p["reference"]["width"] == ref1["width"], "the first reference back")
     ui.settled(v, "undoing the replacement")
     check(mean_ab_change(painted, ui.result(), inside) < 0.5, "undo puts the first reference back (same result as before)")
-    v = ui.version()
+    v = ui.mark()
     ui.click("#btn-remove-reference")
     ui.wait_api(lambda p: not p["hasReference"], "the reference removed")
     ui.settled(v, "removing the reference")
     check(ui.js("return document.getElementById('stage-tools').hidden;"), "without a reference the brush tools are hidden")
-    v = ui.version()
+    v = ui.mark()
     ui.click("#btn-undo")
     ui.wait_api(lambda p: p["hasReference"] and p["reference"]["width"] == ref1["width"], "the removed reference back")
     ui.settled(v, "undoing the removal")
@@ -886,7 +1071,11 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
             const toolbar = [...document.querySelectorAll('.topbar button, .topbar select')].filter((e) => e.offsetParent)
               .map((e) => e.getBoundingClientRect().right);
             const hex = document.getElementById('hex');
+            const boxes = (s) => [...document.querySelectorAll(s)].filter((e) => e.offsetParent).map((e) => {
+              const r = e.getBoundingClientRect(); return {x: r.left, y: r.top, r: r.right, b: r.bottom, w: r.width, h: r.height}; });
             return { page: document.documentElement.scrollWidth, inner: window.innerWidth, status: rect('#status'),
+                     controls: boxes('.topbar button, .topbar select, .topbar input, .brand'), panels: boxes('.sidebar .panel'),
+                     toolButtons: boxes('#stage-tools button, #stage-tools input'),
                      statusText: document.getElementById('status').textContent, topbar: rect('.topbar'), photo: rect('#photo'),
                      stage: rect('.stage-column'), sidebar: rect('.sidebar'), reference: rect('#region-mode'),
                      tools: rect('#stage-tools'), toolbarRight: Math.max(...toolbar), hex: rect('#hex'),
@@ -899,6 +1088,12 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
         check(m["toolbarRight"] <= width, f"{tag}: the toolbar fits ({m['toolbarRight']:.0f} px)")
         check(m["photo"]["w"] >= min(300, width - 40) and m["photo"]["r"] <= width, f"{tag}: the photo is shown ({m['photo']['w']:.0f} px wide)")
         check(not m["hexClipped"] and m["hex"]["r"] <= m["sidebar"]["r"] + 1, f"{tag}: the hex field is not clipped")
+        check(not any(overlaps(m["status"], c) for c in m["controls"]), f"{tag}: the status overlaps no control of the top bar")
+        check(len(m["toolButtons"]) == 5 and all(t["w"] > 0 and t["x"] >= 0 and t["r"] <= width for t in m["toolButtons"])
+              and not overlaps(m["tools"], m["photo"]), f"{tag}: the brush tools are inside the window, beside the photo, not on it")
+        panels = m["panels"]
+        check(not any(overlaps(a, b) for i, a in enumerate(panels) for b in panels[i + 1:])
+              and not any(overlaps(p, m["photo"]) for p in panels), f"{tag}: the side panels overlap neither each other nor the photo")
         if width <= 900:
             check(m["sidebar"]["y"] >= m["stage"]["b"] - 1, f"{tag}: the side panel is under the photo")
         else:
@@ -914,7 +1109,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     ui.click("#btn-projects") if ui.js("return !!document.getElementById('btn-projects').offsetParent;") else ui.click(".brand")
     ui.wait("document.body.dataset.view === 'home'", "the project list")
-    ui.wait("document.querySelector('.project-card')?.dataset.result === '1'", "the card's colour result")
+    ui.wait("document.querySelector('.project-card img.result')", "the card's colour result")
     card = ui.js("""
         const img = document.querySelector('.project-card img');
         const c = document.createElement('canvas'); c.width = 32; c.height = 24;

@@ -58,7 +58,6 @@ export class Home {
         const img = card.querySelector("img");
         img.src = url;
         img.classList.add("result");
-        card.dataset.result = "1";
       } catch (error) {
         // The gray thumbnail stays; a project that cannot render says so when it is opened.
         console.warn(`no result for the card of ${card.dataset.id}`, error);

@@ -181,7 +181,6 @@ export class ColorPicker {
     button.className = "swatch";
     button.dataset.a = String(ab[0]);
     button.dataset.b = String(ab[1]);
-    button.dataset.shownL = String(Math.round(this.swatchL));
     button.style.background = labToHex(this.swatchL, ab[0], ab[1]);
     button.title = this.swatchesLifted ? `${title} · shown at L* ${Math.round(this.swatchL)} (L* ${Math.round(this.L)} here)` : title;
     button.addEventListener("click", () => {
@@ -220,7 +219,6 @@ export class ColorPicker {
       const button = this.swatchButton([s.a, s.b], `${Math.round(s.probability * 100)}% · a* ${s.a.toFixed(0)}, b* ${s.b.toFixed(0)}`);
       // The server's hex is the colour at the photo's own lightness; shown as is unless lifted.
       if (!lifted && s.hex) button.style.background = s.hex;
-      button.dataset.hex = s.hex;
       const bar = document.createElement("span");
       bar.className = "probability";
       bar.style.width = `${Math.max(8, Math.round(s.probability * 100))}%`;

@@ -21,8 +21,9 @@ export const NARROW_QUERY = "(max-width: 900px)";
 export class Stage {
   /**
    * @param el DOM elements: wrap, photo, imgColor, imgOriginal, beforeClip, mask, outline, hints, slider, cursor
-   * @param on callbacks: addHint(x, y), moveHint(id, x, y), selectHint(id), deleteHint(id),
-   *        maskChanged({ minX, maxX }) after a stroke (photo pixels it touched)
+   * @param on callbacks: addHint(x, y), dragHint(id, x, y) while a hint is dragged (each new
+   *        position), dropHint(id, x, y) when the drag ends (back at the start when cancelled),
+   *        selectHint(id), deleteHint(id), maskChanged({ minX, maxX }) after a stroke (photo pixels it touched)
    */
   constructor(el, on) {
     this.el = el;
@@ -32,6 +33,7 @@ export class Stage {
     this.scale = 1;
     this.hints = [];
     this.selectedId = null;
+    this.drag = null; // the hint being dragged: { hint, element, x, y, … }
     this.hintSize = 4;
     this.mode = "hints";
     this.tool = "brush";
@@ -166,10 +168,7 @@ export class Stage {
   }
 
   renderHints() {
-    const layer = this.el.hints;
-    layer.replaceChildren();
-    for (const hint of this.hints) layer.append(this.marker(hint));
-    layer.dataset.count = String(this.hints.length);
+    this.el.hints.replaceChildren(...this.hints.map((hint) => this.marker(hint)));
   }
 
   marker(hint) {
@@ -180,7 +179,13 @@ export class Stage {
     div.dataset.b = String(hint.ab[1]);
     const L = this.lightnessAt(hint.x, hint.y, hint.size);
     div.style.background = labToHex(L, hint.ab[0], hint.ab[1]);
-    this.placeMarker(div, hint.x, hint.y, hint.size);
+    const drag = this.drag?.hint.id === hint.id ? this.drag : null;
+    if (drag) {
+      // Redrawn mid-drag (another change landed): the marker stays under the pointer.
+      drag.element = div;
+      div.classList.add("dragging");
+    }
+    this.placeMarker(div, drag ? drag.x : hint.x, drag ? drag.y : hint.y, hint.size);
     const reach = hint.spread === "local" ? "only this area" : "similar parts too";
     div.title = `(${hint.x}, ${hint.y}) · size ${hint.size} · a* ${hint.ab[0].toFixed(0)}, b* ${hint.ab[1].toFixed(0)} · ${reach}\nDrag to move · right-click to delete`;
     return div;
@@ -427,9 +432,10 @@ export class Stage {
         if (!hint) return;
         const [px, py] = this.toImage(event);
         gesture = {
-          kind: "drag", hint, element: target, moved: false,
+          kind: "drag", hint, element: target, moved: false, sent: false,
           startX: event.clientX, startY: event.clientY, dx: px - hint.x, dy: py - hint.y, x: hint.x, y: hint.y,
         };
+        this.drag = gesture;
         target.classList.add("dragging");
       } else {
         gesture = { kind: "click", startX: event.clientX, startY: event.clientY };
@@ -442,10 +448,15 @@ export class Stage {
         if (Math.hypot(event.clientX - gesture.startX, event.clientY - gesture.startY) > CLICK_SLOP_PX) gesture.moved = true;
         if (!gesture.moved) return;
         const size = gesture.hint.size;
-        gesture.x = Math.min(this.width - size, Math.max(0, Math.round(px - gesture.dx)));
-        gesture.y = Math.min(this.height - size, Math.max(0, Math.round(py - gesture.dy)));
-        this.placeMarker(gesture.element, gesture.x, gesture.y, size);
+        const x = Math.min(this.width - size, Math.max(0, Math.round(px - gesture.dx)));
+        const y = Math.min(this.height - size, Math.max(0, Math.round(py - gesture.dy)));
         cursor.hidden = true;
+        if (x === gesture.x && y === gesture.y) return;
+        gesture.x = x;
+        gesture.y = y;
+        gesture.sent = true;
+        this.placeMarker(gesture.element, x, y, size);
+        this.on.dragHint(gesture.hint.id, x, y);
         return;
       }
       if (this.mode === "hints" && !gesture) this.showCursor(px, py, this.hintSize, "square");
@@ -456,8 +467,9 @@ export class Stage {
       gesture = null;
       if (!g) return;
       if (g.kind === "drag") {
+        this.drag = null;
         g.element.classList.remove("dragging");
-        if (g.moved && (g.x !== g.hint.x || g.y !== g.hint.y)) this.on.moveHint(g.hint.id, g.x, g.y);
+        if (g.sent) this.on.dropHint(g.hint.id, g.x, g.y);
         else this.on.selectHint(g.hint.id);
       } else if (g.kind === "click") {
         if (Math.hypot(event.clientX - g.startX, event.clientY - g.startY) > CLICK_SLOP_PX) return;
@@ -468,11 +480,14 @@ export class Stage {
     });
 
     layer.addEventListener("pointercancel", () => {
-      if (gesture?.kind === "drag") {
-        gesture.element.classList.remove("dragging");
-        this.placeMarker(gesture.element, gesture.hint.x, gesture.hint.y, gesture.hint.size);
-      }
+      const g = gesture;
       gesture = null;
+      if (g?.kind !== "drag") return;
+      this.drag = null;
+      g.element.classList.remove("dragging");
+      this.placeMarker(g.element, g.hint.x, g.hint.y, g.hint.size);
+      // Live steps moved it on the server: it goes back where it was.
+      if (g.sent) this.on.dropHint(g.hint.id, g.hint.x, g.hint.y);
     });
 
     layer.addEventListener("pointerleave", () => {

@@ -1,0 +1,13 @@
+// The photo files the server reads (the same list as the file pickers' `accept` in index.html).
+
+import { toast } from "../toast.js";
+
+const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/tiff"];
+const ACCEPTED_EXTENSIONS = /\.(jpe?g|png|tiff?)$/i;
+
+/** True for a JPEG, PNG or TIFF file; otherwise says so in a toast. */
+export function checkPhotoFile(file) {
+  if (ACCEPTED_TYPES.includes(file.type) || ACCEPTED_EXTENSIONS.test(file.name || "")) return true;
+  toast(`“${file.name}” is not a JPEG, PNG or TIFF photo.`, "error");
+  return false;
+}
