@@ -3,7 +3,7 @@
 
 import { projects } from "../api.js";
 import { showError } from "../toast.js";
-import { checkPhotoFile } from "./photo-file.js";
+import { checkPhotoFile, choosePhotoWith } from "./photo-file.js";
 import { painting, stillOpen } from "./state.js";
 
 export class ReferenceEditor {
@@ -13,13 +13,7 @@ export class ReferenceEditor {
 
   bind() {
     const { el, state, stage } = this.app;
-    el.referenceInput.addEventListener("change", (event) => {
-      const file = event.target.files[0];
-      event.target.value = "";
-      if (file) this.setReference(file);
-    });
-    el.chooseReference.addEventListener("click", () => el.referenceInput.click());
-    el.replaceReference.addEventListener("click", () => el.referenceInput.click());
+    choosePhotoWith(el.referenceInput, [el.chooseReference, el.replaceReference], (file) => this.setReference(file));
     el.removeReference.addEventListener("click", () => this.removeReference());
     for (const button of el.regionModeButtons) {
       button.addEventListener("click", () => this.setRegionMode(button.dataset.mode));

@@ -3,7 +3,7 @@
 
 import { projects } from "../api.js";
 import { showError, toast } from "../toast.js";
-import { checkPhotoFile } from "./photo-file.js";
+import { checkPhotoFile, choosePhotoWith } from "./photo-file.js";
 import { EMPTY_REGION, stillOpen } from "./state.js";
 
 const PROJECT_ROUTE = /^#\/p\/([0-9a-f-]{36})$/i;
@@ -15,13 +15,7 @@ export class Session {
 
   bind() {
     const { el } = this.app;
-    el.fileInput.addEventListener("change", (event) => {
-      const file = event.target.files[0];
-      event.target.value = "";
-      if (file) this.upload(file);
-    });
-    el.chooseFile.addEventListener("click", () => el.fileInput.click());
-    el.newPhoto.addEventListener("click", () => el.fileInput.click());
+    choosePhotoWith(el.fileInput, [el.chooseFile, el.newPhoto], (file) => this.upload(file));
     el.projects.addEventListener("click", () => this.close());
     window.addEventListener("hashchange", () => this.route());
     window.addEventListener("pagehide", () => this.app.saving.flush());
