@@ -66,6 +66,8 @@ public struct EvalOptions {
     public var sheetK = 10
     /// Also measure the one-hint precision (`HintPrecision`): two more runs per photo.
     public var precision = true
+    /// How far every protocol hint reaches (`Hint.Spread`), for the PSNR@k curve and the precision.
+    public var spread: Hint.Spread = .similar
 
     public init() {}
 }
@@ -226,7 +228,7 @@ public struct Evaluator {
             var tiles: [PlanarImage] = []
             for k in options.ks {
                 var rng = SeededGenerator(seed: options.seed, idx, k)
-                request.hints = options.protocolKind.hints(k: k, lab: lab, rng: &rng)
+                request.hints = options.protocolKind.hints(k: k, lab: lab, rng: &rng).map { $0.with(spread: options.spread) }
                 let out = try colorizer.colorize(lightness: L, request).rgb
                 row.psnr[k] = Metrics.psnr(out, gt)
                 if k == 0 { row.cfAuto = Metrics.colourfulness(out); tiles.append(out) }
@@ -235,7 +237,7 @@ public struct Evaluator {
             row.milliseconds = ms(since: t0)
             if options.precision {
                 var rng = SeededGenerator(seed: options.seed, idx, 1)
-                let hints = options.protocolKind.hints(k: 1, lab: lab, rng: &rng)
+                let hints = options.protocolKind.hints(k: 1, lab: lab, rng: &rng).map { $0.with(spread: options.spread) }
                 request.hints = []
                 let spec = request.ensemble ?? request.preset.spec
                 let ab0 = try colorizer.fusedAB(L: L, request: request, spec: spec).ab

@@ -51,6 +51,13 @@ public struct Hint: Equatable, Hashable, Sendable {
         let y0 = min(max(0, Int((cy - Double(side) / 2).rounded())), max(0, h - side))
         return Hint(x: x0, y: y0, size: side, a: a, b: b, spread: spread)
     }
+
+    /// The same hint with another reach.
+    public func with(spread: Spread) -> Hint {
+        var h = self
+        h.spread = spread
+        return h
+    }
 }
 
 /// The hint format, one parser for the CLI (`--hints`) and the HTTP API (`hints` of

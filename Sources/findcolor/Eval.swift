@@ -26,6 +26,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "0…1, as for colorize.") var vividness: Float = 0
+    @Option(help: "How far every protocol hint reaches: similar or local (as a hint's \"spread\").") var spread: Hint.Spread = .similar
     @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
     @Option(help: "Mosaic: tiles per side.") var grid: Int = 4
     @Option(help: "Mosaic: tile side in pixels.") var tile: Int = 512
@@ -63,6 +64,7 @@ struct Eval: ParsableCommand {
         o.vividness = vividness
         o.limit = limit
         o.precision = precision
+        o.spread = spread
         if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
         let evaluator = Evaluator(colorizer: colorizer, options: o)
         if protocolKind == .mosaic {
@@ -84,7 +86,7 @@ struct Eval: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
-        let header = "protocol \(protocolKind.rawValue), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
+        let header = "protocol \(protocolKind.rawValue), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\(spread == .local ? ", local hints" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {
@@ -97,3 +99,5 @@ struct Eval: ParsableCommand {
         }
     }
 }
+
+extension Hint.Spread: ExpressibleByArgument {}

@@ -202,16 +202,29 @@ def test_suggest_prints_json(photos):
     assert run("suggest", photos / "a.png", "--x", "999", "--y", "10").returncode != 0
 
 
-def test_eval_writes_table_csv_and_sheet(tmp_path):
+def tinted_scenes(tmp_path, n=3):
     d = tmp_path / "gt"
     d.mkdir()
     rng = np.random.default_rng(0)
-    for i in range(3):
+    for i in range(n):
         g = scene(200, 150, i).astype(float) / 255
         rgb = np.dstack([g * rng.uniform(0.6, 1), g, g * rng.uniform(0.6, 1)])
         Image.fromarray((rgb * 255).astype(np.uint8)).save(d / f"{i}.png")
+    return d
+
+
+def test_eval_writes_table_csv_and_sheet(tmp_path):
+    d = tinted_scenes(tmp_path)
     out = tmp_path / "ev"
     p = run("eval", "--data", d, "--hints", "0,10", "--out", out, check=True)
     assert "PSNR@10" in p.stdout and "PSNR gray" in p.stdout
     assert (out / "eval.csv").read_text().count("\n") == 4
     assert Image.open(out / "contact_sheet.png").size[0] > 256 * 3
+
+
+def test_eval_spread_local_and_bad_spread(tmp_path):
+    d = tinted_scenes(tmp_path, 2)
+    p = run("eval", "--data", d, "--hints", "1", "--spread", "local", "--out", tmp_path / "ev", check=True)
+    assert "local hints" in p.stdout and "one hint: leak share" in p.stdout
+    bad = run("eval", "--data", d, "--hints", "1", "--spread", "far", "--out", tmp_path / "ev2")
+    assert bad.returncode != 0 and "far" in bad.stderr
