@@ -96,6 +96,8 @@ public final class FindColorNetwork: @unchecked Sendable {
         classify = try Conv(w, "decoder.classify", backend: backend)
         refine1 = try Conv(w, "decoder.refine1", activation: .relu, backend: backend)
         refine2 = try Conv(w, "decoder.refine2", backend: backend)
+        // A tensor the configuration does not use means file and configuration disagree.
+        try w.verifyAllUsed()
     }
 
     /// Encoder outputs at /2, /4, /8, /16, /32.
