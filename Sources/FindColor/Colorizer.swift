@@ -2,26 +2,20 @@ import Foundation
 import FindColorImage
 import FindColorNN
 
-/// What to colourize with: user hints, a reference photo (optionally limited to a region), and the
-/// ensemble preset.
+/// What to colourize with (user hints, a reference photo, optionally limited to a region) and how
+/// (`settings`).
 public struct ColorizeRequest: Sendable {
     public var hints: [Hint] = []
     /// A colour reference photo (sRGB, any size).
     public var reference: PlanarImage? = nil
     /// 1-channel mask in [0, 1] at the input's size; the reference applies where it is > 0.5.
     public var region: PlanarImage? = nil
-    /// Also match the reference's global colour distribution (mean and spread of a*, b*).
-    public var transferGlobalColours: Bool = false
-    public var preset: EnsemblePreset = .balanced
-    /// Overrides the preset's ensemble.
-    public var ensemble: EnsembleSpec? = nil
-    /// 0…1: how far to move from the network's regression output (the most accurate colour, often
-    /// timid) towards the annealed mean of its colour distribution (Zhang et al. 2016, T from the
-    /// model configuration: vivid, less accurate). The trade-off for the bundled model is measured
-    /// with `findcolor eval --vividness v` (README, "Vividness").
-    public var vividness: Float = 0
+    /// Preset, ensemble, vividness, global colour transfer (checked by `ColorizeSettings.validate`).
+    public var settings = ColorizeSettings()
 
-    public init() {}
+    public init(settings: ColorizeSettings = ColorizeSettings()) {
+        self.settings = settings
+    }
 }
 
 public struct ColorizeResult: Sendable {
@@ -92,7 +86,7 @@ public final class Colorizer: @unchecked Sendable {
     /// Runs the network once on L (L* in [0, 100], any size ≥ 1×1) with hints (3 planes, same size).
     /// The input is reflect-padded to a multiple of 32; returns ab in Lab units at the input's size.
     /// With `vividness` > 0 the result moves that far towards the annealed mean of the colour
-    /// distribution (see `ColorizeRequest.vividness`).
+    /// distribution (see `ColorizeSettings.vividness`).
     public func pass(L: PlanarImage, hints: PlanarImage, logits: Bool = false, vividness: Float = 0) -> (ab: PlanarImage, logits: Tensor?) {
         let m = config.input.multiple_of
         let W = L.width, H = L.height
@@ -217,8 +211,8 @@ public final class Colorizer: @unchecked Sendable {
     /// image first: a 24-megapixel scan then peaks well below 1 GB).
     public func colorize(lightness L: PlanarImage, _ request: ColorizeRequest) throws -> ColorizeResult {
         let t0 = DispatchTime.now()
-        let spec = request.ensemble ?? request.preset.spec
         try validate(request, width: L.width, height: L.height)
+        let spec = request.settings.ensemble
         let (abLow, Llow) = try fusedAB(L: L, request: request, spec: spec)
         let rgb = finish(L: L, ab: abLow, guideLow: Llow)
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
@@ -235,10 +229,10 @@ public final class Colorizer: @unchecked Sendable {
         let small = resizeArea(image, width: w, height: h)
         let Ls = lightness(of: small)
         var req = request
-        req.ensemble = EnsembleSpec(shortSide: shortSide, flip: false)
         req.region = request.region.map { resizeArea($0, width: w, height: h) }
         req.hints = request.hints.map { $0.scaled(fromWidth: image.width, fromHeight: image.height, toWidth: w, toHeight: h) }
-        let (ab, _) = try fusedAB(L: Ls, request: req, spec: req.ensemble!)
+        // One image-wise pass at `shortSide`, whatever the preset.
+        let (ab, _) = try fusedAB(L: Ls, request: req, spec: EnsembleSpec(shortSide: shortSide, flip: false))
         let rgb = labToSRGB(lightness: Ls, ab: ab)
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
     }
@@ -291,13 +285,10 @@ public final class Colorizer: @unchecked Sendable {
                 throw FindColorError.invalidReference("the reference is too small (\(ref.width)×\(ref.height); at least \(side)×\(side))")
             }
         }
-        guard r.vividness.isFinite, (0...1).contains(r.vividness) else {
-            throw FindColorError.invalidOption("vividness must be in 0…1, got \(r.vividness)")
-        }
-        if r.transferGlobalColours && r.reference == nil {
+        do { try r.settings.validate() } catch let e as ColorizeSettings.Invalid { throw FindColorError.invalidOption(e.description) }
+        if r.settings.transferGlobal && r.reference == nil {
             throw FindColorError.invalidOption("transferring global colours needs a reference photo")
         }
-        try (r.ensemble ?? r.preset.spec).validate()
     }
 
     /// ab at the ensemble's fusion resolution, with L at that resolution (the guide).
@@ -312,18 +303,18 @@ public final class Colorizer: @unchecked Sendable {
             refStats = result.referenceStatistics
         }
         var ensemble = Ensemble(colorizer: self, spec: spec)
-        ensemble.vividness = request.vividness
+        ensemble.vividness = request.settings.vividness
         var (ab, Lf) = Self.runWithLocalHints(ensemble, L: L, hints: hints)
         if let region = request.region {
             // Outside the region the automatic result (user hints only), blended with a feathered mask.
             let (abAuto, _) = Self.runWithLocalHints(ensemble, L: L, hints: request.hints)
             let mask = Ensemble.featheredMask(resizeArea(region, width: ab.width, height: ab.height),
                                               radius: max(2, min(ab.width, ab.height) / 64))
-            if let s = refStats, request.transferGlobalColours {
+            if let s = refStats, request.settings.transferGlobal {
                 ab = ReferenceMatcher.transfer(ab, to: s, weights: mask)
             }
             ab = Ensemble.blend(ab, abAuto, weight: mask)
-        } else if let s = refStats, request.transferGlobalColours {
+        } else if let s = refStats, request.settings.transferGlobal {
             ab = ReferenceMatcher.transfer(ab, to: s, weights: nil)
         }
         return (ab, Lf)

@@ -59,15 +59,6 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
                   fusionPower: try c.decodeIfPresent(Float.self, forKey: .fusionPower) ?? 2)
     }
 
-    public func validate() throws {
-        guard (32...4096).contains(shortSide) else { throw FindColorError.invalidOption("working size must be in 32…4096, got \(shortSide)") }
-        guard (1...16).contains(maxZoom) else { throw FindColorError.invalidOption("the detail zoom must be in 1…16, got \(maxZoom)") }
-        guard window >= 64, window % 32 == 0 else { throw FindColorError.invalidOption("the window must be a multiple of 32 and ≥ 64, got \(window)") }
-        guard stride >= 16, stride <= window else { throw FindColorError.invalidOption("the stride must be in 16…window, got \(stride)") }
-        guard detailLimit > 0, detailLimit <= 1 else { throw FindColorError.invalidOption("the detail limit must be in (0, 1], got \(detailLimit)") }
-        guard fusionPower >= 0, fusionPower <= 16 else { throw FindColorError.invalidOption("the fusion power must be in 0…16, got \(fusionPower)") }
-    }
-
     /// Size of the pass at zoom `z` (1: the image-wise pass) for a `width × height` photo: the
     /// image-wise size times `z`, never beyond the photo's own.
     public func passSize(zoom z: Double, width: Int, height: Int) -> (width: Int, height: Int) {
@@ -115,7 +106,7 @@ public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {
 public struct Ensemble {
     let colorizer: Colorizer
     let spec: EnsembleSpec
-    /// Passed to every network pass (see `ColorizeRequest.vividness`).
+    /// Passed to every network pass (see `ColorizeSettings.vividness`).
     var vividness: Float = 0
 
     /// ab fused at the finest pass's resolution, and L at that resolution.

@@ -62,8 +62,7 @@ struct Bench: ParsableCommand {
                 let gray = Self.syntheticGray(width: w, height: h)
                 let t0 = DispatchTime.now()
                 let L = lightness(of: gray)
-                var request = ColorizeRequest()
-                request.preset = preset
+                let request = ColorizeRequest(settings: ColorizeSettings(preset: preset))
                 let out = try colorizer.colorize(lightness: L, request)
                 _ = try ImageCodec.encode(out.rgb, as: .jpeg(quality: 92))
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)

@@ -25,7 +25,6 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("protocol"), help: "A, B, native or mosaic.") var protocolKind: EvalProtocol = .A
     @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
-    @Option(help: "0…1, as for colorize.") var vividness: Float = 0
     @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
     @Option(help: "Mosaic: tiles per side.") var grid: Int = 4
     @Option(help: "Mosaic: tile side in pixels.") var tile: Int = 512
@@ -34,7 +33,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
     var precision = true
-    @OptionGroup(title: "Ensemble") var ensembleOptions: EnsembleOptions
+    @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
     @OptionGroup var modelOptions: ModelOptions
 
     func parseKs() throws -> [Int] {
@@ -48,7 +47,6 @@ struct Eval: ParsableCommand {
     func validate() throws {
         _ = try parseKs()
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        guard vividness.isFinite, (0...1).contains(vividness) else { throw ValidationError("--vividness must be in 0…1") }
     }
 
     func run() throws {
@@ -57,10 +55,9 @@ struct Eval: ParsableCommand {
         o.protocolKind = protocolKind
         o.ks = try parseKs()
         o.seed = seed
-        o.preset = ensembleOptions.preset
-        if ensembleOptions.isSet { o.ensemble = try ensembleOptions.spec() }
+        let settings = settingsOptions.settings
+        o.settings = settings
         o.mirroredReference = mirroredReference
-        o.vividness = vividness
         o.limit = limit
         o.precision = precision
         if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
@@ -69,7 +66,7 @@ struct Eval: ParsableCommand {
             let m = MosaicOptions(grid: grid, tile: tile, mosaics: mosaics, seed: seed)
             try m.validate()
             let report = try evaluator.runMosaics(directory: URL(fileURLWithPath: data), mosaic: m)
-            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
+            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(settings.preset.rawValue)\(settings.overrides.isEmpty ? "" : ", " + settings.overrides.summary)\(settings.vividness > 0 ? ", vividness \(settings.vividness)" : "")\n\n"
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
@@ -84,7 +81,7 @@ struct Eval: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
-        let header = "protocol \(protocolKind.rawValue), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
+        let header = "protocol \(protocolKind.rawValue), preset \(settings.preset.rawValue)\(settings.overrides.isEmpty ? "" : ", " + settings.overrides.summary)\(mirroredReference ? ", mirrored ground truth as reference" : "")\(settings.vividness > 0 ? ", vividness \(settings.vividness)" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {

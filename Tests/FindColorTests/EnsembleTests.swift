@@ -53,9 +53,6 @@ import FindColorNN
         #expect(spec.zooms(photoShortSide: 3000) == [2, 4])
         #expect(EnsemblePreset.best.spec.zooms(photoShortSide: 3000) == [2, 4])
         #expect(EnsemblePreset.fast.spec.zooms(photoShortSide: 3000).isEmpty)
-        #expect(throws: FindColorError.self) { try EnsembleSpec(shortSide: 256, flip: false, detailLimit: 0).validate() }
-        #expect(throws: FindColorError.self) { try EnsembleSpec(shortSide: 256, flip: false, fusionPower: -1).validate() }
-        for preset in EnsemblePreset.allCases { #expect(throws: Never.self) { try preset.spec.validate() } }
     }
 
     /// Fusion by confidence: a pass twice as sure weighs 4× (power 2); power 0 is the plain mean.

@@ -100,9 +100,6 @@ enum ProjectRoutes {
         if body.has("preset"), preset == nil {
             throw APIError.badRequest("preset must be one of \(EnsemblePreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let v = settings.vividness, !(v.isFinite && (0...1).contains(v)) {
-            throw APIError.badRequest("vividness must be a number in 0…1, not \(v)")
-        }
         let snapshot = try await services.store.updateSettings(
             id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal, vividness: settings.vividness)
         return try Responses.json(ProjectDTO(snapshot))
