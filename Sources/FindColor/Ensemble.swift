@@ -255,41 +255,16 @@ public struct Ensemble {
         return out
     }
 
-    /// Binary mask (> 0.5) softened by two box blurs of `radius`: 1 well inside, 0 beyond 2·radius
+    /// Binary mask (> 0.5) softened by two box blurs of `radius` (edges replicated, so a region that
+    /// touches the border stays 1 there): 1 well inside, 0 beyond 2·radius
     /// outside, a smooth ramp across the boundary.
     static func featheredMask(_ mask: PlanarImage, radius: Int) -> PlanarImage {
         var m = mask
         for i in 0..<m.data.count { m.data[i] = m.data[i] > 0.5 ? 1 : 0 }
-        var f = boxBlur(boxBlur(m, radius: radius), radius: radius)
+        var f = m.boxFiltered(radius: radius, edges: .replicate).boxFiltered(radius: radius, edges: .replicate)
         // Running sums drift by ~1e-8: snap to exact 0 and 1 so that "outside" means untouched.
         for i in 0..<f.data.count { f.data[i] = f.data[i] < 1e-5 ? 0 : (f.data[i] > 1 - 1e-5 ? 1 : f.data[i]) }
         return f
-    }
-
-    /// Box blur of radius r, image edges replicated (a region touching the border stays 1 there).
-    static func boxBlur(_ img: PlanarImage, radius r: Int) -> PlanarImage {
-        let W = img.width, H = img.height
-        var tmp = img, out = img
-        let norm = 1 / Float(2 * r + 1)
-        @inline(__always) func cl(_ i: Int, _ n: Int) -> Int { min(max(i, 0), n - 1) }
-        for y in 0..<H {
-            let row = y * W
-            var s: Float = 0
-            for k in -r...r { s += img.data[row + cl(k, W)] }
-            for x in 0..<W {
-                tmp.data[row + x] = s * norm
-                s += img.data[row + cl(x + r + 1, W)] - img.data[row + cl(x - r, W)]
-            }
-        }
-        for x in 0..<W {
-            var s: Float = 0
-            for k in -r...r { s += tmp.data[cl(k, H) * W + x] }
-            for y in 0..<H {
-                out.data[y * W + x] = s * norm
-                s += tmp.data[cl(y + r + 1, H) * W + x] - tmp.data[cl(y - r, H) * W + x]
-            }
-        }
-        return out
     }
 
     /// weight · a + (1 − weight) · b, per pixel, for 2-channel images.
