@@ -172,11 +172,11 @@ public struct Ensemble {
     }
 
     /// One network pass: ab, plus (with `confidence`) the peak probability of the colour
-    /// distribution at each pixel (bilinear from the bin head's 1/4 grid), as a third plane.
+    /// distribution at each pixel (bilinear from the bin head's grid, `ModelConfig.logitsStride`), as a third plane.
     func passWithConfidence(L: PlanarImage, raster: PlanarImage, confidence: Bool) -> PlanarImage {
         let (ab, logits) = colorizer.pass(L: L, hints: raster, logits: confidence, vividness: vividness)
         guard confidence, let logits else { return ab }
-        let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: Colorizer.logitsStride)
+        let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: colorizer.config.logitsStride)
         return PlanarImage(stacking: [ab.channel(0), ab.channel(1), peak])
     }
 

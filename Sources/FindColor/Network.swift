@@ -35,6 +35,9 @@ public final class FindColorNetwork: @unchecked Sendable {
     static let skips: Set<Int> = [1, 3, 6, 13, 17]
 
     public let config: ModelConfig
+    /// The bin head (`classify`) runs on the decoder's 1/4 features (`x4`): the resolution that
+    /// `ModelConfig.logitsStride` must state.
+    public static let binHeadStride = 4
     let spread: HintSpread
     let stem: Conv
     let blocks: [InvertedResidual]

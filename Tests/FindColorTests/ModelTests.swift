@@ -35,6 +35,7 @@ import FindColorNN
         let c = Shared.colorizer.config
         #expect(c.n_bins == c.bin_centres.count && c.n_bins > 100)
         #expect(c.input.multiple_of == 32 && c.input.ab_scale == 110)
+        #expect(c.logitsStride == 4 && c.output?.bins == "logits at 1/4 resolution")
     }
 }
 
@@ -88,6 +89,14 @@ import FindColorNN
         let clean = try modelFile(adding: [:])
         defer { try? FileManager.default.removeItem(at: clean) }
         #expect(loadError(clean) == nil)
+    }
+
+    /// The bin logits' grid is read from the configuration; one the network cannot produce is refused.
+    @Test func binGridComesFromTheConfiguration() throws {
+        let url = try modelFile(adding: [:]) { $0["output"] = ["ab": "tanh * ab_scale at input resolution", "bins": "logits at 1/8 resolution"] }
+        defer { try? FileManager.default.removeItem(at: url) }
+        let message = try #require(loadError(url), "a configuration with bins at 1/8 was accepted")
+        #expect(message.contains("1/8"), "\(message)")
     }
 
     /// A configuration without the hint attention, over weights that have it: its tensors are unused.
