@@ -29,8 +29,9 @@ struct ProjectRenderer: Sendable {
     /// with another model file is never served.
     var modelTag: String = ""
 
-    func render(_ projectId: String, kind: Kind, format: ImageOutput) async throws -> Rendered {
-        let snapshot = try await store.snapshot(projectId)
+    /// Renders `snapshot` (the project as its route loaded it, `ProjectLoader`).
+    func render(_ snapshot: ProjectSnapshot, kind: Kind, format: ImageOutput) async throws -> Rendered {
+        let projectId = snapshot.project.id
         if kind == .full { try format.checkCanEncode(width: snapshot.project.width, height: snapshot.project.height) }
         let key = ProjectStore.RenderKey(
             projectId: projectId, stateHash: modelTag.isEmpty ? snapshot.stateHash : "\(snapshot.stateHash)-\(modelTag)",
@@ -69,8 +70,7 @@ struct ProjectRenderer: Sendable {
     }
 
     /// The `topK` most plausible colours at pixel (x, y), given the project's hints.
-    func suggest(_ projectId: String, x: Int, y: Int, topK: Int) async throws -> [SuggestedColor] {
-        let snapshot = try await store.snapshot(projectId)
+    func suggest(_ snapshot: ProjectSnapshot, x: Int, y: Int, topK: Int) async throws -> [SuggestedColor] {
         guard (0..<snapshot.project.width).contains(x), (0..<snapshot.project.height).contains(y) else {
             throw APIError.unprocessable(
                 "the point (\(x), \(y)) is outside the \(snapshot.project.width)×\(snapshot.project.height) photo")
