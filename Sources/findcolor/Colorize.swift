@@ -44,7 +44,7 @@ struct Colorize: ParsableCommand {
     var transferGlobal = false
 
     @Option(help: "Output format: png, png16, jpeg or tiff (16-bit) (default: from the output's extension, else the input's).")
-    var format: String?
+    var format: FormatChoice?
 
     @Option(help: "JPEG quality 1…100.")
     var quality: Int = 95
@@ -53,7 +53,7 @@ struct Colorize: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Process only shard i of N (i/N, 0-based), or auto: the index from the scheduler (Slurm job array or Kubernetes Indexed Job).",
         discussion: "A photo's shard is the SHA-256 of its path relative to its input folder (first 8 bytes, big-endian) mod N."))
-    var shard: String?
+    var shard: ShardSpec?
 
     @Option(help: "With --shard auto: the number of shards N (required for a Kubernetes Indexed Job; for Slurm, default: the array's size).")
     var shards: Int?
@@ -72,16 +72,9 @@ struct Colorize: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be in 1…100") }
         if region != nil && reference == nil { throw ValidationError("--region needs --reference") }
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
-        if let format, Self.outputFormat(format, quality: quality) == nil {
-            throw ValidationError("unknown --format \(format) (png, png16, jpeg, tiff)")
-        }
         do { try ShardAssignment.checkSyntax(shard: shard, shards: shards) } catch let FindColorError.invalidOption(m) {
             throw ValidationError(m)
         }
-    }
-
-    static func outputFormat(_ name: String, quality: Int) -> OutputFormat? {
-        OutputFormat(name: name, jpegQuality: quality)
     }
 
     func run() throws {
@@ -113,7 +106,7 @@ struct Colorize: ParsableCommand {
             if fm.fileExists(atPath: output, isDirectory: &isDir) && !isDir.boolValue {
                 throw InputError("the output \(output) is a file; for a folder or several photos, -o names a folder")
             }
-            let ext = format.map { Self.outputFormat($0, quality: quality)!.format.fileExtension }
+            let ext = format?.format.format.fileExtension
             plan = try BatchPlan.make(inputs: inputs.map { URL(fileURLWithPath: $0) }, outputDirectory: outputURL,
                                       outputExtension: ext, shard: assignment.index, shardCount: assignment.count, overwrite: overwrite)
         }
@@ -198,7 +191,7 @@ struct Colorize: ParsableCommand {
     }
 
     func outputFormat(for item: BatchPlan.Item) throws -> OutputFormat {
-        if let format { return Self.outputFormat(format, quality: quality)! }
+        if let format { return format.encoding(quality: quality) }
         if let f = OutputFormat(fileExtension: item.output.pathExtension, jpegQuality: quality) { return f }
         throw FindColorError.invalidOption("cannot tell the output format from \(item.output.lastPathComponent); use --format")
     }
@@ -239,9 +232,9 @@ final class RunJournal {
         do { r.model = try BatchManifest.modelHash(colorizer.modelURL) } catch { r.model = colorizer.modelURL.path }
         var fields: [String: String] = [
             "preset": settings.preset.rawValue, "working_size": String(settings.ensemble.shortSide), "vividness": String(settings.vividness),
-            "format": c.format ?? "as input", "backend": c.modelOptions.backend.rawValue,
+            "format": c.format?.name ?? "as input", "backend": c.modelOptions.backend.rawValue,
         ]
-        if c.format.map({ ["jpeg", "jpg"].contains($0.lowercased()) }) ?? true { fields["quality"] = String(c.quality) }
+        if c.format.map({ $0.format.format == .jpeg }) ?? true { fields["quality"] = String(c.quality) }
         if !settings.overrides.isEmpty { fields["ensemble"] = settings.overrides.summary }
         if let h = c.hints { fields["hints"] = h }
         if let ref = c.reference { fields["reference"] = ref }
@@ -268,7 +261,7 @@ final class RunJournal {
         start.type = "start"
         start.time = ManifestRecord(type: "start", time: started, shard: base.shard).time
         start.inputs = c.inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        start.outputExtension = c.format.map { Colorize.outputFormat($0, quality: c.quality)!.format.fileExtension }
+        start.outputExtension = c.format?.format.format.fileExtension
         start.planned = plan.items.count + plan.alreadyDone.count
         start.total = plan.totalItems
         try append(start)

@@ -75,6 +75,54 @@ struct SettingsOptions: ParsableArguments {
 extension EnsemblePreset: ExpressibleByArgument {}
 extension EvalProtocol: ExpressibleByArgument {}
 
+/// `--shard auto` or `--shard i/N` (`ShardSpec`; the numbers are checked by `ShardAssignment.checkSyntax`).
+extension ShardSpec: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// `--format`: png, png16, jpeg (jpg) or tiff (tif), as `OutputFormat(name:)` reads them; the JPEG
+/// quality is the command's `--quality` (`encoding(quality:)`).
+struct FormatChoice: ExpressibleByArgument {
+    /// As given, for the run manifest.
+    let name: String
+    let format: OutputFormat
+
+    init?(argument: String) {
+        guard let format = OutputFormat(name: argument) else { return nil }
+        name = argument
+        self.format = format
+    }
+
+    static var allValueStrings: [String] { ["png", "png16", "jpeg", "tiff"] }
+
+    /// The encoding, with `quality` for JPEG.
+    func encoding(quality: Int) -> OutputFormat {
+        if case .jpeg = format { return .jpeg(quality: quality) }
+        return format
+    }
+}
+
+/// A comma-separated list of values (`--sizes 256,512`, `--hints 0,1,10`, `--backends onednn,reference`);
+/// spaces around the commas are ignored and an empty string is the empty list.
+struct CommaList<Element: ExpressibleByArgument>: ExpressibleByArgument {
+    var values: [Element]
+
+    init(_ values: [Element]) { self.values = values }
+
+    init?(argument: String) {
+        var values: [Element] = []
+        for item in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = item.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty && argument.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            guard let value = Element(argument: text) else { return nil }
+            values.append(value)
+        }
+        self.values = values
+    }
+
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}
+
 /// Limits for decoding untrusted images.
 struct LimitOptions: ParsableArguments {
     @Option(name: .customLong("max-megapixels"), help: "Refuse images larger than this many megapixels.")

@@ -23,7 +23,7 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Folder of colour photos (ground truth).") var data: String
     @Option(name: .customLong("protocol"), help: "A, B, native or mosaic.") var protocolKind: EvalProtocol = .A
-    @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
+    @Option(help: "Hint counts, comma-separated.") var hints = CommaList<Int>([0, 1, 2, 5, 10, 20, 50, 100])
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
     @Option(help: "Mosaic: tiles per side.") var grid: Int = 4
@@ -36,16 +36,10 @@ struct Eval: ParsableCommand {
     @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    func parseKs() throws -> [Int] {
-        let ks = hints.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ks.isEmpty, ks.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= HintParser.maxHints }) else {
-            throw ValidationError("--hints must be a comma-separated list of counts, e.g. 0,1,10")
-        }
-        return ks.map { $0! }
-    }
-
     func validate() throws {
-        _ = try parseKs()
+        guard !hints.values.isEmpty, hints.values.allSatisfy({ (0...HintParser.maxHints).contains($0) }) else {
+            throw ValidationError("--hints must be a comma-separated list of counts in 0…\(HintParser.maxHints), e.g. 0,1,10")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
     }
 
@@ -53,7 +47,7 @@ struct Eval: ParsableCommand {
         let colorizer = try modelOptions.load()
         var o = EvalOptions()
         o.protocolKind = protocolKind
-        o.ks = try parseKs()
+        o.ks = hints.values
         o.seed = seed
         let settings = settingsOptions.settings
         o.settings = settings
