@@ -5,6 +5,9 @@ import Hummingbird
 /// Rendering a project: the fast preview, the full-resolution result (cached by state), and the
 /// colours the model suggests at a pixel.
 enum RenderRoutes {
+    /// The `k` a suggestion request may ask for.
+    static let suggestionCounts = 1...32
+
     static func register(on project: ProjectRouterGroup, services: ServerServices) {
         let renderer = services.renderer
 
@@ -28,8 +31,9 @@ enum RenderRoutes {
             let y = try FormValues.integer(query["y"], field: "y")
             var topK = services.limits.suggestionCount
             if let k = query["k"], !k.isEmpty {
-                guard let value = Int(k), (1...32).contains(value) else {
-                    throw APIError.badRequest("k must be an integer from 1 to 32, not \"\(k)\"")
+                let counts = RenderRoutes.suggestionCounts
+                guard let value = Int(k), counts.contains(value) else {
+                    throw APIError.badRequest("k must be an integer from \(counts.lowerBound) to \(counts.upperBound), not \"\(k)\"")
                 }
                 topK = value
             }
