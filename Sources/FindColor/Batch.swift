@@ -175,6 +175,28 @@ public struct BatchPlan {
 /// read from the scheduler that started it: a Slurm job array (`SLURM_ARRAY_TASK_ID`, with N from
 /// `--shards N` or from `SLURM_ARRAY_TASK_MIN`/`MAX`) or a Kubernetes Indexed Job
 /// (`JOB_COMPLETION_INDEX`, with `--shards N`).
+/// What `--shard` says: `auto` (the index from the scheduler) or `i/N` by hand. The syntax only;
+/// `ShardAssignment.checkSyntax` checks the numbers (0 ≤ i < N), with a message that says so.
+public enum ShardSpec: Equatable, Sendable, CustomStringConvertible {
+    case auto
+    case part(index: Int, count: Int)
+
+    /// "auto" or two whole numbers around a slash ("3/16", also "-1/3", refused later); nil otherwise.
+    public init?(_ text: String) {
+        if text == "auto" { self = .auto; return }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+        self = .part(index: i, count: n)
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case let .part(i, n): return "\(i)/\(n)"
+        }
+    }
+}
+
 public struct ShardAssignment: Equatable, Sendable {
     public var index: Int
     public var count: Int
@@ -191,7 +213,7 @@ public struct ShardAssignment: Equatable, Sendable {
 
     /// `--shard` and `--shards` as given (`shard` nil: the whole batch, one shard), checked for
     /// syntax only (the environment is read by `resolve`).
-    public static func checkSyntax(shard: String?, shards: Int?) throws {
+    public static func checkSyntax(shard: ShardSpec?, shards: Int?) throws {
         if let shards, !(1...1_000_000).contains(shards) {
             throw FindColorError.invalidOption("--shards must be in 1…1000000, got \(shards)")
         }
@@ -199,25 +221,18 @@ public struct ShardAssignment: Equatable, Sendable {
             if shards != nil { throw FindColorError.invalidOption("--shards N goes with --shard auto") }
             return
         }
-        if shard == "auto" { return }
+        guard case let .part(i, n) = shard else { return }
         if shards != nil { throw FindColorError.invalidOption("--shards N goes with --shard auto (--shard \(shard) already says N)") }
-        _ = try parseFraction(shard)
-    }
-
-    static func parseFraction(_ shard: String) throws -> (Int, Int) {
-        let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 0, i < n else {
+        guard n >= 1, i >= 0, i < n else {
             throw FindColorError.invalidOption("--shard must be i/N with 0 ≤ i < N (e.g. 3/16) or auto; got \(shard)")
         }
-        return (i, n)
     }
 
     /// The assignment for `--shard shard --shards shards` in `environment`.
-    public static func resolve(shard: String?, shards: Int?, environment: [String: String]) throws -> ShardAssignment {
+    public static func resolve(shard: ShardSpec?, shards: Int?, environment: [String: String]) throws -> ShardAssignment {
         try checkSyntax(shard: shard, shards: shards)
         guard let shard else { return ShardAssignment(index: 0, count: 1, source: "whole batch") }
-        guard shard == "auto" else {
-            let (i, n) = try parseFraction(shard)
+        if case let .part(i, n) = shard {
             return ShardAssignment(index: i, count: n, source: "--shard \(shard)")
         }
         func int(_ name: String) throws -> Int? {

@@ -59,15 +59,6 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
                   fusionPower: try c.decodeIfPresent(Float.self, forKey: .fusionPower) ?? 2)
     }
 
-    public func validate() throws {
-        guard (32...4096).contains(shortSide) else { throw FindColorError.invalidOption("working size must be in 32…4096, got \(shortSide)") }
-        guard (1...16).contains(maxZoom) else { throw FindColorError.invalidOption("the detail zoom must be in 1…16, got \(maxZoom)") }
-        guard window >= 64, window % 32 == 0 else { throw FindColorError.invalidOption("the window must be a multiple of 32 and ≥ 64, got \(window)") }
-        guard stride >= 16, stride <= window else { throw FindColorError.invalidOption("the stride must be in 16…window, got \(stride)") }
-        guard detailLimit > 0, detailLimit <= 1 else { throw FindColorError.invalidOption("the detail limit must be in (0, 1], got \(detailLimit)") }
-        guard fusionPower >= 0, fusionPower <= 16 else { throw FindColorError.invalidOption("the fusion power must be in 0…16, got \(fusionPower)") }
-    }
-
     /// Size of the pass at zoom `z` (1: the image-wise pass) for a `width × height` photo: the
     /// image-wise size times `z`, never beyond the photo's own.
     public func passSize(zoom z: Double, width: Int, height: Int) -> (width: Int, height: Int) {
@@ -115,7 +106,7 @@ public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {
 public struct Ensemble {
     let colorizer: Colorizer
     let spec: EnsembleSpec
-    /// Passed to every network pass (see `ColorizeRequest.vividness`).
+    /// Passed to every network pass (see `ColorizeSettings.vividness`).
     var vividness: Float = 0
 
     /// ab fused at the finest pass's resolution, and L at that resolution.
@@ -181,11 +172,11 @@ public struct Ensemble {
     }
 
     /// One network pass: ab, plus (with `confidence`) the peak probability of the colour
-    /// distribution at each pixel (bilinear from the bin head's 1/4 grid), as a third plane.
+    /// distribution at each pixel (bilinear from the bin head's grid, `ModelConfig.logitsStride`), as a third plane.
     func passWithConfidence(L: PlanarImage, raster: PlanarImage, confidence: Bool) -> PlanarImage {
         let (ab, logits) = colorizer.pass(L: L, hints: raster, logits: confidence, vividness: vividness)
         guard confidence, let logits else { return ab }
-        let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: Colorizer.logitsStride)
+        let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: colorizer.config.logitsStride)
         return PlanarImage(stacking: [ab.channel(0), ab.channel(1), peak])
     }
 
@@ -264,41 +255,16 @@ public struct Ensemble {
         return out
     }
 
-    /// Binary mask (> 0.5) softened by two box blurs of `radius`: 1 well inside, 0 beyond 2·radius
+    /// Binary mask (> 0.5) softened by two box blurs of `radius` (edges replicated, so a region that
+    /// touches the border stays 1 there): 1 well inside, 0 beyond 2·radius
     /// outside, a smooth ramp across the boundary.
     static func featheredMask(_ mask: PlanarImage, radius: Int) -> PlanarImage {
         var m = mask
         for i in 0..<m.data.count { m.data[i] = m.data[i] > 0.5 ? 1 : 0 }
-        var f = boxBlur(boxBlur(m, radius: radius), radius: radius)
+        var f = m.boxFiltered(radius: radius, edges: .replicate).boxFiltered(radius: radius, edges: .replicate)
         // Running sums drift by ~1e-8: snap to exact 0 and 1 so that "outside" means untouched.
         for i in 0..<f.data.count { f.data[i] = f.data[i] < 1e-5 ? 0 : (f.data[i] > 1 - 1e-5 ? 1 : f.data[i]) }
         return f
-    }
-
-    /// Box blur of radius r, image edges replicated (a region touching the border stays 1 there).
-    static func boxBlur(_ img: PlanarImage, radius r: Int) -> PlanarImage {
-        let W = img.width, H = img.height
-        var tmp = img, out = img
-        let norm = 1 / Float(2 * r + 1)
-        @inline(__always) func cl(_ i: Int, _ n: Int) -> Int { min(max(i, 0), n - 1) }
-        for y in 0..<H {
-            let row = y * W
-            var s: Float = 0
-            for k in -r...r { s += img.data[row + cl(k, W)] }
-            for x in 0..<W {
-                tmp.data[row + x] = s * norm
-                s += img.data[row + cl(x + r + 1, W)] - img.data[row + cl(x - r, W)]
-            }
-        }
-        for x in 0..<W {
-            var s: Float = 0
-            for k in -r...r { s += tmp.data[cl(k, H) * W + x] }
-            for y in 0..<H {
-                out.data[y * W + x] = s * norm
-                s += tmp.data[cl(y + r + 1, H) * W + x] - tmp.data[cl(y - r, H) * W + x]
-            }
-        }
-        return out
     }
 
     /// weight · a + (1 − weight) · b, per pixel, for 2-channel images.

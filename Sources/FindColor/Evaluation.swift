@@ -54,9 +54,8 @@ public struct EvalOptions {
     public var protocolKind: EvalProtocol = .A
     public var ks: [Int] = [0, 1, 2, 5, 10, 20, 50, 100]
     public var seed: UInt64 = 0
-    public var preset: EnsemblePreset = .fast
-    public var ensemble: EnsembleSpec? = nil
-    public var vividness: Float = 0
+    /// Preset, ensemble and vividness of every colourization (the global transfer is unused).
+    public var settings = ColorizeSettings(preset: .fast)
     /// Use each ground-truth photo, mirrored, as the reference (measures reference mode).
     public var mirroredReference = false
     public var limit: Int? = nil
@@ -219,10 +218,7 @@ public struct Evaluator {
             let L = lab.channel(0)
             let gray = labToSRGB(lightness: L, ab: PlanarImage(width: gt.width, height: gt.height, channels: 2))
             var row = EvalRow(file: rel, gray: Metrics.psnr(gray, gt), cfTruth: Metrics.colourfulness(gt), cfAuto: 0, psnr: [:], milliseconds: 0)
-            var request = ColorizeRequest()
-            request.preset = options.preset
-            request.ensemble = options.ensemble
-            request.vividness = options.vividness
+            var request = ColorizeRequest(settings: options.settings)
             if options.mirroredReference { request.reference = Ensemble.mirrored(gt) }
             let t0 = DispatchTime.now()
             var tiles: [PlanarImage] = []
@@ -239,7 +235,7 @@ public struct Evaluator {
                 var rng = SeededGenerator(seed: options.seed, idx, 1)
                 let hints = options.protocolKind.hints(k: 1, lab: lab, rng: &rng).map { $0.with(spread: options.spread) }
                 request.hints = []
-                let spec = request.ensemble ?? request.preset.spec
+                let spec = request.settings.ensemble
                 let ab0 = try colorizer.fusedAB(L: L, request: request, spec: spec).ab
                 request.hints = hints
                 let ab1 = try colorizer.fusedAB(L: L, request: request, spec: spec).ab

@@ -14,6 +14,17 @@ func resizeBicubic(_ image: PlanarImage, width: Int, height: Int) -> PlanarImage
     image.resized(width: width, height: height, method: .bicubic)
 }
 
+extension Colorizer {
+    /// Guided upsampling of ab to L's resolution, then Lab → gamut-mapped sRGB.
+    func finish(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage) -> PlanarImage {
+        if ab.width >= L.width && ab.height >= L.height {
+            let abFull = ab.width == L.width && ab.height == L.height ? ab : resizeArea(ab, width: L.width, height: L.height)
+            return labToSRGB(lightness: L, ab: abFull)
+        }
+        return guidedColorize(L: L, ab: ab, guideLow: guideLow, radius: guidedRadius, epsilon: guidedEpsilon)
+    }
+}
+
 /// Full-resolution colour from low-resolution ab: guided-filter upsampling (edges follow the
 /// full-resolution L*) and Lab → gamut-mapped sRGB, in bands of whole rows of about `bandPixels`
 /// pixels, so that only the output, L* and one band of chroma (~24 bytes per band pixel) are ever

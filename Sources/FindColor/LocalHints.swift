@@ -28,7 +28,7 @@ public enum LocalHintRegion {
         let f = min(W, H) >= 64 ? 2 : 1  // half resolution, unless the image is tiny
         let w = max(1, W / f), h = max(1, H / f)
         var small = f == 1 ? L : resizeArea(L, width: w, height: h)
-        small = Ensemble.boxBlur(Ensemble.boxBlur(small, radius: 1), radius: 1)
+        small = small.boxFiltered(radius: 1, edges: .replicate).boxFiltered(radius: 1, edges: .replicate)
         let seeds = hints.map { $0.scaled(fromWidth: W, fromHeight: H, toWidth: w, toHeight: h) }
         let d = distance(L: small, hints: seeds)
         var out = PlanarImage(width: w, height: h, channels: 1)

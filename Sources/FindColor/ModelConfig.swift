@@ -25,11 +25,25 @@ public struct ModelConfig: Decodable, Sendable {
     public var fine_hints: Bool?
     public var n_bins: Int
     public var input: Input
+    /// What the network outputs, in words (export.py): `bins` says where the bin logits are, e.g.
+    /// "logits at 1/4 resolution".
+    public struct Output: Decodable, Sendable {
+        public var ab: String?
+        public var bins: String?
+    }
+    public var output: Output?
     public var bin_centres: [[Float]]
     public var annealed_mean_T: Float
     public var trained_steps: Int?
 
     public static let metadataKey = "findcolor"
+
+    /// The bin logits' grid: one cell per `logitsStride`² input pixels, the "1/N" of `output.bins`
+    /// (4 where a configuration does not say).
+    public var logitsStride: Int {
+        guard let text = output?.bins, let r = text.range(of: #"1/[0-9]+"#, options: .regularExpression) else { return 4 }
+        return Int(text[r].dropFirst(2)) ?? 4
+    }
 
     public static func parse(_ json: String) throws -> ModelConfig {
         let cfg: ModelConfig
@@ -42,6 +56,9 @@ public struct ModelConfig: Decodable, Sendable {
         guard cfg.version == 1 else { throw FindColorError.model("model version \(cfg.version) is not supported (expected 1)") }
         guard cfg.encoder == "mobilenet_v2", cfg.decoder_widths.count == 5 else {
             throw FindColorError.model("unsupported architecture \(cfg.encoder) \(cfg.decoder_widths)")
+        }
+        guard cfg.logitsStride == FindColorNetwork.binHeadStride else {
+            throw FindColorError.model("bin logits at 1/\(cfg.logitsStride) resolution are not supported (this network's bin head is at 1/\(FindColorNetwork.binHeadStride))")
         }
         guard cfg.bin_centres.count == cfg.n_bins, cfg.bin_centres.allSatisfy({ $0.count == 2 }) else {
             throw FindColorError.model("bin table has \(cfg.bin_centres.count) entries, expected \(cfg.n_bins)")

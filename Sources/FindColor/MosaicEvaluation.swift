@@ -58,7 +58,7 @@ public struct MosaicReport: Sendable {
 
 extension Evaluator {
     /// Runs the mosaic protocol over the colour photos under `directory` with this evaluator's
-    /// preset (`options.preset`, `options.ensemble`, `options.vividness`).
+    /// settings (`options.settings`).
     public func runMosaics(directory: URL, mosaic: MosaicOptions,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> MosaicReport {
         try mosaic.validate()
@@ -67,10 +67,7 @@ extension Evaluator {
         guard files.count >= need else {
             throw FindColorError.invalidOption("a \(mosaic.grid)×\(mosaic.grid) mosaic needs \(need) photos; \(directory.path) has \(files.count)")
         }
-        var request = ColorizeRequest()
-        request.preset = options.preset
-        request.ensemble = options.ensemble
-        request.vividness = options.vividness
+        let request = ColorizeRequest(settings: options.settings)
         var tileCache: [String: PlanarImage?] = [:]
         func tile(_ rel: String) -> PlanarImage? {
             if let t = tileCache[rel] { return t }

@@ -35,6 +35,9 @@ public final class FindColorNetwork: @unchecked Sendable {
     static let skips: Set<Int> = [1, 3, 6, 13, 17]
 
     public let config: ModelConfig
+    /// The bin head (`classify`) runs on the decoder's 1/4 features (`x4`): the resolution that
+    /// `ModelConfig.logitsStride` must state.
+    public static let binHeadStride = 4
     let spread: HintSpread
     let stem: Conv
     let blocks: [InvertedResidual]
@@ -96,6 +99,8 @@ public final class FindColorNetwork: @unchecked Sendable {
         classify = try Conv(w, "decoder.classify", backend: backend)
         refine1 = try Conv(w, "decoder.refine1", activation: .relu, backend: backend)
         refine2 = try Conv(w, "decoder.refine2", backend: backend)
+        // A tensor the configuration does not use means file and configuration disagree.
+        try w.verifyAllUsed()
     }
 
     /// Encoder outputs at /2, /4, /8, /16, /32.

@@ -107,12 +107,7 @@ struct ReferenceMatcher {
     }
 
     func features(_ L: PlanarImage) -> Tensor {
-        let m = colorizer.config.input.multiple_of
-        let W = L.width, H = L.height
-        let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
-        let s = colorizer.config.input.L_scale
-        let t = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * s }
-        return colorizer.network.matchingFeatures(L: t)
+        colorizer.network.matchingFeatures(L: colorizer.networkInput(L))
     }
 
     struct Cell { var x: Int; var y: Int }

@@ -6,6 +6,8 @@ public enum NNError: Error, CustomStringConvertible, Equatable {
     case missingWeight(String)
     /// A weight has a shape other than the one the layer needs.
     case weightShapeMismatch(name: String, expected: [Int], actual: [Int])
+    /// The weight store holds weights the network does not use (their names, sorted).
+    case unusedWeights([String])
 
     public var description: String {
         switch self {
@@ -15,6 +17,10 @@ public enum NNError: Error, CustomStringConvertible, Equatable {
             return "missing weight '\(name)'"
         case let .weightShapeMismatch(name, expected, actual):
             return "weight '\(name)' has shape \(actual), expected \(expected)"
+        case .unusedWeights(let names):
+            let shown = names.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
+            let more = names.count > 20 ? " and \(names.count - 20) more" : ""
+            return "\(names.count) weight(s) the network does not use: \(shown)\(more)"
         }
     }
 }

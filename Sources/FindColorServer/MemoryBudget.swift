@@ -35,9 +35,8 @@ public enum MemoryCost {
     }
 
     /// Bytes of a full-resolution colourization (`POST /api/colorize`, a project's result).
-    static func colorize(width: Int, height: Int, preset: EnsemblePreset, reference: (width: Int, height: Int)?, region: Bool) -> Int {
+    static func colorize(width: Int, height: Int, ensemble spec: EnsembleSpec, reference: (width: Int, height: Int)?, region: Bool) -> Int {
         let pixels = width * height
-        let spec = preset.spec
         var network = networkPixels(width: width, height: height, shortSide: spec.shortSide)
         var extra = 0
         let zooms = spec.zooms(photoShortSide: min(width, height))

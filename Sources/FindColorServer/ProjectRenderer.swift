@@ -29,8 +29,9 @@ struct ProjectRenderer: Sendable {
     /// with another model file is never served.
     var modelTag: String = ""
 
-    func render(_ projectId: String, kind: Kind, format: ImageOutput) async throws -> Rendered {
-        let snapshot = try await store.snapshot(projectId)
+    /// Renders `snapshot` (the project as its route loaded it, `ProjectLoader`).
+    func render(_ snapshot: ProjectSnapshot, kind: Kind, format: ImageOutput) async throws -> Rendered {
+        let projectId = snapshot.project.id
         if kind == .full { try format.checkCanEncode(width: snapshot.project.width, height: snapshot.project.height) }
         let key = ProjectStore.RenderKey(
             projectId: projectId, stateHash: modelTag.isEmpty ? snapshot.stateHash : "\(snapshot.stateHash)-\(modelTag)",
@@ -48,7 +49,7 @@ struct ProjectRenderer: Sendable {
             cost = MemoryCost.preview(width: project.width, height: project.height, shortSide: limits.previewShortSide,
                                       reference: inputs.referenceSize, region: inputs.regionURL != nil)
         case .full:
-            cost = MemoryCost.colorize(width: project.width, height: project.height, preset: snapshot.preset,
+            cost = MemoryCost.colorize(width: project.width, height: project.height, ensemble: snapshot.project.settings.ensemble,
                                        reference: inputs.referenceSize, region: inputs.regionURL != nil)
         }
         let what = "rendering this \(project.width)×\(project.height) photo"
@@ -69,8 +70,7 @@ struct ProjectRenderer: Sendable {
     }
 
     /// The `topK` most plausible colours at pixel (x, y), given the project's hints.
-    func suggest(_ projectId: String, x: Int, y: Int, topK: Int) async throws -> [SuggestedColor] {
-        let snapshot = try await store.snapshot(projectId)
+    func suggest(_ snapshot: ProjectSnapshot, x: Int, y: Int, topK: Int) async throws -> [SuggestedColor] {
         guard (0..<snapshot.project.width).contains(x), (0..<snapshot.project.height).contains(y) else {
             throw APIError.unprocessable(
                 "the point (\(x), \(y)) is outside the \(snapshot.project.width)×\(snapshot.project.height) photo")
@@ -126,15 +126,14 @@ private struct RenderInputs: Sendable {
     }
 
     func request(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> ColorizeRequest {
-        var request = ColorizeRequest()
+        var request = ColorizeRequest(settings: snapshot.project.settings)
         request.hints = snapshot.colorHints
-        request.preset = snapshot.preset
-        request.vividness = Float(snapshot.project.vividness)
+        // The project keeps its global-transfer choice without a reference; it applies only with one.
+        request.settings.transferGlobal = snapshot.project.transferGlobal && snapshot.hasReference
         if let referenceURL, let digest = snapshot.project.referenceDigest {
             request.reference = try changedWhileRendering {
                 try images.image(at: referenceURL, digest: digest, role: "reference photo", maxPixels: limits.maxPixels)
             }
-            request.transferGlobalColours = snapshot.project.transferGlobal
             if let regionURL {
                 let region = try changedWhileRendering {
                     guard let data = try? Data(contentsOf: regionURL) else {
@@ -148,7 +147,7 @@ private struct RenderInputs: Sendable {
                 } else {
                     // An empty region: the reference applies nowhere, the picture follows the hints only.
                     request.reference = nil
-                    request.transferGlobalColours = false
+                    request.settings.transferGlobal = false
                 }
             }
         }

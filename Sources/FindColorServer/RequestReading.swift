@@ -28,9 +28,7 @@ enum RequestReading {
     static func multipart(_ request: Request, limit: Int) async throws -> MultipartForm {
         let boundary = try MultipartForm.boundary(fromContentType: request.headers[.contentType])
         let buffer = try await body(request, limit: limit)
-        return try buffer.withUnsafeReadableBytes { bytes in
-            try MultipartForm.parse(bytes, boundary: boundary)
-        }
+        return try MultipartForm.parse(buffer, boundary: boundary)
     }
 
     /// Largest JSON body accepted (hint lists of 10 000 hints fit comfortably).

@@ -18,7 +18,7 @@ public func buildApplication(
     limits: ServerLimits = .default,
     access: AccessPolicy = .default,
     logger: Logger? = nil
-) throws -> Application<RouterResponder<BasicRequestContext>> {
+) throws -> Application<RouterResponder<AppContext>> {
     try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,
         queue: nil, limits: limits, access: access, logger: logger)
@@ -85,7 +85,7 @@ func buildApplication(
     limits: ServerLimits,
     access: AccessPolicy = .default,
     logger: Logger?
-) throws -> Application<RouterResponder<BasicRequestContext>> {
+) throws -> Application<RouterResponder<AppContext>> {
     let logger = logger ?? {
         var logger = Logger(label: "findcolor.server")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -113,7 +113,8 @@ func buildApplication(
         logger: logger)
 }
 
-/// All routes, behind the JSON error middleware.
+/// All routes, behind the JSON error middleware; those of one project (`/api/projects/{id}/…`) in
+/// a route group whose `ProjectLoader` reads the project once per request.
 func buildRouter(services: ServerServices, assets: StaticAssets, access: AccessPolicy = .default, boundHost: String = "127.0.0.1") -> AppRouter {
     let router = AppRouter(context: AppContext.self)
     router.add(middleware: ErrorMiddleware<AppContext>(limits: services.limits))
@@ -122,10 +123,11 @@ func buildRouter(services: ServerServices, assets: StaticAssets, access: AccessP
         memory: services.memory, queue: services.queue, maxUploadBytes: services.limits.maxUploadBytes))
     HealthRoutes.register(on: router, services: services)
     ColorizeRoutes.register(on: router, services: services)
-    ProjectRoutes.register(on: router, services: services)
-    HintRoutes.register(on: router, services: services)
-    ReferenceRoutes.register(on: router, services: services)
-    RenderRoutes.register(on: router, services: services)
+    let project = router.group("/api/projects/{id}").add(middleware: ProjectLoader(store: services.store))
+    ProjectRoutes.register(on: router, project: project, services: services)
+    HintRoutes.register(on: project, services: services)
+    ReferenceRoutes.register(on: project, services: services)
+    RenderRoutes.register(on: project, services: services)
     StaticRoutes.register(on: router, assets: assets)
     return router
 }

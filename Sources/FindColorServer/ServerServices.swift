@@ -2,8 +2,42 @@ import FindColor
 import Foundation
 import Hummingbird
 
-typealias AppContext = BasicRequestContext
+/// The request context of every route: Hummingbird's core storage, plus the project of a
+/// `/api/projects/{id}/…` route, which `ProjectLoader` reads once per request before its handler runs.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `ProjectLoader` for the routes of the project group (nil elsewhere).
+    var project: ProjectSnapshot?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// The route's project, as `ProjectLoader` read it at the start of the request.
+    func loadedProject() throws -> ProjectSnapshot {
+        guard let project else { throw APIError.internalError("internal error: the route's project was not loaded") }
+        return project
+    }
+}
+
 typealias AppRouter = Router<AppContext>
+/// The routes under `/api/projects/{id}`, behind `ProjectLoader`.
+typealias ProjectRouterGroup = RouterGroup<AppContext>
+
+/// Middleware of the project group (`/api/projects/{id}/…`): reads the project named by `{id}` once
+/// (404 for an unknown id or one that is not a UUID) and hands it to the handler in
+/// `AppContext.project`. Handlers that change the project do so through the store by id, which
+/// re-reads the row inside its transaction.
+struct ProjectLoader: RouterMiddleware {
+    typealias Context = AppContext
+    let store: ProjectStore
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.project = try await store.snapshot(try ServerServices.projectId(context))
+        return try await next(request, context)
+    }
+}
 
 /// Everything the routes share: the store, the inference queue and the colorizer behind it, the
 /// decoded-image cache, the memory budget, the open connections and the limits.

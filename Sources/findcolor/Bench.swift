@@ -14,8 +14,8 @@ struct Bench: ParsableCommand {
             resident memory (VmHWM). Run one pipeline size per process to read its own peak.
             """)
 
-    @Option(help: "Square sizes for the forward pass, comma-separated (empty for none).") var sizes: String = "256,512"
-    @Option(help: "Backends to compare: onednn, reference.") var backends: String = "onednn"
+    @Option(help: "Square sizes for the forward pass, comma-separated (empty for none).") var sizes = CommaList<Int>([256, 512])
+    @Option(help: "Backends to compare, comma-separated: onednn, reference.") var backends = CommaList<BackendChoice>([.onednn])
     @Option(help: "Timed runs per measurement.") var `repeat`: Int = 10
     @Option(help: "Whole-pipeline photo size in megapixels (0 for none).") var pipelineMegapixels: Double = 0
     @Option(help: "Preset for the pipeline measurement.") var preset: EnsemblePreset = .fast
@@ -25,22 +25,17 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be in 1…1000") }
         guard pipelineMegapixels >= 0, pipelineMegapixels <= 200 else { throw ValidationError("--pipeline-megapixels must be in 0…200") }
+        guard sizes.values.allSatisfy({ $0 >= 32 && $0 % 32 == 0 && $0 <= 4096 }) else {
+            throw ValidationError("--sizes: multiples of 32 up to 4096")
+        }
     }
 
     func run() throws {
-        let sizeList = try sizes.split(separator: ",").map { s -> Int in
-            guard let v = Int(s), v >= 32, v % 32 == 0, v <= 4096 else { throw ValidationError("--sizes: multiples of 32 up to 4096") }
-            return v
-        }
-        let backendList = try backends.split(separator: ",").map { s -> BackendChoice in
-            guard let b = BackendChoice(rawValue: String(s)) else { throw ValidationError("--backends: onednn, reference") }
-            return b
-        }
-        for b in backendList {
+        for b in backends.values {
             var opts = modelOptions
             opts.backend = b
             let colorizer = try opts.load()
-            for s in sizeList {
+            for s in sizes.values {
                 let L = Self.syntheticL(width: s, height: s)
                 let hints = PlanarImage(width: s, height: s, channels: 3)
                 var times: [Double] = []
@@ -62,8 +57,7 @@ struct Bench: ParsableCommand {
                 let gray = Self.syntheticGray(width: w, height: h)
                 let t0 = DispatchTime.now()
                 let L = lightness(of: gray)
-                var request = ColorizeRequest()
-                request.preset = preset
+                let request = ColorizeRequest(settings: ColorizeSettings(preset: preset))
                 let out = try colorizer.colorize(lightness: L, request)
                 _ = try ImageCodec.encode(out.rgb, as: .jpeg(quality: 92))
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)

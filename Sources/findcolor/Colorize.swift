@@ -43,11 +43,8 @@ struct Colorize: ParsableCommand {
     @Flag(help: "Also match the reference's global colour distribution.")
     var transferGlobal = false
 
-    @Option(help: "0…1: from the most accurate colours (0) towards more vivid ones (1); 0.3 is a gentle boost.")
-    var vividness: Float = 0
-
     @Option(help: "Output format: png, png16, jpeg or tiff (16-bit) (default: from the output's extension, else the input's).")
-    var format: String?
+    var format: FormatChoice?
 
     @Option(help: "JPEG quality 1…100.")
     var quality: Int = 95
@@ -56,7 +53,7 @@ struct Colorize: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Process only shard i of N (i/N, 0-based), or auto: the index from the scheduler (Slurm job array or Kubernetes Indexed Job).",
         discussion: "A photo's shard is the SHA-256 of its path relative to its input folder (first 8 bytes, big-endian) mod N."))
-    var shard: String?
+    var shard: ShardSpec?
 
     @Option(help: "With --shard auto: the number of shards N (required for a Kubernetes Indexed Job; for Slurm, default: the array's size).")
     var shards: Int?
@@ -67,7 +64,7 @@ struct Colorize: ParsableCommand {
     @Flag(help: "Recompute outputs that already exist.")
     var overwrite = false
 
-    @OptionGroup(title: "Ensemble") var ensembleOptions: EnsembleOptions
+    @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var limitOptions: LimitOptions
 
@@ -75,17 +72,9 @@ struct Colorize: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be in 1…100") }
         if region != nil && reference == nil { throw ValidationError("--region needs --reference") }
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
-        guard vividness.isFinite, (0...1).contains(vividness) else { throw ValidationError("--vividness must be in 0…1") }
-        if let format, Self.outputFormat(format, quality: quality) == nil {
-            throw ValidationError("unknown --format \(format) (png, png16, jpeg, tiff)")
-        }
         do { try ShardAssignment.checkSyntax(shard: shard, shards: shards) } catch let FindColorError.invalidOption(m) {
             throw ValidationError(m)
         }
-    }
-
-    static func outputFormat(_ name: String, quality: Int) -> OutputFormat? {
-        OutputFormat(name: name, jpegQuality: quality)
     }
 
     func run() throws {
@@ -117,7 +106,7 @@ struct Colorize: ParsableCommand {
             if fm.fileExists(atPath: output, isDirectory: &isDir) && !isDir.boolValue {
                 throw InputError("the output \(output) is a file; for a folder or several photos, -o names a folder")
             }
-            let ext = format.map { Self.outputFormat($0, quality: quality)!.format.fileExtension }
+            let ext = format?.format.format.fileExtension
             plan = try BatchPlan.make(inputs: inputs.map { URL(fileURLWithPath: $0) }, outputDirectory: outputURL,
                                       outputExtension: ext, shard: assignment.index, shardCount: assignment.count, overwrite: overwrite)
         }
@@ -144,11 +133,12 @@ struct Colorize: ParsableCommand {
         }
         let regionMask = try region.map { try readMask($0, limits: limits) }
         let colorizer = try modelOptions.load()
-        let spec = try ensembleOptions.spec()
+        var settings = settingsOptions.settings
+        settings.transferGlobal = transferGlobal
 
         let journal = writesManifest
             ? try RunJournal(command: self, plan: plan, assignment: assignment, outputDirectory: outputURL,
-                             colorizer: colorizer, spec: spec, started: started)
+                             colorizer: colorizer, settings: settings, started: started)
             : nil
         guard !plan.items.isEmpty else { return }
 
@@ -162,13 +152,9 @@ struct Colorize: ParsableCommand {
                 let (w, h) = (decoded.image.width, decoded.image.height)
                 let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side
-                var request = ColorizeRequest()
-                request.preset = ensembleOptions.preset
-                request.ensemble = spec
+                var request = ColorizeRequest(settings: settings)
                 request.reference = referenceImage
                 request.region = regionMask
-                request.transferGlobalColours = transferGlobal
-                request.vividness = vividness
                 if let hintList {
                     try HintParser.validate(hintList, imageWidth: w, imageHeight: h)
                     request.hints = hintList
@@ -205,7 +191,7 @@ struct Colorize: ParsableCommand {
     }
 
     func outputFormat(for item: BatchPlan.Item) throws -> OutputFormat {
-        if let format { return Self.outputFormat(format, quality: quality)! }
+        if let format { return format.encoding(quality: quality) }
         if let f = OutputFormat(fileExtension: item.output.pathExtension, jpegQuality: quality) { return f }
         throw FindColorError.invalidOption("cannot tell the output format from \(item.output.lastPathComponent); use --format")
     }
@@ -226,7 +212,7 @@ final class RunJournal {
     let base: ManifestRecord
 
     init(command c: Colorize, plan: BatchPlan, assignment: ShardAssignment, outputDirectory: URL,
-         colorizer: Colorizer, spec: EnsembleSpec, started: Date) throws {
+         colorizer: Colorizer, settings: ColorizeSettings, started: Date) throws {
         self.outputDirectory = outputDirectory
         // Temporary files of this shard's killed earlier run (only one task runs a shard at a time).
         let stale = plan.staleTemporaryFiles()
@@ -244,18 +230,18 @@ final class RunJournal {
         }
         r.cores = Parallel.threadCount
         do { r.model = try BatchManifest.modelHash(colorizer.modelURL) } catch { r.model = colorizer.modelURL.path }
-        var settings: [String: String] = [
-            "preset": c.ensembleOptions.preset.rawValue, "working_size": String(spec.shortSide), "vividness": String(c.vividness),
-            "format": c.format ?? "as input", "backend": c.modelOptions.backend.rawValue,
+        var fields: [String: String] = [
+            "preset": settings.preset.rawValue, "working_size": String(settings.ensemble.shortSide), "vividness": String(settings.vividness),
+            "format": c.format?.name ?? "as input", "backend": c.modelOptions.backend.rawValue,
         ]
-        if c.format.map({ ["jpeg", "jpg"].contains($0.lowercased()) }) ?? true { settings["quality"] = String(c.quality) }
-        if c.ensembleOptions.isSet { settings["ensemble"] = c.ensembleOptions.summary }
-        if let h = c.hints { settings["hints"] = h }
-        if let ref = c.reference { settings["reference"] = ref }
-        if let region = c.region { settings["region"] = region }
-        if c.transferGlobal { settings["transfer_global"] = "true" }
-        if c.overwrite { settings["overwrite"] = "true" }
-        r.settings = settings
+        if c.format.map({ $0.format.format == .jpeg }) ?? true { fields["quality"] = String(c.quality) }
+        if !settings.overrides.isEmpty { fields["ensemble"] = settings.overrides.summary }
+        if let h = c.hints { fields["hints"] = h }
+        if let ref = c.reference { fields["reference"] = ref }
+        if let region = c.region { fields["region"] = region }
+        if c.transferGlobal { fields["transfer_global"] = "true" }
+        if c.overwrite { fields["overwrite"] = "true" }
+        r.settings = fields
         base = r
 
         // Finished outputs this shard's manifest does not mention yet.
@@ -275,7 +261,7 @@ final class RunJournal {
         start.type = "start"
         start.time = ManifestRecord(type: "start", time: started, shard: base.shard).time
         start.inputs = c.inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        start.outputExtension = c.format.map { Colorize.outputFormat($0, quality: c.quality)!.format.fileExtension }
+        start.outputExtension = c.format?.format.format.fileExtension
         start.planned = plan.items.count + plan.alreadyDone.count
         start.total = plan.totalItems
         try append(start)

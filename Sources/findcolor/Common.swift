@@ -33,12 +33,15 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
     case onednn, reference
 }
 
-/// The ensemble: preset, working size and detail passes (context-adaptive inference; see
-/// `EnsembleSpec`), shared by colorize and eval.
-struct EnsembleOptions: ParsableArguments {
+/// How to colourize (`ColorizeSettings`): preset, vividness and changes to the preset's ensemble
+/// (working size and detail passes: context-adaptive inference, see `EnsembleSpec`), shared by
+/// colorize and eval and checked by `ColorizeSettings.validate`.
+struct SettingsOptions: ParsableArguments {
     @Option(help: "Ensemble preset: fast, balanced or best.")
-    var preset: EnsemblePreset = ColorizeRequest().preset
-    @Option(help: "Short side of the image-wise pass in pixels, 64…4096 (default: the preset's).")
+    var preset: EnsemblePreset = ColorizeSettings().preset
+    @Option(help: "0…1: from the most accurate colours (0) towards more vivid ones (1); 0.3 is a gentle boost.")
+    var vividness: Float = 0
+    @Option(help: "Short side of the image-wise pass in pixels, \(ColorizeSettings.workingSizes.lowerBound)…\(ColorizeSettings.workingSizes.upperBound) (default: the preset's).")
     var workingSize: Int?
     @Option(help: "Largest detail zoom: 1 (image-wise pass only), 2, 4, 8 … (default: the preset's).")
     var maxZoom: Int?
@@ -52,35 +55,73 @@ struct EnsembleOptions: ParsableArguments {
     var fusionPower: Float?
 
     func validate() throws {
-        if let workingSize, !(64...4096).contains(workingSize) { throw ValidationError("--working-size must be in 64…4096") }
-        _ = try spec()
+        do {
+            try settings.validate()
+        } catch let e as ColorizeSettings.Invalid {
+            throw ValidationError("--\(e.setting.rawValue) \(e.reason)")
+        }
     }
 
-    /// Whether anything beyond the preset was asked for.
-    var isSet: Bool { workingSize != nil || maxZoom != nil || window != nil || stride != nil || detailLimit != nil || fusionPower != nil }
-
-    /// The preset's spec with these options applied, validated.
-    func spec() throws -> EnsembleSpec {
-        var s = preset.spec
-        if let workingSize { s.shortSide = workingSize }
-        if let maxZoom { s.maxZoom = maxZoom }
-        if let window { s.window = window }
-        if let stride { s.stride = stride }
-        if let detailLimit { s.detailLimit = detailLimit }
-        if let fusionPower { s.fusionPower = fusionPower }
-        do { try s.validate() } catch let FindColorError.invalidOption(m) { throw ValidationError(m) }
-        return s
-    }
-
-    /// What differs from the preset, for report headers and run manifests.
-    var summary: String {
-        [workingSize.map { "working size \($0)" }, maxZoom.map { "max zoom \($0)" }, window.map { "window \($0)" }, stride.map { "stride \($0)" },
-         detailLimit.map { "detail limit \($0)" }, fusionPower.map { "fusion power \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    /// The settings (transfer-global aside, which only colorize has), as validated.
+    var settings: ColorizeSettings {
+        ColorizeSettings(
+            preset: preset,
+            overrides: EnsembleOverrides(workingSize: workingSize, maxZoom: maxZoom, window: window, stride: stride,
+                                         detailLimit: detailLimit, fusionPower: fusionPower),
+            vividness: vividness)
     }
 }
 
 extension EnsemblePreset: ExpressibleByArgument {}
 extension EvalProtocol: ExpressibleByArgument {}
+
+/// `--shard auto` or `--shard i/N` (`ShardSpec`; the numbers are checked by `ShardAssignment.checkSyntax`).
+extension ShardSpec: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// `--format`: png, png16, jpeg (jpg) or tiff (tif), as `OutputFormat(name:)` reads them; the JPEG
+/// quality is the command's `--quality` (`encoding(quality:)`).
+struct FormatChoice: ExpressibleByArgument {
+    /// As given, for the run manifest.
+    let name: String
+    let format: OutputFormat
+
+    init?(argument: String) {
+        guard let format = OutputFormat(name: argument) else { return nil }
+        name = argument
+        self.format = format
+    }
+
+    static var allValueStrings: [String] { ["png", "png16", "jpeg", "tiff"] }
+
+    /// The encoding, with `quality` for JPEG.
+    func encoding(quality: Int) -> OutputFormat {
+        if case .jpeg = format { return .jpeg(quality: quality) }
+        return format
+    }
+}
+
+/// A comma-separated list of values (`--sizes 256,512`, `--hints 0,1,10`, `--backends onednn,reference`);
+/// spaces around the commas are ignored and an empty string is the empty list.
+struct CommaList<Element: ExpressibleByArgument>: ExpressibleByArgument {
+    var values: [Element]
+
+    init(_ values: [Element]) { self.values = values }
+
+    init?(argument: String) {
+        var values: [Element] = []
+        for item in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = item.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty && argument.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            guard let value = Element(argument: text) else { return nil }
+            values.append(value)
+        }
+        self.values = values
+    }
+
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}
 
 /// Limits for decoding untrusted images.
 struct LimitOptions: ParsableArguments {

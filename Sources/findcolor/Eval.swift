@@ -23,9 +23,8 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Folder of colour photos (ground truth).") var data: String
     @Option(name: .customLong("protocol"), help: "A, B, native or mosaic.") var protocolKind: EvalProtocol = .A
-    @Option(help: "Hint counts, comma-separated.") var hints: String = "0,1,2,5,10,20,50,100"
+    @Option(help: "Hint counts, comma-separated.") var hints = CommaList<Int>([0, 1, 2, 5, 10, 20, 50, 100])
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
-    @Option(help: "0…1, as for colorize.") var vividness: Float = 0
     @Option(help: "How far every protocol hint reaches: similar or local (as a hint's \"spread\").") var spread: Hint.Spread = .similar
     @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
     @Option(help: "Mosaic: tiles per side.") var grid: Int = 4
@@ -35,33 +34,25 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
     var precision = true
-    @OptionGroup(title: "Ensemble") var ensembleOptions: EnsembleOptions
+    @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    func parseKs() throws -> [Int] {
-        let ks = hints.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !ks.isEmpty, ks.allSatisfy({ $0 != nil && $0! >= 0 && $0! <= HintParser.maxHints }) else {
-            throw ValidationError("--hints must be a comma-separated list of counts, e.g. 0,1,10")
-        }
-        return ks.map { $0! }
-    }
-
     func validate() throws {
-        _ = try parseKs()
+        guard !hints.values.isEmpty, hints.values.allSatisfy({ (0...HintParser.maxHints).contains($0) }) else {
+            throw ValidationError("--hints must be a comma-separated list of counts in 0…\(HintParser.maxHints), e.g. 0,1,10")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        guard vividness.isFinite, (0...1).contains(vividness) else { throw ValidationError("--vividness must be in 0…1") }
     }
 
     func run() throws {
         let colorizer = try modelOptions.load()
         var o = EvalOptions()
         o.protocolKind = protocolKind
-        o.ks = try parseKs()
+        o.ks = hints.values
         o.seed = seed
-        o.preset = ensembleOptions.preset
-        if ensembleOptions.isSet { o.ensemble = try ensembleOptions.spec() }
+        let settings = settingsOptions.settings
+        o.settings = settings
         o.mirroredReference = mirroredReference
-        o.vividness = vividness
         o.limit = limit
         o.precision = precision
         o.spread = spread
@@ -71,7 +62,7 @@ struct Eval: ParsableCommand {
             let m = MosaicOptions(grid: grid, tile: tile, mosaics: mosaics, seed: seed)
             try m.validate()
             let report = try evaluator.runMosaics(directory: URL(fileURLWithPath: data), mosaic: m)
-            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\n\n"
+            let header = "protocol mosaic (\(grid)×\(grid) tiles of \(tile)², \(mosaics) mosaics from \(data), seed \(seed)), preset \(settings.preset.rawValue)\(settings.overrides.isEmpty ? "" : ", " + settings.overrides.summary)\(settings.vividness > 0 ? ", vividness \(settings.vividness)" : "")\n\n"
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
@@ -86,7 +77,7 @@ struct Eval: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
-        let header = "protocol \(protocolKind.rawValue), preset \(ensembleOptions.preset.rawValue)\(ensembleOptions.isSet ? ", " + ensembleOptions.summary : "")\(mirroredReference ? ", mirrored ground truth as reference" : "")\(vividness > 0 ? ", vividness \(vividness)" : "")\(spread == .local ? ", local hints" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
+        let header = "protocol \(protocolKind.rawValue), preset \(settings.preset.rawValue)\(settings.overrides.isEmpty ? "" : ", " + settings.overrides.summary)\(mirroredReference ? ", mirrored ground truth as reference" : "")\(settings.vividness > 0 ? ", vividness \(settings.vividness)" : "")\(spread == .local ? ", local hints" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {

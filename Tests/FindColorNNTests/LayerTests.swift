@@ -71,4 +71,28 @@ struct LayerTests {
         let y = conv(Tensor(shape: TensorShape(h: 1, w: 1, c: 2), values: [1, 1]))
         #expect(y.scalars == [3.5, 6.5, 11, 16])
     }
+
+    /// A small synthetic file with two tensors no layer takes: `verifyAllUsed` names them (mlx-swift's
+    /// `verify: .noUnusedKeys`); once every tensor is taken it passes.
+    @Test("weights no layer uses are an error naming them")
+    func unusedWeightsAreNamed() throws {
+        var writer = SafeTensorsWriter(metadata: ["findcolor": #"{"arch":"test"}"#])
+        try writer.add("c.weight", shape: [2, 2, 1, 1], values: [1, 0, 0, 1])
+        try writer.add("c.bias", shape: [2], values: [0, 1])
+        try writer.add("stale.weight", shape: [1, 1, 1, 1], values: [3])
+        try writer.add("c.running_mean", shape: [2], values: [0, 0])
+        let url = temporaryFile(".safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try writer.write(to: url)
+        let store = try WeightStore(contentsOf: url)
+        #expect(store.unusedNames == ["c.bias", "c.running_mean", "c.weight", "stale.weight"])
+        _ = try Conv2d(store, "c", backend: .reference)
+        #expect(store.unusedNames == ["c.running_mean", "stale.weight"])
+        #expect(throws: NNError.unusedWeights(["c.running_mean", "stale.weight"])) { try store.verifyAllUsed() }
+        #expect(NNError.unusedWeights(["c.running_mean", "stale.weight"]).description
+                == "2 weight(s) the network does not use: 'c.running_mean', 'stale.weight'")
+        _ = try store.require("c.running_mean")
+        _ = try store.require("stale.weight")
+        try store.verifyAllUsed()
+    }
 }

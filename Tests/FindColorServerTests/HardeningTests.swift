@@ -268,26 +268,26 @@ extension ServerTests {
         }
 
         @Test func costGrowsWithPixelsAndNetworkSize() {
-            let small = MemoryCost.colorize(width: 640, height: 480, preset: .balanced, reference: nil, region: false)
-            let large = MemoryCost.colorize(width: 6400, height: 4800, preset: .balanced, reference: nil, region: false)
+            let small = MemoryCost.colorize(width: 640, height: 480, ensemble: EnsemblePreset.balanced.spec, reference: nil, region: false)
+            let large = MemoryCost.colorize(width: 6400, height: 4800, ensemble: EnsemblePreset.balanced.spec, reference: nil, region: false)
             #expect(large > small)
             // A 65535×256 strip: its full-resolution planes, and the network at the colorizer's
             // working size (`Colorizer.fit`, padded to multiples of 32).
             let network = MemoryCost.networkPixels(width: 65535, height: 256)
             let (w, h) = Colorizer.fit(width: 65535, height: 256, shortSide: MemoryCost.workingShortSide)
             #expect(network >= w * h && network < (w + 32) * (h + 32))
-            let strip = MemoryCost.colorize(width: 65535, height: 256, preset: .fast, reference: nil, region: false)
+            let strip = MemoryCost.colorize(width: 65535, height: 256, ensemble: EnsemblePreset.fast.spec, reference: nil, region: false)
             #expect(strip >= 65535 * 256 * MemoryCost.fullResolutionBytesPerPixel + network * MemoryCost.networkBytesPerPixel)
             // Detail passes (photos with a short side ≥ 1024) cost more than the image-wise pass alone;
             // small photos get none, so their cost does not depend on the preset.
-            #expect(MemoryCost.colorize(width: 640, height: 480, preset: .best, reference: nil, region: false) == small)
-            let fast12 = MemoryCost.colorize(width: 4000, height: 3000, preset: .fast, reference: nil, region: false)
-            let balanced12 = MemoryCost.colorize(width: 4000, height: 3000, preset: .balanced, reference: nil, region: false)
+            #expect(MemoryCost.colorize(width: 640, height: 480, ensemble: EnsemblePreset.best.spec, reference: nil, region: false) == small)
+            let fast12 = MemoryCost.colorize(width: 4000, height: 3000, ensemble: EnsemblePreset.fast.spec, reference: nil, region: false)
+            let balanced12 = MemoryCost.colorize(width: 4000, height: 3000, ensemble: EnsemblePreset.balanced.spec, reference: nil, region: false)
             #expect(balanced12 > fast12)
             // Above what was measured (docs/reliability.md: 12 MP balanced peaks at 0.51 GB in all,
             // of which ~0.1 GB is the binary and the model, counted once as serverBaseBytes).
             #expect(balanced12 > 410_000_000)
-            #expect(MemoryCost.colorize(width: 640, height: 480, preset: .balanced, reference: (800, 600), region: true) > small)
+            #expect(MemoryCost.colorize(width: 640, height: 480, ensemble: EnsemblePreset.balanced.spec, reference: (800, 600), region: true) > small)
         }
 
         @Test func budgetReservesAndReleases() throws {
@@ -342,7 +342,7 @@ extension ServerTests {
             defer { try? FileManager.default.removeItem(at: dir) }
             let engine = BlockingEngine()
             let png = try Fixtures.grayPNG(width: 640, height: 480)
-            let cost = MemoryCost.colorize(width: 640, height: 480, preset: .balanced, reference: nil, region: false)
+            let cost = MemoryCost.colorize(width: 640, height: 480, ensemble: EnsemblePreset.balanced.spec, reference: nil, region: false)
             // A budget that holds one such job (its request body included), not two.
             var limits = ServerLimits(maxWaitingJobs: 8, imageCacheSamples: 0)
             limits.memoryBudgetBytes = MemoryCost.serverBaseBytes + cost * 3 / 2

@@ -90,6 +90,33 @@ extension ServerTests {
             }
         }
 
+        /// Every route of the project group (`/api/projects/{id}/…`) goes through `ProjectLoader`:
+        /// an unknown project or an id that is not a UUID is a 404 naming it, before the handler
+        /// reads any body (a malformed body to an unknown project is still a 404).
+        @Test func everyProjectRouteLoadsTheProjectFirst() async throws {
+            let app = try Fixtures.app(dataDirectory: try Fixtures.temporaryDirectory())
+            try await app.test(.router) { client in
+                let api = ProjectClient(client: client)
+                let routes: [(HTTPRequest.Method, String)] = [
+                    (.get, ""), (.delete, ""), (.patch, ""), (.patch, "/settings"), (.get, "/original"), (.get, "/thumbnail"),
+                    (.get, "/hints"), (.post, "/hints"), (.put, "/hints"),
+                    (.patch, "/hints/6f1c0c5e-1c2b-4c55-9a43-0d6c5f1a2b3c"), (.delete, "/hints/6f1c0c5e-1c2b-4c55-9a43-0d6c5f1a2b3c"),
+                    (.put, "/reference"), (.get, "/reference"), (.delete, "/reference"),
+                    (.put, "/region"), (.get, "/region"), (.delete, "/region"),
+                    (.get, "/preview"), (.get, "/result"), (.get, "/suggest?x=1&y=1"),
+                ]
+                let unknown = "0e5b4b9a-3f57-4d0e-9a0c-5a7f3c2d1e00"
+                for id in [unknown, "not-a-uuid"] {
+                    for (method, path) in routes {
+                        let body: String? = method == .get || method == .delete ? nil : "{not json"
+                        let response = try await api.json(method, "/api/projects/\(id)\(path)", body)
+                        #expect(response.status == .notFound, "\(method) \(path)")
+                        #expect(response.errorMessage?.contains(id) == true, "\(method) \(path): \(response.errorMessage ?? "")")
+                    }
+                }
+            }
+        }
+
         @Test func uploadErrors() async throws {
             let app = try Fixtures.app(dataDirectory: try Fixtures.temporaryDirectory())
             try await app.test(.router) { client in

@@ -140,6 +140,30 @@ extension ServerTests {
             #expect(evicted == nil)
         }
 
+        /// The store checks settings with `ColorizeSettings.validate` whoever calls it: refused
+        /// values are a 400-class `StoreError.invalid` naming the setting, and change nothing.
+        @Test func storeRefusesInvalidSettings() async throws {
+            let data = try Fixtures.temporaryDirectory()
+            let store = try ProjectStore(dataDirectory: data, logger: Logger(label: "test"))
+            let created = try await store.createProject(.init(
+                name: "settings", original: try Fixtures.grayPNG(), format: .png, width: 64, height: 48, thumbnail: Data([1])))
+            let id = created.project.id
+            for bad in [1.5, -0.1, Double.nan, Double.infinity, 1e300] {
+                do {
+                    _ = try await store.updateSettings(id, name: "changed", preset: .best, transferGlobal: true, vividness: bad)
+                    Issue.record("vividness \(bad) was stored")
+                } catch StoreError.invalid(let message) {
+                    #expect(message.hasPrefix("vividness must be in 0…1"), "\(message)")
+                }
+            }
+            let after = try await store.snapshot(id).project
+            #expect(after.name == "settings" && after.preset == "balanced" && !after.transferGlobal && after.vividness == 0,
+                    "a refused change changes nothing")
+            #expect(after.revision == created.project.revision)
+            let ok = try await store.updateSettings(id, name: nil, preset: .best, transferGlobal: nil, vividness: 1)
+            #expect(ok.project.settings == ColorizeSettings(preset: .best, vividness: 1))
+        }
+
         @Test func stateHashFollowsEverythingARenderDependsOn() async throws {
             let data = try Fixtures.temporaryDirectory()
             let store = try ProjectStore(dataDirectory: data, logger: Logger(label: "test"))

@@ -30,6 +30,18 @@ extension ServerTests {
             #expect(String(decoding: image.body, as: UTF8.self) == "line1\r\n--B0undar not a boundary\r\nline3")
         }
 
+        /// The input FuzzMultipart found (a crash before `checkHeaderNames`), refused with a 400; and
+        /// non-ASCII bytes in header values, file names and bodies still pass.
+        @Test func nonASCIIHeaderNamesAreRefusedNotACrash() throws {
+            var body = Data("--FuzzB0undary\r\nContent-D".utf8)
+            body.append(0xEE)
+            body.append(Data("isposition: form-data; name=\"k\"   \r\nX-Oth v:e r \r\n\r\nv\r\n--FuzzB0undart-y\r\nra-iling junk\r\n--FuzzB0undary\r\n".utf8))
+            #expect(throws: APIError.self) { try body.withUnsafeBytes { try MultipartForm.parse($0, boundary: "FuzzB0undary") } }
+            let form = try Self.parse("--B0undary\r\nContent-Disposition: form-data; name=\"image\"; filename=\"Großmutter.png\"\r\n\r\nä\u{FF}\r\n--B0undary--")
+            #expect(form.part("image")?.filename == "Großmutter.png")
+            #expect(form.part("image")?.body == Data("ä\u{FF}".utf8))
+        }
+
         @Test func multipartBinaryBodiesSurviveIntact() throws {
             var bytes = [UInt8]()
             for i in 0..<10_000 { bytes.append(UInt8(truncatingIfNeeded: i * 31 + i / 7)) }
@@ -48,7 +60,15 @@ extension ServerTests {
                 ("--B0undary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated", "truncated"),
                 ("--B0undary\r\nContent-Type: text/plain\r\n\r\nx\r\n--B0undary--", "Content-Disposition"),
                 ("--B0undary\r\nContent-Disposition: attachment\r\n\r\nx\r\n--B0undary--", "form-data"),
-                ("--B0undaryXX", "line break"),
+                ("--B0undaryXX", "not well-formed"),
+                // A delimiter line, then nothing: no closing "--B0undary--".
+                ("--B0undary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--B0undary\r\n", "truncated"),
+                ("--B0undary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--B0undary", "truncated"),
+                ("--B0undary\r\nBad Header\r\n\r\nx\r\n--B0undary--", "not well-formed"),
+                // A non-ASCII byte in a header name (multipart-kit 4.7.1 traps on it; found by fuzzing).
+                ("--B0undary\r\nContent-D\u{EE}isposition: form-data; name=\"k\"\r\n\r\nv\r\n--B0undary--", "not ASCII"),
+                ("--B0undary\r\nContent-Disposition: form-data; name=\"k\"\r\nX-\u{FF}: 1\r\n\r\nv\r\n--B0undary--", "not ASCII"),
+                ("--B0undary\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nx\r\n--B0undary--", "form-data with a name"),
             ] {
                 do {
                     _ = try Self.parse(text)
@@ -58,6 +78,30 @@ extension ServerTests {
                     #expect(error.message.contains(expected), "\(error.message) ~ \(expected)")
                 }
             }
+        }
+
+        /// The server's limits hold on the library's parser: at most `maxParts` fields, 16 KiB of
+        /// headers per part; an empty boundary is refused, not a crash.
+        @Test func multipartLimits() throws {
+            func field(_ i: Int) -> String { "--B0undary\r\nContent-Disposition: form-data; name=\"f\(i)\"\r\n\r\nv\(i)\r\n" }
+            let full = (0..<MultipartForm.maxParts).map(field).joined() + "--B0undary--"
+            #expect(try Self.parse(full).parts.count == MultipartForm.maxParts)
+            #expect(try Self.parse(full).parts.last.map { try $0.text() } == "v\(MultipartForm.maxParts - 1)")
+            let tooMany = (0...MultipartForm.maxParts).map(field).joined() + "--B0undary--"
+            do {
+                _ = try Self.parse(tooMany)
+                Issue.record("\(MultipartForm.maxParts + 1) fields were accepted")
+            } catch let error as APIError {
+                #expect(error.status == .badRequest && error.message.contains("too many multipart fields"), "\(error.message)")
+            }
+            let longHeader = "--B0undary\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: \(String(repeating: "p", count: 20_000))\r\n\r\nx\r\n--B0undary--"
+            do {
+                _ = try Self.parse(longHeader)
+                Issue.record("a 20 kB header was accepted")
+            } catch let error as APIError {
+                #expect(error.status == .badRequest && error.message.contains("headers are longer"), "\(error.message)")
+            }
+            #expect(throws: APIError.self) { try Self.parse("--\r\n", boundary: "") }
         }
 
         @Test func contentTypes() throws {

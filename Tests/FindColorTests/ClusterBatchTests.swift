@@ -103,46 +103,53 @@ import Testing
     @Test func shardAutoFromSlurm() throws {
         let env = ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_MAX": "8",
                    "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_STEP": "1"]
-        let a = try ShardAssignment.resolve(shard: "auto", shards: nil, environment: env)
+        let a = try ShardAssignment.resolve(shard: .auto, shards: nil, environment: env)
         #expect(a.index == 2 && a.count == 4)
         // --shards N: the task id is the shard (so a subset of the array can be resubmitted).
-        let b = try ShardAssignment.resolve(shard: "auto", shards: 16, environment: ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "7", "SLURM_ARRAY_TASK_MAX": "9"])
+        let b = try ShardAssignment.resolve(shard: .auto, shards: 16, environment: ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "7", "SLURM_ARRAY_TASK_MAX": "9"])
         #expect(b.index == 7 && b.count == 16)
-        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: "auto", shards: 4, environment: ["SLURM_ARRAY_TASK_ID": "4"]) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: .auto, shards: 4, environment: ["SLURM_ARRAY_TASK_ID": "4"]) }
         // A subset or a step without --shards cannot be told from the environment.
         #expect(throws: FindColorError.self) {
-            try ShardAssignment.resolve(shard: "auto", shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "9", "SLURM_ARRAY_TASK_COUNT": "2"])
+            try ShardAssignment.resolve(shard: .auto, shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "9", "SLURM_ARRAY_TASK_COUNT": "2"])
         }
         #expect(throws: FindColorError.self) {
-            try ShardAssignment.resolve(shard: "auto", shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "8", "SLURM_ARRAY_TASK_STEP": "2"])
+            try ShardAssignment.resolve(shard: .auto, shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "8", "SLURM_ARRAY_TASK_STEP": "2"])
         }
-        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: "auto", shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "2"]) }
-        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: "auto", shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3"]) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: .auto, shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "2"]) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: .auto, shards: nil, environment: ["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3"]) }
     }
 
     @Test func shardAutoFromKubernetes() throws {
-        let a = try ShardAssignment.resolve(shard: "auto", shards: 100, environment: ["JOB_COMPLETION_INDEX": "42"])
+        let a = try ShardAssignment.resolve(shard: .auto, shards: 100, environment: ["JOB_COMPLETION_INDEX": "42"])
         #expect(a.index == 42 && a.count == 100)
-        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: "auto", shards: nil, environment: ["JOB_COMPLETION_INDEX": "3"]) }
-        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: "auto", shards: 3, environment: ["JOB_COMPLETION_INDEX": "3"]) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: .auto, shards: nil, environment: ["JOB_COMPLETION_INDEX": "3"]) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.resolve(shard: .auto, shards: 3, environment: ["JOB_COMPLETION_INDEX": "3"]) }
     }
 
     @Test func shardAutoWithoutSchedulerIsAClearError() throws {
         do {
-            _ = try ShardAssignment.resolve(shard: "auto", shards: 4, environment: ["PATH": "/bin"])
+            _ = try ShardAssignment.resolve(shard: .auto, shards: 4, environment: ["PATH": "/bin"])
             Issue.record("no error")
         } catch {
             let m = "\(error)"
             #expect(m.contains("SLURM_ARRAY_TASK_ID") && m.contains("JOB_COMPLETION_INDEX") && m.contains("--shard i/N"), "\(m)")
         }
         #expect(throws: FindColorError.self) {
-            try ShardAssignment.resolve(shard: "auto", shards: 4, environment: ["SLURM_ARRAY_TASK_ID": "1", "JOB_COMPLETION_INDEX": "1"])
+            try ShardAssignment.resolve(shard: .auto, shards: 4, environment: ["SLURM_ARRAY_TASK_ID": "1", "JOB_COMPLETION_INDEX": "1"])
         }
-        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: "1/4", shards: 4) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: .part(index: 1, count: 4), shards: 4) }
         #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: nil, shards: 4) }
-        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: "auto", shards: 0) }
-        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: "1/", shards: nil) }
-        #expect(try ShardAssignment.resolve(shard: "3/8", shards: nil, environment: [:]) == ShardAssignment(index: 3, count: 8, source: "--shard 3/8"))
+        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: .auto, shards: 0) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: .part(index: 3, count: 3), shards: nil) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: .part(index: -1, count: 3), shards: nil) }
+        #expect(throws: FindColorError.self) { try ShardAssignment.checkSyntax(shard: .part(index: 0, count: 0), shards: nil) }
+        // The syntax (what `--shard` parses): auto or two whole numbers around a slash.
+        #expect(ShardSpec("auto") == .auto && ShardSpec("3/16") == .part(index: 3, count: 16))
+        #expect(ShardSpec("-1/3") == .part(index: -1, count: 3))  // parsed; refused by checkSyntax, with the rule
+        for bad in ["1/", "/4", "a/b", "1/3/5", "", "Auto", "3"] { #expect(ShardSpec(bad) == nil, "\(bad)") }
+        #expect(ShardSpec.part(index: 3, count: 16).description == "3/16")
+        #expect(try ShardAssignment.resolve(shard: .part(index: 3, count: 8), shards: nil, environment: [:]) == ShardAssignment(index: 3, count: 8, source: "--shard 3/8"))
     }
 
     @Test func staleTemporaryFilesAreOnlyThisShards() throws {

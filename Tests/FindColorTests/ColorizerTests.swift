@@ -9,7 +9,7 @@ import FindColorImage
     @Test func outputKeepsSizeAndLightness() throws {
         let gray = syntheticScene(width: 301, height: 217)  // odd sizes on purpose
         var request = ColorizeRequest()
-        request.preset = .fast
+        request.settings.preset = .fast
         let out = try colorizer.colorize(gray, request).rgb
         #expect(out.width == 301 && out.height == 217 && out.channels == 3)
         // L* of the 8-bit output equals the input's L* up to 8-bit rounding.
@@ -30,7 +30,7 @@ import FindColorImage
     @Test func redHintIsLocalAndObeyed() throws {
         let gray = syntheticScene(width: 256, height: 256)
         var request = ColorizeRequest()
-        request.preset = .fast
+        request.settings.preset = .fast
         let auto = try colorizer.colorize(gray, request).rgb
         let red = Hint.ab(ofHex: "#c02020")!
         let (hx, hy) = (40, 236)  // on the dark ground, bottom left
@@ -54,7 +54,7 @@ import FindColorImage
         let colour = syntheticColourScene(width: 256, height: 192)
         let gray = lightness(of: colour)
         var request = ColorizeRequest()
-        request.preset = .fast
+        request.settings.preset = .fast
         let auto = try colorizer.colorize(lightness: gray, request).rgb
         var region = PlanarImage(width: 256, height: 192, channels: 1)
         for y in 0..<192 { for x in 0..<128 { region[x, y, 0] = 1 } }
@@ -100,17 +100,17 @@ import FindColorImage
     @Test func vividnessRaisesChroma() throws {
         let gray = syntheticScene(width: 240, height: 180)
         var r = ColorizeRequest()
-        r.preset = .fast
+        r.settings.preset = .fast
         let base = try colorizer.colorize(gray, r).rgb
-        r.vividness = 0
+        r.settings.vividness = 0
         #expect(try colorizer.colorize(gray, r).rgb.data == base.data)
         func meanChroma(_ img: PlanarImage) -> Float { Evaluator.meanChroma(srgbToLab(img)) }
-        r.vividness = 1
+        r.settings.vividness = 1
         let vivid = try colorizer.colorize(gray, r).rgb
         #expect(vivid.width == 240 && vivid.height == 180)
         #expect(meanChroma(vivid) > meanChroma(base) + 2, "\(meanChroma(vivid)) vs \(meanChroma(base))")
         for bad: Float in [-0.1, 1.5, .nan] {
-            r.vividness = bad
+            r.settings.vividness = bad
             #expect(throws: FindColorError.self) { try colorizer.colorize(gray, r) }
         }
     }
@@ -129,7 +129,7 @@ import FindColorImage
         let gray = syntheticScene(width: 420, height: 300)
         for p in EnsemblePreset.allCases {
             var r = ColorizeRequest()
-            r.preset = p
+            r.settings.preset = p
             let out = try colorizer.colorize(gray, r).rgb
             #expect(out.width == 420 && out.height == 300)
         }

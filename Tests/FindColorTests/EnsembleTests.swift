@@ -53,9 +53,6 @@ import FindColorNN
         #expect(spec.zooms(photoShortSide: 3000) == [2, 4])
         #expect(EnsemblePreset.best.spec.zooms(photoShortSide: 3000) == [2, 4])
         #expect(EnsemblePreset.fast.spec.zooms(photoShortSide: 3000).isEmpty)
-        #expect(throws: FindColorError.self) { try EnsembleSpec(shortSide: 256, flip: false, detailLimit: 0).validate() }
-        #expect(throws: FindColorError.self) { try EnsembleSpec(shortSide: 256, flip: false, fusionPower: -1).validate() }
-        for preset in EnsemblePreset.allCases { #expect(throws: Never.self) { try preset.spec.validate() } }
     }
 
     /// Fusion by confidence: a pass twice as sure weighs 4× (power 2); power 0 is the plain mean.
@@ -123,14 +120,14 @@ import FindColorNN
         var low = PlanarImage(width: 4, height: 2, channels: 2)
         for y in 0..<2 { for x in 0..<4 { low[x, y, 0] = Float(x); low[x, y, 1] = 8 } }
         var ab = PlanarImage(width: 16, height: 8, channels: 2)
-        Colorizer.blendUpsampled(&ab, low, weight: 1)
+        Colorizer.blendUpsampled(&ab, low, weight: 1, factor: 4)
         for x in 0..<16 {
             let expected = min(max((Float(x) + 0.5) / 4 - 0.5, 0), 3)
             #expect(abs(ab[x, 5, 0] - expected) < 1e-6)
             #expect(ab[x, 5, 1] == 8)
         }
         var half = PlanarImage(width: 16, height: 8, channels: 2, repeating: 4)
-        Colorizer.blendUpsampled(&half, low, weight: 0.5)
+        Colorizer.blendUpsampled(&half, low, weight: 0.5, factor: 4)
         #expect(half[0, 0, 1] == 6)
     }
 }

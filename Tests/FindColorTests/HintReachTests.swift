@@ -33,7 +33,7 @@ import FindColorImage
             return l < 45 || r < 45 ? 0.45 : 0.8
         }
         var request = ColorizeRequest()
-        request.preset = .fast
+        request.settings.preset = .fast
         let auto = try colorizer.colorize(gray, request).rgb
         let green = Hint.ab(ofHex: "#2f8f3a")!
         request.hints = [Hint(x: 77, y: 77, size: 6, a: green.a, b: green.b, spread: .local)]
@@ -113,7 +113,7 @@ import FindColorImage
         // 1200×1200 flat gray: 2× and 4× detail passes (windows of 512, stride 448 at 1024 px).
         let gray = PlanarImage(width: 1200, height: 1200, channels: 1, repeating: 0.55)
         var request = ColorizeRequest()
-        request.ensemble = EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 448, detailLimit: 1)
+        request.settings.overrides = EnsembleOverrides(detailLimit: 1)  // balanced, detail passes up to the photo's own resolution
         let red = Hint.ab(ofHex: "#b03030")!
         func colourAt(_ x: Int, _ y: Int) throws -> (Float, Float) {
             request.hints = [Hint(x: x, y: y, size: 24, a: red.a, b: red.b)]
@@ -126,20 +126,21 @@ import FindColorImage
         #expect(inside.0 > 20, "the hint is obeyed: \(inside)")
     }
 
-    /// A request with an invalid ensemble is refused before any work (EnsembleSpec.validate).
+    /// A request with an invalid ensemble is refused before any work (ColorizeSettings.validate).
     @Test func invalidEnsembleIsRefused() {
         let gray = PlanarImage(width: 64, height: 64, channels: 1, repeating: 0.5)
         var request = ColorizeRequest()
-        request.ensemble = EnsembleSpec(shortSide: 256, flip: false, maxZoom: 2, window: 100)
+        request.settings.overrides = EnsembleOverrides(flip: false, maxZoom: 2, window: 100)
         #expect(throws: FindColorError.self) { try colorizer.colorize(gray, request) }
     }
 
     @Test func smallPhotosAreThePlainImagePass() throws {
         let gray = syntheticScene(width: 300, height: 300)
         var request = ColorizeRequest()
-        request.preset = .balanced
+        request.settings.preset = .balanced
         let balanced = try colorizer.colorize(gray, request).rgb
-        request.ensemble = EnsembleSpec(shortSide: 256, flip: true)
+        request.settings.overrides = EnsembleOverrides(maxZoom: 1, detailLimit: 1)
+        #expect(request.settings.ensemble == EnsembleSpec(shortSide: 256, flip: true))
         #expect(try colorizer.colorize(gray, request).rgb.data == balanced.data)
     }
 }

@@ -35,5 +35,76 @@ import FindColorNN
         let c = Shared.colorizer.config
         #expect(c.n_bins == c.bin_centres.count && c.n_bins > 100)
         #expect(c.input.multiple_of == 32 && c.input.ab_scale == 110)
+        #expect(c.logitsStride == 4 && c.output?.bins == "logits at 1/4 resolution")
     }
 }
+
+/// Weight loading fails on tensors the network does not use (as mlx-swift's `verify: .noUnusedKeys`):
+/// a file whose configuration and weights disagree is refused, naming the tensors.
+@Suite struct UnusedWeights {
+    /// The bundled model's tensors and configuration, plus `extra`, written to a temporary file.
+    func modelFile(adding extra: [String: [Float]], config: ((inout [String: Any]) -> Void)? = nil) throws -> URL {
+        let file = try SafeTensorsFile(contentsOf: Repo.model)
+        var metadata = file.metadata
+        if let config {
+            var json = try #require(JSONSerialization.jsonObject(with: Data(metadata["findcolor"]!.utf8)) as? [String: Any])
+            config(&json)
+            metadata["findcolor"] = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
+        }
+        var writer = SafeTensorsWriter(metadata: metadata)
+        for name in file.names {
+            try writer.add(name, shape: file.tensors[name]!.shape, values: try file.floats(name))
+        }
+        for (name, values) in extra.sorted(by: { $0.key < $1.key }) {
+            try writer.add(name, shape: [values.count], values: values)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("findcolor-unused-\(UUID().uuidString).safetensors")
+        try writer.write(to: url)
+        return url
+    }
+
+    func loadError(_ url: URL) -> String? {
+        do {
+            _ = try Colorizer(modelURL: url, backend: .reference)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func theBundledModelUsesEveryTensor() throws {
+        let store = try WeightStore(contentsOf: Repo.model)
+        let json = try #require(store.metadata[ModelConfig.metadataKey])
+        _ = try FindColorNetwork(config: try ModelConfig.parse(json), weights: store, backend: .reference)
+        #expect(store.unusedNames.isEmpty)
+    }
+
+    @Test func extraTensorsAreRefusedByName() throws {
+        let url = try modelFile(adding: ["decoder.d16.2.0.weight": [1, 2, 3], "head.old.bias": [0.5]])
+        defer { try? FileManager.default.removeItem(at: url) }
+        let message = try #require(loadError(url), "a model file with unused tensors was accepted")
+        #expect(message.contains("2 weight(s) the network does not use"), "\(message)")
+        #expect(message.contains("'decoder.d16.2.0.weight'") && message.contains("'head.old.bias'"), "\(message)")
+        // The same tensors without the extras load.
+        let clean = try modelFile(adding: [:])
+        defer { try? FileManager.default.removeItem(at: clean) }
+        #expect(loadError(clean) == nil)
+    }
+
+    /// The bin logits' grid is read from the configuration; one the network cannot produce is refused.
+    @Test func binGridComesFromTheConfiguration() throws {
+        let url = try modelFile(adding: [:]) { $0["output"] = ["ab": "tanh * ab_scale at input resolution", "bins": "logits at 1/8 resolution"] }
+        defer { try? FileManager.default.removeItem(at: url) }
+        let message = try #require(loadError(url), "a configuration with bins at 1/8 was accepted")
+        #expect(message.contains("1/8"), "\(message)")
+    }
+
+    /// A configuration without the hint attention, over weights that have it: its tensors are unused.
+    @Test func configurationThatIgnoresWeightsIsRefused() throws {
+        let url = try modelFile(adding: [:]) { $0["hint_attention"] = 0 }
+        defer { try? FileManager.default.removeItem(at: url) }
+        let message = try #require(loadError(url), "weights the configuration does not use were accepted")
+        #expect(message.contains("'decoder.att_k.weight'") && message.contains("'decoder.att_null'"), "\(message)")
+    }
+}
+

@@ -56,7 +56,7 @@ import FindColorNN
         let (ab, _) = Ensemble(colorizer: colorizer, spec: EnsemblePreset.fast.spec).run(L: L, hints: [])
         #expect(ab.width == 8192 && ab.height == 16)
         var request = ColorizeRequest()
-        request.preset = .fast
+        request.settings.preset = .fast
         let result = try colorizer.colorize(lightness: L, request)
         #expect(result.rgb.width == 16_384 && result.rgb.height == 32)
     }

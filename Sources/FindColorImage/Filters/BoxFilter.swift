@@ -1,14 +1,27 @@
-/// Box (moving-average) filtering in O(1) per pixel with running sums.
+/// Box (moving-average) filtering in O(1) per pixel: prefix sums along rows, a running window sum
+/// down the columns. The one box filter of the project (the guided filter's means, the feathered
+/// region masks and the smoothed lightness of local hints).
 ///
-/// The window is `(2r + 1) × (2r + 1)` pixels, clipped at the image border; each output is the mean
-/// over the pixels actually inside the image (so borders are not darkened). Sums are accumulated in
-/// Double, which keeps differences of large running sums exact enough for the variance computations
-/// of the guided filter.
-enum BoxFilter {
+/// The window is `(2r + 1) × (2r + 1)` pixels. Sums are accumulated in Double, which keeps
+/// differences of large running sums exact enough for the variance computations of the guided filter.
+public enum BoxFilter {
+    /// What the window sees beyond the image's border.
+    public enum Edges: Sendable {
+        /// The window is clipped to the image and the mean taken over the pixels inside it (borders
+        /// are not darkened): the guided filter's rule.
+        case clip
+        /// The border pixels are repeated outward, every mean is over `(2r + 1)²` samples (a mask
+        /// that touches the border stays exactly 1 there).
+        case replicate
+    }
+
     /// Box mean of one plane. `input` has `width × height` samples; the result too.
-    static func mean(_ input: UnsafeBufferPointer<Double>, width: Int, height: Int, radius r: Int) -> [Double] {
+    public static func mean(_ input: UnsafeBufferPointer<Double>, width: Int, height: Int, radius r: Int,
+                            edges: Edges = .clip) -> [Double] {
         precondition(input.count == width * height)
+        precondition(r >= 0, "the radius cannot be negative")
         if r == 0 || width == 0 || height == 0 { return Array(input) }
+        let full = Double(2 * r + 1)
         // Horizontal pass: prefix sums per row.
         var horizontal = [Double](repeating: 0, count: width * height)
         var prefix = [Double](repeating: 0, count: width + 1)
@@ -17,46 +30,74 @@ enum BoxFilter {
             for x in 0..<width { prefix[x + 1] = prefix[x] + input[row + x] }
             for x in 0..<width {
                 let lo = max(0, x - r), hi = min(width - 1, x + r)
-                horizontal[row + x] = (prefix[hi + 1] - prefix[lo]) / Double(hi - lo + 1)
+                let inside = prefix[hi + 1] - prefix[lo]
+                switch edges {
+                case .clip:
+                    horizontal[row + x] = inside / Double(hi - lo + 1)
+                case .replicate:
+                    let left = Double(max(0, r - x)), right = Double(max(0, x + r - (width - 1)))
+                    horizontal[row + x] = (inside + left * input[row] + right * input[row + width - 1]) / full
+                }
             }
         }
         // Vertical pass: a running window sum per column, advanced one row at a time.
         var out = [Double](repeating: 0, count: width * height)
         var window = [Double](repeating: 0, count: width)
-        for y in 0...min(r, height - 1) {
-            for x in 0..<width { window[x] += horizontal[y * width + x] }
+        @inline(__always) func clamped(_ y: Int) -> Int { min(max(y, 0), height - 1) }
+        switch edges {
+        case .clip:
+            for y in 0...min(r, height - 1) {
+                for x in 0..<width { window[x] += horizontal[y * width + x] }
+            }
+        case .replicate:
+            for k in -r...r {
+                let row = clamped(k) * width
+                for x in 0..<width { window[x] += horizontal[row + x] }
+            }
         }
         for y in 0..<height {
-            let lo = max(0, y - r), hi = min(height - 1, y + r)
-            let count = Double(hi - lo + 1)
-            for x in 0..<width { out[y * width + x] = window[x] / count }
-            // Slide: add row y + r + 1, drop row y − r.
-            if y + r + 1 < height {
-                let add = (y + r + 1) * width
-                for x in 0..<width { window[x] += horizontal[add + x] }
+            let count: Double
+            switch edges {
+            case .clip: count = Double(min(height - 1, y + r) - max(0, y - r) + 1)
+            case .replicate: count = full
             }
-            if y - r >= 0 {
-                let drop = (y - r) * width
-                for x in 0..<width { window[x] -= horizontal[drop + x] }
+            for x in 0..<width { out[y * width + x] = window[x] / count }
+            // Slide: add row y + r + 1, drop row y − r (clipped: only rows inside the image;
+            // replicated: the nearest row inside).
+            switch edges {
+            case .clip:
+                if y + r + 1 < height {
+                    let add = (y + r + 1) * width
+                    for x in 0..<width { window[x] += horizontal[add + x] }
+                }
+                if y - r >= 0 {
+                    let drop = (y - r) * width
+                    for x in 0..<width { window[x] -= horizontal[drop + x] }
+                }
+            case .replicate:
+                let add = clamped(y + r + 1) * width, drop = clamped(y - r) * width
+                if add != drop {
+                    for x in 0..<width { window[x] += horizontal[add + x] - horizontal[drop + x] }
+                }
             }
         }
         return out
     }
 
-    static func mean(_ input: [Double], width: Int, height: Int, radius: Int) -> [Double] {
-        input.withUnsafeBufferPointer { mean($0, width: width, height: height, radius: radius) }
+    public static func mean(_ input: [Double], width: Int, height: Int, radius: Int, edges: Edges = .clip) -> [Double] {
+        input.withUnsafeBufferPointer { mean($0, width: width, height: height, radius: radius, edges: edges) }
     }
 }
 
 extension PlanarImage {
-    /// Each channel replaced by its box mean over a `(2·radius + 1)²` window (clipped at the border,
-    /// normalised by the number of pixels inside the image).
-    public func boxFiltered(radius: Int) -> PlanarImage {
+    /// Each channel replaced by its box mean over a `(2·radius + 1)²` window (`BoxFilter`), by
+    /// default clipped at the border and normalised by the number of pixels inside the image.
+    public func boxFiltered(radius: Int, edges: BoxFilter.Edges = .clip) -> PlanarImage {
         precondition(radius >= 0, "the radius cannot be negative")
         var out = self
         for c in 0..<channels {
             let plane = self.plane(c).map(Double.init)
-            let filtered = BoxFilter.mean(plane, width: width, height: height, radius: radius)
+            let filtered = BoxFilter.mean(plane, width: width, height: height, radius: radius, edges: edges)
             for i in 0..<planeSize { out.data[c * planeSize + i] = Float(filtered[i]) }
         }
         return out

@@ -35,9 +35,13 @@ enum ColorizeRoutes {
         guard let imagePart = form.part("image") else {
             throw APIError.badRequest("missing the \"image\" field: the photo to colorize (e.g. curl -F image=@photo.jpg)")
         }
-        let preset = try FormValues.preset(form.part("preset")?.text()) ?? .balanced
-        let transferGlobal = try FormValues.bool(form.part("transfer_global")?.text(), field: "transfer_global") ?? false
-        let vividness = try FormValues.unitInterval(form.part("vividness")?.text(), field: "vividness") ?? 0
+        var settings = ColorizeSettings()
+        if let preset = try FormValues.preset(form.part("preset")?.text()) { settings.preset = preset }
+        if let transferGlobal = try FormValues.bool(form.part("transfer_global")?.text(), field: "transfer_global") {
+            settings.transferGlobal = transferGlobal
+        }
+        if let vividness = try FormValues.number(form.part("vividness")?.text(), field: "vividness") { settings.vividness = vividness }
+        try FormValues.check(settings)
         let format = try ImageOutput(parameter: form.part("format")?.text())
         // Read before the queue: a hint document is refused by its size and shape without waiting
         // for (or occupying) the inference worker; only the bounds need the decoded photo.
@@ -52,7 +56,7 @@ enum ColorizeRoutes {
         let engine = services.engine
         let size = MemoryCost.uploadSize(imageData, maxPixels: limits.maxPixels)
         let cost = MemoryCost.colorize(
-            width: size.width, height: size.height, preset: preset,
+            width: size.width, height: size.height, ensemble: settings.ensemble,
             reference: referenceData.map { MemoryCost.uploadSize($0, maxPixels: limits.maxPixels) },
             region: regionData != nil)
 
@@ -60,10 +64,7 @@ enum ColorizeRoutes {
             let start = DispatchTime.now().uptimeNanoseconds
             let image = try ImageInputs.decode(imageData, role: "image", maxPixels: limits.maxPixels).image
             try format.checkCanEncode(width: image.width, height: image.height)
-            var colorizeRequest = ColorizeRequest()
-            colorizeRequest.preset = preset
-            colorizeRequest.transferGlobalColours = transferGlobal
-            colorizeRequest.vividness = vividness
+            var colorizeRequest = ColorizeRequest(settings: settings)
             if let hints {
                 try HintParser.validate(hints, imageWidth: image.width, imageHeight: image.height)
                 colorizeRequest.hints = hints

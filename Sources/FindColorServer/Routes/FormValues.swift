@@ -30,12 +30,19 @@ enum FormValues {
         return value
     }
 
-    /// A number in 0…1 (nil or empty = not given).
-    static func unitInterval(_ text: String?, field: String) throws -> Float? {
+    /// A number (nil or empty = not given); its range is the business of `check`.
+    static func number(_ text: String?, field: String) throws -> Float? {
         guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        guard let value = Float(text), value.isFinite, (0...1).contains(value) else {
-            throw APIError.badRequest("\(field) must be a number in 0…1, not \"\(text)\"")
-        }
+        guard let value = Float(text) else { throw APIError.badRequest("\(field) must be a number, not \"\(text)\"") }
         return value
+    }
+
+    /// `ColorizeSettings.validate`, a refusal answered 400 naming the setting ("vividness must be in 0…1, got 1.5").
+    static func check(_ settings: ColorizeSettings) throws {
+        do {
+            try settings.validate()
+        } catch let e as ColorizeSettings.Invalid {
+            throw APIError.badRequest(e.description)
+        }
     }
 }

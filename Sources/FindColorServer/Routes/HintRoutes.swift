@@ -7,18 +7,18 @@ import Hummingbird
 /// replace them all (what the UI's undo/redo sends). Every change answers the new state hash in
 /// the `X-State-Hash` header.
 enum HintRoutes {
-    static func register(on router: AppRouter, services: ServerServices) {
+    static func register(on project: ProjectRouterGroup, services: ServerServices) {
         let store = services.store
 
-        router.get("/api/projects/{id}/hints") { _, context in
-            let snapshot = try await store.snapshot(try ServerServices.projectId(context))
+        project.get("hints") { _, context in
+            let snapshot = try context.loadedProject()
             return try Responses.json(HintListDTO(hints: snapshot.hints.map(HintDTO.init)), headers: HintRoutes.stateHeaders(snapshot))
         }
 
-        router.post("/api/projects/{id}/hints") { request, context in
-            let id = try ServerServices.projectId(context)
+        project.post("hints") { request, context in
+            let project = try context.loadedProject().project
+            let id = project.id
             let body = try await RequestReading.jsonData(request)
-            let project = try await store.snapshot(id).project
             let hint = try HintParser.parseOne(body).hint  // an id in the body is ignored: the store names hints
             try HintParser.validate([hint], imageWidth: project.width, imageHeight: project.height)
             let (record, snapshot) = try await store.addHint(id, hint)
@@ -27,21 +27,21 @@ enum HintRoutes {
             return try Responses.json(HintDTO(record), status: .created, headers: headers)
         }
 
-        router.put("/api/projects/{id}/hints") { request, context in
-            let id = try ServerServices.projectId(context)
+        project.put("hints") { request, context in
+            let project = try context.loadedProject().project
+            let id = project.id
             let data = try await RequestReading.jsonData(request)
-            let project = try await store.snapshot(id).project
             let entries = try HintParser.parseList(data)
             try HintParser.validate(entries.map(\.hint), imageWidth: project.width, imageHeight: project.height)
             let snapshot = try await store.replaceHints(id, entries.map { (id: $0.id, hint: $0.hint) })
             return try Responses.json(HintListDTO(hints: snapshot.hints.map(HintDTO.init)), headers: HintRoutes.stateHeaders(snapshot))
         }
 
-        router.patch("/api/projects/{id}/hints/{hintId}") { request, context in
-            let id = try ServerServices.projectId(context)
+        project.patch("hints/{hintId}") { request, context in
+            let project = try context.loadedProject().project
+            let id = project.id
             let hintId = try ServerServices.hintId(context)
             let body = try await RequestReading.jsonData(request)
-            let project = try await store.snapshot(id).project
             let (width, height) = (project.width, project.height)
             let (record, snapshot) = try await store.updateHint(id, hintId) { old in
                 let hint = try HintParser.merge(body, into: old)
@@ -51,8 +51,8 @@ enum HintRoutes {
             return try Responses.json(HintDTO(record), headers: HintRoutes.stateHeaders(snapshot))
         }
 
-        router.delete("/api/projects/{id}/hints/{hintId}") { _, context in
-            let id = try ServerServices.projectId(context)
+        project.delete("hints/{hintId}") { _, context in
+            let id = try context.loadedProject().project.id
             let snapshot = try await store.deleteHint(id, try ServerServices.hintId(context))
             var response = Responses.noContent()
             response.headers.append(contentsOf: HintRoutes.stateHeaders(snapshot))

@@ -7,7 +7,7 @@ import Hummingbird
 /// Projects: create (upload a photo), list, get, rename/settings, delete, and the stored images
 /// (original photo, thumbnail).
 enum ProjectRoutes {
-    static func register(on router: AppRouter, services: ServerServices) {
+    static func register(on router: AppRouter, project: ProjectRouterGroup, services: ServerServices) {
         router.post("/api/projects") { request, _ in
             try await ProjectRoutes.create(request, services: services)
         }
@@ -15,31 +15,30 @@ enum ProjectRoutes {
             let rows = try await services.store.list()
             return try Responses.json(ProjectListDTO(projects: rows.map { ProjectSummaryDTO($0.project, hintCount: $0.hintCount) }))
         }
-        router.get("/api/projects/{id}") { _, context in
-            let id = try ServerServices.projectId(context)
-            return try Responses.json(ProjectDTO(try await services.store.snapshot(id)))
+
+        // /api/projects/{id}/…: the project is loaded once per request (`ProjectLoader`).
+        project.get { _, context in
+            try Responses.json(ProjectDTO(try context.loadedProject()))
         }
-        router.delete("/api/projects/{id}") { _, context in
-            try await services.store.delete(try ServerServices.projectId(context))
+        project.delete { _, context in
+            try await services.store.delete(try context.loadedProject().project.id)
             return Responses.noContent()
         }
-        router.patch("/api/projects/{id}/settings") { request, context in
+        project.patch("settings") { request, context in
             try await ProjectRoutes.updateSettings(request, context, services: services)
         }
-        router.patch("/api/projects/{id}") { request, context in
+        project.patch { request, context in
             try await ProjectRoutes.updateSettings(request, context, services: services)
         }
-        router.get("/api/projects/{id}/original") { _, context in
-            let snapshot = try await services.store.snapshot(try ServerServices.projectId(context))
-            let project = snapshot.project
+        project.get("original") { _, context in
+            let project = try context.loadedProject().project
             let url = services.store.fileURL(project.id, project.originalFile)
             return try await StoredImage.response(
                 url: url, format: project.originalFormat, digest: project.originalDigest,
                 role: "original photo", immutable: true, width: project.width, height: project.height, services: services)
         }
-        router.get("/api/projects/{id}/thumbnail") { _, context in
-            let id = try ServerServices.projectId(context)
-            _ = try await services.store.snapshot(id)
+        project.get("thumbnail") { _, context in
+            let id = try context.loadedProject().project.id
             guard let data = try? Data(contentsOf: services.store.fileURL(id, ProjectStore.thumbnailFileName)) else {
                 throw StoreError.fileMissing("the thumbnail")
             }
@@ -91,7 +90,7 @@ enum ProjectRoutes {
 
     /// `PATCH /api/projects/{id}/settings`: `{"preset": "best", "transferGlobal": true, "vividness": 0.3, "name": "..."}`.
     static func updateSettings(_ request: Request, _ context: AppContext, services: ServerServices) async throws -> Response {
-        let id = try ServerServices.projectId(context)
+        let id = try context.loadedProject().project.id
         let body = try await RequestReading.jsonObject(request)
         try body.allowOnly(["name", "preset", "transferGlobal", "vividness"])
         let settings = try body.decode(SettingsBody.self)
@@ -99,9 +98,6 @@ enum ProjectRoutes {
         let preset = try FormValues.preset(settings.preset)
         if body.has("preset"), preset == nil {
             throw APIError.badRequest("preset must be one of \(EnsemblePreset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let v = settings.vividness, !(v.isFinite && (0...1).contains(v)) {
-            throw APIError.badRequest("vividness must be a number in 0…1, not \(v)")
         }
         let snapshot = try await services.store.updateSettings(
             id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal, vividness: settings.vividness)

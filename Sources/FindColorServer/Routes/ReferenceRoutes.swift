@@ -7,13 +7,12 @@ import Hummingbird
 /// The reference photo (its colours are transferred to the photo) and the region mask (where the
 /// reference applies; none = the whole photo) of a project.
 enum ReferenceRoutes {
-    static func register(on router: AppRouter, services: ServerServices) {
+    static func register(on project: ProjectRouterGroup, services: ServerServices) {
         let store = services.store
         let limits = services.limits
 
-        router.put("/api/projects/{id}/reference") { request, context in
-            let id = try ServerServices.projectId(context)
-            _ = try await store.snapshot(id)
+        project.put("reference") { request, context in
+            let id = try context.loadedProject().project.id
             let data = try await ReferenceRoutes.uploadedFile(request, preferredField: "reference", what: "reference photo", limits: limits)
             let size = MemoryCost.uploadSize(data, maxPixels: limits.maxPixels)
             let cost = MemoryCost.decode(width: size.width, height: size.height)
@@ -34,8 +33,8 @@ enum ReferenceRoutes {
             return try Responses.json(ProjectDTO(snapshot))
         }
 
-        router.get("/api/projects/{id}/reference") { _, context in
-            let project = try await store.snapshot(try ServerServices.projectId(context)).project
+        project.get("reference") { _, context in
+            let project = try context.loadedProject().project
             guard let file = project.referenceFile, let digest = project.referenceDigest else {
                 throw APIError.notFound("this project has no reference photo")
             }
@@ -46,14 +45,14 @@ enum ReferenceRoutes {
                 services: services)
         }
 
-        router.delete("/api/projects/{id}/reference") { _, context in
-            let snapshot = try await store.clearReference(try ServerServices.projectId(context))
+        project.delete("reference") { _, context in
+            let snapshot = try await store.clearReference(try context.loadedProject().project.id)
             return try Responses.json(ProjectDTO(snapshot))
         }
 
-        router.put("/api/projects/{id}/region") { request, context in
-            let id = try ServerServices.projectId(context)
-            let project = try await store.snapshot(id).project
+        project.put("region") { request, context in
+            let project = try context.loadedProject().project
+            let id = project.id
             let data = try await ReferenceRoutes.uploadedFile(request, preferredField: "region", what: "region mask", limits: limits)
             guard ImageFormat(detecting: data) == .png else {
                 throw APIError.unsupportedMediaType("the region mask must be a PNG image (white = region, black = outside)")
@@ -75,8 +74,8 @@ enum ReferenceRoutes {
             return try Responses.json(ProjectDTO(snapshot))
         }
 
-        router.get("/api/projects/{id}/region") { _, context in
-            let project = try await store.snapshot(try ServerServices.projectId(context)).project
+        project.get("region") { _, context in
+            let project = try context.loadedProject().project
             guard let digest = project.regionDigest else {
                 throw APIError.notFound("this project has no region mask (the reference applies to the whole photo)")
             }
@@ -88,8 +87,8 @@ enum ReferenceRoutes {
             return Responses.bytes(data, contentType: "image/png", headers: headers)
         }
 
-        router.delete("/api/projects/{id}/region") { _, context in
-            let snapshot = try await store.clearRegion(try ServerServices.projectId(context))
+        project.delete("region") { _, context in
+            let snapshot = try await store.clearRegion(try context.loadedProject().project.id)
             return try Responses.json(ProjectDTO(snapshot))
         }
     }

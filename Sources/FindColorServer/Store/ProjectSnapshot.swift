@@ -9,8 +9,6 @@ struct ProjectSnapshot: Sendable, Equatable {
     /// The hints as the colorizer takes them.
     var colorHints: [Hint] { hints.map(\.hint) }
 
-    var preset: EnsemblePreset { EnsemblePreset(rawValue: project.preset) ?? .balanced }
-
     var hasReference: Bool { project.referenceFile != nil }
 
     /// True when a region mask is set and will be used (a region only applies to a reference photo).

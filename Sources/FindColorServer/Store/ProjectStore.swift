@@ -132,7 +132,8 @@ final class ProjectStore: Sendable {
         }
     }
 
-    /// Changes the name, preset, global-transfer flag or vividness (nil = unchanged).
+    /// Changes the name, preset, global-transfer flag or vividness (nil = unchanged). Settings that
+    /// `ColorizeSettings.validate` refuses are not stored (`StoreError.invalid`, nothing changed).
     func updateSettings(_ projectId: String, name: String?, preset: EnsemblePreset?, transferGlobal: Bool?,
                         vividness: Double? = nil) async throws -> ProjectSnapshot {
         try await mutate(projectId) { _, project in
@@ -140,6 +141,11 @@ final class ProjectStore: Sendable {
             if let preset { project.preset = preset.rawValue }
             if let transferGlobal { project.transferGlobal = transferGlobal }
             if let vividness { project.vividness = vividness }
+            do {
+                try project.settings.validate()
+            } catch let e as ColorizeSettings.Invalid {
+                throw StoreError.invalid(e.description)
+            }
         }
     }
 

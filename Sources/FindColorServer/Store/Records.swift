@@ -23,7 +23,7 @@ struct ProjectRecord: Codable, FetchableRecord, PersistableRecord, Equatable, Se
     /// `fast`, `balanced` or `best`.
     var preset: String
     var transferGlobal: Bool
-    /// 0…1, see `ColorizeRequest.vividness`.
+    /// 0…1, see `ColorizeSettings.vividness`.
     var vividness: Double = 0
     var referenceFile: String?
     var referenceFormat: String?
@@ -34,6 +34,15 @@ struct ProjectRecord: Codable, FetchableRecord, PersistableRecord, Equatable, Se
     var regionDigest: String?
     /// Incremented by every change.
     var revision: Int
+}
+
+extension ProjectRecord {
+    /// The project's colourization settings (checked by the store on every change,
+    /// `ColorizeSettings.validate`). An unknown preset name (none is ever stored) reads as balanced.
+    var settings: ColorizeSettings {
+        ColorizeSettings(preset: EnsemblePreset(rawValue: preset) ?? .balanced, vividness: Float(vividness),
+                         transferGlobal: transferGlobal)
+    }
 }
 
 /// A row of the `hint` table: one user hint, ordered by `position` within its project.

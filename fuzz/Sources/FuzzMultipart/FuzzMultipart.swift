@@ -1,4 +1,5 @@
-// libFuzzer target: the server's multipart/form-data parser (`MultipartForm`).
+// libFuzzer target: the server's multipart/form-data parsing (`MultipartForm`: vapor/multipart-kit's
+// `MultipartParser` with the server's limits and rules).
 //
 // The input is used twice: its first line (up to 300 bytes, without CR LF) as a Content-Type header for
 // `MultipartForm.boundary(fromContentType:)`, and the whole input as a request body for

@@ -1,0 +1,84 @@
+import Foundation
+import FindColorImage
+import FindColorNN
+
+/// What is read from the network's colour distribution (the bin logits, one cell per
+/// `ModelConfig.logitsStride`² pixels): the annealed mean (vividness) and the peak probability
+/// (the ensemble's confidence), brought back to the pixel grid.
+extension Colorizer {
+    /// The annealed mean of the bin distribution (Zhang et al. 2016): per cell,
+    /// Σ_q softmax(z / T)_q · centre_q, in Lab units. `logits` is 1×h×w×Q; the result has 2 planes.
+    public static func annealedMean(_ logits: Tensor, centres: [[Float]], temperature: Float) -> PlanarImage {
+        let h = logits.h, w = logits.w, q = logits.c
+        precondition(centres.count == q, "\(q) logits but \(centres.count) bin centres")
+        var out = PlanarImage(width: w, height: h, channels: 2)
+        let n = w * h, invT = 1 / temperature
+        var e = [Float](repeating: 0, count: q)
+        logits.withUnsafeBufferPointer { p in
+            for cell in 0..<n {
+                let z = p.baseAddress! + cell * q
+                var mx = -Float.infinity
+                for k in 0..<q { mx = max(mx, z[k] * invT) }
+                var sum: Float = 0, a: Float = 0, b: Float = 0
+                for k in 0..<q {
+                    e[k] = exp(z[k] * invT - mx)
+                    sum += e[k]
+                    a += e[k] * centres[k][0]
+                    b += e[k] * centres[k][1]
+                }
+                out.data[cell] = a / sum
+                out.data[n + cell] = b / sum
+            }
+        }
+        return out
+    }
+
+    /// ab ← (1 − weight)·ab + weight·low, with `low` on the bin head's grid, `factor` =
+    /// `ModelConfig.logitsStride` times coarser (see `upsampled`).
+    static func blendUpsampled(_ ab: inout PlanarImage, _ low: PlanarImage, weight: Float, factor: Int) {
+        let up = upsampled(low, width: ab.width, height: ab.height, factor: factor)
+        for i in 0..<ab.data.count { ab.data[i] = (1 - weight) * ab.data[i] + weight * up.data[i] }
+    }
+
+    /// `low`, a grid `factor` times coarser over the same (possibly padded at the end) extent,
+    /// sampled at `width × height` bilinearly with half-pixel centres (PyTorch's
+    /// `align_corners=False`), edges clamped. Any number of planes.
+    static func upsampled(_ low: PlanarImage, width W: Int, height H: Int, factor: Int) -> PlanarImage {
+        var out = PlanarImage(width: W, height: H, channels: low.channels)
+        let n = W * H, lw = low.width, lh = low.height, ln = lw * lh
+        let f = Float(factor)
+        for y in 0..<H {
+            let sy = min(max((Float(y) + 0.5) / f - 0.5, 0), Float(lh - 1))
+            let y0 = Int(sy), y1 = min(y0 + 1, lh - 1), fy = sy - Float(y0)
+            for x in 0..<W {
+                let sx = min(max((Float(x) + 0.5) / f - 0.5, 0), Float(lw - 1))
+                let x0 = Int(sx), x1 = min(x0 + 1, lw - 1), fx = sx - Float(x0)
+                for c in 0..<low.channels {
+                    let o = c * ln
+                    let top = low.data[o + y0 * lw + x0] * (1 - fx) + low.data[o + y0 * lw + x1] * fx
+                    let bottom = low.data[o + y1 * lw + x0] * (1 - fx) + low.data[o + y1 * lw + x1] * fx
+                    out.data[c * n + y * W + x] = top * (1 - fy) + bottom * fy
+                }
+            }
+        }
+        return out
+    }
+
+    /// The peak probability softmax(z)_max of each cell's colour distribution: how sure the
+    /// network is of one colour there (1/Q when it has no idea, near 1 when it is certain).
+    static func peakProbability(_ logits: Tensor) -> PlanarImage {
+        let h = logits.h, w = logits.w, q = logits.c
+        var out = PlanarImage(width: w, height: h, channels: 1)
+        logits.withUnsafeBufferPointer { p in
+            for cell in 0..<w * h {
+                let z = p.baseAddress! + cell * q
+                var mx = -Float.infinity
+                for k in 0..<q { mx = max(mx, z[k]) }
+                var sum: Float = 0
+                for k in 0..<q { sum += exp(z[k] - mx) }
+                out.data[cell] = 1 / sum
+            }
+        }
+        return out
+    }
+}

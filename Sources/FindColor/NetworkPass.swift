@@ -1,0 +1,57 @@
+import Foundation
+import FindColorImage
+import FindColorNN
+
+/// One pass of the network: L and hint planes in, ab (and on request the bin logits) out.
+extension Colorizer {
+    /// Runs the network once on L (L* in [0, 100], any size ≥ 1×1) with hints (3 planes, same size).
+    /// The input is reflect-padded to a multiple of 32; returns ab in Lab units at the input's size.
+    /// With `vividness` > 0 the result moves that far towards the annealed mean of the colour
+    /// distribution (see `ColorizeSettings.vividness`).
+    public func pass(L: PlanarImage, hints: PlanarImage, logits: Bool = false, vividness: Float = 0) -> (ab: PlanarImage, logits: Tensor?) {
+        let W = L.width, H = L.height
+        let lt = networkInput(L)
+        let Hp = lt.h, Wp = lt.w
+        let n = W * H
+        let ht = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 3)) { _, y, x, c in
+            y < H && x < W ? hints.data[c * n + y * W + x] : 0
+        }
+        let (ab, lg) = network(L: lt, hints: ht, logits: logits || vividness > 0)
+        let s = config.input.ab_scale
+        var out = PlanarImage(width: W, height: H, channels: 2)
+        ab.withUnsafeBufferPointer { p in
+            for y in 0..<H {
+                for x in 0..<W {
+                    let i = (y * Wp + x) * 2
+                    out.data[y * W + x] = p[i] * s
+                    out.data[n + y * W + x] = p[i + 1] * s
+                }
+            }
+        }
+        if vividness > 0, let lg {
+            let vivid = Self.annealedMean(lg, centres: config.bin_centres, temperature: config.annealed_mean_T)
+            Self.blendUpsampled(&out, vivid, weight: vividness, factor: config.logitsStride)
+        }
+        return (out, logits ? lg : nil)
+    }
+
+    /// L (L* in [0, 100]) as the network's input: scaled by the model's `L_scale` and reflect-padded
+    /// (`reflectIndex`) at the right and bottom to the model's multiple of 32. The one padding rule
+    /// of the network passes and of the reference matching's features.
+    func networkInput(_ L: PlanarImage) -> Tensor {
+        let m = config.input.multiple_of
+        let W = L.width, H = L.height
+        let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
+        let scale = config.input.L_scale
+        return Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in
+            L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * scale
+        }
+    }
+
+    /// Hints given in a `sourceWidth × sourceHeight` photo as the network's hint planes at
+    /// `width × height`, scaled by the model's ab scale.
+    func raster(_ hints: [Hint], sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) -> PlanarImage {
+        HintRaster.rasterize(hints, sourceWidth: sourceWidth, sourceHeight: sourceHeight, width: width, height: height,
+                             abScale: config.input.ab_scale)
+    }
+}
