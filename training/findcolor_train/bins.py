@@ -5,6 +5,9 @@ import torch
 from .color import in_gamut
 
 GRID = 10.0
+# Temperature of the annealed mean (Zhang et al. 2016); exported into the model configuration
+# (`annealed_mean_T`), which the Swift runtime reads.
+ANNEALED_MEAN_T = 0.38
 
 
 def gamut_bins(grid=GRID, lmin=0.0, lmax=100.0, lsteps=201):

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .bins import ANNEALED_MEAN_T
 from .color import rgb_to_lab, rgb_uint8_from_lab
 from .data import MIN_CHROMA, lab_chroma_mean, list_images
 from .hints import AB_SCALE, hints_from_points, protocol_points, protocol_size
@@ -43,13 +44,13 @@ def colourfulness(rgb_u8):
     return float(torch.sqrt(rg.var(unbiased=False) + yb.var(unbiased=False)) + 0.3 * torch.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
 
 
-def annealed_mean(logits, centres, T=0.38):
+def annealed_mean(logits, centres, T=ANNEALED_MEAN_T):
     p = torch.softmax(logits / T, dim=1)
     return torch.einsum("bqhw,qc->bchw", p, centres.to(p.dtype))
 
 
 @torch.no_grad()
-def predict(model, L, hint, output="regression", centres=None, T=0.38):
+def predict(model, L, hint, output="regression", centres=None, T=ANNEALED_MEAN_T):
     """L: (B,1,H,W) in [0,100]; hint (B,3,H,W) -> ab (B,2,H,W) in Lab units."""
     ab, logits = model(L / 100.0, hint, want_logits=output != "regression")
     if output == "regression":

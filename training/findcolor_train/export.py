@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save_file
 
+from .bins import ANNEALED_MEAN_T
 from .model import FindColorNet
 
 VERSION = 1
@@ -99,7 +100,7 @@ def config_json(model, centres, extra=None):
         "input": {"L_scale": 1 / 100.0, "ab_scale": 110.0, "multiple_of": 32,
                   "hint_channels": ["a/ab_scale", "b/ab_scale", "mask"]},
         "output": {"ab": "tanh * ab_scale at input resolution", "bins": "logits at 1/4 resolution"},
-        "bin_centres": centres.tolist(), "annealed_mean_T": 0.38,
+        "bin_centres": centres.tolist(), "annealed_mean_T": ANNEALED_MEAN_T,
     }
     if extra:
         cfg.update(extra)
