@@ -126,7 +126,7 @@ def main():
     if mps:
         print("\n| photo | whole pipeline (s) | peak memory (MB) |\n|---|---|---|")
         for mp in mps:
-            out = subprocess.run([a.bin, "bench", "--sizes", "", "--pipeline-megapixels", str(mp), "--repeat", "3", "--json",
+            out = subprocess.run([a.bin, "bench", "--sizes", "", "--pipeline-megapixels", str(mp), "--preset", "fast", "--repeat", "3", "--json",
                                   "--model", a.model, "--threads", str(a.threads)], capture_output=True, text=True, check=True)
             rec = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")][0]
             print(f"| {rec['size']} ({mp:g} MP) | {rec['median_ms'] / 1e3:.2f} | {rec['peak_rss_mb']:.0f} |")

@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
         discussion: """
             Forward: the network alone at each --sizes (square), for each --backends, median of --repeat runs \
             after 2 warm-up runs. Pipeline: a synthetic photo of --pipeline-megapixels (4:3) through \
-            colorize (preset fast) and JPEG encoding; prints the median time and the process's peak \
+            colorize (the colorize settings: --preset, --working-size, …; default as colorize) and JPEG encoding; prints the median time and the process's peak \
             resident memory (VmHWM). Run one pipeline size per process to read its own peak.
             """)
 
@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Backends to compare, comma-separated: onednn, reference.") var backends = CommaList<BackendChoice>([.onednn])
     @Option(help: "Timed runs per measurement.") var `repeat`: Int = 10
     @Option(help: "Whole-pipeline photo size in megapixels (0 for none).") var pipelineMegapixels: Double = 0
-    @Option(help: "Preset for the pipeline measurement.") var preset: EnsemblePreset = .fast
+    @OptionGroup(title: "Settings of the pipeline measurement") var settingsOptions: SettingsOptions
     @Flag(help: "Print JSON lines instead of text.") var json = false
     @OptionGroup var modelOptions: ModelOptions
 
@@ -57,7 +57,7 @@ struct Bench: ParsableCommand {
                 let gray = Self.syntheticGray(width: w, height: h)
                 let t0 = DispatchTime.now()
                 let L = lightness(of: gray)
-                let request = ColorizeRequest(settings: ColorizeSettings(preset: preset))
+                let request = ColorizeRequest(settings: settingsOptions.settings)
                 let out = try colorizer.colorize(lightness: L, request)
                 _ = try ImageCodec.encode(out.rgb, as: .jpeg(quality: 92))
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)

@@ -228,3 +228,11 @@ def test_eval_spread_local_and_bad_spread(tmp_path):
     assert "local hints" in p.stdout and "one hint: leak share" in p.stdout
     bad = run("eval", "--data", d, "--hints", "1", "--spread", "far", "--out", tmp_path / "ev2")
     assert bad.returncode != 0 and "far" in bad.stderr
+
+
+def test_bench_pipeline_takes_the_colorize_settings():
+    p = run("bench", "--sizes", "", "--pipeline-megapixels", "0.1", "--repeat", "1", "--preset", "best", "--json", check=True)
+    rec = json.loads([l for l in p.stdout.splitlines() if l.startswith("{")][0])
+    assert rec["what"] == "pipeline" and rec["median_ms"] > 0
+    bad = run("bench", "--sizes", "", "--pipeline-megapixels", "0.1", "--vividness", "2")
+    assert bad.returncode != 0 and "--vividness must be in 0…1" in bad.stderr
