@@ -153,8 +153,10 @@ public struct EvalReport {
         row("PSNR gray (ab = 0)", rows.map(\.gray))
         for k in options.ks { row("PSNR@\(k)", rows.map { $0.psnr[k] ?? .nan }) }
         row("CF ground truth", rows.map(\.cfTruth))
-        row("CF automatic (k = 0)", rows.map(\.cfAuto))
-        row("|ΔCF| automatic", rows.map { abs($0.cfAuto - $0.cfTruth) })
+        if options.ks.contains(0) {  // automatic colourfulness is measured on the k = 0 output only
+            row("CF automatic (k = 0)", rows.map(\.cfAuto))
+            row("|ΔCF| automatic", rows.map { abs($0.cfAuto - $0.cfTruth) })
+        }
         if rows.contains(where: { $0.precision != nil }) {
             row("one hint: reach, ab", rows.compactMap { $0.precision?.reach })
             row("one hint: leak, ab", rows.compactMap { $0.precision?.leak })
@@ -217,7 +219,7 @@ public struct Evaluator {
             }
             let L = lab.channel(0)
             let gray = labToSRGB(lightness: L, ab: PlanarImage(width: gt.width, height: gt.height, channels: 2))
-            var row = EvalRow(file: rel, gray: Metrics.psnr(gray, gt), cfTruth: Metrics.colourfulness(gt), cfAuto: 0, psnr: [:], milliseconds: 0)
+            var row = EvalRow(file: rel, gray: Metrics.psnr(gray, gt), cfTruth: Metrics.colourfulness(gt), cfAuto: .nan, psnr: [:], milliseconds: 0)
             var request = ColorizeRequest(settings: options.settings)
             if options.mirroredReference { request.reference = Ensemble.mirrored(gt) }
             let t0 = DispatchTime.now()

@@ -226,6 +226,7 @@ def test_eval_spread_local_and_bad_spread(tmp_path):
     d = tinted_scenes(tmp_path, 2)
     p = run("eval", "--data", d, "--hints", "1", "--spread", "local", "--out", tmp_path / "ev", check=True)
     assert "local hints" in p.stdout and "one hint: leak share" in p.stdout
+    assert "CF automatic" not in p.stdout  # measured only when k = 0 is run
     bad = run("eval", "--data", d, "--hints", "1", "--spread", "far", "--out", tmp_path / "ev2")
     assert bad.returncode != 0 and "far" in bad.stderr
 
