@@ -11,9 +11,9 @@ import Testing
     /// (conservative: a few dB under what was measured, see the table in `Inpainting`).
     static func floor(_ damage: Damage, _ method: Inpainting.Method) -> Double {
         switch damage {
-        case .scratches, .dust, .hairs: return 28
+        case .scratches, .dust, .hairs: return 26
         case .blotches: return 22
-        case .corner: return 12
+        case .corner: return 20
         }
     }
 

@@ -155,8 +155,9 @@ enum FastMarchingFill {
                     let li = Int(index)
                     guard t[li] == -d else { continue }  // stale entry (finalised or improved since)
                     let x = li % bw, y = li / bw
-                    t[li] = d
+                    // Painted while still in the band, so that no gradient reads its old value.
                     paint(x, y, d)
+                    t[li] = d
                     for k in 0..<4 {
                         let nx = x + (k == 0 ? -1 : k == 1 ? 1 : 0), ny = y + (k == 2 ? -1 : k == 3 ? 1 : 0)
                         guard inBox(nx, ny) else { continue }

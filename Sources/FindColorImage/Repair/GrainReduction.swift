@@ -14,10 +14,10 @@ import Foundation
 /// ε comes from the noise of that copy, `σ̂` (`estimateNoise`: median absolute value of a
 /// second-difference high-pass, Donoho-style, as in Immerkær's estimator), and the strength s:
 ///
-///     ε = (3·s·σ̂)²         radius = max(1, round((2 + 2·s) / f)) fitted pixels
+///     ε = (2·s·σ̂)²         radius = max(1, round((1 + s) / f)) fitted pixels
 ///
-/// so in a flat region of pure noise `A ≈ 1 / (1 + 9s²)` (the noise shrinks to ≈ 10 % at s = 1,
-/// ≈ 30 % at s = 0.5) whatever the photo's resolution and noise level, and a clean photo (σ̂ ≈ 0)
+/// so in a flat region of pure noise `A ≈ 1 / (1 + 4s²)` (the noise shrinks to ≈ 20 % at s = 1,
+/// ≈ 50 % at s = 0.5, before the window means) whatever the photo's resolution and noise level, and a clean photo (σ̂ ≈ 0)
 /// is left nearly unchanged. Strength 0 returns the input itself.
 public enum GrainReduction {
     /// The fit runs on a copy of at most this many pixels (the downscale factor of the fast guided
@@ -42,7 +42,7 @@ public enum GrainReduction {
         let plan = filterPlan(width: l.width, height: l.height, strength: strength)
         let fitted = plan.factor == 1 ? l : l.resized(width: plan.fitWidth, height: plan.fitHeight, method: .area)
         let sigma = estimateNoise(plane: fitted)
-        let scale = 3 * Double(strength) * sigma
+        let scale = 2 * Double(strength) * sigma
         let epsilon = Float(max(scale * scale, 1e-6))
         let upsampler = GuidedUpsampler(source: fitted, guideLow: fitted, outputWidth: l.width, outputHeight: l.height,
                                         radius: plan.radius, epsilon: epsilon)
@@ -55,7 +55,7 @@ public enum GrainReduction {
         let factor = max(1, Int((pixels / Double(maxFitPixels)).squareRoot().rounded(.up)))
         let fitWidth = max(1, Int((Double(width) / Double(factor)).rounded()))
         let fitHeight = max(1, Int((Double(height) / Double(factor)).rounded()))
-        let radius = max(1, Int(((2 + 2 * Double(strength)) / Double(factor)).rounded()))
+        let radius = max(1, Int(((1 + Double(strength)) / Double(factor)).rounded()))
         return (factor, fitWidth, fitHeight, radius)
     }
 
