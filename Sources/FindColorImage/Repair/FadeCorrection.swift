@@ -1,0 +1,186 @@
+import FindColorParallel
+import Foundation
+
+/// The tone correction `FadeCorrection` measured on a photo, and applies.
+///
+/// The map from input L* to output L* is, with `t` the position between the measured points,
+///
+///     t  = (L − black) / (white − black)
+///     t' = t^gamma          for t in [0, 1]; t itself outside (the tails beyond the percentiles)
+///     L' = clamp(targetBlack + (targetWhite − targetBlack) · t', 0, 100)
+///
+/// `applied == false` means the identity (the photo was left alone); the other fields still report
+/// what was measured.
+public struct FadeParameters: Equatable, Sendable, CustomStringConvertible {
+    /// The measured black and white points: low and high percentiles of L* (outside the defects).
+    public var black: Float, white: Float
+    /// Where the black and white points are moved to.
+    public var targetBlack: Float, targetWhite: Float
+    /// The gamma of the mid-tones (1: none; below 1 brightens, above 1 darkens).
+    public var gamma: Float
+    /// Whether the photo is changed at all.
+    public var applied: Bool
+
+    public init(black: Float, white: Float, targetBlack: Float, targetWhite: Float, gamma: Float, applied: Bool) {
+        self.black = black
+        self.white = white
+        self.targetBlack = targetBlack
+        self.targetWhite = targetWhite
+        self.gamma = gamma
+        self.applied = applied
+    }
+
+    public var description: String {
+        let points = "black \(Self.format(black)) → \(Self.format(targetBlack)), white \(Self.format(white)) → \(Self.format(targetWhite))"
+        return applied ? "\(points), gamma \(Self.format(gamma))" : "not applied (\(points))"
+    }
+
+    private static func format(_ v: Float) -> String { String(format: "%.1f", v) }
+
+    /// The output of the map for one input value.
+    @inline(__always)
+    func map(_ l: Float) -> Float {
+        var t = (l - black) / (white - black)
+        if t > 0 && t < 1 { t = powf(t, gamma) }
+        return min(max(targetBlack + (targetWhite - targetBlack) * t, 0), 100)
+    }
+}
+
+/// Correction of a faded print: low contrast (grey blacks, dull whites) and a shifted mid-tone.
+///
+/// `estimate` measures the black and white points as robust percentiles of L* (0.5 % and 99.5 %,
+/// defect pixels excluded when a mask is given), and
+/// - leaves a photo alone (`applied == false`) when it already spans most of the range:
+///   black ≤ `goodBlack` (8) and white ≥ `goodWhite` (90); a clean, well-exposed photo therefore
+///   changes by nothing at all;
+/// - otherwise moves each point that is out of place towards `targetBlack` (2) / `targetWhite`
+///   (98), fully once it is 8 L* beyond the "good" limit and proportionally before that, so the
+///   correction grows continuously from zero; the contrast gain is at most `maxGain` (3×, a
+///   narrow-range photo such as fog is not stretched to extremes);
+/// - after the stretch, moves the median halfway towards the band [40, 60] with a gamma bounded to
+///   [1/1.5, 1.5] (nothing when it is already in the band).
+///
+/// `apply` maps every pixel (a 4 097-entry look-up table with linear interpolation, row-parallel),
+/// `correct` does both.
+public enum FadeCorrection {
+    public static let blackPercentile: Float = 0.5, whitePercentile: Float = 99.5
+    public static let goodBlack: Float = 8, goodWhite: Float = 90
+    public static let targetBlack: Float = 2, targetWhite: Float = 98
+    public static let maxGain: Float = 3
+    public static let gammaRange: ClosedRange<Float> = (1 / 1.5)...1.5
+    public static let medianBand: ClosedRange<Float> = 40...60
+
+    /// Measures the fade of `l` (1 channel L*). With `mask` (1 channel, same size, > 0.5 = defect)
+    /// the defects are left out of the percentiles; when every pixel is masked, or the image is
+    /// empty or has no finite samples, the result is not applied.
+    ///
+    /// - Throws: `ImageError.invalidArgument` when `l` or `mask` is not 1 channel or their sizes differ.
+    public static func estimate(_ l: PlanarImage, mask: PlanarImage? = nil) throws -> FadeParameters {
+        try RepairInput.checkLightness(l, operation: "fade correction")
+        if let mask { try RepairInput.checkMask(mask, for: l, operation: "fade correction") }
+
+        // Histogram of L* in [0, 100], bins of 0.01.
+        let bins = 10_001
+        var histogram = [Int](repeating: 0, count: bins)
+        var total = 0
+        let threshold = RepairInput.maskThreshold
+        l.data.withUnsafeBufferPointer { p in
+            (mask?.data ?? []).withUnsafeBufferPointer { m in
+                let useMask = mask != nil
+                for i in 0..<p.count {
+                    let v = p[i]
+                    guard v.isFinite, !useMask || !(m[i] > threshold) else { continue }
+                    histogram[Int((min(max(v, 0), 100) * 100).rounded())] += 1
+                    total += 1
+                }
+            }
+        }
+        guard total > 0 else {
+            return FadeParameters(black: 0, white: 100, targetBlack: 0, targetWhite: 100, gamma: 1, applied: false)
+        }
+        func percentile(_ p: Float) -> Float {
+            let rank = Double(p) / 100 * Double(total - 1)
+            var below = 0
+            for bin in 0..<bins {
+                below += histogram[bin]
+                if Double(below) > rank { return Float(bin) / 100 }
+            }
+            return 100
+        }
+        let black = percentile(blackPercentile), white = percentile(whitePercentile)
+        let median = percentile(50)
+        var parameters = FadeParameters(black: black, white: white, targetBlack: black, targetWhite: white,
+                                        gamma: 1, applied: false)
+        if black <= goodBlack && white >= goodWhite { return parameters }
+        guard white - black > 0.5 else { return parameters }  // a flat image: nothing to stretch
+
+        // Each point moves towards its target, in proportion to how far it is past the good limit.
+        let blackShare = min(max((black - goodBlack) / 8, 0), 1)
+        let whiteShare = min(max((goodWhite - white) / 8, 0), 1)
+        var newBlack = black + blackShare * (targetBlack - black)
+        var newWhite = white + whiteShare * (targetWhite - white)
+        // Bound the contrast gain, keeping the centre of the range where it was going.
+        let gain = (newWhite - newBlack) / (white - black)
+        if gain > maxGain {
+            let centre = (newBlack + newWhite) / 2, half = maxGain * (white - black) / 2
+            newBlack = centre - half
+            newWhite = centre + half
+        }
+        parameters.targetBlack = newBlack
+        parameters.targetWhite = newWhite
+
+        // Gamma: the stretched median halfway towards the band [40, 60].
+        let stretched = newBlack + (newWhite - newBlack) * (median - black) / (white - black)
+        let desired = stretched + 0.5 * (min(max(stretched, medianBand.lowerBound), medianBand.upperBound) - stretched)
+        let t = (median - black) / (white - black), tDesired = (desired - newBlack) / (newWhite - newBlack)
+        if t > 0.01 && t < 0.99 && tDesired > 0.01 && tDesired < 0.99 && desired != stretched {
+            let gamma = log(tDesired) / log(t)
+            parameters.gamma = min(max(gamma, gammaRange.lowerBound), gammaRange.upperBound)
+        }
+        parameters.applied = true
+        return parameters
+    }
+
+    /// `l` mapped by `parameters` (`l` itself when they are not applied).
+    ///
+    /// - Throws: `ImageError.invalidArgument` when `l` is not 1 channel or the parameters are
+    ///   unusable (white not above black, gamma not positive, a non-finite value).
+    public static func apply(_ l: PlanarImage, _ parameters: FadeParameters) throws -> PlanarImage {
+        try RepairInput.checkLightness(l, operation: "fade correction")
+        guard parameters.applied else { return l }
+        let p = parameters
+        guard [p.black, p.white, p.targetBlack, p.targetWhite, p.gamma].allSatisfy(\.isFinite),
+              p.white > p.black, p.gamma > 0 else {
+            throw ImageError.invalidArgument("fade correction: unusable parameters (\(p)); white must be above black and gamma positive")
+        }
+        // Look-up table over [0, 100] in steps of 100/4096; values outside are mapped directly.
+        let steps = 4096
+        let table = (0...steps).map { p.map(Float($0) * 100 / Float(steps)) }
+        var out = l
+        let width = l.width
+        out.data.withUnsafeMutableBufferPointer { o in
+            table.withUnsafeBufferPointer { lut in
+                Parallel.forEachChunk(count: l.height, workPerItem: width) { rows in
+                    let scale = Float(steps) / 100
+                    for i in rows.lowerBound * width ..< rows.upperBound * width {
+                        let v = o[i]
+                        if v >= 0 && v <= 100 {
+                            let s = v * scale
+                            let k = min(Int(s), steps - 1)
+                            o[i] = lut[k] + (s - Float(k)) * (lut[k + 1] - lut[k])
+                        } else if v.isFinite {
+                            o[i] = p.map(v)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Measures and applies in one step: the corrected L* and the parameters used.
+    public static func correct(_ l: PlanarImage, mask: PlanarImage? = nil) throws -> (image: PlanarImage, parameters: FadeParameters) {
+        let parameters = try estimate(l, mask: mask)
+        return (try apply(l, parameters), parameters)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import FindColorImage
+
+/// `FadeCorrection`: a well-exposed photo is left alone, a faded copy is restored, defects are
+/// left out of the measurement, bad inputs.
+@Suite struct FadeCorrectionTests {
+    /// A full-range photo: a horizontal ramp from 0 to 100 with texture, so its 0.5 % and 99.5 %
+    /// points are near 1 and 99 and its median near 50.
+    static func fullRange(width: Int = 300, height: Int = 200) -> PlanarImage {
+        PlanarImage(width: width, height: height, channels: 1) { x, y, _ in
+            let ramp = 100 * Float(x) / Float(width - 1)
+            return min(max(ramp + 4 * sinf(Float(y) / 5) * sinf(Float(x) / 7), 0), 100)
+        }
+    }
+
+    static func faded(_ image: PlanarImage) -> PlanarImage {
+        PlanarImage(width: image.width, height: image.height, channels: 1, data: image.data.map { 30 + 0.45 * $0 })
+    }
+
+    @Test func wellExposedPhotoIsLeftAlone() throws {
+        for photo in [FadeCorrectionTests.fullRange(), RepairFixtures.photo(width: 300, height: 200).clamped(to: 0, 100)] {
+            let (out, parameters) = try FadeCorrection.correct(photo)
+            // The synthetic photo spans about 14–95: its black point is above 8, so it is stretched
+            // a little; the ramp is not touched at all.
+            #expect(meanAbsDifference(out, photo) <= 0.5 || parameters.black > FadeCorrection.goodBlack,
+                    "\(parameters): mean change \(meanAbsDifference(out, photo))")
+        }
+        let ramp = FadeCorrectionTests.fullRange()
+        let (out, parameters) = try FadeCorrection.correct(ramp)
+        #expect(!parameters.applied && out == ramp)
+        #expect(parameters.black < 2 && parameters.white > 98)
+        #expect(parameters.description.hasPrefix("not applied"))
+    }
+
+    @Test func fadedCopyIsRestored() throws {
+        let original = FadeCorrectionTests.fullRange()
+        let faded = FadeCorrectionTests.faded(original)
+        let (restored, parameters) = try FadeCorrection.correct(faded)
+        #expect(parameters.applied)
+        #expect(abs(parameters.black - 30.5) < 1 && abs(parameters.white - 74.5) < 1, "\(parameters)")
+        let before = meanAbsDifference(faded, original), after = meanAbsDifference(restored, original)
+        print(String(format: "faded ramp: mean |ΔL| %.2f → %.2f ", before, after) + "(\(parameters))")
+        #expect(after <= 3, "mean error after restoration \(after)")
+        #expect(restored.range.min >= 0 && restored.range.max <= 100)
+    }
+
+    @Test func darkFadedPhotoGetsAGamma() throws {
+        // Faded and dark: a low median is lifted by a gamma below 1 (bounded).
+        let original = PlanarImage(width: 200, height: 100, channels: 1) { x, _, _ in 100 * powf(Float(x) / 199, 2.2) }
+        let faded = FadeCorrectionTests.faded(original)
+        let parameters = try FadeCorrection.estimate(faded)
+        #expect(parameters.applied && parameters.gamma < 1 && parameters.gamma >= FadeCorrection.gammaRange.lowerBound, "\(parameters)")
+        let out = try FadeCorrection.apply(faded, parameters)
+        let median = out.data.sorted()[out.data.count / 2]
+        #expect(median > 25, "median after correction \(median)")
+    }
+
+    @Test func defectsAreLeftOutOfTheMeasurement() throws {
+        let faded = FadeCorrectionTests.faded(FadeCorrectionTests.fullRange())
+        // White scratches (2 % of the pixels) would set the white point to 100.
+        let mask = RepairFixtures.mask(.scratches, width: faded.width, height: faded.height, seed: 4)
+        let scratched = RepairFixtures.damaged(faded, mask: mask, value: 100)
+        let withMask = try FadeCorrection.estimate(scratched, mask: mask)
+        let without = try FadeCorrection.estimate(faded)
+        #expect(abs(withMask.white - without.white) < 0.5 && abs(withMask.black - without.black) < 0.5)
+        #expect(try FadeCorrection.estimate(scratched).white > 99)
+        // Everything masked: nothing is measured, nothing applied.
+        let all = PlanarImage(width: faded.width, height: faded.height, channels: 1, repeating: 1)
+        #expect(!(try FadeCorrection.estimate(faded, mask: all)).applied)
+    }
+
+    @Test func flatTinyAndEmptyImages() throws {
+        for image in [PlanarImage(width: 1, height: 1, channels: 1, repeating: 40),
+                      PlanarImage(width: 5, height: 1, channels: 1, repeating: 70),
+                      PlanarImage(width: 0, height: 0, channels: 1)] {
+            let (out, parameters) = try FadeCorrection.correct(image)
+            #expect(out == image && !parameters.applied)
+        }
+    }
+
+    @Test func badInputsThrowClearErrors() {
+        let image = FadeCorrectionTests.fullRange(width: 10, height: 10)
+        func message(_ body: () throws -> Void) -> String { imageError(body)?.description ?? "no ImageError" }
+        #expect(message { _ = try FadeCorrection.estimate(image, mask: PlanarImage(width: 10, height: 11, channels: 1)) }
+            == "fade correction: the defect mask is 10×11 but the image is 10×10")
+        #expect(message { _ = try FadeCorrection.correct(PlanarImage(width: 3, height: 3, channels: 3)) }
+            == "fade correction needs a 1-channel L* image, got 3 channels")
+        let broken = FadeParameters(black: 50, white: 40, targetBlack: 0, targetWhite: 100, gamma: 1, applied: true)
+        #expect(message { _ = try FadeCorrection.apply(image, broken) }.hasPrefix("fade correction: unusable parameters"))
+    }
+}
