@@ -68,9 +68,6 @@ public struct PlanarImage: Equatable, Sendable {
     /// Number of samples in one channel plane (`width * height`).
     @inlinable public var planeSize: Int { width * height }
 
-    /// Number of pixels (`width * height`).
-    @inlinable public var pixelCount: Int { width * height }
-
     /// The sample of channel `c` at column `x`, row `y`.
     @inlinable public subscript(x: Int, y: Int, c: Int) -> Float {
         get { data[c * width * height + y * width + x] }

@@ -14,13 +14,6 @@ extension Ops {
         dispatch(backend, oneDNN: { try tanhOneDNN(x) }, reference: { tanhReference(x) })
     }
 
-    /// Softmax over channels of `x / temperature` at every pixel.
-    public static func softmax(_ x: Tensor, temperature: Float = 1, backend: Backend = .default) -> Tensor {
-        precondition(temperature > 0, "softmax: temperature must be positive")
-        return dispatch(backend, oneDNN: { try softmaxOneDNN(x, temperature: temperature) },
-                        reference: { softmaxReference(x, temperature: temperature) })
-    }
-
     // MARK: Reference kernels
 
     static func addReference(_ a: Tensor, _ b: Tensor, relu: Bool) -> Tensor {
@@ -48,28 +41,6 @@ extension Ops {
         let px = x.basePointer, po = out.basePointer
         Parallel.forEachRange(x.count, minimumChunk: 1 << 14) { range in
             for i in range { po[i] = Foundation.tanh(px[i]) }
-        }
-        return out
-    }
-
-    static func softmaxReference(_ x: Tensor, temperature: Float) -> Tensor {
-        let out = Tensor(uninitializedShape: x.shape)
-        let c = x.c, px = x.basePointer, po = out.basePointer
-        let scale = 1 / temperature
-        Parallel.forEachRange(x.n * x.h * x.w, minimumChunk: Swift.max(1, 4096 / Swift.max(c, 1))) { pixels in
-            for p in pixels {
-                let src = px + p * c, dst = po + p * c
-                var maximum = -Float.infinity
-                for k in 0..<c { maximum = Swift.max(maximum, src[k] * scale) }
-                var sum: Float = 0
-                for k in 0..<c {
-                    let e = Foundation.exp(src[k] * scale - maximum)
-                    dst[k] = e
-                    sum += e
-                }
-                let inverse = 1 / sum
-                for k in 0..<c { dst[k] *= inverse }
-            }
         }
         return out
     }
@@ -107,20 +78,6 @@ extension Ops {
 
     static func tanhOneDNN(_ x: Tensor) throws -> Tensor {
         try eltwiseOneDNN(x, dnnl_eltwise_tanh, alpha: 0, beta: 0, name: "tanh")
-    }
-
-    static func softmaxOneDNN(_ x: Tensor, temperature: Float) throws -> Tensor {
-        let scaled = try temperature == 1 ? x : eltwiseOneDNN(x, dnnl_eltwise_linear, alpha: 1 / temperature, beta: 0,
-                                                              name: "scale")
-        let out = Tensor(uninitializedShape: x.shape)
-        try OneDNNOpCache.run("softmax \(x.shape)", [scaled.basePointer, out.basePointer]) { runtime in
-            var md = try OneDNNDesc.nhwc(x.shape)
-            var desc = dnnl_softmax_desc_t()
-            try dnnlCheck(dnnl_softmax_forward_desc_init(&desc, dnnl_forward_inference, &md, 1), "softmax descriptor")
-            return try OneDNNOpCache.compile(desc, name: "softmax", arguments: [(OneDNNArg.src, md), (OneDNNArg.dst, md)],
-                                             runtime: runtime)
-        }
-        return out
     }
 }
 

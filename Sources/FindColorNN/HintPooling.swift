@@ -8,7 +8,7 @@ extension Ops {
     public static func hintPool(_ hints: Tensor, factor f: Int) -> Tensor {
         precondition(hints.c >= 2, "hintPool: needs value channels and a mask channel, got \(hints.shape)")
         precondition(f >= 1 && hints.h >= f && hints.w >= f, "hintPool: input \(hints.shape) smaller than factor \(f)")
-        let out = Tensor(uninitializedShape: poolShape(hints, f))
+        let out = Tensor(uninitializedShape: TensorShape(n: hints.n, h: hints.h / f, w: hints.w / f, c: hints.c))
         let c = hints.c, values = c - 1, inH = hints.h, inW = hints.w, oh = out.h, ow = out.w
         let area = Float(f * f)
         let px = UnsafePointer(hints.basePointer), po = out.basePointer

@@ -64,8 +64,6 @@ public struct SafeTensorInfo: Sendable, Equatable {
     public let shape: [Int]
     /// Byte range inside the data section (after the header).
     public let byteRange: Range<Int>
-
-    public var elementCount: Int { shape.reduce(1, *) }
 }
 
 /// A safetensors file: an 8-byte little-endian header length, a JSON header mapping tensor names

@@ -18,23 +18,6 @@ enum Naive {
             return Float((1 - ly) * top + ly * bottom)
         }
     }
-
-    static func pool(_ x: Tensor, _ f: Int, maximum: Bool) -> Tensor {
-        Tensor(shape: TensorShape(n: x.n, h: x.h / f, w: x.w / f, c: x.c)) { n, y, xx, c in
-            var values: [Float] = []
-            for dy in 0..<f { for dx in 0..<f { values.append(x[n, y * f + dy, xx * f + dx, c]) } }
-            return maximum ? values.max()! : values.reduce(0, +) / Float(f * f)
-        }
-    }
-
-    static func softmax(_ x: Tensor, _ t: Float) -> Tensor {
-        Tensor(shape: x.shape) { n, y, xx, c in
-            let logits = (0..<x.c).map { Double(x[n, y, xx, $0]) / Double(t) }
-            let m = logits.max()!
-            let sum = logits.reduce(0) { $0 + Foundation.exp($1 - m) }
-            return Float(Foundation.exp(logits[c] - m) / sum)
-        }
-    }
 }
 
 /// The oneDNN paths are called directly (not through the dispatching entry points, which would
@@ -82,32 +65,12 @@ struct OpsTests {
         #expect(relativeError(fast, reference) <= 1e-4)
     }
 
-    @Test("average and max pooling (floor mode)", arguments: [(8, 10, 5, 2), (9, 13, 19, 4), (6, 9, 32, 2), (16, 16, 16, 8)])
-    func pooling(_ h: Int, _ w: Int, _ c: Int, _ f: Int) throws {
-        let x = Tensor.random(TensorShape(h: h, w: w, c: c), seed: UInt64(h + w + c))
-        for maximum in [false, true] {
-            let expected = Naive.pool(x, f, maximum: maximum)
-            let reference = maximum ? Ops.maxPool(x, factor: f, backend: .reference) : Ops.avgPool(x, factor: f, backend: .reference)
-            let fast = try Ops.poolOneDNN(x, factor: f, maximum: maximum)
-            #expect(relativeError(reference, expected) <= 1e-6)
-            #expect(relativeError(fast, reference) <= 1e-5)
-        }
-    }
-
     @Test("tanh", arguments: [Backend.reference, .oneDNN])
     func tanh(_ backend: Backend) throws {
         let x = Tensor.random(TensorShape(h: 9, w: 7, c: 3), seed: 9, in: -5...5)
         let expected = x.scalars.map { Foundation.tanh($0) }
         let y = backend == .oneDNN ? try Ops.tanhOneDNN(x) : Ops.tanh(x, backend: .reference)
         #expect(maxAbsDifference(y.scalars, expected) <= 1e-5)
-    }
-
-    @Test("softmax over channels with temperature", arguments: [Float(1), 0.38, 2.5])
-    func softmax(_ t: Float) throws {
-        let x = Tensor.random(TensorShape(h: 4, w: 6, c: 33), seed: 4, in: -6...6)
-        let expected = Naive.softmax(x, t)
-        #expect(relativeError(Ops.softmax(x, temperature: t, backend: .reference), expected) <= 1e-5)
-        #expect(relativeError(try Ops.softmaxOneDNN(x, temperature: t), expected) <= 1e-5)
     }
 
     @Test("hint pooling averages hint values under the mask and max-pools the mask")

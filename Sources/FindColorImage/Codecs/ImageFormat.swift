@@ -301,7 +301,4 @@ public struct DecodedImage: Sendable {
 
     /// Samples per stored pixel in the source (gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 1).
     public var sourceChannels: Int { sourceLayout.channelCount }
-
-    /// True when the decoded image has a single gray channel.
-    public var isGray: Bool { image.channels == 1 }
 }

@@ -4,11 +4,6 @@ import Foundation
 /// values, as stored in image files, and linear light. Both directions use the exact piecewise
 /// definition, not the 2.2 power approximation.
 public enum SRGBTransfer {
-    /// Encoded value at or below which decoding is linear.
-    public static let decodeThreshold: Float = 0.04045
-    /// Linear value at or below which encoding is linear.
-    public static let encodeThreshold: Float = 0.0031308
-
     /// sRGB-encoded → linear: `c ≤ 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055)^2.4`.
     @inlinable
     public static func decode(_ c: Float) -> Float {
