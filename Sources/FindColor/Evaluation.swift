@@ -17,6 +17,8 @@ public enum EvalProtocol: String, CaseIterable, Sendable {
     case A, B, native
     /// Many scenes in one photo (`Evaluator.runMosaics`); automatic colour only.
     case mosaic
+    /// Damaged scans repaired (`Evaluator.runRepair`): defect masks, L* and automatic colour.
+    case repair
 
     /// Square evaluation size, or nil to keep the photo's size.
     public var size: Int? { self == .A ? 256 : (self == .B ? 224 : nil) }
@@ -27,7 +29,7 @@ public enum EvalProtocol: String, CaseIterable, Sendable {
         let P = patch
         return (0..<k).map { _ in
             switch self {
-            case .A, .native, .mosaic:
+            case .A, .native, .mosaic, .repair:
                 let y = rng.normal(mean: Double(height - P + 1) / 2, sd: Double(height - P + 1) / 4)
                 let x = rng.normal(mean: Double(width - P + 1) / 2, sd: Double(width - P + 1) / 4)
                 return (min(max(0, Int(x.rounded())), width - P), min(max(0, Int(y.rounded())), height - P))

@@ -64,7 +64,11 @@ struct Colorize: ParsableCommand {
     @Flag(help: "Recompute outputs that already exist.")
     var overwrite = false
 
+    @Flag(help: "Repair damage (scratches, dust, spots, tears, fading; see `findcolor restore`) before colouring.")
+    var repair = false
+
     @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
+    @OptionGroup(title: "Repair (with --repair)") var repairOptions: RepairOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var limitOptions: LimitOptions
 
@@ -72,6 +76,10 @@ struct Colorize: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be in 1…100") }
         if region != nil && reference == nil { throw ValidationError("--region needs --reference") }
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
+        if !repair && (repairOptions.mask != nil || repairOptions.keepMask != nil || repairOptions.denoise != 0
+                       || repairOptions.noFade || repairOptions.defectThreshold != nil || repairOptions.detector != nil) {
+            throw ValidationError("the repair options need --repair")
+        }
         do { try ShardAssignment.checkSyntax(shard: shard, shards: shards) } catch let FindColorError.invalidOption(m) {
             throw ValidationError(m)
         }
@@ -133,6 +141,10 @@ struct Colorize: ParsableCommand {
         }
         let regionMask = try region.map { try readMask($0, limits: limits) }
         let colorizer = try modelOptions.load()
+        if repair && (repairOptions.mask != nil || repairOptions.keepMask != nil) && !outputIsFile {
+            throw ValidationError("--mask and --keep-mask are for one photo; a batch is repaired with the detected masks")
+        }
+        let restorer = repair ? try repairOptions.loadRestorer() : nil
         var settings = settingsOptions.settings
         settings.transferGlobal = transferGlobal
 
@@ -159,7 +171,10 @@ struct Colorize: ParsableCommand {
                     try HintParser.validate(hintList, imageWidth: w, imageHeight: h)
                     request.hints = hintList
                 }
-                let L = lightness(of: decoded.image)
+                var L = lightness(of: decoded.image)
+                if let restorer {
+                    L = try restorer.repair(lightness: L, try repairOptions.settings(width: w, height: h, limits: limits)).lightness
+                }
                 let result = try colorizer.colorize(lightness: L, request)
                 try createFolder(for: item.output)
                 try ImageCodec.write(result.rgb, to: item.output, format: fmt)

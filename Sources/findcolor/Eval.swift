@@ -19,10 +19,16 @@ struct Eval: ParsableCommand {
             PSNR on 8-bit sRGB; colourfulness per Hasler & Süsstrunk. Seeded: numbers repeat.
             Writes eval.csv (per photo), summary.md (the table) and contact_sheet.png \
             (gray | automatic | with hints | ground truth) into --out.
+            Protocol repair: each photo at its own size gets a seeded synthetic damage (fading, scratches, \
+            dust, hairs, spots, cracks, torn corners, grain: the recipe is in Sources/FindColor/Damage.swift), \
+            is repaired (the --repair options) and scored: precision, recall and F1 of the detected defect \
+            mask; L* PSNR inside and outside the damage's mask, degraded and repaired; automatic colour PSNR \
+            of the degraded and of the repaired photo; and the repair of the clean photo (mean |ΔL*|, pixels \
+            flagged). Writes summary.md and eval.csv.
             """)
 
     @Option(help: "Folder of colour photos (ground truth).") var data: String
-    @Option(name: .customLong("protocol"), help: "A, B, native or mosaic.") var protocolKind: EvalProtocol = .A
+    @Option(name: .customLong("protocol"), help: "A, B, native, mosaic or repair.") var protocolKind: EvalProtocol = .A
     @Option(help: "Hint counts, comma-separated.") var hints = CommaList<Int>([0, 1, 2, 5, 10, 20, 50, 100])
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "How far every protocol hint reaches: similar or local (as a hint's \"spread\").") var spread: Hint.Spread = .similar
@@ -35,6 +41,7 @@ struct Eval: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
     var precision = true
     @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
+    @OptionGroup(title: "Repair (protocol repair)") var repairOptions: RepairOptions
     @OptionGroup var modelOptions: ModelOptions
 
     func validate() throws {
@@ -42,6 +49,9 @@ struct Eval: ParsableCommand {
             throw ValidationError("--hints must be a comma-separated list of counts in 0…\(HintParser.maxHints), e.g. 0,1,10")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if repairOptions.mask != nil || repairOptions.keepMask != nil {
+            throw ValidationError("--mask and --keep-mask are for one photo; protocol repair uses the detected masks")
+        }
     }
 
     func run() throws {
@@ -66,6 +76,25 @@ struct Eval: ParsableCommand {
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
+            print(header + report.table, terminator: "")
+            return
+        }
+        if protocolKind == .repair {
+            let settings = try repairOptions.settings(width: 0, height: 0, limits: DecodeLimits())
+            var bar: ProgressBar?
+            let report = try evaluator.runRepair(directory: URL(fileURLWithPath: data), restorer: try repairOptions.loadRestorer(),
+                                                 settings: settings) { i, n, name in
+                if bar == nil { bar = ProgressBar(total: n) }
+                bar?.update(done: i, failed: 0, current: name)
+            }
+            bar?.update(done: report.rows.count, failed: 0, current: "")
+            var what = "fade \(settings.fade ? "on" : "off"), denoise \(settings.denoise), inpainting \(settings.inpainting.rawValue)"
+            if let t = settings.threshold { what += ", threshold \(t)" }
+            let header = "protocol repair (\(what)), colour preset \(o.settings.preset.rawValue), \(report.rows.count) photos from \(data), seed \(seed)\n\n"
+            let outURL = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+            try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
+            try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
             print(header + report.table, terminator: "")
             return
         }

@@ -12,7 +12,7 @@ struct FindColorCommand: AsyncParsableCommand {
             region (--reference, --region), ensembles (--preset), evaluation, benchmarks and a web app.
             The bundled model (Models/findcolor-v2.safetensors) is found without flags.
             """,
-        subcommands: [Colorize.self, Report.self, Suggest.self, Eval.self, Bench.self, Serve.self]
+        subcommands: [Colorize.self, Restore.self, Report.self, Suggest.self, Eval.self, Bench.self, Serve.self]
     )
 
     /// oneDNN's OpenMP threads must not spin between primitives on a 2-core machine (it starves the

@@ -118,3 +118,16 @@ private func labToSRGB(width: Int, height: Int,
     }
     return out
 }
+
+/// A gray sRGB image (1 channel, [0, 1]) whose L* is `lightness` (the inverse of
+/// `lightness(of:)` for 1-channel images): how a repaired L* plane is written out.
+public func grayImage(lightness: LightnessImage) -> PlanarImage {
+    precondition(lightness.channels == 1, "grayImage needs 1 lightness channel, got \(lightness.channels)")
+    var out = PlanarImage(width: lightness.width, height: lightness.height, channels: 1)
+    let factor = CIELab.grayLuminanceFactor
+    for i in lightness.data.indices {
+        let L = min(100, max(0, lightness.data[i]))
+        out.data[i] = min(1, max(0, SRGBTransfer.encode(CIELab.fInverse((L + 16) / 116) / factor)))
+    }
+    return out
+}

@@ -34,7 +34,7 @@ public enum GrainReduction {
     public static func reduce(_ l: PlanarImage, strength: Float) throws -> PlanarImage {
         try RepairInput.checkLightness(l, operation: "grain reduction")
         try RepairInput.checkStrength(strength, operation: "grain reduction")
-        if strength == 0 || l.pixelCount == 0 { return l }
+        if strength == 0 || l.planeSize == 0 { return l }
         if let bad = l.data.firstIndex(where: { !$0.isFinite }) {
             throw ImageError.invalidArgument(
                 "grain reduction: the L* sample at (\(bad % l.width), \(bad / l.width)) is \(l.data[bad])")

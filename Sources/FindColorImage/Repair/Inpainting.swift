@@ -72,7 +72,7 @@ public enum Inpainting {
     public static func fill(_ l: PlanarImage, mask: PlanarImage, method: Method = .default) throws -> PlanarImage {
         try RepairInput.checkLightness(l, operation: "inpainting")
         try RepairInput.checkMask(mask, for: l, operation: "inpainting")
-        let width = l.width, height = l.height, count = l.pixelCount
+        let width = l.width, height = l.height, count = l.planeSize
         guard count <= Int(Int32.max) else {
             throw ImageError.invalidArgument("inpainting: \(width)×\(height) is too many pixels (at most \(Int32.max))")
         }

@@ -1,0 +1,142 @@
+import Foundation
+import FindColorImage
+import FindColorNN
+
+/// The defect detector (issue 15): where a scan is scratched, dusty, spotted, cracked or torn.
+///
+/// A small U-Net from L* to a defect probability per pixel, trained by
+/// training/findcolor_train/train_repair.py on synthetic damage (training/findcolor_train/damage.py)
+/// and exported to `Models/findcolor-repair-v1.safetensors`; `DefectNet.forward` in
+/// training/findcolor_train/repair_model.py is the line-by-line reference for `logits`. Full
+/// resolution 8 channels, /2 16, /4 32, /8 64, bilinear upsampling with skip concatenations, every
+/// layer a 3×3 convolution with bias and ReLU, a 1×1 head.
+///
+/// Large photos run in overlapping tiles (`tile` px plus a `margin` that covers the network's
+/// receptive field, so the tiled result equals the whole-photo result away from the photo's edges
+/// up to float rounding), which bounds the memory to a few tiles' activations at any photo size.
+public final class DefectDetector: @unchecked Sendable {
+    public struct Config: Decodable, Sendable {
+        public var kind: String
+        public var version: Int
+        public var channels: [Int]
+        public var multiple: Int
+        public var threshold: Float
+    }
+
+    public static let metadataKey = "findcolor_repair"
+    public static let fileName = "findcolor-repair-v1.safetensors"
+
+    public let config: Config
+    public let modelURL: URL
+    let e0, e1a, e1b, e2a, e2b, e3a, e3b, d2, d1, d0, head: Conv2d
+    let backend: Backend
+
+    /// Interior tile side and the margin read around it (a multiple of 8 that covers the receptive
+    /// field of about 60 px).
+    public var tile = 512
+    public let margin = 48
+
+    public init(modelURL: URL, backend: Backend = .default) throws {
+        let store: WeightStore
+        do {
+            store = try WeightStore(contentsOf: modelURL)
+        } catch {
+            throw FindColorError.model("cannot read \(modelURL.path): \(error)")
+        }
+        guard let json = store.metadata[Self.metadataKey] else {
+            throw FindColorError.model("\(modelURL.lastPathComponent) is not a FindColor defect detector (no \(Self.metadataKey) metadata)")
+        }
+        let cfg: Config
+        do {
+            cfg = try JSONDecoder().decode(Config.self, from: Data(json.utf8))
+        } catch {
+            throw FindColorError.model("the defect detector's configuration is unreadable (\(error))")
+        }
+        guard cfg.kind == "defect-detector", cfg.version == 1, cfg.channels.count == 4, cfg.multiple == 8 else {
+            throw FindColorError.model("unsupported defect detector \(cfg.kind) v\(cfg.version) \(cfg.channels)")
+        }
+        config = cfg
+        self.modelURL = modelURL
+        self.backend = backend
+        func conv(_ name: String, stride: Int = 1, relu: Bool = true) throws -> Conv2d {
+            try Conv2d(store, name, stride: stride, activation: relu ? .relu : .none, backend: backend)
+        }
+        do {
+            e0 = try conv("e0")
+            e1a = try conv("e1a", stride: 2); e1b = try conv("e1b")
+            e2a = try conv("e2a", stride: 2); e2b = try conv("e2b")
+            e3a = try conv("e3a", stride: 2); e3b = try conv("e3b")
+            d2 = try conv("d2"); d1 = try conv("d1"); d0 = try conv("d0")
+            head = try conv("head", relu: false)
+            try store.verifyAllUsed()
+        } catch let e as FindColorError {
+            throw e
+        } catch {
+            throw FindColorError.model("\(modelURL.lastPathComponent): \(error)")
+        }
+    }
+
+    /// The bundled detector: `Models/findcolor-repair-v1.safetensors` beside the colour model.
+    public static func bundled(backend: Backend = .default) throws -> DefectDetector {
+        let colour = try ModelLocator.bundledModelURL()
+        let url = colour.deletingLastPathComponent().appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FindColorError.model("the bundled defect detector \(fileName) was not found beside \(colour.path)")
+        }
+        return try DefectDetector(modelURL: url, backend: backend)
+    }
+
+    /// The network on one input (N×H×W×1, L*/50 − 1, H and W multiples of 8): logits N×H×W×1.
+    public func logits(_ x: Tensor) -> Tensor {
+        func up(_ t: Tensor, _ like: Tensor) -> Tensor { Ops.resizeBilinear(t, height: like.h, width: like.w, backend: backend) }
+        let f0 = e0(x)
+        let f1 = e1b(e1a(f0))
+        let f2 = e2b(e2a(f1))
+        let f3 = e3b(e3a(f2))
+        let g2 = d2(Ops.concat([up(f3, f2), f2], backend: backend))
+        let g1 = d1(Ops.concat([up(g2, f1), f1], backend: backend))
+        let g0 = d0(Ops.concat([up(g1, f0), f0], backend: backend))
+        return head(g0)
+    }
+
+    /// The defect probability of every pixel of an L* plane (values in [0, 1], the plane's size).
+    public func probability(_ L: PlanarImage) -> PlanarImage {
+        precondition(L.channels == 1, "the detector reads one L* plane")
+        let W = L.width, H = L.height
+        var out = PlanarImage(width: W, height: H, channels: 1)
+        guard W > 0 && H > 0 else { return out }
+        let m = config.multiple
+        for ty in stride(from: 0, to: H, by: tile) {
+            for tx in stride(from: 0, to: W, by: tile) {
+                // The tile's interior and the window read around it (clipped to the photo, then
+                // reflect-padded at the bottom and right to the multiple of 8).
+                let x1 = min(W, tx + tile), y1 = min(H, ty + tile)
+                let wx0 = max(0, tx - margin), wy0 = max(0, ty - margin)
+                let wx1 = min(W, x1 + margin), wy1 = min(H, y1 + margin)
+                let ww = wx1 - wx0, wh = wy1 - wy0
+                let pw = (ww + m - 1) / m * m, ph = (wh + m - 1) / m * m
+                let input = Tensor(shape: TensorShape(n: 1, h: ph, w: pw, c: 1)) { _, y, x, _ in
+                    L.data[(wy0 + reflectIndex(y, count: wh)) * W + wx0 + reflectIndex(x, count: ww)] / 50 - 1
+                }
+                let lg = logits(input)
+                lg.withUnsafeBufferPointer { p in
+                    for y in ty..<y1 {
+                        for x in tx..<x1 {
+                            let v = p[(y - wy0) * pw + (x - wx0)]
+                            out.data[y * W + x] = 1 / (1 + expf(-v))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The defect mask (1 = defect, 0 = keep) at the configured threshold.
+    public func detect(_ L: PlanarImage, threshold: Float? = nil) -> PlanarImage {
+        let t = threshold ?? config.threshold
+        var p = probability(L)
+        for i in p.data.indices { p.data[i] = p.data[i] > t ? 1 : 0 }
+        return p
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import FindColorImage
+
+/// What a repair does (issue 15). Each step is optional; the defaults are what `findcolor restore`
+/// and `colorize --repair` run.
+public struct RepairSettings: Sendable, Equatable {
+    /// Find the defects with the detector. Off: only `mask` is repaired (nothing when it is nil).
+    public var detect = true
+    /// The detector's probability threshold (nil: the model's own, 0.5).
+    public var threshold: Float? = nil
+    /// A defect mask the user drew or corrected (1 channel, the photo's size, > 0.5 = defect). With
+    /// `detect` it is added to what the detector finds; `eraseMask` removes areas from both.
+    public var mask: PlanarImage? = nil
+    /// Areas (> 0.5) that must never be repaired, whatever the detector says.
+    public var eraseMask: PlanarImage? = nil
+    /// How the defects are filled.
+    public var inpainting: Inpainting.Method = .default
+    /// Grain reduction strength in [0, 1] (0: off).
+    public var denoise: Float = 0
+    /// Black and white points and gamma of a faded print.
+    public var fade = true
+
+    public init() {}
+
+    public func validate(width: Int, height: Int) throws {
+        if let threshold, !(threshold > 0 && threshold < 1) {
+            throw FindColorError.invalidOption("the defect threshold must be between 0 and 1 (exclusive), got \(threshold)")
+        }
+        guard denoise.isFinite, (0...1).contains(denoise) else {
+            throw FindColorError.invalidOption("the denoise strength must be between 0 and 1, got \(denoise)")
+        }
+        for (name, m) in [("defect mask", mask), ("erase mask", eraseMask)] {
+            guard let m else { continue }
+            guard m.channels == 1 else { throw FindColorError.invalidOption("the \(name) must have 1 channel, got \(m.channels)") }
+            guard m.width == width, m.height == height else {
+                throw FindColorError.invalidOption("the \(name) is \(m.width)×\(m.height) but the photo is \(width)×\(height)")
+            }
+        }
+    }
+}
+
+public struct RepairResult: Sendable {
+    /// The repaired L* (1 channel, the input's size).
+    public var lightness: PlanarImage
+    /// The defects that were filled (1 channel, 0 or 1).
+    public var mask: PlanarImage
+    /// The fade correction applied (`applied` false when the print was not faded or `fade` is off).
+    public var fade: FadeParameters?
+    public var milliseconds: Double
+
+    /// The share of pixels repaired.
+    public var maskedShare: Double {
+        mask.planeSize == 0 ? 0 : Double(Inpainting.defectCount(mask)) / Double(mask.planeSize)
+    }
+}
+
+/// Repair of a damaged scan's lightness before colour: detect the defects (`DefectDetector`, or a
+/// mask the user gives), fill them (`Inpainting`), reduce the grain (`GrainReduction`), correct the
+/// fade (`FadeCorrection`, measured without the defects). Colour is then predicted from the
+/// repaired L* (`Colorizer.colorize(lightness:)`).
+public final class Restorer: @unchecked Sendable {
+    public let detector: DefectDetector?
+
+    /// `detector` nil: only user masks, grain and fade (`RepairSettings.detect` must then be off).
+    public init(detector: DefectDetector?) {
+        self.detector = detector
+    }
+
+    public static func bundled() throws -> Restorer {
+        Restorer(detector: try DefectDetector.bundled())
+    }
+
+    public func repair(lightness L: PlanarImage, _ s: RepairSettings) throws -> RepairResult {
+        let t0 = DispatchTime.now()
+        guard L.channels == 1 else { throw FindColorError.invalidImage("repair needs one L* plane, got \(L.channels) channels") }
+        guard L.width > 0, L.height > 0 else { throw FindColorError.invalidImage("the photo is empty") }
+        try s.validate(width: L.width, height: L.height)
+        var mask = PlanarImage(width: L.width, height: L.height, channels: 1)
+        if s.detect {
+            guard let detector else { throw FindColorError.model("no defect detector is loaded") }
+            mask = detector.detect(L, threshold: s.threshold)
+        }
+        if let m = s.mask {
+            for i in mask.data.indices where m.data[i] > 0.5 { mask.data[i] = 1 }
+        }
+        if let e = s.eraseMask {
+            for i in mask.data.indices where e.data[i] > 0.5 { mask.data[i] = 0 }
+        }
+        var out = L
+        let defects = Inpainting.defectCount(mask)
+        if defects == mask.planeSize {
+            throw FindColorError.invalidOption("the defect mask covers the whole photo: there is nothing to repair from")
+        }
+        do {
+            if defects > 0 { out = try Inpainting.fill(out, mask: mask, method: s.inpainting) }
+            if s.denoise > 0 { out = try GrainReduction.reduce(out, strength: s.denoise) }
+            var fade: FadeParameters? = nil
+            if s.fade {
+                let c = try FadeCorrection.correct(out, mask: defects > 0 ? mask : nil)
+                out = c.image
+                fade = c.parameters
+            }
+            return RepairResult(lightness: out, mask: mask, fade: fade, milliseconds: ms(since: t0))
+        } catch let e as ImageError {
+            throw FindColorError.invalidImage("repair: \(e)")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import FindColorImage
+
+/// One photo of the repair protocol (`findcolor eval --protocol repair`).
+public struct RepairRow: Sendable {
+    public var file: String
+    public var pixels: Int
+    /// Defect pixels of the rendered damage, and how the detected mask overlaps them.
+    public var defects: Int, truePositives: Int, falsePositives: Int
+    /// Sums of squared L* errors against the clean L*, inside and outside the damage's mask.
+    public var sseInsideDegraded: Double, sseInsideRepaired: Double
+    public var sseOutsideDegraded: Double, sseOutsideRepaired: Double
+    /// Automatic colour (PSNR, 8-bit sRGB, against the photo) of the degraded and of the repaired L*.
+    public var colourDegraded: Double, colourRepaired: Double
+    /// The repair of the clean photo: mean |ΔL*| and the share of pixels flagged as defects.
+    public var cleanMeanChange: Double, cleanFlagged: Double
+    /// Time of the repair of the degraded photo.
+    public var milliseconds: Double
+}
+
+public struct RepairReport: Sendable {
+    public var rows: [RepairRow]
+    public var seed: UInt64
+
+    static func psnr(sse: Double, count: Int) -> Double {
+        count == 0 ? .nan : (sse == 0 ? 99 : 10 * log10(100 * 100 / (sse / Double(count))))
+    }
+
+    public var precision: Double {
+        let tp = rows.reduce(0) { $0 + $1.truePositives }, fp = rows.reduce(0) { $0 + $1.falsePositives }
+        return tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp)
+    }
+    public var recall: Double {
+        let tp = rows.reduce(0) { $0 + $1.truePositives }, d = rows.reduce(0) { $0 + $1.defects }
+        return d == 0 ? 0 : Double(tp) / Double(d)
+    }
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+
+    /// L* PSNR (peak 100) over all photos' pixels inside (or outside) the damage's masks.
+    public func lPSNR(inside: Bool, repaired: Bool) -> Double {
+        let n = rows.reduce(0) { $0 + (inside ? $1.defects : $1.pixels - $1.defects) }
+        let sse = rows.reduce(0.0) {
+            $0 + (inside ? (repaired ? $1.sseInsideRepaired : $1.sseInsideDegraded)
+                         : (repaired ? $1.sseOutsideRepaired : $1.sseOutsideDegraded))
+        }
+        return Self.psnr(sse: sse, count: n)
+    }
+
+    public var table: String {
+        func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(1, v.count)) }
+        let defects = rows.reduce(0) { $0 + $1.defects }, pixels = rows.reduce(0) { $0 + $1.pixels }
+        var s = "| measure | degraded | repaired |\n|---|---|---|\n"
+        s += String(format: "| defect mask precision / recall / F1 (%d photos, %.2f %% of pixels damaged) | | %.3f / %.3f / %.3f |\n",
+                    rows.count, 100 * Double(defects) / Double(max(1, pixels)), precision, recall, f1)
+        s += String(format: "| L* PSNR inside the masks, dB | %.2f | %.2f (%+.2f) |\n",
+                    lPSNR(inside: true, repaired: false), lPSNR(inside: true, repaired: true),
+                    lPSNR(inside: true, repaired: true) - lPSNR(inside: true, repaired: false))
+        s += String(format: "| L* PSNR outside the masks, dB | %.2f | %.2f (%+.2f) |\n",
+                    lPSNR(inside: false, repaired: false), lPSNR(inside: false, repaired: true),
+                    lPSNR(inside: false, repaired: true) - lPSNR(inside: false, repaired: false))
+        s += String(format: "| automatic colour PSNR@0, dB (mean over photos) | %.2f | %.2f (%+.2f) |\n",
+                    mean(rows.map(\.colourDegraded)), mean(rows.map(\.colourRepaired)),
+                    mean(rows.map(\.colourRepaired)) - mean(rows.map(\.colourDegraded)))
+        s += String(format: "| clean photos: mean \\|ΔL*\\| of the repair / pixels flagged | | %.3f / %.3f %% |\n",
+                    mean(rows.map(\.cleanMeanChange)), 100 * mean(rows.map(\.cleanFlagged)))
+        s += String(format: "| repair time per photo, median ms | | %.0f |\n",
+                    rows.map(\.milliseconds).sorted()[rows.count / 2])
+        return s
+    }
+
+    public var csv: String {
+        var s = "file,pixels,defects,tp,fp,L_in_degraded,L_in_repaired,L_out_degraded,L_out_repaired,colour_degraded,colour_repaired,clean_mean_dL,clean_flagged,ms\n"
+        for r in rows {
+            let inside = r.defects, outside = r.pixels - r.defects
+            s += [r.file, "\(r.pixels)", "\(r.defects)", "\(r.truePositives)", "\(r.falsePositives)",
+                  String(format: "%.3f", RepairReport.psnr(sse: r.sseInsideDegraded, count: inside)),
+                  String(format: "%.3f", RepairReport.psnr(sse: r.sseInsideRepaired, count: inside)),
+                  String(format: "%.3f", RepairReport.psnr(sse: r.sseOutsideDegraded, count: outside)),
+                  String(format: "%.3f", RepairReport.psnr(sse: r.sseOutsideRepaired, count: outside)),
+                  String(format: "%.3f", r.colourDegraded), String(format: "%.3f", r.colourRepaired),
+                  String(format: "%.4f", r.cleanMeanChange), String(format: "%.5f", r.cleanFlagged),
+                  String(format: "%.1f", r.milliseconds)].joined(separator: ",") + "\n"
+        }
+        return s
+    }
+}
+
+extension Evaluator {
+    /// The repair protocol: every colour photo under `directory` at its own size gets the seeded
+    /// synthetic damage of `Damage.render` (generator `SeededGenerator(seed: seed, index)`); the
+    /// degraded L* is repaired with `settings` (detected mask, fade correction, no grain
+    /// reduction by default) and scored against the clean L* inside and outside the damage's mask;
+    /// the detected mask against the damage's; the automatic colour (this evaluator's settings) of
+    /// the repaired and of the degraded L* against the photo; and the clean photo is repaired too,
+    /// to measure what a repair wrongly changes.
+    public func runRepair(directory: URL, restorer: Restorer, settings: RepairSettings = RepairSettings(),
+                          progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> RepairReport {
+        var files = try BatchPlan.imageFiles(under: directory)
+        if let limit = options.limit { files = Array(files.prefix(limit)) }
+        let request = ColorizeRequest(settings: options.settings)
+        var rows: [RepairRow] = []
+        for (index, rel) in files.enumerated() {
+            progress(index, files.count, rel)
+            guard let decoded = try? ImageCodec.read(url: directory.appendingPathComponent(rel)), decoded.image.channels == 3 else { continue }
+            let rgb = decoded.image
+            let clean = lightness(of: rgb)
+            var rng = SeededGenerator(seed: options.seed, index)
+            let damage = Damage.render(clean, rng: &rng)
+            let t0 = DispatchTime.now()
+            let repaired = try restorer.repair(lightness: damage.damaged, settings)
+            let elapsed = ms(since: t0)
+            var r = RepairRow(file: rel, pixels: clean.planeSize, defects: 0, truePositives: 0, falsePositives: 0,
+                              sseInsideDegraded: 0, sseInsideRepaired: 0, sseOutsideDegraded: 0, sseOutsideRepaired: 0,
+                              colourDegraded: 0, colourRepaired: 0, cleanMeanChange: 0, cleanFlagged: 0, milliseconds: elapsed)
+            for i in clean.data.indices {
+                let truth = damage.mask.data[i] > 0.5, found = repaired.mask.data[i] > 0.5
+                let ed = Double(damage.damaged.data[i] - clean.data[i]), er = Double(repaired.lightness.data[i] - clean.data[i])
+                if truth {
+                    r.defects += 1
+                    if found { r.truePositives += 1 }
+                    r.sseInsideDegraded += ed * ed
+                    r.sseInsideRepaired += er * er
+                } else {
+                    if found { r.falsePositives += 1 }
+                    r.sseOutsideDegraded += ed * ed
+                    r.sseOutsideRepaired += er * er
+                }
+            }
+            r.colourDegraded = Metrics.psnr(try colorizer.colorize(lightness: damage.damaged, request).rgb, rgb)
+            r.colourRepaired = Metrics.psnr(try colorizer.colorize(lightness: repaired.lightness, request).rgb, rgb)
+            let onClean = try restorer.repair(lightness: clean, settings)
+            var change = 0.0
+            for i in clean.data.indices { change += Double(abs(onClean.lightness.data[i] - clean.data[i])) }
+            r.cleanMeanChange = change / Double(clean.planeSize)
+            r.cleanFlagged = onClean.maskedShare
+            rows.append(r)
+        }
+        guard !rows.isEmpty else { throw FindColorError.invalidOption("no readable colour photos under \(directory.path)") }
+        return RepairReport(rows: rows, seed: options.seed)
+    }
+}

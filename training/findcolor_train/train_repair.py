@@ -1,0 +1,143 @@
+"""Train the defect detector on synthetic damage of the training photos (issue 15).
+
+    python -m findcolor_train.train_repair --out runs/repair1 --steps 3000
+
+Crops of the packed training photos (the colour model's cache, `data.pack`), L* only, random scale
+and flips; `damage.damage` renders the defects and their mask. The last `--holdout` photos of the
+pack are never trained on: they are the periodic evaluation (precision, recall, F1 at 0.5; share of
+pixels flagged on undamaged crops). Resumable (`last.pt`); `--export FILE` writes the safetensors.
+"""
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+from .color import rgb_to_lab
+from .damage import damage
+from .data import PackedPhotos, pack
+from .repair_model import DefectNet
+
+
+def crop_L(photos, i, size, rng):
+    a = photos.get(int(i))
+    h, w, _ = a.shape
+    win = int(round(size / rng.uniform(0.6, 1.3)))
+    win = max(16, min(win, h, w))
+    y = int(rng.integers(0, h - win + 1))
+    x = int(rng.integers(0, w - win + 1))
+    t = torch.from_numpy(np.ascontiguousarray(a[y:y + win, x:x + win])).permute(2, 0, 1).float()[None] / 255.0
+    if win != size:
+        t = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=win > size)
+    if rng.random() < 0.5:
+        t = t.flip(-1)
+    return rgb_to_lab(t.clamp(0, 1))[0, :1]
+
+
+def batch(photos, ids, size, rng, clean_p=0.1):
+    xs, ms = [], []
+    for i in ids:
+        x, m = damage(crop_L(photos, i, size, rng), rng, clean_p)
+        xs.append(x)
+        ms.append(m)
+    return torch.stack(xs), torch.stack(ms)
+
+
+def loss_fn(logits, mask):
+    bce = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(3.0))
+    p = torch.sigmoid(logits)
+    inter = (p * mask).sum()
+    dice = 1 - (2 * inter + 1) / (p.sum() + mask.sum() + 1)
+    return bce + dice, bce, dice
+
+
+@torch.no_grad()
+def evaluate(model, photos, ids, size=192, seed=1234):
+    rng = np.random.default_rng(seed)
+    tp = fp = fn = 0.0
+    clean_flag, clean_px = 0.0, 0.0
+    model.eval()
+    for i in ids:
+        x, m = damage(crop_L(photos, i, size, rng), rng, clean_p=0.0)
+        p = (model(x[None]) > 0).float()[0]
+        tp += float((p * m).sum()); fp += float((p * (1 - m)).sum()); fn += float(((1 - p) * m).sum())
+        c, _ = damage(crop_L(photos, i, size, rng), rng, clean_p=1.0)  # fading, blur, grain only
+        clean_flag += float((model(c[None]) > 0).float().sum()); clean_px += c.numel()
+    model.train()
+    prec = tp / max(tp + fp, 1); rec = tp / max(tp + fn, 1)
+    return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / max(prec + rec, 1e-9),
+            "clean_flagged": clean_flag / clean_px}
+
+
+def export(model, path):
+    t = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
+    save_file(t, str(path), metadata={"findcolor_repair": json.dumps(model.config())})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="../../shared/data/train")
+    ap.add_argument("--cache", default="cache")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=12)
+    ap.add_argument("--crop", type=int, default=160)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--holdout", type=int, default=120)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--export", help="write the safetensors of the checkpoint in --out and stop")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = DefectNet().to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    rng = np.random.default_rng(a.seed)
+    step = 0
+    ck = out / "last.pt"
+    if ck.exists():
+        s = torch.load(ck, weights_only=False)
+        model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step = s["step"]
+        rng.bit_generator.state = s["rng"]
+        print(f"resumed at step {step}")
+    if a.export:
+        export(model, a.export)
+        print(f"exported step {step} to {a.export}")
+        return
+    pack(a.data, a.cache)
+    photos = PackedPhotos(a.cache)
+    n_train = len(photos) - a.holdout
+    held = list(range(n_train, len(photos)))
+    log = open(out / "log.jsonl", "a")
+    t0 = time.time()
+    while step < a.steps:
+        lr = a.lr * (min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, m = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng)
+        logits = model(x.to(memory_format=torch.channels_last))
+        loss, bce, dice = loss_fn(logits, m)
+        opt.zero_grad(); loss.backward(); opt.step()
+        step += 1
+        if step % 50 == 0:
+            rec = {"step": step, "loss": float(loss), "bce": float(bce), "dice": float(dice), "lr": lr,
+                   "hours": (time.time() - t0) / 3600}
+            print(json.dumps(rec), flush=True); log.write(json.dumps(rec) + "\n"); log.flush()
+        if step % a.eval_every == 0 or step == a.steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "rng": rng.bit_generator.state, "config": model.config()}, out / "last.tmp")
+            (out / "last.tmp").replace(ck)
+            ev = evaluate(model, photos, held)
+            rec = {"step": step, "eval": ev}
+            print(json.dumps(rec), flush=True); log.write(json.dumps(rec) + "\n"); log.flush()
+
+
+if __name__ == "__main__":
+    main()
