@@ -46,29 +46,36 @@ public struct FadeParameters: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Correction of a faded print: low contrast (grey blacks, dull whites) and a shifted mid-tone.
+/// Correction of a faded print: low contrast, grey blacks together with dull whites.
 ///
 /// `estimate` measures the black and white points as robust percentiles of L* (0.5 % and 99.5 %,
-/// defect pixels excluded when a mask is given), and
-/// - leaves a photo alone (`applied == false`) when it already spans most of the range:
-///   black ≤ `goodBlack` (8) and white ≥ `goodWhite` (90); a clean, well-exposed photo therefore
-///   changes by nothing at all;
-/// - otherwise moves each point that is out of place towards `targetBlack` (2) / `targetWhite`
-///   (98), fully once it is 8 L* beyond the "good" limit and proportionally before that, so the
-///   correction grows continuously from zero; the contrast gain is at most `maxGain` (3×, a
-///   narrow-range photo such as fog is not stretched to extremes);
-/// - after the stretch, moves the median halfway towards the band [40, 60] with a gamma bounded to
-///   [1/1.5, 1.5] (nothing when it is already in the band).
+/// defect pixels excluded when a mask is given). Fading squeezes the tonal range from both ends,
+/// so the range `white − black` is what is judged, not each point alone (a low-key photo has dull
+/// whites and a high-key one grey blacks by nature):
+/// - a photo whose range is at least `fullRange` (70 L*) is left alone (`applied == false`);
+/// - below it, both points move towards `targetBlack` (4) / `targetWhite` (94), the medians of the
+///   0.5 % and 99.5 % points of 400 random training photos, in proportion to how far the range is
+///   below 70, fully from `ramp` (15) below; the contrast gain is at most `maxGain` (3×, so fog is
+///   not stretched to extremes). No gamma is estimated (`gamma` stays 1; `apply` honours one given).
+///
+/// Chosen by simulation on 300 random training photos, half of them faded as the repair protocol
+/// fades (black raised to 0–25, white lowered to 75–100, gamma e^N(0, 0.15)), mean |ΔL*| against
+/// the original: no correction 0.00 on the clean half / 7.38 on the faded half; this rule 0.35 /
+/// 6.22; judging each point alone (black > 8 or white < 90, targets 2/98, the median moved towards
+/// 40–60 by a gamma) 3.41 / 6.11; the same without the gamma 2.86 / 5.79. A blind correction
+/// cannot know how wide the original's range was, so it is kept gentle: it must not spoil the many
+/// photos that were never faded.
 ///
 /// `apply` maps every pixel (a 4 097-entry look-up table with linear interpolation, row-parallel),
 /// `correct` does both.
 public enum FadeCorrection {
     public static let blackPercentile: Float = 0.5, whitePercentile: Float = 99.5
-    public static let goodBlack: Float = 8, goodWhite: Float = 90
-    public static let targetBlack: Float = 2, targetWhite: Float = 98
+    /// Ranges (white − black) at least this wide are not corrected.
+    public static let fullRange: Float = 70
+    /// How far (L*) below `fullRange` the range must be for the full correction.
+    public static let ramp: Float = 15
+    public static let targetBlack: Float = 4, targetWhite: Float = 94
     public static let maxGain: Float = 3
-    public static let gammaRange: ClosedRange<Float> = (1 / 1.5)...1.5
-    public static let medianBand: ClosedRange<Float> = 40...60
 
     /// Measures the fade of `l` (1 channel L*). With `mask` (1 channel, same size, > 0.5 = defect)
     /// the defects are left out of the percentiles; when every pixel is masked, or the image is
@@ -108,35 +115,22 @@ public enum FadeCorrection {
             return 100
         }
         let black = percentile(blackPercentile), white = percentile(whitePercentile)
-        let median = percentile(50)
         var parameters = FadeParameters(black: black, white: white, targetBlack: black, targetWhite: white,
                                         gamma: 1, applied: false)
-        if black <= goodBlack && white >= goodWhite { return parameters }
-        guard white - black > 0.5 else { return parameters }  // a flat image: nothing to stretch
-
-        // Each point moves towards its target, in proportion to how far it is past the good limit.
-        let blackShare = min(max((black - goodBlack) / 8, 0), 1)
-        let whiteShare = min(max((goodWhite - white) / 8, 0), 1)
-        var newBlack = black + blackShare * (targetBlack - black)
-        var newWhite = white + whiteShare * (targetWhite - white)
+        let range = white - black
+        if range >= fullRange { return parameters }
+        guard range > 0.5 else { return parameters }  // a flat image: nothing to stretch
+        let share = min(max((fullRange - range) / ramp, 0), 1)
+        var newBlack = black + share * (targetBlack - black)
+        var newWhite = white + share * (targetWhite - white)
         // Bound the contrast gain, keeping the centre of the range where it was going.
-        let gain = (newWhite - newBlack) / (white - black)
-        if gain > maxGain {
-            let centre = (newBlack + newWhite) / 2, half = maxGain * (white - black) / 2
+        if (newWhite - newBlack) / range > maxGain {
+            let centre = (newBlack + newWhite) / 2, half = maxGain * range / 2
             newBlack = centre - half
             newWhite = centre + half
         }
         parameters.targetBlack = newBlack
         parameters.targetWhite = newWhite
-
-        // Gamma: the stretched median halfway towards the band [40, 60].
-        let stretched = newBlack + (newWhite - newBlack) * (median - black) / (white - black)
-        let desired = stretched + 0.5 * (min(max(stretched, medianBand.lowerBound), medianBand.upperBound) - stretched)
-        let t = (median - black) / (white - black), tDesired = (desired - newBlack) / (newWhite - newBlack)
-        if t > 0.01 && t < 0.99 && tDesired > 0.01 && tDesired < 0.99 && desired != stretched {
-            let gamma = log(tDesired) / log(t)
-            parameters.gamma = min(max(gamma, gammaRange.lowerBound), gammaRange.upperBound)
-        }
         parameters.applied = true
         return parameters
     }

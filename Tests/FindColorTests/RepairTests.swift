@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+import FindColorImage
+import FindColorNN
+@testable import FindColor
+
+extension Repo {
+    static let detector = root.appendingPathComponent("Models/findcolor-repair-v1.safetensors")
+    static let repairGolden = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_golden.safetensors")
+}
+
+/// L* of a smooth synthetic scene (a ramp with a gentle wave), `width`×`height`.
+func smoothScene(width: Int, height: Int) -> PlanarImage {
+    var L = PlanarImage(width: width, height: height, channels: 1)
+    for y in 0..<height {
+        for x in 0..<width {
+            L.data[y * width + x] = 30 + 40 * Float(x) / Float(width) + 8 * sinf(Float(y) / Float(height) * 6)
+        }
+    }
+    return L
+}
+
+/// The defect detector against PyTorch (training/findcolor_train/repair_golden.py, from the bundled
+/// file), on both backends. Tolerances: logits 1e-3, probabilities 1e-4.
+@Suite(.serialized) struct DefectDetectorParity {
+    @Test(arguments: [Backend.reference, Backend.oneDNN])
+    func networkMatchesPyTorch(backend: Backend) throws {
+        let detector = try DefectDetector(modelURL: Repo.detector, backend: backend)
+        let golden = try SafeTensorsFile(contentsOf: Repo.repairGolden)
+        let L = Tensor(shape: TensorShape(n: 1, h: 64, w: 96, c: 1), values: try golden.floats("net_64x96.L").map { $0 / 50 - 1 })
+        let got = detector.logits(L).scalars
+        let want = try golden.floats("net_64x96.logits")
+        #expect(got.count == want.count)
+        let d = zip(got, want).map { abs($0 - $1) }.max()!
+        #expect(d <= 1e-3, "logits on \(backend): max |Δ| = \(d)")
+    }
+
+    @Test(arguments: [Backend.reference, Backend.oneDNN])
+    func paddedProbabilityMatchesPyTorch(backend: Backend) throws {
+        let detector = try DefectDetector(modelURL: Repo.detector, backend: backend)
+        let golden = try SafeTensorsFile(contentsOf: Repo.repairGolden)
+        let L = PlanarImage(width: 83, height: 75, channels: 1, data: try golden.floats("pad_75x83.L"))
+        let got = detector.probability(L)
+        let want = try golden.floats("pad_75x83.probability")
+        let d = zip(got.data, want).map { abs($0 - $1) }.max()!
+        #expect(d <= 1e-4, "probability on \(backend): max |Δ| = \(d)")
+        // The golden scene has a bright scratch and dark dust: the detector sees them.
+        #expect(got.data.filter { $0 > 0.5 }.count > 50)
+    }
+
+    /// Tiles (with their margin) give the whole-photo result: no seams at tile borders.
+    @Test func tilesEqualTheWholePhoto() throws {
+        let detector = try DefectDetector(modelURL: Repo.detector)
+        var L = smoothScene(width: 170, height: 150)
+        for y in 0..<150 { for x in 84...86 { L.data[y * 170 + x] = 95 } }  // a scratch across tile borders
+        let whole = detector.probability(L)
+        detector.tile = 40
+        let tiled = detector.probability(L)
+        let d = zip(whole.data, tiled.data).map { abs($0 - $1) }.max()!
+        #expect(d <= 1e-4, "tiled vs whole: max |Δp| = \(d)")
+    }
+
+    @Test func filesThatAreNotDetectorsAreRefused() throws {
+        // The colour model is a valid safetensors file without the detector's metadata.
+        #expect(throws: FindColorError.self) { _ = try DefectDetector(modelURL: Repo.model) }
+        // Every tensor must be used.
+        let file = try SafeTensorsFile(contentsOf: Repo.detector)
+        var writer = SafeTensorsWriter(metadata: file.metadata)
+        for name in file.names { try writer.add(name, shape: file.tensors[name]!.shape, values: try file.floats(name)) }
+        try writer.add("e4.weight", shape: [2], values: [1, 2])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("findcolor-detector-\(UUID().uuidString).safetensors")
+        try writer.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            _ = try DefectDetector(modelURL: url)
+            Issue.record("a detector file with an unused tensor was accepted")
+        } catch {
+            #expect("\(error)".contains("e4.weight"), "\(error)")
+        }
+    }
+}
+
+@Suite(.serialized) struct RepairPipeline {
+    static let restorer = Restorer(detector: try! DefectDetector(modelURL: Repo.detector))
+
+    /// A scratch and dust on a smooth scene are found, filled close to the clean scene, and the
+    /// clean scene is left alone.
+    @Test func findsAndFillsSyntheticDamage() throws {
+        let clean = smoothScene(width: 160, height: 120)
+        var damaged = clean
+        var truth = PlanarImage(width: 160, height: 120, channels: 1)
+        for y in 0..<120 { for x in 70...72 { damaged.data[y * 160 + x] = 97; truth.data[y * 160 + x] = 1 } }
+        for (cx, cy) in [(30, 30), (120, 90), (40, 100)] {
+            for y in cy - 2...cy + 2 { for x in cx - 2...cx + 2 { damaged.data[y * 160 + x] = 4; truth.data[y * 160 + x] = 1 } }
+        }
+        var s = RepairSettings()
+        s.fade = false
+        let r = try Self.restorer.repair(lightness: damaged, s)
+        let defects = truth.data.indices.filter { truth.data[$0] > 0.5 }
+        let found = defects.filter { r.mask.data[$0] > 0.5 }.count
+        #expect(Double(found) / Double(defects.count) >= 0.8, "recall \(found) of \(defects.count)")
+        var errBefore: Float = 0, errAfter: Float = 0
+        for i in defects {
+            errBefore += abs(damaged.data[i] - clean.data[i])
+            errAfter += abs(r.lightness.data[i] - clean.data[i])
+        }
+        #expect(errAfter < errBefore * 0.25, "mean |ΔL| inside \(errBefore / Float(defects.count)) → \(errAfter / Float(defects.count))")
+        let onClean = try Self.restorer.repair(lightness: clean, s)
+        #expect(onClean.maskedShare < 0.01, "flagged \(onClean.maskedShare * 100) % of a clean scene")
+    }
+
+    /// A user mask alone (no detector) fills exactly its pixels; erasing keeps pixels untouched.
+    @Test func userMasksAddAndErase() throws {
+        let clean = smoothScene(width: 64, height: 48)
+        var damaged = clean
+        var add = PlanarImage(width: 64, height: 48, channels: 1)
+        for x in 0..<64 { damaged.data[20 * 64 + x] = 99; add.data[20 * 64 + x] = 1 }
+        var s = RepairSettings()
+        s.detect = false
+        s.fade = false
+        s.mask = add
+        let r = try Restorer(detector: nil).repair(lightness: damaged, s)
+        for i in damaged.data.indices {
+            if add.data[i] > 0.5 {
+                #expect(abs(r.lightness.data[i] - clean.data[i]) < 3)
+            } else {
+                #expect(r.lightness.data[i] == damaged.data[i])
+            }
+        }
+        var erase = PlanarImage(width: 64, height: 48, channels: 1)
+        for x in 0..<32 { erase.data[20 * 64 + x] = 1 }
+        s.eraseMask = erase
+        let kept = try Restorer(detector: nil).repair(lightness: damaged, s)
+        #expect(kept.lightness.data[20 * 64 + 5] == 99)
+        #expect(abs(kept.lightness.data[20 * 64 + 50] - clean.data[20 * 64 + 50]) < 3)
+        #expect(Inpainting.defectCount(kept.mask) == 32)
+    }
+
+    @Test func badSettingsAreClearErrors() throws {
+        let L = smoothScene(width: 32, height: 24)
+        func message(_ s: RepairSettings, detector: Bool = false) -> String {
+            do {
+                _ = try (detector ? Self.restorer : Restorer(detector: nil)).repair(lightness: L, s)
+                return ""
+            } catch { return "\(error)" }
+        }
+        var s = RepairSettings()
+        s.detect = false
+        s.denoise = 1.5
+        #expect(message(s).contains("denoise strength must be between 0 and 1"))
+        s.denoise = 0
+        s.mask = PlanarImage(width: 31, height: 24, channels: 1)
+        #expect(message(s).contains("31×24 but the photo is 32×24"))
+        s.mask = PlanarImage(width: 32, height: 24, channels: 1, data: Array(repeating: 1, count: 32 * 24))
+        #expect(message(s).contains("covers the whole photo"))
+        s.mask = nil
+        s.detect = true
+        #expect(message(s).contains("no defect detector"))
+        s.threshold = 1
+        #expect(message(s, detector: true).contains("threshold must be between 0 and 1"))
+    }
+
+    /// The protocol's damage is seeded: the same seed gives the same damage, another seed another.
+    @Test func damageIsSeeded() {
+        let L = smoothScene(width: 96, height: 80)
+        var g1 = SeededGenerator(seed: 7, 3), g2 = SeededGenerator(seed: 7, 3), g3 = SeededGenerator(seed: 8, 3)
+        let a = Damage.render(L, rng: &g1), b = Damage.render(L, rng: &g2), c = Damage.render(L, rng: &g3)
+        #expect(a.damaged.data == b.damaged.data && a.mask.data == b.mask.data)
+        #expect(a.damaged.data != c.damaged.data)
+        // Masked pixels are changed by at least the minimum change before grain (so by > 0 after).
+        var anyMasked = false
+        for seed in 0..<10 {
+            var g = SeededGenerator(seed: UInt64(seed), 0)
+            let d = Damage.render(L, rng: &g)
+            for i in d.mask.data.indices where d.mask.data[i] > 0.5 {
+                anyMasked = true
+                #expect(d.damaged.data[i] != L.data[i])
+            }
+        }
+        #expect(anyMasked)
+    }
+}

@@ -1,0 +1,42 @@
+"""The synthetic damage of the defect detector's training (issue 15) and the detector's shape."""
+import numpy as np
+import torch
+
+from findcolor_train.damage import MIN_CHANGE, damage
+from findcolor_train.repair_model import DefectNet
+
+
+def scene(h=96, w=128):
+    y, x = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    return (30 + 40 * x + 10 * torch.sin(6 * y))[None]
+
+
+def test_damage_is_seeded_and_in_range():
+    L = scene()
+    a, ma = damage(L, np.random.default_rng(3))
+    b, mb = damage(L, np.random.default_rng(3))
+    assert torch.equal(a, b) and torch.equal(ma, mb)
+    assert a.shape == L.shape and ma.shape == L.shape
+    assert a.min() >= 0 and a.max() <= 100
+    assert set(ma.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_masked_pixels_are_visibly_changed_and_clean_crops_have_no_mask():
+    L = scene()
+    masked = 0
+    for seed in range(20):
+        x, m = damage(L, np.random.default_rng(seed), clean_p=0.0)
+        masked += int(m.sum())
+        # Global fading and grain change every pixel a little, defects a lot: on average the masked
+        # pixels moved far more than the minimum change.
+        if m.sum() > 0:
+            assert (x - L)[m > 0].abs().mean() > MIN_CHANGE
+        c, mc = damage(L, np.random.default_rng(seed), clean_p=1.0)
+        assert mc.sum() == 0
+    assert masked > 0
+
+
+def test_detector_keeps_the_size():
+    net = DefectNet()
+    out = net(scene(64, 96)[None])
+    assert out.shape == (1, 1, 64, 96)
