@@ -87,9 +87,15 @@ let package = Package(
             ]
         ),
 
+        // Test helpers shared by test targets (a test target cannot depend on another): the safetensors writer.
+        .target(name: "FindColorTestSupport", dependencies: ["FindColorNN"], path: "Tests/FindColorTestSupport"),
         .testTarget(name: "FindColorImageTests", dependencies: ["FindColorImage"]),
-        .testTarget(name: "FindColorNNTests", dependencies: ["FindColorNN", "FindColorParallel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FindColorTests", dependencies: ["FindColor", "FindColorNN"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "FindColorNNTests",
+            dependencies: ["FindColorNN", "FindColorParallel", "FindColorTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "FindColorTests", dependencies: ["FindColor", "FindColorNN", "FindColorTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FindColorServerTests",
             dependencies: [

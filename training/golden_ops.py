@@ -67,13 +67,6 @@ def main():
         tensors[f"{name}.output"] = nhwc(y)
         cases[name] = {"op": "resize", "height": out_h, "width": out_w}
 
-    def pool(name, op, c, h, w, factor):
-        x = torch.randn(1, c, h, w)
-        y = F.avg_pool2d(x, factor) if op == "avgpool" else F.max_pool2d(x, factor)
-        tensors[f"{name}.input"] = nhwc(x)
-        tensors[f"{name}.output"] = nhwc(y)
-        cases[name] = {"op": op, "factor": factor}
-
     def hint_pool(name, h, w, factor):
         ab = torch.rand(1, 2, h, w) * 2 - 1
         mask = (torch.rand(1, 1, h, w) < 0.15).float()
@@ -85,13 +78,6 @@ def main():
         tensors[f"{name}.hints"] = nhwc(torch.cat([ab, mask], 1))
         tensors[f"{name}.output"] = nhwc(torch.cat([pooled, m_max], 1))
         cases[name] = {"op": "hintpool", "factor": factor}
-
-    def softmax(name, c, h, w, temperature):
-        x = torch.randn(1, c, h, w) * 3
-        y = torch.softmax(x / temperature, dim=1)
-        tensors[f"{name}.input"] = nhwc(x)
-        tensors[f"{name}.output"] = nhwc(y)
-        cases[name] = {"op": "softmax", "temperature": temperature}
 
     def hint_attn(name, d, h, w, density, null_logit):
         q = torch.randn(1, d, h, w)
@@ -120,11 +106,7 @@ def main():
     resize("resize_x4", c=18, h=4, w=5, out_h=16, out_w=20)
     resize("resize_fractional", c=17, h=6, w=9, out_h=13, out_w=20)
     resize("resize_down", c=2, h=9, w=11, out_h=5, out_w=7)
-    pool("avgpool_f2", "avgpool", c=5, h=8, w=10, factor=2)
-    pool("avgpool_f4_floor", "avgpool", c=19, h=9, w=13, factor=4)
-    pool("maxpool_f2", "maxpool", c=17, h=6, w=9, factor=2)
     hint_pool("hintpool_f4", h=16, w=20, factor=4)
-    softmax("softmax_t038", c=21, h=3, w=4, temperature=0.38)
     hint_attn("hintattention_sparse", d=32, h=6, w=9, density=0.1, null_logit=0.5)
     hint_attn("hintattention_dense", d=8, h=5, w=7, density=0.6, null_logit=-1.25)
 

@@ -59,8 +59,6 @@ public struct ManifestRecord: Codable, Equatable, Sendable {
         self.shard = shard
     }
 
-    public var date: Date? { epochSeconds.map { Date(timeIntervalSince1970: $0) } }
-
     /// `time` as seconds since 1970: FindColor's own form (`2026-12-02T14:10:03.925Z`) is read
     /// directly (a report reads a million of them), anything else through ISO8601DateFormatter.
     public var epochSeconds: Double? {
@@ -95,18 +93,16 @@ public struct ManifestRecord: Codable, Equatable, Sendable {
         return ManifestRecord.parse(time)?.timeIntervalSince1970
     }
 
-    static func format(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
+    static func format(_ date: Date) -> String { formatter(fractionalSeconds: true).string(from: date) }
 
     static func parse(_ s: String) -> Date? {
+        formatter(fractionalSeconds: true).date(from: s) ?? formatter(fractionalSeconds: false).date(from: s)
+    }
+
+    private static func formatter(fractionalSeconds: Bool) -> ISO8601DateFormatter {
         let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
+        f.formatOptions = fractionalSeconds ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        return f
     }
 }
 
@@ -188,7 +184,7 @@ public final class ManifestWriter {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw ImageError.io(path: url.path, detail: "cannot create the manifest folder \(folder.path): \(Self.reason(error))")
+            throw ImageError.io(path: url.path, detail: "cannot create the manifest folder \(folder.path): \(ImageError.reason(error))")
         }
         let fd = open(url.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
         guard fd >= 0 else {
@@ -220,12 +216,6 @@ public final class ManifestWriter {
         guard fsync(fd) == 0 else {
             throw ImageError.io(path: url.path, detail: "cannot flush the manifest to the disk: \(String(cString: strerror(errno)))")
         }
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
-        return ns.localizedDescription
     }
 }
 

@@ -52,6 +52,16 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible, Loc
 
     public var errorDescription: String? { description }
 
+    /// A short reason for a Foundation file error ("No such file or directory", ...).
+    public static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
+    }
+
     /// Collapses library messages (which sometimes end in a newline) to one trimmed line.
     static func oneLine(_ text: String) -> String {
         let joined = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })

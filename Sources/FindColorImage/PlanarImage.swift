@@ -105,21 +105,6 @@ public struct PlanarImage: Equatable, Sendable {
         return PlanarImage(width: width, height: rows.count, channels: channels, data: out)
     }
 
-    /// Copies `band` (same width and channel count) into rows starting at `y0`.
-    public mutating func replaceRows(startingAt y0: Int, with band: PlanarImage) {
-        precondition(band.width == width && band.channels == channels, "band shape does not match the image")
-        precondition(y0 >= 0 && y0 + band.height <= height, "band rows \(y0)..<\(y0 + band.height) out of 0..<\(height)")
-        let bandPlane = band.planeSize, plane = planeSize, width = width, channels = channels
-        data.withUnsafeMutableBufferPointer { dst in
-            band.data.withUnsafeBufferPointer { src in
-                for c in 0..<channels {
-                    let d = dst.baseAddress! + c * plane + y0 * width
-                    d.update(from: src.baseAddress! + c * bandPlane, count: bandPlane)
-                }
-            }
-        }
-    }
-
     /// Smallest and largest sample over all channels (`(0, 0)` for an empty image).
     public var range: (min: Float, max: Float) {
         guard let first = data.first else { return (0, 0) }

@@ -1,5 +1,5 @@
-/// Conversions between Float32 and the 16-bit float formats (IEEE half, bfloat16), written out
-/// so they behave the same on every platform (round to nearest, ties to even).
+/// Conversions of the 16-bit float formats (IEEE half, bfloat16) and the other safetensors element
+/// types to Float32, written out so they behave the same on every platform.
 public enum FloatConversion {
     /// IEEE 754 binary16 bits to Float.
     public static func float(fromHalf h: UInt16) -> Float {
@@ -17,48 +17,9 @@ public enum FloatConversion {
         return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
     }
 
-    /// Float to IEEE 754 binary16 bits, rounding to nearest even; overflow gives infinity.
-    public static func half(from value: Float) -> UInt16 {
-        let bits = value.bitPattern
-        let sign = UInt16((bits >> 16) & 0x8000)
-        let exponent = Int((bits >> 23) & 0xff)
-        let mantissa = bits & 0x7f_ffff
-        if exponent == 0xff {
-            return sign | 0x7c00 | (mantissa != 0 ? 0x200 : 0)
-        }
-        let halfExponent = exponent - 127 + 15
-        if halfExponent >= 0x1f { return sign | 0x7c00 }
-        if halfExponent <= 0 {
-            // Subnormal half (or zero): value / 2⁻²⁴ = (1.mantissa) · 2^(exponent − 126).
-            let shift = 126 - exponent
-            if shift > 24 { return sign }
-            let full = mantissa | 0x80_0000
-            return sign | UInt16(roundShift(full, by: UInt32(shift)))
-        }
-        let rounded = (UInt32(halfExponent) << 10) + roundShift(mantissa, by: 13)
-        return sign | UInt16(rounded)   // a carry out of the mantissa correctly bumps the exponent
-    }
-
     /// bfloat16 bits to Float.
     public static func float(fromBFloat16 b: UInt16) -> Float {
         Float(bitPattern: UInt32(b) << 16)
-    }
-
-    /// Float to bfloat16 bits, rounding to nearest even; NaN stays NaN.
-    public static func bfloat16(from value: Float) -> UInt16 {
-        let bits = value.bitPattern
-        if value.isNaN { return UInt16(bits >> 16) | 0x40 }
-        let rounded = bits &+ 0x7fff &+ ((bits >> 16) & 1)
-        return UInt16(rounded >> 16)
-    }
-
-    /// x >> shift rounded to nearest, ties to even.
-    private static func roundShift(_ x: UInt32, by shift: UInt32) -> UInt32 {
-        let quotient = x >> shift
-        let remainder = x & ((1 << shift) - 1)
-        let halfway: UInt32 = 1 << (shift - 1)
-        if remainder > halfway || (remainder == halfway && quotient & 1 == 1) { return quotient + 1 }
-        return quotient
     }
 
     /// Little-endian elements of `dtype` converted to Float.

@@ -64,15 +64,9 @@ public enum OneDNN {
     /// Whether oneDNN initialised (the `.oneDNN` backend is usable).
     public static var isAvailable: Bool { OneDNNRuntime.shared != nil }
 
-    /// Whether OpenMP threads sleep when idle (`OMP_WAIT_POLICY=passive`). With the default
-    /// policy, libgomp threads spin for milliseconds after every oneDNN primitive and starve any
-    /// other work on the cores (the reference kernels, image code): keep it passive.
-    public static var hasPassiveWaitPolicy: Bool {
-        guard let value = getenv("OMP_WAIT_POLICY") else { return false }
-        return String(cString: value).lowercased() == "passive"
-    }
-
-    /// libgomp reads `OMP_WAIT_POLICY` only when the process starts, so setting it later has no
+    /// OpenMP threads should sleep when idle (`OMP_WAIT_POLICY=passive`): with the default policy,
+    /// libgomp threads spin for milliseconds after every oneDNN primitive and starve any other work
+    /// on the cores (the reference kernels, image code). libgomp reads `OMP_WAIT_POLICY` only when the process starts, so setting it later has no
     /// effect. Call this first thing in `main`: unless the variable is already set, it sets it to
     /// "passive" and re-executes the program with the same arguments (Linux; elsewhere, or if the
     /// exec fails, it returns and nothing changes).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Errors reading or writing safetensors files.
+/// Errors reading safetensors files.
 public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     /// The file ends before the header or the data it announces.
@@ -14,8 +14,6 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     /// The byte range does not match shape × element size.
     case sizeMismatch(tensor: String, expectedBytes: Int, actualBytes: Int)
     case tensorNotFound(String)
-    /// A tensor to write has a shape whose element count differs from its values.
-    case invalidTensor(String)
 
     public var description: String {
         switch self {
@@ -37,8 +35,6 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(tensor)' needs \(expected) bytes for its shape but data_offsets span \(actual)"
         case .tensorNotFound(let name):
             return "no tensor named '\(name)' in the safetensors file"
-        case .invalidTensor(let message):
-            return "cannot write tensor: \(message)"
         }
     }
 }
@@ -204,75 +200,5 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public func floats(_ name: String) throws -> [Float] {
         guard let info = tensors[name] else { throw SafeTensorsError.tensorNotFound(name) }
         return try withRawBytes(of: name) { FloatConversion.floats(from: $0, dtype: info.dtype) }
-    }
-}
-
-/// Writes safetensors files (F32, F16 or BF16 data).
-public struct SafeTensorsWriter {
-    private struct Entry {
-        let name: String
-        let dtype: SafeTensorsDType
-        let shape: [Int]
-        let bytes: Data
-    }
-
-    public var metadata: [String: String]
-    private var entries: [Entry] = []
-
-    public init(metadata: [String: String] = [:]) {
-        self.metadata = metadata
-    }
-
-    /// Adds a tensor; values are converted to `dtype` (F32, F16 or BF16).
-    public mutating func add(_ name: String, shape: [Int], values: [Float], dtype: SafeTensorsDType = .F32) throws {
-        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
-            throw SafeTensorsError.invalidTensor("'\(name)' has \(values.count) values for shape \(shape)")
-        }
-        guard name != "__metadata__", !entries.contains(where: { $0.name == name }) else {
-            throw SafeTensorsError.invalidTensor("duplicate or reserved name '\(name)'")
-        }
-        let bytes: Data
-        switch dtype {
-        case .F32:
-            bytes = values.withUnsafeBytes { Data($0) }
-        case .F16:
-            bytes = values.map { FloatConversion.half(from: $0).littleEndian }.withUnsafeBytes { Data($0) }
-        case .BF16:
-            bytes = values.map { FloatConversion.bfloat16(from: $0).littleEndian }.withUnsafeBytes { Data($0) }
-        default:
-            throw SafeTensorsError.invalidTensor("writing \(dtype.rawValue) is not supported (use F32, F16 or BF16)")
-        }
-        entries.append(Entry(name: name, dtype: dtype, shape: shape, bytes: bytes))
-    }
-
-    /// Adds an NHWC tensor with shape [n, h, w, c].
-    public mutating func add(_ name: String, tensor: Tensor, dtype: SafeTensorsDType = .F32) throws {
-        try add(name, shape: [tensor.n, tensor.h, tensor.w, tensor.c], values: tensor.scalars, dtype: dtype)
-    }
-
-    /// The file contents: header padded with spaces to a multiple of 8 bytes, then the data.
-    public func serialized() throws -> Data {
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var offset = 0
-        for entry in entries {
-            header[entry.name] = [
-                "dtype": entry.dtype.rawValue,
-                "shape": entry.shape,
-                "data_offsets": [offset, offset + entry.bytes.count],
-            ] as [String: Any]
-            offset += entry.bytes.count
-        }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        while json.count % 8 != 0 { json.append(0x20) }
-        var file = Data()
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(json)
-        for entry in entries { file.append(entry.bytes) }
-        return file
-    }
-
-    public func write(to url: URL) throws {
-        try serialized().write(to: url, options: .atomic)
     }
 }

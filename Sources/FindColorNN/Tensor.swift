@@ -151,17 +151,6 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     /// The base address of the storage for kernels that only read it.
     internal var basePointer: UnsafeMutablePointer<Float> { storage.pointer }
 
-    /// The same elements viewed with another shape of equal element count (shares storage).
-    public func reshaped(to newShape: TensorShape) -> Tensor {
-        precondition(newShape.count == shape.count, "cannot reshape \(shape) to \(newShape)")
-        return Tensor(shape: newShape, storage: storage)
-    }
-
-    private init(shape: TensorShape, storage: AlignedBuffer) {
-        self.shape = shape
-        self.storage = storage
-    }
-
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
             storage = AlignedBuffer(copying: UnsafeBufferPointer(start: storage.pointer, count: shape.count))

@@ -66,12 +66,10 @@ import Testing
         let whole = upsampler.upsample(guide: L)
 
         // Produce the output band by band, as a streaming writer would, and compare.
-        var assembled = PlanarImage(width: 200, height: 150, channels: 2)
         for y0 in stride(from: 0, to: 150, by: 64) {
             let rows = y0 ..< min(y0 + 64, 150)
-            assembled.replaceRows(startingAt: y0, with: upsampler.upsampleRows(rows, guide: L.rows(rows)))
+            #expect(upsampler.upsampleRows(rows, guide: L.rows(rows)) == whole.rows(rows))
         }
-        #expect(assembled == whole)
         #expect(upsampler.coefficients.width == 50 && upsampler.coefficients.channels == 4)
     }
 

@@ -85,7 +85,6 @@ import Testing
                                    rows: [[255, 0, 0, 255, 100, 200, 50, 128, 0, 0, 0, 0]])
         let decoded = try ImageCodec.decode(rgba)
         #expect(decoded.sourceLayout == .rgba)
-        #expect(decoded.sourceChannels == 4)
         let img = decoded.image
         #expect(img[0, 0, 0] == 1 && img[0, 0, 1] == 0 && img[0, 0, 2] == 0)
         let a: Float = 128.0 / 255

@@ -31,10 +31,6 @@ enum Goldens {
         return Tensor(shape: TensorShape(n: s[0], h: s[1], w: s[2], c: s[3]), values: try file.floats(name))
     }
 
-    /// Ops golden_ops.py still writes but the runtime no longer has: the network never used them
-    /// (average and max pooling, softmax), so they were deleted as dead code (issue 13).
-    static let retiredOps: Set<String> = ["avgpool", "maxpool", "softmax"]
-
     /// Runs one golden case on a backend.
     static func run(_ name: String, _ c: GoldenCase, _ file: SafeTensorsFile, backend: Backend) throws -> Tensor {
         switch c.op {
@@ -71,9 +67,8 @@ struct GoldenTests {
     @Test("the fixture holds every case golden_ops.py writes")
     func fixtureContents() throws {
         let (_, cases) = try Goldens.load()
-        #expect(cases.count >= 21)
-        let ops = Set(cases.values.map(\.op))
-        #expect(ops.isSuperset(of: ["conv", "resize", "avgpool", "maxpool", "hintpool", "softmax", "hintattention"]))
+        #expect(cases.count >= 17)
+        #expect(Set(cases.values.map(\.op)) == ["conv", "resize", "hintpool", "hintattention"])
     }
 
     @Test("kernels match PyTorch (max abs diff ≤ 1e-4)", arguments: Backend.allCases)
@@ -81,7 +76,6 @@ struct GoldenTests {
         let (file, cases) = try Goldens.load()
         for name in cases.keys.sorted() {
             let c = cases[name]!
-            if Goldens.retiredOps.contains(c.op) { continue }
             let expected = try Goldens.nhwc(file, "\(name).output")
             let actual = try Goldens.run(name, c, file, backend: backend)
             #expect(actual.shape == expected.shape, "\(name)")

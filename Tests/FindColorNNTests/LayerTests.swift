@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FindColorNN
+import FindColorTestSupport
 
 @Suite("Layers and weight store")
 struct LayerTests {
@@ -61,8 +62,8 @@ struct LayerTests {
     @Test("a weight store loads a safetensors file with F16 weights")
     func storeFromFile() throws {
         var writer = SafeTensorsWriter(metadata: ["findcolor": #"{"arch":"test"}"#])
-        try writer.add("c.weight", shape: [4, 2, 1, 1], values: [1, 2, 3, 4, 5, 6, 7, 8], dtype: .F16)
-        try writer.add("c.bias", shape: [4], values: [0.5, -0.5, 0, 1], dtype: .BF16)
+        writer.add("c.weight", shape: [4, 2, 1, 1], values: [1, 2, 3, 4, 5, 6, 7, 8], dtype: .F16)
+        writer.add("c.bias", shape: [4], values: [0.5, -0.5, 0, 1], dtype: .BF16)
         let url = temporaryFile(".safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try writer.write(to: url)
@@ -77,10 +78,10 @@ struct LayerTests {
     @Test("weights no layer uses are an error naming them")
     func unusedWeightsAreNamed() throws {
         var writer = SafeTensorsWriter(metadata: ["findcolor": #"{"arch":"test"}"#])
-        try writer.add("c.weight", shape: [2, 2, 1, 1], values: [1, 0, 0, 1])
-        try writer.add("c.bias", shape: [2], values: [0, 1])
-        try writer.add("stale.weight", shape: [1, 1, 1, 1], values: [3])
-        try writer.add("c.running_mean", shape: [2], values: [0, 0])
+        writer.add("c.weight", shape: [2, 2, 1, 1], values: [1, 0, 0, 1])
+        writer.add("c.bias", shape: [2], values: [0, 1])
+        writer.add("stale.weight", shape: [1, 1, 1, 1], values: [3])
+        writer.add("c.running_mean", shape: [2], values: [0, 0])
         let url = temporaryFile(".safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try writer.write(to: url)

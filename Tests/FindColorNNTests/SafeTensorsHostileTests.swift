@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FindColorNN
+import FindColorTestSupport
 
 /// FindColorNN is built with -Ounchecked (no implicit overflow or bounds traps), so its one parser,
 /// the safetensors header, must check every size explicitly (issue 11, item 5): these headers
@@ -56,8 +57,8 @@ struct SafeTensorsHostileTests {
     @Test("random damage to a valid file never crashes the parser")
     func damagedFiles() throws {
         var writer = SafeTensorsWriter(metadata: ["k": "v"])
-        try writer.add("w", shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
-        try writer.add("b", shape: [3], values: [7, 8, 9], dtype: .F16)
+        writer.add("w", shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        writer.add("b", shape: [3], values: [7, 8, 9], dtype: .F16)
         let good = [UInt8](try writer.serialized())
         var state: UInt64 = 0x5EED
         func next() -> Int {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FindColorNN
+import FindColorTestSupport
 
 /// Builds safetensors bytes from a raw header string and data, for corrupt-file tests.
 func rawSafeTensors(header: String, data: [UInt8] = [], declaredLength: UInt64? = nil) -> Data {
@@ -18,10 +19,10 @@ struct SafeTensorsTests {
     func roundTrip() throws {
         var writer = SafeTensorsWriter(metadata: ["findcolor": #"{"version": 1}"#, "note": "ünïcode ✓"])
         let weights: [Float] = (0..<24).map { Float($0) * 0.25 - 3 }
-        try writer.add("dec.d16.conv1.weight", shape: [2, 3, 2, 2], values: weights)
-        try writer.add("scalar", shape: [], values: [42])
-        try writer.add("empty", shape: [0, 3], values: [])
-        try writer.add("image", tensor: Tensor.random(TensorShape(h: 3, w: 4, c: 2), seed: 1))
+        writer.add("dec.d16.conv1.weight", shape: [2, 3, 2, 2], values: weights)
+        writer.add("scalar", shape: [], values: [42])
+        writer.add("empty", shape: [0, 3], values: [])
+        writer.add("image", tensor: Tensor.random(TensorShape(h: 3, w: 4, c: 2), seed: 1))
         let url = temporaryFile(".safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try writer.write(to: url)
@@ -80,9 +81,9 @@ struct SafeTensorsTests {
         let values: [Float] = [0, 1, -1.5, 0.099975586, 1024, -0.000061035156]   // exact in F16
         let bvalues: [Float] = [0, 1, -1.5, 0.099609375, 3.3895314e38, 1.1754944e-38]   // exact in BF16
         var writer = SafeTensorsWriter()
-        try writer.add("h", shape: [2, 3], values: values, dtype: .F16)
-        try writer.add("b", shape: [6], values: bvalues, dtype: .BF16)
-        try writer.add("rounded", shape: [1], values: [0.1], dtype: .F16)
+        writer.add("h", shape: [2, 3], values: values, dtype: .F16)
+        writer.add("b", shape: [6], values: bvalues, dtype: .BF16)
+        writer.add("rounded", shape: [1], values: [0.1], dtype: .F16)
         let file = try SafeTensorsFile(data: try writer.serialized())
         #expect(file.tensors["h"]?.dtype == .F16)
         #expect(file.tensors["b"]?.dtype == .BF16)
@@ -158,7 +159,7 @@ struct SafeTensorsTests {
     @Test("a truncated file on disk is rejected")
     func truncatedOnDisk() throws {
         var writer = SafeTensorsWriter()
-        try writer.add("w", shape: [64], values: [Float](repeating: 1, count: 64))
+        writer.add("w", shape: [64], values: [Float](repeating: 1, count: 64))
         let full = try writer.serialized()
         let url = temporaryFile(".safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
@@ -166,13 +167,5 @@ struct SafeTensorsTests {
         #expect(throws: SafeTensorsError.offsetsOutOfRange(tensor: "w", begin: 0, end: 256, dataSize: 246)) {
             try SafeTensorsFile(contentsOf: url)
         }
-    }
-
-    @Test("the writer rejects inconsistent tensors")
-    func writerValidation() {
-        var writer = SafeTensorsWriter()
-        #expect(throws: SafeTensorsError.self) { try writer.add("a", shape: [2, 2], values: [1, 2, 3]) }
-        #expect(throws: SafeTensorsError.self) { try writer.add("__metadata__", shape: [1], values: [1]) }
-        #expect(throws: SafeTensorsError.self) { try writer.add("i", shape: [1], values: [1], dtype: .I32) }
     }
 }

@@ -39,14 +39,6 @@ struct TensorTests {
         #expect(a[0, 0, 0] == 0 && c[0, 0, 0] == 3)
     }
 
-    @Test("reshape keeps the elements")
-    func reshape() {
-        let t = Tensor.random(TensorShape(h: 2, w: 3, c: 4), seed: 1)
-        let r = t.reshaped(to: TensorShape(h: 6, w: 1, c: 4))
-        #expect(r.scalars == t.scalars)
-        #expect(r.shape.h == 6)
-    }
-
     @Test("random tensors are reproducible")
     func random() {
         let shape = TensorShape(h: 4, w: 4, c: 3)
@@ -61,8 +53,6 @@ struct TensorTests {
         #expect(OneDNN.isAvailable == Backend.oneDNN.isAvailable)
         #expect(Backend.default.isAvailable)
         if OneDNN.isAvailable { #expect(OneDNN.version.hasPrefix("2.") || OneDNN.version.hasPrefix("3.")) }
-        let policy = ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"]?.lowercased()
-        #expect(OneDNN.hasPassiveWaitPolicy == (policy == "passive"))
     }
 }
 

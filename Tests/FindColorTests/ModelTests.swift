@@ -3,6 +3,7 @@ import Testing
 import FindColorImage
 import FindColorNN
 @testable import FindColor
+import FindColorTestSupport
 
 /// Parity of the Swift network with the PyTorch golden vectors (training/findcolor_train/golden.py),
 /// on both backends. Tolerance: 1e-3 in Lab ab units; bin logits 1e-3.
@@ -53,10 +54,10 @@ import FindColorNN
         }
         var writer = SafeTensorsWriter(metadata: metadata)
         for name in file.names {
-            try writer.add(name, shape: file.tensors[name]!.shape, values: try file.floats(name))
+            try writer.add(name, shape: file.tensors[name]!.shape, values: file.floats(name))
         }
         for (name, values) in extra.sorted(by: { $0.key < $1.key }) {
-            try writer.add(name, shape: [values.count], values: values)
+            writer.add(name, shape: [values.count], values: values)
         }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("findcolor-unused-\(UUID().uuidString).safetensors")
         try writer.write(to: url)

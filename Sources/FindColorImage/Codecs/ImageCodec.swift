@@ -55,7 +55,7 @@ public enum ImageCodec {
             do {
                 data = try Data(contentsOf: url, options: .mappedIfSafe)
             } catch {
-                throw ImageError.io(path: path, detail: describe(error))
+                throw ImageError.io(path: path, detail: ImageError.reason(error))
             }
         default:
             data = try readStream(fd, path: path, maxBytes: maxStreamBytes(limits))
@@ -162,16 +162,6 @@ public enum ImageCodec {
     /// The system's message for an errno value ("Permission denied", ...).
     static func posixReason(_ code: Int32) -> String {
         String(cString: strerror(code))
-    }
-
-    /// A short reason for a Foundation file error ("No such file or directory", ...).
-    private static func describe(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        return ns.localizedDescription
     }
 }
 

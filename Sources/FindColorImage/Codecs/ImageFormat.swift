@@ -298,7 +298,4 @@ public struct DecodedImage: Sendable {
         self.bitDepth = bitDepth
         self.orientation = orientation
     }
-
-    /// Samples per stored pixel in the source (gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 1).
-    public var sourceChannels: Int { sourceLayout.channelCount }
 }

@@ -309,14 +309,9 @@ export class Stage {
   async restoreMask(blob) {
     const canvas = this.el.mask;
     const ctx = this.maskCtx;
-    if (!blob) {
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      this.updateOutline();
-      return;
-    }
-    const bitmap = await createImageBitmap(blob);
+    const bitmap = blob ? await createImageBitmap(blob) : null;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    if (bitmap) ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     this.updateOutline();
   }
 

@@ -104,15 +104,13 @@ export class HintEditor {
   /** A new hint: the colour picked for it beforehand, else the model's most likely colour there. */
   add(px, py) {
     const { state, stage, picker, queue } = this.app;
-    const project = state.project;
-    if (!project) return;
+    if (!state.project) return;
     const [x, y, size] = stage.patchAt(px, py, this.size);
     const armed = state.armedColour;
     this.disarm();
     const suggestions = this.pickPoint(px, py, size);
     stage.reveal(x);
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project)) return;
+    queue.forOpenProject(state, async (project) => {
       let ab = armed;
       if (!ab) {
         const list = await suggestions;
@@ -138,11 +136,9 @@ export class HintEditor {
    */
   change(id, changes, what, coalesce = false) {
     const { state, stage, queue } = this.app;
-    const project = state.project;
-    if (!project) return;
-    queue.enqueue(async () => {
+    queue.forOpenProject(state, async (project) => {
       const hint = state.hints.find((h) => h.id === id);
-      if (!stillOpen(state, project) || !hint) return;
+      if (!hint) return;
       try {
         const send = !hasValues(hint, changes);
         if (send) {
@@ -175,10 +171,8 @@ export class HintEditor {
 
   remove(id) {
     const { state, queue } = this.app;
-    const project = state.project;
-    if (!project) return;
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project) || !state.hints.some((h) => h.id === id)) return;
+    queue.forOpenProject(state, async (project) => {
+      if (!state.hints.some((h) => h.id === id)) return;
       try {
         await projects.deleteHint(project.id, id);
         if (!stillOpen(state, project)) return;
@@ -194,10 +188,8 @@ export class HintEditor {
 
   clear() {
     const { state, queue } = this.app;
-    const project = state.project;
-    if (!project) return;
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project) || state.hints.length === 0) return;
+    queue.forOpenProject(state, async (project) => {
+      if (state.hints.length === 0) return;
       try {
         const result = await projects.replaceHints(project.id, []);
         if (!stillOpen(state, project)) return;

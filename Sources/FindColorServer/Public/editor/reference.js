@@ -40,11 +40,9 @@ export class ReferenceEditor {
 
   setReference(file) {
     const { state, queue, status, history, undo, render } = this.app;
-    const project = state.project;
-    if (!project || !checkPhotoFile(file)) return;
+    if (!state.project || !checkPhotoFile(file)) return;
     status.set("Uploading the reference photo…", true);
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project)) return;
+    queue.forOpenProject(state, async (project) => {
       const previous = state.project.hasReference ? state.referenceKey : null;
       try {
         if (previous) await undo.keepReference(previous);
@@ -63,10 +61,8 @@ export class ReferenceEditor {
 
   removeReference() {
     const { state, queue, undo } = this.app;
-    const project = state.project;
-    if (!project) return;
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project) || !state.project.hasReference) return;
+    queue.forOpenProject(state, async (project) => {
+      if (!state.project.hasReference) return;
       try {
         await undo.keepReference(state.referenceKey);
         state.project = await projects.removeReference(project.id);
@@ -80,12 +76,11 @@ export class ReferenceEditor {
 
   setRegionMode(mode) {
     const { state, queue, undo, saving, panels, render } = this.app;
-    const project = state.project;
-    if (!project) return;
+    if (!state.project) return;
     // Shown at once; the change itself waits for the changes before it.
     panels.showRegionMode(mode);
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project) || mode === state.regionMode) return;
+    queue.forOpenProject(state, async () => {
+      if (mode === state.regionMode) return;
       const before = state.regionMode;
       state.regionMode = mode;
       try {
@@ -120,14 +115,12 @@ export class ReferenceEditor {
   /** A brush or eraser stroke ended (or the region was cleared): one history entry, then the upload. */
   maskEdited(span, label) {
     const { state, stage, queue, history, undo, saving, panels } = this.app;
-    const project = state.project;
-    if (!project) return;
+    if (!state.project) return;
     if (span) stage.reveal(span.minX);
     // The layer as it is now (toBlob copies it at once), even if the task waits behind others.
     const kept = stage.maskSnapshot();
     const generation = state.maskGeneration;
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project)) return;
+    queue.forOpenProject(state, async () => {
       let blob;
       try {
         blob = await kept;

@@ -54,9 +54,7 @@ export class Saving {
     clearTimeout(this.regionTimer);
     this.regionTimer = setTimeout(() => {
       this.regionTimer = null;
-      const project = state.project;
-      queue.enqueue(async () => {
-        if (!stillOpen(state, project)) return;
+      queue.forOpenProject(state, async () => {
         try {
           if (await this.syncRegion()) this.app.changed();
           else render.restoreStatus();
@@ -76,10 +74,8 @@ export class Saving {
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       if (this.regionTimer) return; // the region upload saves afterwards
-      const project = state.project;
-      if (!project) return;
-      queue.enqueue(async () => {
-        if (!stillOpen(state, project) || this.regionTimer) return;
+      queue.forOpenProject(state, async (project) => {
+        if (this.regionTimer) return;
         try {
           const fresh = await projects.get(project.id);
           if (!stillOpen(state, project)) return;

@@ -40,10 +40,7 @@ export class SettingsEditor {
 
   update(changes, what, coalesce = false) {
     const { state, queue, undo, panels } = this.app;
-    const project = state.project;
-    if (!project) return;
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project)) return;
+    queue.forOpenProject(state, async (project) => {
       try {
         const updated = await projects.settings(project.id, changes);
         if (!stillOpen(state, project)) return;

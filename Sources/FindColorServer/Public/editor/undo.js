@@ -59,10 +59,7 @@ export class UndoController {
   /** Undo (delta -1) or redo (+1), after the changes queued before it. */
   step(delta) {
     const { state, history, queue, status, saving } = this.app;
-    const project = state.project;
-    if (!project) return;
-    queue.enqueue(async () => {
-      if (!stillOpen(state, project)) return;
+    queue.forOpenProject(state, async (project) => {
       const target = history.peek(delta);
       if (!target) return;
       const what = delta < 0 ? "undo" : "redo";
