@@ -41,6 +41,10 @@ struct ProjectDTO: Codable, Sendable {
         var result: String
         var suggest: String
         var region: String?
+        /// The detected defects (PNG, white = defect), computed once per photo.
+        var defects: String
+        /// The user's repair mask edits (PNG: white = add, gray = erase), when set.
+        var repairMask: String?
     }
 
     var id: String
@@ -57,6 +61,14 @@ struct ProjectDTO: Codable, Sendable {
     var vividness: Double
     var hasReference: Bool
     var hasRegion: Bool
+    /// Repair damage before colour (issue 15).
+    var repair: Bool
+    /// Grain reduction strength of the repair, 0…1.
+    var repairDenoise: Double
+    /// Fade correction of the repair.
+    var repairFade: Bool
+    /// True when the user has corrected the detected defect mask (`links.repairMask`).
+    var hasRepairMask: Bool
     var reference: ReferenceDTO?
     var hints: [HintDTO]
     /// Hash of everything a render depends on; changes whenever the rendered picture would change.
@@ -80,6 +92,10 @@ struct ProjectDTO: Codable, Sendable {
         vividness = p.vividness
         hasReference = p.referenceFile != nil
         hasRegion = p.regionDigest != nil
+        repair = p.repair
+        repairDenoise = p.repairDenoise
+        repairFade = p.repairFade
+        hasRepairMask = p.repairMaskDigest != nil
         if p.referenceFile != nil, let w = p.referenceWidth, let h = p.referenceHeight {
             reference = ReferenceDTO(width: w, height: h, format: p.referenceFormat ?? "", url: "\(base)/reference")
         } else {
@@ -90,7 +106,9 @@ struct ProjectDTO: Codable, Sendable {
         links = Links(
             original: "\(base)/original", thumbnail: "\(base)/thumbnail", preview: "\(base)/preview",
             result: "\(base)/result", suggest: "\(base)/suggest",
-            region: p.regionDigest != nil ? "\(base)/region" : nil)
+            region: p.regionDigest != nil ? "\(base)/region" : nil,
+            defects: "\(base)/repair/defects",
+            repairMask: p.repairMaskDigest != nil ? "\(base)/repair/mask" : nil)
     }
 }
 

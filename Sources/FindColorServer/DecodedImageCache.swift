@@ -25,6 +25,15 @@ final class DecodedImageCache: @unchecked Sendable {
         return image
     }
 
+    /// The image cached under `key`, or `make()`'s, then kept under `key` (derived images: a
+    /// photo's detected defects, its repaired version).
+    func cached(_ key: String, make: () throws -> PlanarImage) rethrows -> PlanarImage {
+        if let hit = lookup(key) { return hit }
+        let image = try make()
+        insert(key, image)
+        return image
+    }
+
     var count: Int {
         lock.lock()
         defer { lock.unlock() }

@@ -28,6 +28,8 @@ struct ProjectRenderer: Sendable {
     /// Joins the state hash in the cache key (not in the state hash the API shows): a render made
     /// with another model file is never served.
     var modelTag: String = ""
+    /// The defect detector, for projects whose repair is on.
+    var repair = RepairService()
 
     /// Renders `snapshot` (the project as its route loaded it, `ProjectLoader`).
     func render(_ snapshot: ProjectSnapshot, kind: Kind, format: ImageOutput) async throws -> Rendered {
@@ -40,10 +42,10 @@ struct ProjectRenderer: Sendable {
             return Rendered(data: cached.data, format: format, stateHash: snapshot.stateHash, cached: true,
                             milliseconds: cached.record.milliseconds)
         }
-        let inputs = RenderInputs(snapshot: snapshot, store: store)
+        let inputs = RenderInputs(snapshot: snapshot, store: store, repair: repair)
         let (engine, images, limits) = (self.engine, self.images, self.limits)
         let project = snapshot.project
-        let cost: Int
+        var cost: Int
         switch kind {
         case .preview:
             cost = MemoryCost.preview(width: project.width, height: project.height, shortSide: limits.previewShortSide,
@@ -52,10 +54,11 @@ struct ProjectRenderer: Sendable {
             cost = MemoryCost.colorize(width: project.width, height: project.height, ensemble: snapshot.project.settings.ensemble,
                                        reference: inputs.referenceSize, region: inputs.regionURL != nil)
         }
+        if inputs.repair != nil { cost += MemoryCost.repair(width: project.width, height: project.height) }
         let what = "rendering this \(project.width)×\(project.height) photo"
         let (data, milliseconds) = try await work.run(cost: cost, what: what) { () -> (Data, Double) in
             let start = DispatchTime.now().uptimeNanoseconds
-            let image = try inputs.photo(images, limits)
+            let image = try inputs.colourInput(images, limits)
             let request = try inputs.request(images, limits)
             let rgb: PlanarImage
             switch kind {
@@ -69,13 +72,31 @@ struct ProjectRenderer: Sendable {
         return Rendered(data: data, format: format, stateHash: snapshot.stateHash, cached: false, milliseconds: milliseconds)
     }
 
+    /// The detected defects of the project's photo as a PNG (white = defect), computed once and
+    /// kept in the project folder.
+    func defectsPNG(_ snapshot: ProjectSnapshot) async throws -> Data {
+        let project = snapshot.project
+        let projectRepair = ProjectRepair(snapshot: snapshot, store: store, service: repair)
+        if let data = try await BlockingIO.run({ try? Data(contentsOf: projectRepair.defectsURL) }),
+           ImageHeader.size(of: data).map({ $0 == (project.width, project.height) }) == true {
+            return data
+        }
+        let inputs = RenderInputs(snapshot: snapshot, store: store, repair: repair)
+        let (images, limits) = (self.images, self.limits)
+        let cost = MemoryCost.decode(width: project.width, height: project.height)
+            + MemoryCost.repair(width: project.width, height: project.height)
+        return try await work.run(cost: cost, what: "finding the defects of this \(project.width)×\(project.height) photo") {
+            try projectRepair.defectsPNG({ try inputs.photo(images, limits) }, images: images, maxPixels: limits.maxPixels)
+        }
+    }
+
     /// The `topK` most plausible colours at pixel (x, y), given the project's hints.
     func suggest(_ snapshot: ProjectSnapshot, x: Int, y: Int, topK: Int) async throws -> [SuggestedColor] {
         guard (0..<snapshot.project.width).contains(x), (0..<snapshot.project.height).contains(y) else {
             throw APIError.unprocessable(
                 "the point (\(x), \(y)) is outside the \(snapshot.project.width)×\(snapshot.project.height) photo")
         }
-        let inputs = RenderInputs(snapshot: snapshot, store: store)
+        let inputs = RenderInputs(snapshot: snapshot, store: store, repair: nil)
         let (engine, images, limits) = (self.engine, self.images, self.limits)
         let cost = MemoryCost.preview(width: snapshot.project.width, height: snapshot.project.height,
                                       shortSide: MemoryCost.workingShortSide, reference: nil, region: false)
@@ -103,10 +124,13 @@ private struct RenderInputs: Sendable {
     let regionURL: URL?
     /// Width and height of the reference photo, when there is one.
     let referenceSize: (width: Int, height: Int)?
+    /// The repair before colour, when the project's is on.
+    let repair: ProjectRepair?
 
-    init(snapshot: ProjectSnapshot, store: ProjectStore) {
+    init(snapshot: ProjectSnapshot, store: ProjectStore, repair service: RepairService?) {
         let project = snapshot.project
         self.snapshot = snapshot
+        repair = project.repair ? service.map { ProjectRepair(snapshot: snapshot, store: store, service: $0) } : nil
         photoURL = store.fileURL(project.id, project.originalFile)
         referenceURL = project.referenceFile.map { store.fileURL(project.id, $0) }
         if project.referenceFile != nil, let width = project.referenceWidth, let height = project.referenceHeight {
@@ -123,6 +147,13 @@ private struct RenderInputs: Sendable {
 
     func photo(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> PlanarImage {
         try images.image(at: photoURL, digest: snapshot.project.originalDigest, role: "photo", maxPixels: limits.maxPixels)
+    }
+
+    /// The photo the colorizer gets: the original, or its repaired version when the repair is on.
+    func colourInput(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> PlanarImage {
+        let image = try photo(images, limits)
+        guard let repair else { return image }
+        return try repair.repairedPhoto(image, images: images, maxPixels: limits.maxPixels)
     }
 
     func request(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> ColorizeRequest {

@@ -75,7 +75,7 @@ enum FileDescriptorLimit {
 }
 
 /// The implementation behind `buildApplication`, with the colorizer behind a protocol and an
-/// optional shared queue, so that tests can substitute both.
+/// optional shared queue, so that tests can substitute both (and the defect detector's loader).
 func buildApplication(
     host: String,
     port: Int,
@@ -84,7 +84,8 @@ func buildApplication(
     queue: InferenceQueue?,
     limits: ServerLimits,
     access: AccessPolicy = .default,
-    logger: Logger?
+    logger: Logger?,
+    repair: RepairService = RepairService()
 ) throws -> Application<RouterResponder<AppContext>> {
     let logger = logger ?? {
         var logger = Logger(label: "findcolor.server")
@@ -96,7 +97,8 @@ func buildApplication(
         store: store,
         queue: queue ?? InferenceQueue(maxWaiting: limits.maxWaitingJobs),
         engine: engine,
-        limits: limits)
+        limits: limits,
+        repair: repair)
     let router = buildRouter(services: services, assets: try StaticAssets.load(), access: access, boundHost: host)
     let dataPath = store.dataDirectory.path
     return Application(
@@ -128,6 +130,7 @@ func buildRouter(services: ServerServices, assets: StaticAssets, access: AccessP
     HintRoutes.register(on: project, services: services)
     ReferenceRoutes.register(on: project, services: services)
     RenderRoutes.register(on: project, services: services)
+    RepairRoutes.register(on: project, services: services)
     StaticRoutes.register(on: router, assets: assets)
     return router
 }

@@ -51,10 +51,13 @@ struct ServerServices: Sendable {
     let connections: ConnectionRegistry
     /// A short digest of the model, part of every render's cache key.
     let modelTag: String
+    /// The defect detector of repairs, loaded on first use.
+    let repair: RepairService
 
     init(store: ProjectStore, queue: InferenceQueue, engine: any ColorizationEngine, limits: ServerLimits,
-         connections: ConnectionRegistry? = nil) {
+         connections: ConnectionRegistry? = nil, repair: RepairService = RepairService()) {
         self.store = store
+        self.repair = repair
         self.queue = queue
         self.engine = engine
         self.limits = limits
@@ -71,7 +74,8 @@ struct ServerServices: Sendable {
     var work: WorkAdmission { WorkAdmission(queue: queue, memory: memory) }
 
     var renderer: ProjectRenderer {
-        ProjectRenderer(store: store, work: work, engine: engine, images: images, limits: limits, modelTag: modelTag)
+        ProjectRenderer(store: store, work: work, engine: engine, images: images, limits: limits, modelTag: modelTag,
+                        repair: repair)
     }
 
     /// The project id of the route's `{id}` parameter, normalised; an id that is not a UUID cannot

@@ -104,6 +104,7 @@ extension ServerTests {
                     (.put, "/reference"), (.get, "/reference"), (.delete, "/reference"),
                     (.put, "/region"), (.get, "/region"), (.delete, "/region"),
                     (.get, "/preview"), (.get, "/result"), (.get, "/suggest?x=1&y=1"),
+                    (.get, "/repair/defects"), (.put, "/repair/mask"), (.get, "/repair/mask"), (.delete, "/repair/mask"),
                 ]
                 let unknown = "0e5b4b9a-3f57-4d0e-9a0c-5a7f3c2d1e00"
                 for id in [unknown, "not-a-uuid"] {

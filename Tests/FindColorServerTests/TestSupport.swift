@@ -118,12 +118,13 @@ enum Fixtures {
         limits: ServerLimits = .default,
         engine: (any ColorizationEngine)? = nil,
         queue: InferenceQueue? = nil,
-        access: AccessPolicy = .default
+        access: AccessPolicy = .default,
+        repair: RepairService = RepairService()
     ) throws -> some ApplicationProtocol {
         let engine = try engine ?? model()
         return try buildApplication(
             host: "127.0.0.1", port: 0, dataDirectory: dataDirectory, engine: engine,
-            queue: queue, limits: limits, access: access, logger: nil)
+            queue: queue, limits: limits, access: access, logger: nil, repair: repair)
     }
 }
 

@@ -16,6 +16,9 @@ the UI in headless Chromium (Selenium + chromedriver) and works through it as a 
 - a refused (gray) reference: the error toast is off the photo and the status says "Up to date";
 - reopening (a page reload): hints, reference, region and the undo history are restored;
 - a reference replaced by drag and drop, undone; dark-area suggestions shown lifted;
+- the repair (issue 15): "Repair damage" on (the damage found shown as an overlay), "Mark damage"
+  and "Unmark" strokes saved as the project's repair mask and rendered (checked on the API's mask and
+  result), denoise and fade, "Reset edits", the tools at 800 px, off again and undo/redo of the switch;
 - the project card showing the latest result;
 - the layout at 1920×1080, 1366×757, 800×700 and 390×844 (no horizontal overflow, status visible,
   toolbar inside the window, nothing overlapping, brush tools inside the window, side panel under
@@ -231,6 +234,28 @@ def mean_chroma(image, box):
             total += math.hypot(a, b)
             count += 1
     return total / max(1, count)
+
+
+def mean_lightness_change(before, after, box):
+    """Mean |ΔL*| between two decoded images over box = (x0, y0, x1, y1) (every 2nd pixel)."""
+    x0, y0, x1, y1 = box
+    total, count = 0.0, 0
+    for y in range(y0, y1, 2):
+        for x in range(x0, x1, 2):
+            total += abs(srgb_to_lab(after[2][y][x])[0] - srgb_to_lab(before[2][y][x])[0])
+            count += 1
+    return total / max(1, count)
+
+
+def level_fraction(mask, box, low, high):
+    """Share of the box whose gray value is in low..high (a repair mask: 255 add, 128 erase, 0 as detected)."""
+    x0, y0, x1, y1 = box
+    hits = count = 0
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            hits += low <= mask[2][y][x][0] <= high
+            count += 1
+    return hits / max(1, count)
 
 
 def white_fraction(mask, box):
@@ -714,6 +739,133 @@ def check_live_drag(ui, driver):
     check((back["x"], back["y"]) == (sky["x"], sky["y"]), "one undo puts the dragged hint back where it was")
 
 
+def check_repair(ui, driver, screenshot):
+    """Repair damage: the switch, the overlay of the damage found, the brush that corrects it (issue 15)."""
+    check = ui.checks.check
+    photo = ui.project()
+    check(not photo["repair"] and not ui.js("return document.getElementById('repair').checked;")
+          and ui.js("return document.getElementById('repair-options').hidden;"), "the repair is off by default, its options hidden")
+    check(ui.js("return getComputedStyle(document.getElementById('repair-canvas')).display === 'none';"), "… and no damage overlay is shown")
+    check(ui.js("return document.querySelector(\"#tool [data-tool='repair-add']\").hidden;"), "… nor the repair brush")
+    plain = ui.result()
+
+    v = ui.mark()
+    ui.click("#repair")
+    ui.wait_api(lambda p: p["repair"], "the repair on")
+    ui.wait_request("GET", "/repair/defects$", v, "the damage found")
+    ui.settled(v, "turning the repair on")
+    overlay = ui.js("""
+        const c = document.getElementById('repair-canvas'), s = getComputedStyle(c);
+        return { display: s.display, opacity: Number(s.opacity), w: c.width, h: c.height,
+                 note: document.getElementById('repair-note').textContent };""")
+    check(overlay["display"] != "none" and 0.2 <= overlay["opacity"] <= 0.8,
+          f"with the repair on the damage found is shown as a semi-transparent overlay (opacity {overlay['opacity']})")
+    check(abs(overlay["w"] / overlay["h"] - photo["width"] / photo["height"]) < 0.02, "… covering the photo")
+    check("filled before colouring" in overlay["note"], f"… and the panel says what it does (“{overlay['note']}”)")
+    check(not ui.js("return document.getElementById('repair-options').hidden;"), "the denoise and fade options are shown")
+    repaired = ui.result()
+
+    # Mark the open door as damage: it is filled from the wall around it.
+    door = ui.box(photo, 0.29, 0.72, 0.32, 0.74)
+    ui.click("#tool button[data-tool='repair-add']")
+    check(ui.pressed("#tool button[data-tool='repair-add']") and ui.js("return document.getElementById('photo').dataset.mode;") == "repair",
+          "“Mark damage” is the tool")
+    v = ui.mark()
+    ui.stroke([(0.27, 0.73), (0.305, 0.73), (0.34, 0.73)])
+    ui.wait_request("PUT", "/repair/mask$", v, "the marked damage saved")
+    ui.settled(v, "marking damage")
+    check(ui.project()["hasRepairMask"], "the stroke is saved with the project")
+    mask = read_png(get_bytes(f"{ui.base}/api/projects/{ui.project_id}/repair/mask"))
+    check(level_fraction(mask, door, 250, 255) > 0.9, "… as added damage (white) where it was painted")
+    check(level_fraction(mask, ui.box(photo, 0.6, 0.1, 0.7, 0.3), 0, 5) > 0.99, "… and nothing elsewhere")
+    painted = ui.js("""
+        const c = document.getElementById('repair-canvas');
+        const d = c.getContext('2d').getImageData(Math.round(c.width * 0.305), Math.round(c.height * 0.73), 1, 1).data;
+        return d[3];""")
+    check(painted > 200, "the marked damage is shown in the overlay")
+    marked = ui.result()
+    change = mean_lightness_change(repaired, marked, door)
+    check(change > 10, f"the result is coloured from the repaired photo: the marked door is filled (ΔL* {change:.1f})")
+
+    # Unmark part of the sky: kept as it is whatever the detector says.
+    sky = ui.box(photo, 0.62, 0.19, 0.68, 0.21)
+    ui.click("#tool button[data-tool='repair-erase']")
+    v = ui.mark()
+    ui.stroke([(0.6, 0.2), (0.65, 0.2), (0.7, 0.2)])
+    ui.wait_request("PUT", "/repair/mask$", v, "the unmarked area saved")
+    ui.settled(v, "unmarking")
+    mask = read_png(get_bytes(f"{ui.base}/api/projects/{ui.project_id}/repair/mask"))
+    check(level_fraction(mask, sky, 120, 136) > 0.9, "“Unmark” is saved as a kept area (mid gray)")
+    check(level_fraction(mask, door, 250, 255) > 0.9, "… and the marked door stays marked")
+
+    # The tools and the panel at 800 px, with the overlay (the screenshot to look at).
+    set_viewport(driver, 800, 700)
+    driver.execute_script("window.scrollTo(0, 0);")
+    time.sleep(0.5)
+    m = ui.js("""
+        const boxes = (s) => [...document.querySelectorAll(s)].filter((e) => e.offsetParent).map((e) => {
+          const r = e.getBoundingClientRect(); return {x: r.left, y: r.top, r: r.right, b: r.bottom, w: r.width, h: r.height}; });
+        const r = document.getElementById('panel-repair').getBoundingClientRect();
+        return { page: document.documentElement.scrollWidth, tools: boxes('#stage-tools button, #stage-tools input'),
+                 panel: {x: r.left, r: r.right, w: r.width} };""")
+    check(m["page"] <= 800, f"800 px: nothing overflows sideways with the repair tools (page {m['page']} px)")
+    check(len(m["tools"]) == 7 and all(t["w"] > 0 and t["x"] >= 0 and t["r"] <= 800 for t in m["tools"]),
+          f"800 px: the region and repair tools are all inside the window ({len(m['tools'])})")
+    check(m["panel"]["w"] > 200 and m["panel"]["r"] <= 800, "800 px: the repair panel is shown whole")
+    shot = os.path.splitext(screenshot)[0] + "-repair-800x700.png"
+    dismiss_toasts(driver)
+    driver.save_screenshot(shot)
+    check(os.path.getsize(shot) > 5_000, f"800 px: screenshot of the repair saved to {shot}")
+    driver.execute_script("document.getElementById('panel-repair').scrollIntoView({block: 'center'});")
+    time.sleep(0.3)
+    shot = os.path.splitext(screenshot)[0] + "-repair-panel-800x700.png"
+    driver.save_screenshot(shot)
+    check(os.path.getsize(shot) > 5_000, f"800 px: screenshot of the repair panel saved to {shot}")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    time.sleep(0.3)
+
+    # Denoise (keyboard on the slider) and fade.
+    slider = driver.find_element("id", "repair-denoise")
+    driver.execute_script("arguments[0].focus();", slider)
+    v = ui.mark()
+    press(driver, RIGHT, RIGHT, RIGHT, RIGHT)
+    ui.wait_api(lambda p: abs(p["repairDenoise"] - 0.2) < 1e-6, "the denoise strength")
+    ui.settled(v, "the denoise strength")
+    v = ui.mark()
+    ui.click("#repair-fade")
+    ui.wait_api(lambda p: p["repairFade"] is False, "the fade correction off")
+    ui.settled(v, "the fade correction off")
+    check(True, "the denoise strength and the fade correction are saved with the project")
+
+    # Reset edits: the damage found applies as it is.
+    v = ui.mark()
+    ui.click("#btn-repair-reset")
+    ui.wait_api(lambda p: not p["hasRepairMask"], "the edits forgotten")
+    ui.settled(v, "resetting the edits")
+    check(ui.js("return document.getElementById('btn-repair-reset').disabled;"), "“Reset edits” forgets the mask edits")
+
+    # Off again: the first picture, the overlay and the repair tools gone; the switch is undoable.
+    ui.click("#tool button[data-tool='hints']")
+    v = ui.mark()
+    ui.click("#repair")
+    ui.wait_api(lambda p: not p["repair"], "the repair off")
+    ui.settled(v, "turning the repair off")
+    check(mean_lightness_change(plain, ui.result(), door) < 0.5 and mean_ab_change(plain, ui.result(), door) < 0.5,
+          "with the repair off the result is the unrepaired one again")
+    check(ui.js("return getComputedStyle(document.getElementById('repair-canvas')).display === 'none'"
+                " && document.querySelector(\"#tool [data-tool='repair-add']\").hidden;"), "… the overlay and the repair brush are hidden")
+    v = ui.mark()
+    press(driver, "z", modifier=CTRL)
+    ui.wait_api(lambda p: p["repair"] and abs(p["repairDenoise"] - 0.2) < 1e-6, "undo of the switch")
+    ui.settled(v, "undoing the switch")
+    check(ui.js("return document.getElementById('repair').checked;"), "Ctrl+Z turns the repair on again")
+    v = ui.mark()
+    press(driver, "y", modifier=CTRL)
+    ui.wait_api(lambda p: not p["repair"], "redo of the switch")
+    ui.settled(v, "redoing the switch")
+    check(not ui.js("return document.getElementById('repair').checked;"), "Ctrl+Y turns it off again")
+
+
 def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, reference=None, synthetic=True):
     from selenium.webdriver.common.by import By
 
@@ -1048,6 +1200,10 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
         check_dark_suggestions(ui, driver)
     else:
         print("  skip the dark-area suggestions (they need the synthetic photo's black door)")
+    if synthetic:
+        check_repair(ui, driver, screenshot)
+    else:
+        print("  skip the repair (its checks need the synthetic photo's black door)")
 
     errors = ui.js("return Array.from(document.querySelectorAll('.toast-error')).map(e => e.textContent);")
     check(not errors, f"no error was shown ({errors})")

@@ -104,6 +104,16 @@ export const projects = {
     return response.json();
   },
   removeRegion: (id) => json("DELETE", `/api/projects/${id}/region`),
+  repairDefects: async (id) => (await request("GET", `/api/projects/${id}/repair/defects`)).blob(),
+  repairMask: async (id) => (await request("GET", `/api/projects/${id}/repair/mask`, { cache: "no-store" })).blob(),
+  setRepairMask: async (id, pngBlob) => {
+    const response = await request("PUT", `/api/projects/${id}/repair/mask`, {
+      body: pngBlob,
+      headers: { "Content-Type": "image/png" },
+    });
+    return response.json();
+  },
+  removeRepairMask: (id) => json("DELETE", `/api/projects/${id}/repair/mask`),
   suggest: (id, x, y, k = 8) => json("GET", `/api/projects/${id}/suggest?x=${x}&y=${y}&k=${k}`),
   preview: (id) => image(`/api/projects/${id}/preview`),
   result: (id, format = "png") => image(`/api/projects/${id}/result?format=${format}`),

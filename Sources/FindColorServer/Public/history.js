@@ -34,13 +34,16 @@ export function sameHints(a, b) {
 }
 
 /** A document snapshot; `reference` and `mask` are keys of files kept by the history (or null). */
-export function makeSnapshot({ hints, name, preset, vividness, transferGlobal, reference, regionMode, mask }) {
+export function makeSnapshot({ hints, name, preset, vividness, transferGlobal, repair, repairDenoise, repairFade, reference, regionMode, mask }) {
   return {
     hints: copyHints(hints),
     name,
     preset,
     vividness,
     transferGlobal,
+    repair,
+    repairDenoise,
+    repairFade,
     reference: reference ?? null,
     regionMode,
     mask: mask ?? null,

@@ -86,13 +86,17 @@ enum ProjectRoutes {
         var preset: String?
         var transferGlobal: Bool?
         var vividness: Double?
+        var repair: Bool?
+        var repairDenoise: Double?
+        var repairFade: Bool?
     }
 
-    /// `PATCH /api/projects/{id}/settings`: `{"preset": "best", "transferGlobal": true, "vividness": 0.3, "name": "..."}`.
+    /// `PATCH /api/projects/{id}/settings`: `{"preset": "best", "transferGlobal": true, "vividness": 0.3, "name": "..."}`,
+    /// and the repair: `{"repair": true, "repairDenoise": 0.3, "repairFade": false}`.
     static func updateSettings(_ request: Request, _ context: AppContext, services: ServerServices) async throws -> Response {
         let id = try context.loadedProject().project.id
         let body = try await RequestReading.jsonObject(request)
-        try body.allowOnly(["name", "preset", "transferGlobal", "vividness"])
+        try body.allowOnly(["name", "preset", "transferGlobal", "vividness", "repair", "repairDenoise", "repairFade"])
         let settings = try body.decode(SettingsBody.self)
         if let name = settings.name { _ = try ProjectRoutes.checkedName(name) }
         let preset = try FormValues.preset(settings.preset)
@@ -100,7 +104,8 @@ enum ProjectRoutes {
             throw APIError.badRequest("preset must be one of \(EnsemblePreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let snapshot = try await services.store.updateSettings(
-            id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal, vividness: settings.vividness)
+            id, name: settings.name, preset: preset, transferGlobal: settings.transferGlobal, vividness: settings.vividness,
+            repair: .init(enabled: settings.repair, denoise: settings.repairDenoise, fade: settings.repairFade))
         return try Responses.json(ProjectDTO(snapshot))
     }
 

@@ -19,13 +19,17 @@ struct ProjectSnapshot: Sendable, Equatable {
 
     /// A digest of everything a render depends on: the photo, the hints (order matters: later hints
     /// win where they overlap), the preset, the vividness, the reference photo, the region mask and the global
-    /// colour transfer. Equal hashes mean equal renders, so rendered files are cached under it.
+    /// colour transfer and, when it is on, the repair. Equal hashes mean equal renders, so rendered files are cached under it.
     var stateHash: String {
         var text = "\(Self.renderVersion)\nphoto:\(project.originalDigest)\npreset:\(project.preset)\n"
         text += "vividness:\(Float(project.vividness).bitPattern)\n"
         if let reference = project.referenceDigest {
             text += "reference:\(reference)\ntransferGlobal:\(project.transferGlobal)\n"
             if let region = project.regionDigest { text += "region:\(region)\n" }
+        }
+        if project.repair {
+            text += "repair:\(RepairService.detectorTag),\(Float(project.repairDenoise).bitPattern),\(project.repairFade)"
+            text += ",\(project.repairMaskDigest ?? "-")\n"
         }
         for hint in hints {
             // Exact float bits, so that two different colours can never share a key.

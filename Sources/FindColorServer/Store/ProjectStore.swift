@@ -12,6 +12,8 @@ import Logging
 ///     thumbnail.jpg                  a small preview for the project list
 ///     reference-<digest>.<ext>       the reference photo, when set
 ///     region-<digest>.png            the region mask, when set
+///     repair-mask-<digest>.png       the user's repair mask edits, when set
+///     defects-<detector>.png         the detected defects, cached the first time they are needed
 ///     renders/<state>-<kind>.<ext>   cached previews and results
 ///
 /// Files are written atomically (temporary file + rename) before the database row that names them
@@ -132,15 +134,31 @@ final class ProjectStore: Sendable {
         }
     }
 
-    /// Changes the name, preset, global-transfer flag or vividness (nil = unchanged). Settings that
-    /// `ColorizeSettings.validate` refuses are not stored (`StoreError.invalid`, nothing changed).
+    /// The repair settings of `updateSettings` (nil = unchanged).
+    struct RepairChange: Sendable {
+        var enabled: Bool? = nil
+        var denoise: Double? = nil
+        var fade: Bool? = nil
+    }
+
+    /// Changes the name, preset, global-transfer flag, vividness or repair settings (nil =
+    /// unchanged). Settings that `ColorizeSettings.validate` or `RepairRequest.validate` refuse
+    /// are not stored (`StoreError.invalid`, nothing changed).
     func updateSettings(_ projectId: String, name: String?, preset: EnsemblePreset?, transferGlobal: Bool?,
-                        vividness: Double? = nil) async throws -> ProjectSnapshot {
+                        vividness: Double? = nil, repair: RepairChange = RepairChange()) async throws -> ProjectSnapshot {
         try await mutate(projectId) { _, project in
             if let name { project.name = Self.cleanName(name) }
             if let preset { project.preset = preset.rawValue }
             if let transferGlobal { project.transferGlobal = transferGlobal }
             if let vividness { project.vividness = vividness }
+            if let enabled = repair.enabled { project.repair = enabled }
+            if let denoise = repair.denoise {
+                guard denoise.isFinite, (0...1).contains(denoise) else {
+                    throw StoreError.invalid("repairDenoise must be a number from 0 to 1 (grain reduction strength), got \(denoise)")
+                }
+                project.repairDenoise = denoise
+            }
+            if let fade = repair.fade { project.repairFade = fade }
             do {
                 try project.settings.validate()
             } catch let e as ColorizeSettings.Invalid {
@@ -269,6 +287,39 @@ final class ProjectStore: Sendable {
         let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
             let previous = project.regionDigest.map(Self.regionFileName(digest:))
             project.regionDigest = nil
+            return previous
+        }
+        if let previous { AtomicFile.remove(fileURL(projectId, previous)) }
+        return snapshot
+    }
+
+    // MARK: Repair mask edits
+
+    static func repairMaskFileName(digest: String) -> String { "repair-mask-\(digest.prefix(16)).png" }
+
+    /// Keeps the user's repair mask edits (`RepairEdits.png`, already checked).
+    func setRepairMask(_ projectId: String, png: Data) async throws -> ProjectSnapshot {
+        _ = try await snapshot(projectId)
+        let directory = self.directory(of: projectId)
+        let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
+            let digest = ContentDigest.sha256Hex(png)
+            let fileName = Self.repairMaskFileName(digest: digest)
+            try AtomicFile.write(png, to: directory.appendingPathComponent(fileName))
+            return (digest, fileName)
+        }
+        let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
+            let previous = project.repairMaskDigest.map(Self.repairMaskFileName(digest:))
+            project.repairMaskDigest = digest
+            return previous
+        }
+        if let previous, previous != fileName { AtomicFile.remove(fileURL(projectId, previous)) }
+        return snapshot
+    }
+
+    func clearRepairMask(_ projectId: String) async throws -> ProjectSnapshot {
+        let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
+            let previous = project.repairMaskDigest.map(Self.repairMaskFileName(digest:))
+            project.repairMaskDigest = nil
             return previous
         }
         if let previous { AtomicFile.remove(fileURL(projectId, previous)) }

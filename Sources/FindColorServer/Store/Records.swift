@@ -34,6 +34,14 @@ struct ProjectRecord: Codable, FetchableRecord, PersistableRecord, Equatable, Se
     var regionDigest: String?
     /// Incremented by every change.
     var revision: Int
+    /// Repair before colour (issue 15): off by default.
+    var repair: Bool = false
+    /// Grain reduction strength of the repair, 0…1.
+    var repairDenoise: Double = 0
+    /// Fade correction of the repair.
+    var repairFade: Bool = true
+    /// SHA-256 of the user's repair mask edits (`repair-mask-<digest>.png`), when set.
+    var repairMaskDigest: String? = nil
 }
 
 extension ProjectRecord {
@@ -155,6 +163,14 @@ enum StoreSchema {
         }
         migrator.registerMigration("v3: hint spread") { db in
             try db.execute(sql: "ALTER TABLE hint ADD COLUMN spread TEXT NOT NULL DEFAULT 'similar' CHECK (spread IN ('similar', 'local'))")
+        }
+        migrator.registerMigration("v4: repair") { db in
+            try db.execute(sql: """
+                ALTER TABLE project ADD COLUMN repair BOOLEAN NOT NULL DEFAULT 0;
+                ALTER TABLE project ADD COLUMN repairDenoise DOUBLE NOT NULL DEFAULT 0;
+                ALTER TABLE project ADD COLUMN repairFade BOOLEAN NOT NULL DEFAULT 1;
+                ALTER TABLE project ADD COLUMN repairMaskDigest TEXT;
+                """)
         }
         return migrator
     }

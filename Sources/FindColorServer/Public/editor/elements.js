@@ -46,8 +46,12 @@ export const el = {
     cursor: byId("cursor"),
   },
   photo: byId("photo"),
+  // The repair overlay and its brush (repair-layer.js)
+  repairCanvas: byId("repair-canvas"),
   stageTools: byId("stage-tools"),
   toolButtons: document.querySelectorAll("#tool button"),
+  regionOnly: document.querySelectorAll('#stage-tools [data-for="region"]'),
+  repairOnly: document.querySelectorAll('#stage-tools [data-for="repair"]'),
   brushSize: byId("brush-size"),
   brushSizeValue: byId("brush-size-value"),
   clearRegion: byId("btn-clear-region"),
@@ -86,6 +90,17 @@ export const el = {
   transferGlobal: byId("transfer-global"),
   regionModeButtons: document.querySelectorAll("#region-mode button"),
   regionNote: byId("region-note"),
+
+  // Repair panel
+  repair: byId("repair"),
+  repairOptions: byId("repair-options"),
+  repairDenoise: byId("repair-denoise"),
+  repairDenoiseValue: byId("repair-denoise-value"),
+  repairFade: byId("repair-fade"),
+  repairOverlay: byId("repair-overlay"),
+  repairNote: byId("repair-note"),
+  repairMark: byId("btn-repair-mark"),
+  repairReset: byId("btn-repair-reset"),
 
   // Quality panel
   presetButtons: document.querySelectorAll("#preset button"),

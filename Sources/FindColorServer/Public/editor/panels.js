@@ -23,6 +23,8 @@ export class Panels {
     }
     pressed(el.presetButtons, (b) => b.dataset.preset === project.preset);
     this.renderReference();
+    this.renderTools();
+    this.app.repair.render();
     this.updateButtons();
   }
 
@@ -54,11 +56,8 @@ export class Panels {
     }
     this.showRegionMode(state.regionMode);
     const canPaint = painting(state);
-    el.stageTools.hidden = !canPaint;
     // The painted region (outline, fill) is shown only while it applies.
     el.photo.dataset.region = canPaint ? "on" : "off";
-    this.app.reference.keepToolApplicable();
-    this.showTool(state.tool);
     el.clearRegion.disabled = !state.maskKey;
     el.regionNote.classList.toggle("warning", canPaint && !state.maskKey);
     el.regionNote.textContent = !hasReference
@@ -68,6 +67,18 @@ export class Panels {
         : state.maskKey
           ? "The reference colours the painted area (outlined on the photo); the rest follows your hints."
           : "Nothing painted yet, so the reference colours nothing. Paint the area it should colour with the brush.";
+  }
+
+  /** The tools by the photo: the region brush while painting, the repair brush while repairing. */
+  renderTools() {
+    const { state, el } = this.app;
+    const canPaint = painting(state);
+    const repairing = Boolean(state.project.repair);
+    el.stageTools.hidden = !canPaint && !repairing;
+    for (const node of el.regionOnly) node.hidden = !canPaint;
+    for (const node of el.repairOnly) node.hidden = !repairing;
+    this.app.reference.keepToolApplicable();
+    this.showTool(state.tool);
   }
 
   showRegionMode(mode) {

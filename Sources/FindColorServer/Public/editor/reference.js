@@ -4,7 +4,7 @@
 import { projects } from "../api.js";
 import { showError } from "../toast.js";
 import { checkPhotoFile, choosePhotoWith } from "./photo-file.js";
-import { painting, stillOpen } from "./state.js";
+import { REPAIR_TOOLS, stillOpen, toolApplies } from "./state.js";
 
 export class ReferenceEditor {
   constructor(app) {
@@ -99,17 +99,21 @@ export class ReferenceEditor {
   }
 
   setTool(tool) {
-    const { state, stage, el, panels } = this.app;
+    const { state, stage, el, panels, repair } = this.app;
+    const wasRepair = REPAIR_TOOLS.includes(state.tool);
     state.tool = tool;
-    stage.setMode(tool === "hints" ? "hints" : "paint");
+    const repairing = REPAIR_TOOLS.includes(tool);
+    stage.setMode(tool === "hints" ? "hints" : repairing ? "repair" : "paint");
     stage.setBrush(tool === "eraser" ? "eraser" : "brush", Number(el.brushSize.value));
+    if (repairing) repair.setMode(tool);
     panels.showTool(tool);
+    if (repairing || wasRepair) panels.render();
   }
 
-  /** Back to the Hints tool when the brush no longer applies (no reference, or "Whole photo"). */
+  /** Back to the Hints tool when the brush no longer applies (no reference or "Whole photo"; repair off). */
   keepToolApplicable() {
     const { state } = this.app;
-    if (!painting(state) && state.tool !== "hints") this.setTool("hints");
+    if (!toolApplies(state, state.tool)) this.setTool("hints");
   }
 
   /** A brush or eraser stroke ended (or the region was cleared): one history entry, then the upload. */

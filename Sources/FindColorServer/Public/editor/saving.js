@@ -91,8 +91,9 @@ export class Saving {
 
   /** Leaving a project: sends a region still waiting to be uploaded and saves the history now. */
   flush() {
-    const { state, stage, history, queue } = this.app;
+    const { state, stage, history, queue, repair } = this.app;
     const project = state.project;
+    repair.flush();
     if (!project || (!this.regionTimer && !this.saveTimer)) return;
     clearTimeout(this.regionTimer);
     clearTimeout(this.saveTimer);

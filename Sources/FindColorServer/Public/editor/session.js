@@ -93,6 +93,7 @@ export class Session {
     window.history.replaceState(null, "", `#/p/${project.id}`);
     this.showView("editor");
     picker.showSuggestions(null, "Click the photo to see the colours the model expects there.");
+    app.repair.open(project);
     try {
       await stage.load(project);
     } catch (error) {

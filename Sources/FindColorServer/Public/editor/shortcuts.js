@@ -1,6 +1,7 @@
 // Keyboard shortcuts. Undo and redo go to the one history whatever the tool; typing in a field
 // keeps the field's own undo. Delete removes the selected hint, Escape leaves the brush or the
-// selection, B / E / H pick the brush, the eraser or the hints tool while the region applies.
+// selection, B / E / H pick the brush, the eraser or the hints tool while the region applies, M / U
+// / H the repair brush's "Mark damage", "Unmark" or the hints tool while the repair is on.
 
 import { painting } from "./state.js";
 
@@ -29,6 +30,8 @@ export function bindShortcuts(app) {
       else app.hints.deselect();
     } else if (painting(state) && (key === "b" || key === "e" || key === "h")) {
       app.reference.setTool(key === "b" ? "brush" : key === "e" ? "eraser" : "hints");
+    } else if (state.project.repair && (key === "m" || key === "u" || key === "h")) {
+      app.reference.setTool(key === "m" ? "repair-add" : key === "u" ? "repair-erase" : "hints");
     }
   });
 }

@@ -28,6 +28,15 @@ export function painting(state) {
   return Boolean(state.project?.hasReference) && state.regionMode === "region";
 }
 
+/** The tools of the repair mask (they apply while the project's repair is on). */
+export const REPAIR_TOOLS = ["repair-add", "repair-erase"];
+
+/** True when `tool` can be used now: the hints always, the region brush while painting, the repair brush while repairing. */
+export function toolApplies(state, tool) {
+  if (REPAIR_TOOLS.includes(tool)) return Boolean(state.project?.repair);
+  return tool === "hints" || painting(state);
+}
+
 /** The selected hint, or undefined. */
 export function selectedHint(state) {
   return state.hints.find((h) => h.id === state.selectedId);

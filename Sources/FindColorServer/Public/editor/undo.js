@@ -7,17 +7,20 @@ import { EditHistory, makeSnapshot, sameHints } from "../history.js";
 import { showError } from "../toast.js";
 import { stillOpen } from "./state.js";
 
-const SETTINGS = ["name", "preset", "vividness", "transferGlobal"];
+const SETTINGS = ["name", "preset", "vividness", "transferGlobal", "repair", "repairDenoise", "repairFade"];
+/** What a setting is in entries saved before it existed (the server's default). */
+const SETTING_DEFAULTS = { repair: false, repairDenoise: 0, repairFade: true };
+const setting = (entry, key) => entry[key] ?? SETTING_DEFAULTS[key];
 
 /** True when two history entries hold the same document. */
 function sameDocument(a, b) {
-  return Boolean(a && b) && SETTINGS.every((key) => a[key] === b[key]) && a.reference === b.reference
+  return Boolean(a && b) && SETTINGS.every((key) => setting(a, key) === setting(b, key)) && a.reference === b.reference
     && a.regionMode === b.regionMode && a.mask === b.mask && sameHints(a.hints, b.hints);
 }
 
 /** True when a saved history's current entry is what the server holds. */
 function matchesServer(entry, project) {
-  return SETTINGS.every((key) => entry[key] === project[key]) && Boolean(entry.reference) === project.hasReference
+  return SETTINGS.every((key) => setting(entry, key) === project[key]) && Boolean(entry.reference) === project.hasReference
     && (entry.regionMode === "region") === project.hasRegion && sameHints(entry.hints, project.hints);
 }
 
@@ -36,6 +39,9 @@ export class UndoController {
       preset: p.preset,
       vividness: p.vividness,
       transferGlobal: p.transferGlobal,
+      repair: p.repair,
+      repairDenoise: p.repairDenoise,
+      repairFade: p.repairFade,
       reference: p.hasReference ? state.referenceKey : null,
       regionMode: state.regionMode,
       mask: state.maskKey,
@@ -84,7 +90,7 @@ export class UndoController {
     const id = state.project.id;
     const settings = {};
     for (const key of SETTINGS) {
-      if (target[key] !== state.project[key]) settings[key] = target[key];
+      if (setting(target, key) !== state.project[key]) settings[key] = setting(target, key);
     }
     if (Object.keys(settings).length) state.project = await projects.settings(id, settings);
 
