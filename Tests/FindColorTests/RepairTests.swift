@@ -3,6 +3,7 @@ import Testing
 import FindColorImage
 import FindColorNN
 @testable import FindColor
+import FindColorTestSupport
 
 extension Repo {
     static let detector = root.appendingPathComponent("Models/findcolor-repair-v1.safetensors")
