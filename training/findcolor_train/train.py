@@ -7,7 +7,7 @@ every random generator). Phase 1 trains the decoder (and the stem's hint filters
 ImageNet encoder; phase 2 fine-tunes everything, the encoder at a lower learning rate. Encoder
 BatchNorm statistics stay frozen throughout (batch 16 is too small to re-estimate them).
 Losses: smooth-L1 on ab, weighted by the class-rebalancing weight of the target colour raised to
-`--reg-rebalance`, plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution,
+`--reg-rebalance` (`--reg-rebalance-hinted` for crops with hints), plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution,
 plus `--att-weight` × smooth-L1 of the hint attention's own colours (crops with hints only).
 `--init-from` starts a new run from another run's weights; a network that gains parts (the hint
 attention, `--attention`) starts computing exactly what the old one did (`FindColorNet.load_grown`).
@@ -113,6 +113,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--cls-weight", type=float, default=0.2)
     ap.add_argument("--reg-rebalance", type=float, default=0.25, help="exponent of the rebalancing weight on the ab loss")
+    ap.add_argument("--reg-rebalance-hinted", type=float,
+                    help="the rebalancing exponent for crops with hints (default: --reg-rebalance); the hints "
+                         "fix the colour there, so the regression needs no push towards rare colours")
+    ap.add_argument("--p-none", type=float, default=0.1, help="share of crops without hints (automatic colour)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ckpt-every", type=int, default=250)
@@ -184,7 +188,7 @@ def run(a, out, dev):
     opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
                             lr=a.lr, weight_decay=1e-4)
     sampler = BatchSampler(photos, a.crop, seed=a.seed)
-    hinter = TrainingHintSampler(geometric_p=a.geometric_p, seed=a.seed + 1, p_many=a.many_hints_p)
+    hinter = TrainingHintSampler(p_none=a.p_none, geometric_p=a.geometric_p, seed=a.seed + 1, p_many=a.many_hints_p)
     step = 0
     ckpt = out / "last.pt"
     if ckpt.exists():
@@ -242,8 +246,12 @@ def run(a, out, dev):
         for g in opt.param_groups:
             g["lr"] = lr * g["lr_mult"]
         ab, logits = model(L_in / 100.0, hint)
-        w_full = F.interpolate(w4[:, None], scale_factor=4, mode="nearest") ** a.reg_rebalance
-        w_full = w_full / w_full.mean()
+        has = (hint[:, 2].flatten(1).amax(1) > 0).to(ab.dtype).view(-1, 1, 1, 1)  # crops with hints
+        ex = a.reg_rebalance
+        if a.reg_rebalance_hinted is not None:  # per crop: one exponent without hints, another with
+            ex = a.reg_rebalance * (1 - has) + a.reg_rebalance_hinted * has
+        w_full = F.interpolate(w4[:, None], scale_factor=4, mode="nearest") ** ex
+        w_full = w_full / w_full.mean(dim=(1, 2, 3), keepdim=True)
         if a.reg_loss == "l2":  # in (ab/10)² units: the same size as smooth-L1/10 at an error of 5 ab
             per_px = ((ab * AB_SCALE - gt_ab) ** 2).mean(1, keepdim=True) / 100.0
         else:
@@ -252,7 +260,6 @@ def run(a, out, dev):
         ce = (F.cross_entropy(logits, tgt4, reduction="none") * w4).mean()
         loss = reg + a.cls_weight * ce
         att_loss = torch.zeros(())
-        has = (hint[:, 2].flatten(1).amax(1) > 0).to(ab.dtype).view(-1, 1, 1, 1)  # crops with hints
         match = torch.zeros(())
         for on, rec in ((model.decoder.attention, getattr(model.decoder, "last_attention", None)),
                         (model.decoder.attention8, getattr(model.decoder, "last_attention8", None))):
