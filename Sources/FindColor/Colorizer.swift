@@ -24,15 +24,8 @@ public final class Colorizer: @unchecked Sendable {
     public var guidedEpsilon: Float = 12
 
     public init(modelURL: URL, backend: Backend = .default) throws {
-        let store: WeightStore
-        do {
-            store = try WeightStore(contentsOf: modelURL)
-        } catch {
-            throw FindColorError.model("cannot read \(modelURL.path): \(error)")
-        }
-        guard let json = store.metadata[ModelConfig.metadataKey] else {
-            throw FindColorError.model("\(modelURL.lastPathComponent) has no FindColor configuration")
-        }
+        let (store, json) = try WeightStore.model(at: modelURL, configKey: ModelConfig.metadataKey,
+                                                  missing: "\(modelURL.lastPathComponent) has no FindColor configuration")
         do {
             network = try FindColorNetwork(config: try ModelConfig.parse(json), weights: store, backend: backend)
         } catch let e as FindColorError {

@@ -37,15 +37,9 @@ public final class DefectDetector: @unchecked Sendable {
     public let margin = 48
 
     public init(modelURL: URL, backend: Backend = .default) throws {
-        let store: WeightStore
-        do {
-            store = try WeightStore(contentsOf: modelURL)
-        } catch {
-            throw FindColorError.model("cannot read \(modelURL.path): \(error)")
-        }
-        guard let json = store.metadata[Self.metadataKey] else {
-            throw FindColorError.model("\(modelURL.lastPathComponent) is not a FindColor defect detector (no \(Self.metadataKey) metadata)")
-        }
+        let (store, json) = try WeightStore.model(
+            at: modelURL, configKey: Self.metadataKey,
+            missing: "\(modelURL.lastPathComponent) is not a FindColor defect detector (no \(Self.metadataKey) metadata)")
         let cfg: Config
         do {
             cfg = try JSONDecoder().decode(Config.self, from: Data(json.utf8))

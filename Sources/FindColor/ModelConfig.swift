@@ -1,4 +1,5 @@
 import Foundation
+import FindColorNN
 
 /// The exported model's configuration, stored as JSON in the safetensors metadata under the key
 /// `findcolor` by training/findcolor_train/export.py. It is the single source of truth for the
@@ -91,5 +92,20 @@ public enum ModelLocator {
         candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Models").appendingPathComponent(fileName))
         if let found = candidates.first(where: { fm.fileExists(atPath: $0.path) }) { return found }
         throw FindColorError.model("the bundled model \(fileName) was not found (looked in Models/ next to the executable and its parents, and in the working directory); pass --model or set \(environmentVariable)")
+    }
+}
+
+extension WeightStore {
+    /// Opens the model file `url` and reads its configuration, the metadata entry `key` (JSON), with
+    /// the colorizer's errors: the file is unreadable, or it has no such entry (then `missing`).
+    static func model(at url: URL, configKey key: String, missing: String) throws -> (store: WeightStore, config: String) {
+        let store: WeightStore
+        do {
+            store = try WeightStore(contentsOf: url)
+        } catch {
+            throw FindColorError.model("cannot read \(url.path): \(error)")
+        }
+        guard let json = store.metadata[key] else { throw FindColorError.model(missing) }
+        return (store, json)
     }
 }

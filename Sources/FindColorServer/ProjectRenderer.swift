@@ -140,9 +140,7 @@ private struct RenderInputs: Sendable {
         } else {
             referenceSize = nil
         }
-        regionURL = snapshot.usesRegion
-            ? project.regionDigest.map { store.fileURL(project.id, ProjectStore.regionFileName(digest: $0)) }
-            : nil
+        regionURL = snapshot.usesRegion ? store.fileURL(project, .region) : nil
     }
 
     func photo(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> PlanarImage {

@@ -148,7 +148,7 @@ struct ProjectRepair: Sendable {
         height = project.height
         defectsURL = store.fileURL(project.id, Self.defectsFileName())
         editsDigest = project.repairMaskDigest
-        editsURL = project.repairMaskDigest.map { store.fileURL(project.id, ProjectStore.repairMaskFileName(digest: $0)) }
+        editsURL = store.fileURL(project, .repair)
     }
 
     /// The detected defects (1 channel, 0 or 1): from the memory cache, the project's cached PNG,

@@ -196,7 +196,7 @@ extension ServerTests {
             #expect(plain.stateHash == fast.stateHash)
             let reference = try await store.setReference(id, data: try Fixtures.colourPNG(), format: .png, width: 64, height: 64)
             #expect(seen.insert(reference.stateHash).inserted)
-            let region = try await store.setRegion(id, png: try Fixtures.maskPNG(width: 64, height: 48))
+            let region = try await store.setMask(.region, of: id, png: try Fixtures.maskPNG(width: 64, height: 48))
             #expect(seen.insert(region.stateHash).inserted)
             // Back to the same hints: the same state as before (so undo reuses cached renders).
             let back = try await store.replaceHints(id, region.hints.map { (id: $0.id, hint: $0.hint) })

@@ -4,6 +4,7 @@
 // here too) and "erase" (never repair here); the server takes them as one gray mask of the photo's
 // size (white = add, mid gray = erase, black = as detected).
 
+import { paintBrush } from "./brush.js";
 import { cssColour } from "./theme.js";
 
 const LAYER_MAX_SIDE = 2048;
@@ -162,23 +163,7 @@ export class RepairLayer {
     const width = (this.stage.brushSize / this.stage.scale) * k;
     const [target, other] = this.mode === "erase" ? [this.erase, this.add] : [this.add, this.erase];
     for (const [c, op] of [[target, "source-over"], [other, "destination-out"]]) {
-      const ctx = c.getContext("2d");
-      ctx.save();
-      ctx.globalCompositeOperation = op;
-      ctx.strokeStyle = ctx.fillStyle = this.colour;
-      ctx.lineCap = "round";
-      ctx.lineJoin = "round";
-      ctx.lineWidth = width;
-      ctx.beginPath();
-      if (from) {
-        ctx.moveTo(from[0] * k, from[1] * k);
-        ctx.lineTo(to[0] * k, to[1] * k);
-        ctx.stroke();
-      } else {
-        ctx.arc(to[0] * k, to[1] * k, width / 2, 0, Math.PI * 2);
-        ctx.fill();
-      }
-      ctx.restore();
+      paintBrush(c.getContext("2d"), op, this.colour, width, from, to, k);
     }
     this.edited = true;
     this.redraw();

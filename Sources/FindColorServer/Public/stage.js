@@ -2,6 +2,7 @@
 // the hint markers (click to add, drag to move, right-click to delete) and the region mask brush.
 // While the region applies it is outlined with every tool (filled faintly, more so while painting).
 
+import { paintBrush } from "./brush.js";
 import { labToHex, lightnessOf } from "./lab.js";
 import { cssColour } from "./theme.js";
 
@@ -363,27 +364,9 @@ export class Stage {
   }
 
   paint(from, to) {
-    const canvas = this.el.mask;
-    const ctx = this.maskCtx;
-    const k = canvas.width / this.width;
-    ctx.save();
-    ctx.globalCompositeOperation = this.tool === "eraser" ? "destination-out" : "source-over";
-    ctx.strokeStyle = this.maskColour;
-    ctx.fillStyle = this.maskColour;
-    ctx.lineCap = "round";
-    ctx.lineJoin = "round";
-    const width = (this.brushSize / this.scale) * k;
-    ctx.lineWidth = width;
-    ctx.beginPath();
-    if (from) {
-      ctx.moveTo(from[0] * k, from[1] * k);
-      ctx.lineTo(to[0] * k, to[1] * k);
-      ctx.stroke();
-    } else {
-      ctx.arc(to[0] * k, to[1] * k, width / 2, 0, Math.PI * 2);
-      ctx.fill();
-    }
-    ctx.restore();
+    const k = this.el.mask.width / this.width;
+    const op = this.tool === "eraser" ? "destination-out" : "source-over";
+    paintBrush(this.maskCtx, op, this.maskColour, (this.brushSize / this.scale) * k, from, to, k);
   }
 
   // MARK: Pointer handling

@@ -134,7 +134,7 @@ enum ProjectRoutes {
 }
 
 /// Serving a stored photo: JPEG and PNG as they are; other formats (TIFF), which browsers cannot
-/// show, converted to PNG.
+/// show, converted to PNG. And the masks the user edits (`serveEditedMask`).
 enum StoredImage {
     /// - Parameter immutable: the URL always names these bytes (the original photo), so browsers may
     ///   keep it; otherwise (a replaceable reference photo) they must revalidate.
@@ -151,5 +151,22 @@ enum StoredImage {
         }
         let png = try await services.renderer.pngVersion(of: url, digest: digest, role: role, width: width, height: height)
         return Responses.bytes(png, contentType: ImageFormat.png.mimeType, headers: headers)
+    }
+
+    /// `GET` and `DELETE` of a mask the user edits (`path`: "region", "repair/mask"): its PNG as
+    /// stored, never cached (the same URL names the next edit), or `missing` (404) when there is none.
+    static func serveEditedMask(_ mask: ProjectStore.EditedMask, at path: RouterPath, on project: ProjectRouterGroup,
+                                store: ProjectStore, missing: String) {
+        project.get(path) { _, context in
+            guard let url = store.fileURL(try context.loadedProject().project, mask) else { throw APIError.notFound(missing) }
+            guard let data = try? Data(contentsOf: url) else { throw StoreError.fileMissing("the \(mask.role)") }
+            var headers = HTTPFields()
+            headers[.cacheControl] = "no-store"
+            return Responses.bytes(data, contentType: "image/png", headers: headers)
+        }
+        project.delete(path) { _, context in
+            let snapshot = try await store.clearMask(mask, of: try context.loadedProject().project.id)
+            return try Responses.json(ProjectDTO(snapshot))
+        }
     }
 }

@@ -70,27 +70,12 @@ enum ReferenceRoutes {
             try await services.work.run(cost: maskCost, what: "decoding the region mask") {
                 _ = try ImageInputs.decodeMask(data, width: width, height: height, maxPixels: limits.maxPixels)
             }
-            let snapshot = try await store.setRegion(id, png: data)
+            let snapshot = try await store.setMask(.region, of: id, png: data)
             return try Responses.json(ProjectDTO(snapshot))
         }
 
-        project.get("region") { _, context in
-            let project = try context.loadedProject().project
-            guard let digest = project.regionDigest else {
-                throw APIError.notFound("this project has no region mask (the reference applies to the whole photo)")
-            }
-            guard let data = try? Data(contentsOf: store.fileURL(project.id, ProjectStore.regionFileName(digest: digest))) else {
-                throw StoreError.fileMissing("the region mask")
-            }
-            var headers = HTTPFields()
-            headers[.cacheControl] = "no-store"
-            return Responses.bytes(data, contentType: "image/png", headers: headers)
-        }
-
-        project.delete("region") { _, context in
-            let snapshot = try await store.clearRegion(try context.loadedProject().project.id)
-            return try Responses.json(ProjectDTO(snapshot))
-        }
+        StoredImage.serveEditedMask(.region, at: "region", on: project, store: store,
+                                    missing: "this project has no region mask (the reference applies to the whole photo)")
     }
 
     /// The uploaded file of a PUT: either a multipart form with one file field (`preferredField`, or

@@ -31,26 +31,11 @@ enum RepairRoutes {
             let png = try await services.work.run(cost: cost, what: "decoding the repair mask") {
                 try RepairEdits.decode(data, width: width, height: height, maxPixels: limits.maxPixels).png()
             }
-            let snapshot = try await store.setRepairMask(id, png: png)
+            let snapshot = try await store.setMask(.repair, of: id, png: png)
             return try Responses.json(ProjectDTO(snapshot))
         }
 
-        project.get("repair/mask") { _, context in
-            let project = try context.loadedProject().project
-            guard let digest = project.repairMaskDigest else {
-                throw APIError.notFound("this project has no repair mask edits (the detected defects apply as they are)")
-            }
-            guard let data = try? Data(contentsOf: store.fileURL(project.id, ProjectStore.repairMaskFileName(digest: digest))) else {
-                throw StoreError.fileMissing("the repair mask")
-            }
-            var headers = HTTPFields()
-            headers[.cacheControl] = "no-store"
-            return Responses.bytes(data, contentType: "image/png", headers: headers)
-        }
-
-        project.delete("repair/mask") { _, context in
-            let snapshot = try await store.clearRepairMask(try context.loadedProject().project.id)
-            return try Responses.json(ProjectDTO(snapshot))
-        }
+        StoredImage.serveEditedMask(.repair, at: "repair/mask", on: project, store: store,
+                                    missing: "this project has no repair mask edits (the detected defects apply as they are)")
     }
 }

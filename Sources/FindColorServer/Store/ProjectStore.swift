@@ -225,7 +225,7 @@ final class ProjectStore: Sendable {
         }
     }
 
-    // MARK: Reference and region
+    // MARK: Reference
 
     func setReference(_ projectId: String, data: Data, format: ImageFormat, width: Int, height: Int) async throws -> ProjectSnapshot {
         _ = try await snapshot(projectId)  // 404 before writing anything
@@ -263,63 +263,56 @@ final class ProjectStore: Sendable {
         return snapshot
     }
 
-    static func regionFileName(digest: String) -> String { "region-\(digest.prefix(16)).png" }
+    // MARK: Masks the user edits
 
-    func setRegion(_ projectId: String, png: Data) async throws -> ProjectSnapshot {
+    /// A mask the user edits, kept as a PNG named by its digest, which the record holds: the region
+    /// (where the reference applies) and the repair mask edits (`RepairEdits.png`).
+    enum EditedMask: Sendable {
+        case region, repair
+
+        var digest: WritableKeyPath<ProjectRecord, String?> {
+            switch self {
+            case .region: return \.regionDigest
+            case .repair: return \.repairMaskDigest
+            }
+        }
+
+        /// For messages: "region mask", "repair mask".
+        var role: String { self == .region ? "region mask" : "repair mask" }
+
+        func fileName(digest: String) -> String {
+            "\(self == .region ? "region" : "repair-mask")-\(digest.prefix(16)).png"
+        }
+    }
+
+    /// The file of the project's `mask`, or nil when it has none.
+    func fileURL(_ project: ProjectRecord, _ mask: EditedMask) -> URL? {
+        project[keyPath: mask.digest].map { fileURL(project.id, mask.fileName(digest: $0)) }
+    }
+
+    /// Keeps `png` (already checked) as the project's `mask`, replacing the previous one.
+    func setMask(_ mask: EditedMask, of projectId: String, png: Data) async throws -> ProjectSnapshot {
         _ = try await snapshot(projectId)
         let directory = self.directory(of: projectId)
         let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
             let digest = ContentDigest.sha256Hex(png)
-            let fileName = Self.regionFileName(digest: digest)
+            let fileName = mask.fileName(digest: digest)
             try AtomicFile.write(png, to: directory.appendingPathComponent(fileName))
             return (digest, fileName)
         }
         let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
-            let previous = project.regionDigest.map(Self.regionFileName(digest:))
-            project.regionDigest = digest
+            let previous = project[keyPath: mask.digest].map(mask.fileName(digest:))
+            project[keyPath: mask.digest] = digest
             return previous
         }
         if let previous, previous != fileName { AtomicFile.remove(fileURL(projectId, previous)) }
         return snapshot
     }
 
-    func clearRegion(_ projectId: String) async throws -> ProjectSnapshot {
+    func clearMask(_ mask: EditedMask, of projectId: String) async throws -> ProjectSnapshot {
         let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
-            let previous = project.regionDigest.map(Self.regionFileName(digest:))
-            project.regionDigest = nil
-            return previous
-        }
-        if let previous { AtomicFile.remove(fileURL(projectId, previous)) }
-        return snapshot
-    }
-
-    // MARK: Repair mask edits
-
-    static func repairMaskFileName(digest: String) -> String { "repair-mask-\(digest.prefix(16)).png" }
-
-    /// Keeps the user's repair mask edits (`RepairEdits.png`, already checked).
-    func setRepairMask(_ projectId: String, png: Data) async throws -> ProjectSnapshot {
-        _ = try await snapshot(projectId)
-        let directory = self.directory(of: projectId)
-        let (digest, fileName) = try await BlockingIO.run { () -> (String, String) in
-            let digest = ContentDigest.sha256Hex(png)
-            let fileName = Self.repairMaskFileName(digest: digest)
-            try AtomicFile.write(png, to: directory.appendingPathComponent(fileName))
-            return (digest, fileName)
-        }
-        let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
-            let previous = project.repairMaskDigest.map(Self.repairMaskFileName(digest:))
-            project.repairMaskDigest = digest
-            return previous
-        }
-        if let previous, previous != fileName { AtomicFile.remove(fileURL(projectId, previous)) }
-        return snapshot
-    }
-
-    func clearRepairMask(_ projectId: String) async throws -> ProjectSnapshot {
-        let (previous, snapshot) = try await mutateReturning(projectId) { (_, project) -> String? in
-            let previous = project.repairMaskDigest.map(Self.repairMaskFileName(digest:))
-            project.repairMaskDigest = nil
+            let previous = project[keyPath: mask.digest].map(mask.fileName(digest:))
+            project[keyPath: mask.digest] = nil
             return previous
         }
         if let previous { AtomicFile.remove(fileURL(projectId, previous)) }
