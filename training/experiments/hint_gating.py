@@ -1,13 +1,14 @@
 """Inference-time hint gating by the model's own belief (Models/MODEL_CARD.md, "Model v3 runs tried").
 
-    cd training && python3 experiments/hint_gating.py MODEL.safetensors ../../shared/data/eval 40
+    cd training && python3 experiments/hint_gating.py MODEL.safetensors ../../shared/data/eval 40 [NULL]
 
 Protocol A (256², seed 0, the hints of training's evaluate) on the first N photos. The network runs
 without and with the hints; what the hints change (ab1 − ab0) is kept at each pixel with a weight
 from the Bhattacharyya coefficient between the pixel's no-hint bin distribution and the mean
 no-hint distribution of a hint's patch (the largest over the hints), through a smoothstep from
 `lo` to `hi`: a hint should move only pixels the model already thinks could be of the hint's kind.
-Prints PSNR@1/@10/@100 and the one-hint reach, leak and leak share for each (lo, hi).
+Prints PSNR@1/@10/@100 and the one-hint reach, leak and leak share for each (lo, hi). NULL, when
+given, replaces the hint attention's null-slot logit (3 in training): the other lever measured.
 """
 import os
 import sys
@@ -25,6 +26,8 @@ from findcolor_train.hints import AB_SCALE, hints_from_points, protocol_points
 
 torch.set_num_threads(2)
 model = load_exported(sys.argv[1])[0].eval()
+if len(sys.argv) > 4:
+    model.decoder.att_null.data.fill_(float(sys.argv[4]))
 files = list_images(sys.argv[2])[:int(sys.argv[3])]
 KS, SIZE = (1, 10, 100), 256
 GATES = [None, (0.5, 0.8), (0.6, 0.9), (0.7, 0.95), (0.8, 1.0)]
