@@ -110,6 +110,33 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         #expect(onClean.maskedShare < 0.01, "flagged \(onClean.maskedShare * 100) % of a clean scene")
     }
 
+    /// A large scan is searched at the detector's own scale (`detectionShortSide`): a scratch and
+    /// dust drawn 4× larger on a 2560×1920 scene are found as they are at 640×480.
+    @Test func largeScansAreSearchedAtTheDetectorsScale() throws {
+        let detector = Self.restorer.detector!
+        #expect(detector.detectionShortSide == 640)
+        func scene(scale k: Int) -> (damaged: PlanarImage, truth: PlanarImage, clean: PlanarImage) {
+            let W = 640 * k, H = 480 * k
+            let clean = smoothScene(width: W, height: H)
+            var damaged = clean
+            var truth = PlanarImage(width: W, height: H, channels: 1)
+            for y in 0..<H { for x in (300 * k)..<(303 * k) { damaged.data[y * W + x] = 97; truth.data[y * W + x] = 1 } }
+            for (cx, cy) in [(100, 100), (500, 380), (150, 400)] {
+                for y in (cy - 2) * k..<(cy + 3) * k { for x in (cx - 2) * k..<(cx + 3) * k { damaged.data[y * W + x] = 4; truth.data[y * W + x] = 1 } }
+            }
+            return (damaged, truth, clean)
+        }
+        for k in [1, 4] {
+            let (damaged, truth, clean) = scene(scale: k)
+            let mask = detector.detect(damaged)
+            let defects = truth.data.indices.filter { truth.data[$0] > 0.5 }
+            let found = defects.filter { mask.data[$0] > 0.5 }.count
+            #expect(Double(found) / Double(defects.count) >= 0.8, "×\(k): recall \(found) of \(defects.count)")
+            let flagged = detector.detect(clean).data.filter { $0 > 0.5 }.count
+            #expect(Double(flagged) / Double(clean.planeSize) < 0.01, "×\(k): \(flagged) pixels of a clean scene flagged")
+        }
+    }
+
     /// A user mask alone (no detector) fills exactly its pixels; erasing keeps pixels untouched.
     @Test func userMasksAddAndErase() throws {
         let clean = smoothScene(width: 64, height: 48)
