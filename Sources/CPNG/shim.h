@@ -1,3 +1,4 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <png.h>
+#include <zlib.h>

@@ -16,10 +16,51 @@ protocol ColorizationEngine: Sendable {
     func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor]
     /// Identifies the model: renders cached with another model are not served (computed once).
     func modelIdentity() -> String
+    /// A project's full-resolution render. By default `colorizeFull` of the decoded photo; the
+    /// colorizer starts from the photo's L*, which `photo` keeps from one render to the next.
+    func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage
+    /// A project's preview. By default `colorizePreview` of the decoded photo; the colorizer starts
+    /// from the preview-size L*, which `photo` keeps from one render to the next.
+    func colorizePreview(_ photo: RenderPhoto, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage
 }
 
 extension ColorizationEngine {
     func modelIdentity() -> String { "" }
+
+    func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage {
+        try colorizeFull(try photo.image(), request)
+    }
+
+    func colorizePreview(_ photo: RenderPhoto, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
+        try colorizePreview(try photo.image(), request, shortSide: shortSide)
+    }
+}
+
+/// The photo a project render colours (the original, or its repaired version), with what every
+/// render of it needs whatever the hints: its L* at full size and at the preview's size. All three
+/// come from the decoded-image cache, keyed by the photo's content digest (and the repair's
+/// settings), so a hint change neither reads nor decodes the file, nor converts it to L* again.
+struct RenderPhoto {
+    let width: Int
+    let height: Int
+    /// The decoded (or repaired) photo, 1 or 3 channels.
+    let image: () throws -> PlanarImage
+    /// `lightness(of: image())`, cached.
+    let lightness: () throws -> LightnessImage
+    /// `Colorizer.previewLightness(of: image(), shortSide:)`, cached per short side.
+    let previewLightness: (_ shortSide: Int) throws -> LightnessImage
+
+    /// `image` with its L* planes cached in `images` under `key` (a content digest of everything
+    /// the image depends on).
+    init(width: Int, height: Int, key: String, images: DecodedImageCache, image: @escaping () throws -> PlanarImage) {
+        self.width = width
+        self.height = height
+        self.image = image
+        lightness = { try images.cached("lightness:\(key)") { FindColorImage.lightness(of: try image()) } }
+        previewLightness = { side in
+            try images.cached("lightness-\(side):\(key)") { Colorizer.previewLightness(of: try image(), shortSide: side) }
+        }
+    }
 }
 
 extension Colorizer: ColorizationEngine {
@@ -29,6 +70,17 @@ extension Colorizer: ColorizationEngine {
 
     func colorizePreview(_ image: PlanarImage, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
         try preview(image, request, shortSide: shortSide).rgb
+    }
+
+    /// The same pixels as `colorizeFull(photo.image(), request)`, from the cached L*.
+    func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage {
+        try colorize(lightness: try photo.lightness(), request).rgb
+    }
+
+    /// The same pixels as `colorizePreview(photo.image(), …)`, from the cached preview-size L*.
+    func colorizePreview(_ photo: RenderPhoto, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
+        try preview(lightness: try photo.previewLightness(shortSide), photoWidth: photo.width, photoHeight: photo.height,
+                    request, shortSide: shortSide).rgb
     }
 
     /// SHA-256 of the model file (computed once, at start).

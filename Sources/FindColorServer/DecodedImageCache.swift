@@ -2,7 +2,9 @@ import FindColorImage
 import Foundation
 
 /// Keeps the most recently used decoded photos in memory, keyed by the SHA-256 of their file, so
-/// that an interactive session (a preview after every hint) does not decode the same JPEG each time.
+/// that an interactive session (a preview after every hint) does not decode the same JPEG each time;
+/// and images derived from them under keys that name what they derive from (a photo's defects, its
+/// repaired version, its L* planes: `RenderPhoto`).
 /// Bounded by a total number of Float samples; least recently used images are dropped first.
 final class DecodedImageCache: @unchecked Sendable {
     private let lock = NSLock()

@@ -40,9 +40,12 @@ enum ImageInputs {
         return ColorizeRequest.regionMask(from: decoded)
     }
 
-    /// Encodes `image` (1 or 3 channels, sRGB in [0, 1]) as 8-bit PNG or JPEG.
-    static func encode(_ image: PlanarImage, as format: ImageOutput) throws -> Data {
+    /// Encodes `image` (1 or 3 channels, sRGB in [0, 1]) as 8-bit PNG or JPEG. Renders (previews
+    /// and results, `fast`) are PNGs written for speed (`ImageCodec.encodeFastPNG`: the same pixels,
+    /// the file a few per cent larger); files the server keeps use libpng's default compression.
+    static func encode(_ image: PlanarImage, as format: ImageOutput, fast: Bool = false) throws -> Data {
         do {
+            if fast && format == .png { return try ImageCodec.encodeFastPNG(image) }
             return try ImageCodec.encode(image, as: format.outputFormat)
         } catch let error as ImageError {
             throw APIError.internalError("could not encode the result: \(error.description)")

@@ -58,14 +58,14 @@ struct ProjectRenderer: Sendable {
         let what = "rendering this \(project.width)×\(project.height) photo"
         let (data, milliseconds) = try await work.run(cost: cost, what: what) { () -> (Data, Double) in
             let start = DispatchTime.now().uptimeNanoseconds
-            let image = try inputs.colourInput(images, limits)
+            let photo = inputs.colourInput(images, limits)
             let request = try inputs.request(images, limits)
             let rgb: PlanarImage
             switch kind {
-            case .preview: rgb = try engine.colorizePreview(image, request, shortSide: limits.previewShortSide)
-            case .full: rgb = try engine.colorizeFull(image, request)
+            case .preview: rgb = try engine.colorizePreview(photo, request, shortSide: limits.previewShortSide)
+            case .full: rgb = try engine.colorizeFull(photo, request)
             }
-            let data = try ImageInputs.encode(rgb, as: format)
+            let data = try ImageInputs.encode(rgb, as: format, fast: true)
             return (data, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         }
         await store.saveRender(key, data: data, milliseconds: milliseconds, keep: limits.cachedRendersPerProject)
@@ -147,11 +147,18 @@ private struct RenderInputs: Sendable {
         try images.image(at: photoURL, digest: snapshot.project.originalDigest, role: "photo", maxPixels: limits.maxPixels)
     }
 
-    /// The photo the colorizer gets: the original, or its repaired version when the repair is on.
-    func colourInput(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> PlanarImage {
-        let image = try photo(images, limits)
-        guard let repair else { return image }
-        return try repair.repairedPhoto(image, images: images, maxPixels: limits.maxPixels)
+    /// The photo the colorizer gets: the original, or its repaired version when the repair is on,
+    /// with its L* planes cached (decoded, repaired and converted only when the cache lacks them).
+    func colourInput(_ images: DecodedImageCache, _ limits: ServerLimits) -> RenderPhoto {
+        let project = snapshot.project
+        guard let repair else {
+            return RenderPhoto(width: project.width, height: project.height, key: project.originalDigest, images: images) {
+                try photo(images, limits)
+            }
+        }
+        return RenderPhoto(width: project.width, height: project.height, key: repair.cacheKey, images: images) {
+            try repair.repairedPhoto(try photo(images, limits), images: images, maxPixels: limits.maxPixels)
+        }
     }
 
     func request(_ images: DecodedImageCache, _ limits: ServerLimits) throws -> ColorizeRequest {

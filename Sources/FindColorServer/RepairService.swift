@@ -179,6 +179,12 @@ struct ProjectRepair: Sendable {
         return try ImageInputs.encode(mask, as: .png)
     }
 
+    /// Everything the repaired photo depends on: the key of it, and of what is derived from it, in
+    /// the decoded-image cache.
+    var cacheKey: String {
+        "repaired:\(RepairService.detectorTag):\(photoDigest):\(editsDigest ?? "-"):\(request.denoise.bitPattern):\(request.fade)"
+    }
+
     /// The user's edits, or nil when there are none.
     func edits(maxPixels: Int) throws -> RepairEdits? {
         guard let editsURL else { return nil }
@@ -191,8 +197,7 @@ struct ProjectRepair: Sendable {
     /// The photo as the colorizer gets it: repaired (gray), cached in memory by everything it
     /// depends on, so a preview after each hint does not repair again.
     func repairedPhoto(_ photo: PlanarImage, images: DecodedImageCache, maxPixels: Int) throws -> PlanarImage {
-        let key = "repaired:\(RepairService.detectorTag):\(photoDigest):\(editsDigest ?? "-"):\(request.denoise.bitPattern):\(request.fade)"
-        return try images.cached(key) {
+        try images.cached(cacheKey) {
             var mask = try defects(photo, images: images, maxPixels: maxPixels)
             if let edits = try edits(maxPixels: maxPixels) { mask = edits.applied(to: mask) }
             return try request.repaired(photo, defects: mask)

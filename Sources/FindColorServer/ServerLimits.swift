@@ -17,8 +17,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// Default number of colours returned by `GET /api/projects/{id}/suggest`.
     public var suggestionCount: Int
     /// Budget, in Float samples, of the in-memory cache of decoded photos (the last photos worked on
-    /// are kept decoded so that interactive previews do not decode the file every time). Lowered to
-    /// an eighth of `memoryBudgetBytes` when that is smaller.
+    /// are kept decoded, with their L* at full and preview size, so that interactive previews do not
+    /// decode and convert the file every time: `RenderPhoto`). Lowered to an eighth of
+    /// `memoryBudgetBytes` when that is smaller.
     public var imageCacheSamples: Int
     /// How many rendered previews/results are kept on disk per project (older ones are deleted).
     public var cachedRendersPerProject: Int

@@ -24,6 +24,22 @@ import FindColorImage
         #expect(chroma.reduce(0, +) / Float(chroma.count) > 3)
     }
 
+    /// The preview from the preview-size L* (what the web app keeps per photo) is the preview of
+    /// the photo, pixel for pixel, and a wrong-size L* is refused.
+    @Test func previewFromLightnessIsThePreview() throws {
+        let gray = syntheticScene(width: 530, height: 301)
+        var request = ColorizeRequest()
+        request.hints = [Hint(x: 40, y: 260, size: 6, a: 40, b: 20)]
+        let direct = try colorizer.preview(gray, request).rgb
+        let Ls = Colorizer.previewLightness(of: gray)
+        #expect((Ls.width, Ls.height) == (451, 256))
+        let fromL = try colorizer.preview(lightness: Ls, photoWidth: gray.width, photoHeight: gray.height, request).rgb
+        #expect(fromL.data == direct.data)
+        #expect(throws: FindColorError.self) {
+            try colorizer.preview(lightness: Ls, photoWidth: 600, photoHeight: 301, request)
+        }
+    }
+
     /// A red hint turns its region red while far regions barely change. (The expected colour is
     /// the hint's a*b* as reachable at the pixel's lightness: L* is kept, so an sRGB red at a
     /// brighter L* is gamut-mapped to a paler red.)

@@ -146,13 +146,18 @@ enum PNGCodec {
         }
     }
 
-    static func encode(_ image: PlanarImage, bitDepth: Int) throws -> Data {
+    /// The checks of every PNG encoding (`encode`, `FastPNG.encode`).
+    static func checkEncodable(_ image: PlanarImage, bitDepth: Int) throws {
         try OutputFormat.png(bitDepth: bitDepth).validate()
         guard image.channels == 1 || image.channels == 3 else {
             throw ImageError.invalidArgument("PNG output needs a 1- or 3-channel image, got \(image.channels) channels")
         }
         guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
         try OutputFormat.png(bitDepth: bitDepth).checkCanEncode(width: image.width, height: image.height)
+    }
+
+    static func encode(_ image: PlanarImage, bitDepth: Int) throws -> Data {
+        try checkEncodable(image, bitDepth: bitDepth)
 
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)

@@ -78,6 +78,8 @@ enum SampleConversion {
     @inline(__always)
     static func quantize<T: FixedWidthInteger & UnsignedInteger>(_ v: Float, maxValue: Float) -> T {
         let clamped: Float = v > 0 ? (v < 1 ? v : 1) : 0 // NaN fails `v > 0` and becomes 0
-        return T((clamped * maxValue).rounded())
+        // Through Int32 (one instruction; the value is at most 65535): the generic `T(Float)` checks
+        // the float's exponent and significand per sample and cost more than the PNG's compression.
+        return T(truncatingIfNeeded: Int32((clamped * maxValue).rounded()))
     }
 }

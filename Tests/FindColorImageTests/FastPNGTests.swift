@@ -1,0 +1,44 @@
+import CPNG
+import Foundation
+import Testing
+@testable import FindColorImage
+
+/// The web app's PNG (`ImageCodec.encodeFastPNG`): the same pixels as the default encoder, a valid
+/// file, and one zlib stream whatever the number of bands it was deflated in.
+@Suite struct FastPNGTests {
+    @Test(arguments: [(1, 37, 23), (3, 37, 23), (3, 700, 400), (1, 1, 1), (3, 5000, 1)])
+    func samePixelsAsTheDefaultEncoder(channels: Int, width: Int, height: Int) throws {
+        var image = randomQuantizedImage(width: width, height: height, channels: channels, levels: 255, seed: 7)
+        // Off-grid values, out of range and NaN: quantised by the same rule as the default encoder.
+        for (i, v) in [Float(-0.5), 0.5, 1.7, .nan, 0.1234, 0.998].enumerated() where i < image.data.count { image.data[i] = v }
+        let fast = try ImageCodec.encodeFastPNG(image)
+        let standard = try ImageCodec.encode(image, as: .png(bitDepth: 8))
+        let a = try ImageCodec.decode(fast), b = try ImageCodec.decode(standard)
+        #expect(a.format == .png && a.bitDepth == 8)
+        #expect(a.sourceLayout == b.sourceLayout)
+        #expect((a.image.width, a.image.height, a.image.channels) == (width, height, channels))
+        #expect(a.image.data == b.image.data)
+        #expect(pngChunkTypes(fast) == ["IHDR", "sRGB", "IDAT", "IEND"])
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 1000])
+    func bandsJoinIntoOneZlibStream(bands: Int) throws {
+        // Rows of 301 bytes: a repeating pattern (long matches) and noise (none).
+        var rng = SeededRandom(seed: 3)
+        let rowBytes = 301, rows = 97
+        let data = (0..<rows * rowBytes).map { i in i % 2 == 0 ? UInt8(i / rowBytes % 7) : UInt8.random(in: 0...255, using: &rng) }
+        let stream = try FastPNG.zlibStream(data, rowBytes: rowBytes, bands: bands)
+        var out = [UInt8](repeating: 0, count: data.count + 1)
+        var size = UInt(out.count)
+        let status = out.withUnsafeMutableBufferPointer { dst in
+            stream.withUnsafeBufferPointer { uncompress(dst.baseAddress, &size, $0.baseAddress, UInt($0.count)) }
+        }
+        #expect(status == Z_OK)  // also checks the Adler-32 at the end
+        #expect(Array(out[0..<Int(size)]) == data)
+    }
+
+    @Test func badImagesAreRefusedAsByTheDefaultEncoder() {
+        #expect(throws: ImageError.self) { try ImageCodec.encodeFastPNG(PlanarImage(width: 2, height: 2, channels: 2)) }
+        #expect(throws: ImageError.self) { try ImageCodec.encodeFastPNG(PlanarImage(width: 0, height: 0, channels: 3)) }
+    }
+}
