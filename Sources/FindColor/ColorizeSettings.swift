@@ -99,9 +99,10 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
     public var flipDetail: Bool?
     public var detailLimit: Double?
     public var fusionPower: Float?
+    public var splitParts: Bool?
 
     public init(workingSize: Int? = nil, flip: Bool? = nil, maxZoom: Int? = nil, window: Int? = nil, stride: Int? = nil,
-                flipDetail: Bool? = nil, detailLimit: Double? = nil, fusionPower: Float? = nil) {
+                flipDetail: Bool? = nil, detailLimit: Double? = nil, fusionPower: Float? = nil, splitParts: Bool? = nil) {
         self.workingSize = workingSize
         self.flip = flip
         self.maxZoom = maxZoom
@@ -110,6 +111,7 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
         self.flipDetail = flipDetail
         self.detailLimit = detailLimit
         self.fusionPower = fusionPower
+        self.splitParts = splitParts
     }
 
     public func applied(to preset: EnsembleSpec) -> EnsembleSpec {
@@ -122,6 +124,7 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
         if let flipDetail { s.flipDetail = flipDetail }
         if let detailLimit { s.detailLimit = detailLimit }
         if let fusionPower { s.fusionPower = fusionPower }
+        if let splitParts { s.splitParts = splitParts }
         return s
     }
 
@@ -132,7 +135,8 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
     public var summary: String {
         [workingSize.map { "working size \($0)" }, flip.map { "flip \($0)" }, maxZoom.map { "max zoom \($0)" },
          window.map { "window \($0)" }, stride.map { "stride \($0)" }, flipDetail.map { "flip detail \($0)" },
-         detailLimit.map { "detail limit \($0)" }, fusionPower.map { "fusion power \($0)" }]
+         detailLimit.map { "detail limit \($0)" }, fusionPower.map { "fusion power \($0)" },
+         splitParts.map { $0 ? "split parts" : "whole scan" }]
             .compactMap { $0 }.joined(separator: ", ")
     }
 }

@@ -33,9 +33,12 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
     public var detailLimit: Double
     /// Fusion weight = confidence^fusionPower (0: plain average of the passes).
     public var fusionPower: Float
+    /// Colour each photo of a scan that holds several (album page, contact sheet, mosaic, a frame
+    /// between bars; found by `ScanParts`) as if it were alone.
+    public var splitParts: Bool
 
     public init(shortSide: Int, flip: Bool, maxZoom: Int = 1, window: Int = 512, stride: Int = 448, flipDetail: Bool = false,
-                detailLimit: Double = 1, fusionPower: Float = 2) {
+                detailLimit: Double = 1, fusionPower: Float = 2, splitParts: Bool = true) {
         self.shortSide = shortSide
         self.flip = flip
         self.maxZoom = maxZoom
@@ -44,9 +47,10 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
         self.flipDetail = flipDetail
         self.detailLimit = detailLimit
         self.fusionPower = fusionPower
+        self.splitParts = splitParts
     }
 
-    private enum CodingKeys: String, CodingKey { case shortSide, flip, maxZoom, window, stride, flipDetail, detailLimit, fusionPower }
+    private enum CodingKeys: String, CodingKey { case shortSide, flip, maxZoom, window, stride, flipDetail, detailLimit, fusionPower, splitParts }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -56,7 +60,8 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
                   stride: try c.decodeIfPresent(Int.self, forKey: .stride) ?? 448,
                   flipDetail: try c.decodeIfPresent(Bool.self, forKey: .flipDetail) ?? false,
                   detailLimit: try c.decodeIfPresent(Double.self, forKey: .detailLimit) ?? 1,
-                  fusionPower: try c.decodeIfPresent(Float.self, forKey: .fusionPower) ?? 2)
+                  fusionPower: try c.decodeIfPresent(Float.self, forKey: .fusionPower) ?? 2,
+                  splitParts: try c.decodeIfPresent(Bool.self, forKey: .splitParts) ?? true)
     }
 
     /// Size of the pass at zoom `z` (1: the image-wise pass) for a `width × height` photo: the
@@ -109,8 +114,57 @@ public struct Ensemble {
     /// Passed to every network pass (see `ColorizeSettings.vividness`).
     var vividness: Float = 0
 
-    /// ab fused at the finest pass's resolution, and L at that resolution.
+    /// ab fused at the finest pass's resolution, and L at that resolution; a scan of several photos
+    /// (`ScanParts`, when `spec.splitParts`) one photo at a time.
     func run(L: PlanarImage, hints: [Hint]) -> (ab: PlanarImage, L: PlanarImage) {
+        if spec.splitParts {
+            let parts = ScanParts.parts(of: L)
+            if parts.count > 1 { return run(L: L, hints: hints, parts: parts) }
+        }
+        return runWhole(L: L, hints: hints)
+    }
+
+    /// Each part through `runWhole` as a photo of its own, with the hints whose centre lies in it;
+    /// the parts' ab assembled at the finest of their resolutions (bilinear), with L at that size.
+    func run(L: PlanarImage, hints: [Hint], parts: [ScanParts.Rect]) -> (ab: PlanarImage, L: PlanarImage) {
+        var results: [(rect: ScanParts.Rect, ab: PlanarImage)] = []
+        var scale = 0.0
+        for r in parts {
+            let mine = hints.compactMap { h -> Hint? in
+                let cx = h.x + h.size / 2, cy = h.y + h.size / 2
+                guard cx >= r.x, cx < r.x + r.width, cy >= r.y, cy < r.y + r.height else { return nil }
+                var moved = h
+                moved.size = min(h.size, r.width, r.height)
+                moved.x = min(max(0, h.x - r.x), r.width - moved.size)
+                moved.y = min(max(0, h.y - r.y), r.height - moved.size)
+                return moved
+            }
+            let (ab, _) = runWhole(L: L.cropped(x: r.x, y: r.y, width: r.width, height: r.height), hints: mine)
+            scale = max(scale, Double(ab.width) / Double(r.width), Double(ab.height) / Double(r.height))
+            results.append((r, ab))
+        }
+        scale = min(1, scale)
+        let wc = max(1, Int((Double(L.width) * scale).rounded())), hc = max(1, Int((Double(L.height) * scale).rounded()))
+        var ab = PlanarImage(width: wc, height: hc, channels: 2)
+        let edge = { (v: Int, full: Int, canvas: Int) in v >= full ? canvas : Int((Double(v) * scale).rounded()) }
+        for (r, abPart) in results {
+            let x0 = edge(r.x, L.width, wc), x1 = edge(r.x + r.width, L.width, wc)
+            let y0 = edge(r.y, L.height, hc), y1 = edge(r.y + r.height, L.height, hc)
+            guard x1 > x0, y1 > y0 else { continue }
+            let fitted = abPart.width == x1 - x0 && abPart.height == y1 - y0 ? abPart
+                : resizeBilinear(abPart, width: x1 - x0, height: y1 - y0)
+            for c in 0..<2 {
+                for y in y0..<y1 {
+                    let src = c * fitted.planeSize + (y - y0) * fitted.width, dst = c * ab.planeSize + y * wc + x0
+                    ab.data.replaceSubrange(dst..<dst + (x1 - x0), with: fitted.data[src..<src + (x1 - x0)])
+                }
+            }
+        }
+        return (ab, resized(L, wc, hc))
+    }
+
+    /// The passes over the photo as one scene.
+    func runWhole(L: PlanarImage, hints: [Hint]) -> (ab: PlanarImage, L: PlanarImage) {
         let (w0, h0) = Colorizer.fit(width: L.width, height: L.height, shortSide: spec.shortSide)
         let L0 = resized(L, w0, h0)
         let zooms = spec.zooms(photoShortSide: min(L.width, L.height))

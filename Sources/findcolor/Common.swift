@@ -53,6 +53,8 @@ struct SettingsOptions: ParsableArguments {
     var detailLimit: Double?
     @Option(help: "Fusion weight = confidence^power, 0…16 (default: the preset's).")
     var fusionPower: Float?
+    @Flag(help: "Colour a scan of several photos (album page, contact sheet, mosaic) as one scene instead of each photo alone.")
+    var wholeScan = false
 
     func validate() throws {
         do {
@@ -67,7 +69,8 @@ struct SettingsOptions: ParsableArguments {
         ColorizeSettings(
             preset: preset,
             overrides: EnsembleOverrides(workingSize: workingSize, maxZoom: maxZoom, window: window, stride: stride,
-                                         detailLimit: detailLimit, fusionPower: fusionPower),
+                                         detailLimit: detailLimit, fusionPower: fusionPower,
+                                         splitParts: wholeScan ? false : nil),
             vividness: vividness)
     }
 }

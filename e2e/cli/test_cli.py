@@ -237,3 +237,26 @@ def test_bench_pipeline_takes_the_colorize_settings():
     assert rec["what"] == "pipeline" and rec["median_ms"] > 0
     bad = run("bench", "--sizes", "", "--pipeline-megapixels", "0.1", "--vividness", "2")
     assert bad.returncode != 0 and "--vividness must be in 0…1" in bad.stderr
+
+
+def test_scan_of_two_photos_is_coloured_per_photo_unless_whole_scan(tmp_path):
+    """Two sample photos side by side: by default each is coloured as if alone (ScanParts), so its
+    half equals the photo coloured on its own away from the seam; `--whole-scan` colours them as one
+    scene, which the left half shows."""
+    root = Path(__file__).resolve().parents[2] / "samples"
+    left = Image.open(root / "detroit-1915.jpg").convert("L").crop((20, 20, 520, 520)).resize((300, 300), Image.BOX)
+    right = Image.open(root / "migrant-mother-1936.jpg").convert("L").crop((150, 100, 750, 700)).resize((300, 300), Image.BOX)
+    scan = Image.new("L", (600, 300))
+    scan.paste(left, (0, 0))
+    scan.paste(right, (300, 0))
+    scan.save(tmp_path / "scan.png")
+    left.save(tmp_path / "left.png")
+    for name, extra in [("split", []), ("whole", ["--whole-scan"])]:
+        run("colorize", tmp_path / "scan.png", "-o", tmp_path / f"{name}.png", *extra, check=True)
+    run("colorize", tmp_path / "left.png", "-o", tmp_path / "alone.png", check=True)
+    alone = np.asarray(Image.open(tmp_path / "alone.png").convert("RGB"), dtype=np.float32)[:, :284]
+    split = np.asarray(Image.open(tmp_path / "split.png").convert("RGB"), dtype=np.float32)[:, :284]
+    whole = np.asarray(Image.open(tmp_path / "whole.png").convert("RGB"), dtype=np.float32)[:, :284]
+    d_split, d_whole = np.abs(split - alone).mean(), np.abs(whole - alone).mean()
+    assert d_split < 0.5, d_split
+    assert d_whole > d_split, (d_whole, d_split)

@@ -40,13 +40,14 @@ enum ColorizeRoutes {
         guard let imagePart = form.part("image") else {
             throw APIError.badRequest("missing the \"image\" field: the photo to colorize (e.g. curl -F image=@photo.jpg)")
         }
-        var settings = ColorizeSettings()
-        if let preset = try FormValues.preset(form.part("preset")?.text()) { settings.preset = preset }
+        var formSettings = ColorizeSettings()
+        if let preset = try FormValues.preset(form.part("preset")?.text()) { formSettings.preset = preset }
         if let transferGlobal = try FormValues.bool(form.part("transfer_global")?.text(), field: "transfer_global") {
-            settings.transferGlobal = transferGlobal
+            formSettings.transferGlobal = transferGlobal
         }
-        if let vividness = try FormValues.number(form.part("vividness")?.text(), field: "vividness") { settings.vividness = vividness }
-        try FormValues.check(settings)
+        if let vividness = try FormValues.number(form.part("vividness")?.text(), field: "vividness") { formSettings.vividness = vividness }
+        try FormValues.check(formSettings)
+        let settings = formSettings
         let format = try ImageOutput(parameter: form.part("format")?.text())
         let repair = try ColorizeRoutes.repairRequest(form)
         let repairMaskData = form.part("repair_mask")?.body
