@@ -173,6 +173,10 @@ struct HintSpread {
     }
 
     func callAsFunction(_ pooled: Tensor) -> Tensor {
+        LayerProfile.record("hint spread \(pooled.h)×\(pooled.w)", kind: "hint spread") { spreadKernel(pooled) }
+    }
+
+    private func spreadKernel(_ pooled: Tensor) -> Tensor {
         var weighted = pooled
         weighted.withUnsafeMutableBufferPointer { p in
             for i in Swift.stride(from: 0, to: p.count, by: 3) {

@@ -11,7 +11,9 @@ extension Ops {
                          "concat: \(t.shape) does not match \(first) spatially")
         }
         if tensors.count == 1 { return tensors[0] }
-        return dispatch(backend, oneDNN: { try concatOneDNN(tensors) }, reference: { concatReference(tensors) })
+        return LayerProfile.record("concat → \(first.h)×\(first.w)×\(tensors.reduce(0) { $0 + $1.c })", kind: "concat") {
+            dispatch(backend, oneDNN: { try concatOneDNN(tensors) }, reference: { concatReference(tensors) })
+        }
     }
 
     static func concatShape(_ tensors: [Tensor]) -> TensorShape {

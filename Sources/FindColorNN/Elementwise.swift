@@ -6,12 +6,16 @@ extension Ops {
     /// a + b (same shapes), optionally followed by ReLU.
     public static func add(_ a: Tensor, _ b: Tensor, relu: Bool = false, backend: Backend = .default) -> Tensor {
         precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
-        return dispatch(backend, oneDNN: { try addOneDNN(a, b, relu: relu) }, reference: { addReference(a, b, relu: relu) })
+        return LayerProfile.record("add \(a.h)×\(a.w)×\(a.c)", kind: "add") {
+            dispatch(backend, oneDNN: { try addOneDNN(a, b, relu: relu) }, reference: { addReference(a, b, relu: relu) })
+        }
     }
 
     /// Element-wise hyperbolic tangent.
     public static func tanh(_ x: Tensor, backend: Backend = .default) -> Tensor {
-        dispatch(backend, oneDNN: { try tanhOneDNN(x) }, reference: { tanhReference(x) })
+        LayerProfile.record("tanh \(x.h)×\(x.w)×\(x.c)", kind: "tanh") {
+            dispatch(backend, oneDNN: { try tanhOneDNN(x) }, reference: { tanhReference(x) })
+        }
     }
 
     // MARK: Reference kernels

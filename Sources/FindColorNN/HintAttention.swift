@@ -11,6 +11,12 @@ extension Ops {
     /// (a, b). Output, 4 channels per cell: `[a, b, tanh(best hint score / 4), weight on the hints]`,
     /// or all zeros for an image without hints. Cost: cells × hinted cells × d multiply-adds.
     public static func hintAttention(query: Tensor, key: Tensor, hints: Tensor, nullLogit: Float) -> Tensor {
+        LayerProfile.record("hint attention \(query.h)×\(query.w)", kind: "hint attention") {
+            hintAttentionKernel(query: query, key: key, hints: hints, nullLogit: nullLogit)
+        }
+    }
+
+    static func hintAttentionKernel(query: Tensor, key: Tensor, hints: Tensor, nullLogit: Float) -> Tensor {
         precondition(query.shape == key.shape, "hintAttention: query \(query.shape) and key \(key.shape) differ")
         precondition(hints.n == query.n && hints.h == query.h && hints.w == query.w && hints.c == 3,
                      "hintAttention: hints \(hints.shape) do not match the features \(query.shape)")

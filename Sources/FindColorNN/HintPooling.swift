@@ -6,6 +6,10 @@ extension Ops {
     /// m_avg = avgpool(mask); each value v_p = avgpool(v · mask) / m_avg (0 where m_avg == 0);
     /// the mask becomes maxpool(mask). Output: `[a_p, b_p, …, m_p]` at floor(h / f) × floor(w / f).
     public static func hintPool(_ hints: Tensor, factor f: Int) -> Tensor {
+        LayerProfile.record("hint pool /\(f)", kind: "hint pool") { hintPoolKernel(hints, factor: f) }
+    }
+
+    static func hintPoolKernel(_ hints: Tensor, factor f: Int) -> Tensor {
         precondition(hints.c >= 2, "hintPool: needs value channels and a mask channel, got \(hints.shape)")
         precondition(f >= 1 && hints.h >= f && hints.w >= f, "hintPool: input \(hints.shape) smaller than factor \(f)")
         let out = Tensor(uninitializedShape: TensorShape(n: hints.n, h: hints.h / f, w: hints.w / f, c: hints.c))

@@ -4,6 +4,8 @@
 /// A 2-D convolution layer: `<name>.weight` (OIHW) and, if present, `<name>.bias`.
 public struct Conv2d {
     public let convolution: Convolution
+    /// The weights' name (for `LayerProfile`); "conv" for layers made from explicit weights.
+    public let name: String
 
     public var descriptor: ConvolutionDescriptor { convolution.descriptor }
 
@@ -24,13 +26,17 @@ public struct Conv2d {
             padding: padding ?? .explicit(ConvPadding(top: kh / 2, left: kw / 2, bottom: kh / 2, right: kw / 2)),
             groups: groups, activation: activation)
         convolution = try Convolution(descriptor, weights: weight.values, bias: bias, backend: backend)
+        self.name = name
     }
 
     /// From explicit OIHW weights.
     public init(_ descriptor: ConvolutionDescriptor, weights: [Float], bias: [Float]?,
                 backend: Backend = .default) throws {
         convolution = try Convolution(descriptor, weights: weights, bias: bias, backend: backend)
+        name = "conv"
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { convolution(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        LayerProfile.record(name, kind: descriptor.profileKind) { convolution(x) }
+    }
 }

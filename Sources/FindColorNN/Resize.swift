@@ -9,8 +9,10 @@ extension Ops {
         precondition(height > 0 && width > 0, "resize: output size must be positive")
         precondition(x.h > 0 && x.w > 0, "resize: empty input \(x.shape)")
         if height == x.h && width == x.w { return x }
-        return dispatch(backend, oneDNN: { try resizeBilinearOneDNN(x, height: height, width: width) },
-                        reference: { resizeBilinearReference(x, height: height, width: width) })
+        return LayerProfile.record("resize \(x.h)×\(x.w)×\(x.c) → \(height)×\(width)", kind: "resize") {
+            dispatch(backend, oneDNN: { try resizeBilinearOneDNN(x, height: height, width: width) },
+                     reference: { resizeBilinearReference(x, height: height, width: width) })
+        }
     }
 
     /// Source indices and weights along one axis.

@@ -11,7 +11,10 @@ struct Bench: ParsableCommand {
             Forward: the network alone at each --sizes (square), for each --backends, median of --repeat runs \
             after 2 warm-up runs. Pipeline: a synthetic photo of --pipeline-megapixels (4:3) through \
             colorize (the colorize settings: --preset, --working-size, …; default as colorize) and JPEG encoding; prints the median time and the process's peak \
-            resident memory (VmHWM). Run one pipeline size per process to read its own peak.
+            resident memory (VmHWM). Run one pipeline size per process to read its own peak. \
+            Layers (--layers): where the forward pass's time goes at each --sizes, per layer and per kind \
+            of work (1×1 and depthwise convolutions, concatenations, resizes, the hint attention …), \
+            medians of --repeat profiled runs.
             """)
 
     @Option(help: "Square sizes for the forward pass, comma-separated (empty for none).") var sizes = CommaList<Int>([256, 512])
@@ -19,6 +22,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs per measurement.") var `repeat`: Int = 10
     @Option(help: "Whole-pipeline photo size in megapixels (0 for none).") var pipelineMegapixels: Double = 0
     @OptionGroup(title: "Settings of the pipeline measurement") var settingsOptions: SettingsOptions
+    @Flag(help: "Also print the per-layer time table of the forward pass at each --sizes.") var layers = false
     @Flag(help: "Print JSON lines instead of text.") var json = false
     @OptionGroup var modelOptions: ModelOptions
 
@@ -46,6 +50,7 @@ struct Bench: ParsableCommand {
                 }
                 report(["what": "forward", "backend": b.rawValue, "size": "\(s)x\(s)", "median_ms": median(times),
                         "min_ms": times.min()!, "runs": Double(times.count)])
+                if layers { profile(colorizer, L: L, hints: hints, backend: b.rawValue, size: s) }
             }
         }
         if pipelineMegapixels > 0 {
@@ -67,12 +72,58 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// Per-layer medians over `repeat` profiled passes: the kinds of work, then the 15 slowest layers.
+    func profile(_ colorizer: Colorizer, L: PlanarImage, hints: PlanarImage, backend: String, size s: Int) {
+        var perLayer: [String: [Double]] = [:], info: [String: LayerProfile.Entry] = [:], order: [String] = []
+        var totals: [Double] = []
+        for _ in 0..<`repeat` {
+            let t0 = DispatchTime.now()
+            let (_, entries) = LayerProfile.measure { colorizer.pass(L: L, hints: hints) }
+            totals.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
+            for e in entries {
+                if info[e.name] == nil { info[e.name] = e; order.append(e.name) }
+                perLayer[e.name, default: []].append(e.milliseconds)
+            }
+        }
+        let total = median(totals)
+        let layerMedian = order.map { (name: $0, ms: median(perLayer[$0]!)) }
+        var byKind: [String: (ms: Double, count: Int)] = [:]
+        for l in layerMedian {
+            let k = info[l.name]!.kind
+            byKind[k, default: (0, 0)].ms += l.ms
+            byKind[k, default: (0, 0)].count += 1
+        }
+        let inLayers = layerMedian.reduce(0) { $0 + $1.ms }
+        func share(_ ms: Double) -> String { String(format: "%.1f %%", 100 * ms / total) }
+        if json {
+            for (k, v) in byKind.sorted(by: { $0.value.ms > $1.value.ms }) {
+                report(["what": "layers-kind", "backend": backend, "size": "\(s)x\(s)", "kind": k, "median_ms": v.ms, "layers": Double(v.count)])
+            }
+            for l in layerMedian {
+                let e = info[l.name]!
+                report(["what": "layer", "backend": backend, "size": "\(s)x\(s)", "name": l.name, "kind": e.kind, "output": e.output, "median_ms": l.ms])
+            }
+            return
+        }
+        print(String(format: "layers at %dx%d (%@): pass %.1f ms (median of %d), in the layers %.1f ms, outside them (input, output copies) %.1f ms",
+                     s, s, backend, total, totals.count, inLayers, total - inLayers))
+        print("  by kind:")
+        for (k, v) in byKind.sorted(by: { $0.value.ms > $1.value.ms }) {
+            print("    \(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%7.2f ms", v.ms))  \(share(v.ms).padding(toLength: 7, withPad: " ", startingAt: 0))  \(v.count) layers")
+        }
+        print("  slowest layers:")
+        for l in layerMedian.sorted(by: { $0.ms > $1.ms }).prefix(15) {
+            let e = info[l.name]!
+            print("    \(l.name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(e.kind.padding(toLength: 18, withPad: " ", startingAt: 0)) \(e.output.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%6.2f ms", l.ms))  \(share(l.ms))")
+        }
+    }
+
     func report(_ fields: [String: Any]) {
         if json {
             let d = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))
         } else {
-            let keys = ["what", "backend", "size", "median_ms", "min_ms", "runs", "peak_rss_mb"]
+            let keys = ["what", "backend", "size", "name", "kind", "output", "median_ms", "min_ms", "runs", "layers", "peak_rss_mb"]
             print(keys.compactMap { k in fields[k].map { v in "\(k)=\(v is Double ? String(format: "%.1f", v as! Double) : "\(v)")" } }.joined(separator: "  "))
         }
     }

@@ -46,6 +46,27 @@ struct LayerTests {
         #expect(relativeError(y, expected) <= 1e-4)
     }
 
+    /// `LayerProfile.measure` records each named layer and op once per call, in call order, with its
+    /// kind and output shape; outside a measurement nothing is recorded and results are the same.
+    @Test("the layer profile names layers and ops and changes no result")
+    func layerProfile() throws {
+        let store = Self.makeStore()
+        let conv = try Conv2d(store, "enc.0.0", stride: 2, activation: .relu6)
+        let dw = try Conv2d(store, "dec.dw", groups: 8, activation: .relu)
+        let head = try Conv2d(store, "head")
+        let x = Tensor.random(TensorShape(h: 16, w: 16, c: 3), seed: 5)
+        func forward() -> Tensor { head(Ops.add(dw(conv(x)), dw(conv(x)))) }
+        let plain = forward()
+        let (profiled, entries) = LayerProfile.measure { forward() }
+        #expect(profiled.shape == plain.shape && relativeError(profiled, plain) == 0)
+        #expect(entries.map(\.name) == ["enc.0.0", "dec.dw", "add 8×8×8", "head"])
+        #expect(entries.map(\.kind) == ["conv 3×3 /2", "depthwise 3×3", "add", "conv 1×1"])
+        #expect(entries.map(\.calls) == [2, 2, 1, 1])
+        #expect(entries.first { $0.name == "head" }?.output == "8×8×2")
+        #expect(entries.allSatisfy { $0.milliseconds >= 0 })
+        #expect(LayerProfile.recorder == nil)
+    }
+
     @Test("missing and mis-shaped weights throw")
     func weightErrors() throws {
         let store = Self.makeStore()

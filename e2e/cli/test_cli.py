@@ -260,3 +260,14 @@ def test_scan_of_two_photos_is_coloured_per_photo_unless_whole_scan(tmp_path):
     d_split, d_whole = np.abs(split - alone).mean(), np.abs(whole - alone).mean()
     assert d_split < 0.5, d_split
     assert d_whole > d_split, (d_whole, d_split)
+
+
+def test_bench_layers_prints_the_per_layer_table():
+    p = run("bench", "--sizes", "64", "--layers", "--repeat", "1", check=True)
+    assert "layers at 64x64" in p.stdout and "by kind:" in p.stdout and "slowest layers:" in p.stdout
+    assert "conv 1×1" in p.stdout and "decoder.refine2" in p.stdout
+    j = run("bench", "--sizes", "64", "--layers", "--repeat", "1", "--json", check=True)
+    rows = [json.loads(line) for line in j.stdout.splitlines()]
+    layers = [r for r in rows if r["what"] == "layer"]
+    assert len(layers) > 50 and all(r["median_ms"] >= 0 for r in layers)
+    assert {r["kind"] for r in rows if r["what"] == "layers-kind"} >= {"conv 1×1", "conv 3×3", "concat"}
