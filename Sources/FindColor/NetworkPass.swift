@@ -12,22 +12,13 @@ extension Colorizer {
         let W = L.width, H = L.height
         let lt = networkInput(L)
         let Hp = lt.h, Wp = lt.w
-        let n = W * H
-        let ht = Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 3)) { _, y, x, c in
-            y < H && x < W ? hints.data[c * n + y * W + x] : 0
+        // Hints are zero beyond the photo (no hint is mirrored into the padding).
+        let ht = hints.data.withUnsafeBufferPointer {
+            Tensor.fromPlanes($0, width: W, height: H, channels: 3, rows: (0..<Hp).map { $0 < H ? $0 : -1 },
+                              columns: (0..<Wp).map { $0 < W ? $0 : -1 })
         }
         let (ab, lg) = network(L: lt, hints: ht, logits: logits || vividness > 0)
-        let s = config.input.ab_scale
-        var out = PlanarImage(width: W, height: H, channels: 2)
-        ab.withUnsafeBufferPointer { p in
-            for y in 0..<H {
-                for x in 0..<W {
-                    let i = (y * Wp + x) * 2
-                    out.data[y * W + x] = p[i] * s
-                    out.data[n + y * W + x] = p[i + 1] * s
-                }
-            }
-        }
+        var out = PlanarImage(width: W, height: H, channels: 2, data: ab.toPlanes(width: W, height: H, scale: config.input.ab_scale))
         if vividness > 0, let lg {
             let vivid = Self.annealedMean(lg, centres: config.bin_centres, temperature: config.annealed_mean_T)
             Self.blendUpsampled(&out, vivid, weight: vividness, factor: config.logitsStride)
@@ -42,9 +33,9 @@ extension Colorizer {
         let m = config.input.multiple_of
         let W = L.width, H = L.height
         let Wp = (W + m - 1) / m * m, Hp = (H + m - 1) / m * m
-        let scale = config.input.L_scale
-        return Tensor(shape: TensorShape(n: 1, h: Hp, w: Wp, c: 1)) { _, y, x, _ in
-            L[reflectIndex(x, count: W), reflectIndex(y, count: H), 0] * scale
+        return L.data.withUnsafeBufferPointer {
+            Tensor.fromPlanes($0, width: W, height: H, channels: 1, rows: (0..<Hp).map { reflectIndex($0, count: H) },
+                              columns: (0..<Wp).map { reflectIndex($0, count: W) }, scale: config.input.L_scale)
         }
     }
 

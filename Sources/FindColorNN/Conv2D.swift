@@ -155,7 +155,11 @@ public final class Convolution: @unchecked Sendable {
                 "convolution needs \(descriptor.outputChannels) biases, got \(bias.count)")
         }
         self.descriptor = descriptor
-        if backend.resolved == .oneDNN, let runtime = OneDNNRuntime.shared,
+        if NarrowConvolution.supports(descriptor) {
+            // Faster than both general kernels on this shape (see `NarrowConvolution`).
+            kernel = NarrowConvolution(descriptor, weights: weights, bias: bias)
+            self.backend = backend.resolved
+        } else if backend.resolved == .oneDNN, let runtime = OneDNNRuntime.shared,
            let fast = try? OneDNNConvolution(descriptor, weights: weights, bias: bias, runtime: runtime) {
             kernel = fast
             self.backend = .oneDNN

@@ -365,7 +365,7 @@ private func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, count: Int
 /// Applies the activation in place to one output row. A plain loop over memory, which the
 /// compiler vectorises (min/max on SIMD values stay function calls in debug builds).
 @inline(__always)
-private func applyActivation(_ activation: Activation, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+func applyActivation(_ activation: Activation, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
     switch activation {
     case .none:
         return

@@ -1,4 +1,5 @@
 import Foundation
+import FindColorParallel
 
 /// The shape of an NHWC tensor: batch, height, width, channels.
 public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
@@ -158,4 +159,62 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     public var description: String { "Tensor\(shape)" }
+}
+
+extension Tensor {
+    /// A 1-image tensor of `rows.count × columns.count × channels` from planar data (`channels`
+    /// planes of `width × height` floats, back to back, as images are stored): element (y, x, c) is
+    /// `planes[c · width · height + rows[y] · width + columns[x]] · scale`, or 0 where `rows[y]` or
+    /// `columns[x]` is negative. The index maps carry any padding rule (reflection, zeros); rows are
+    /// filled in parallel.
+    public static func fromPlanes(_ planes: UnsafeBufferPointer<Float>, width: Int, height: Int, channels: Int,
+                                  rows: [Int], columns: [Int], scale: Float = 1) -> Tensor {
+        precondition(planes.count >= width * height * channels, "fromPlanes: \(planes.count) values for \(width)×\(height)×\(channels)")
+        precondition(rows.allSatisfy { $0 < height } && columns.allSatisfy { $0 < width }, "fromPlanes: index out of range")
+        let out = Tensor(uninitializedShape: TensorShape(n: 1, h: rows.count, w: columns.count, c: channels))
+        let W = columns.count, C = channels, n = width * height
+        let src = planes.baseAddress!, dst = out.basePointer
+        columns.withUnsafeBufferPointer { cols in
+            Parallel.forEachRange(rows.count, minimumChunk: Swift.max(1, 16384 / Swift.max(1, W * C))) { range in
+                for y in range {
+                    let row = dst + y * W * C
+                    let sy = rows[y]
+                    if sy < 0 {
+                        row.update(repeating: 0, count: W * C)
+                        continue
+                    }
+                    for c in 0..<C {
+                        let s = src + c * n + sy * width
+                        for x in 0..<W {
+                            let sx = cols[x]
+                            row[x * C + c] = sx < 0 ? 0 : s[sx] * scale
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The top-left `width × height` of image 0 as planar data (`c` planes back to back), each value
+    /// times `scale`.
+    public func toPlanes(width: Int, height: Int, scale: Float = 1) -> [Float] {
+        precondition(width <= w && height <= h, "toPlanes: \(width)×\(height) is larger than \(w)×\(h)")
+        let C = c, Wt = w, n = width * height
+        var out = [Float](repeating: 0, count: n * C)
+        let src = UnsafePointer(basePointer)
+        out.withUnsafeMutableBufferPointer { o in
+            let dst = o.baseAddress!
+            Parallel.forEachRange(height, minimumChunk: Swift.max(1, 16384 / Swift.max(1, width * C))) { range in
+                for y in range {
+                    let row = src + y * Wt * C
+                    for ch in 0..<C {
+                        let d = dst + ch * n + y * width
+                        for x in 0..<width { d[x] = row[x * C + ch] * scale }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }

@@ -174,6 +174,29 @@ struct ConvolutionTests {
         }
     }
 
+    /// The 16 → 2 channel 3×3 kernel of the network's last layer (`NarrowConvolution`), on both
+    /// backends, against the naive convolution: borders, batches, every activation.
+    @Test("the narrow 3×3 16→2 kernel matches the naive convolution", arguments: Activation.allCases)
+    func narrowKernel(_ activation: Activation) throws {
+        let d = ConvolutionDescriptor(inputChannels: 16, outputChannels: 2, kernelSize: 3,
+                                      padding: .explicit(.symmetric(1)), activation: activation)
+        #expect(NarrowConvolution.supports(d))
+        #expect(!NarrowConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 3, kernelSize: 3,
+                                                                  padding: .explicit(.symmetric(1)))))
+        #expect(!NarrowConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 2, kernelSize: 3, stride: 2,
+                                                                  padding: .explicit(.symmetric(1)))))
+        var generator = SplitMix64(seed: 21)
+        let weights = generator.floats(d.weightCount, in: -0.3...0.3)
+        let bias = generator.floats(2)
+        for backend in Backend.allCases {
+            let conv = try Convolution(d, weights: weights, bias: bias, backend: backend)
+            for shape in [TensorShape(n: 2, h: 7, w: 9, c: 16), TensorShape(h: 1, w: 1, c: 16), TensorShape(h: 33, w: 64, c: 16)] {
+                let x = Tensor.random(shape, seed: 5)
+                #expect(relativeError(conv(x), naiveConvolution(x, weights: weights, bias: bias, d)) <= 1e-5, "\(backend) \(shape)")
+            }
+        }
+    }
+
     @Test("inconsistent configurations are rejected")
     func invalidConfigurations() {
         let badGroups = ConvolutionDescriptor(inputChannels: 6, outputChannels: 8, kernelSize: 3, groups: 4)
