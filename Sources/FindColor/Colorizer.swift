@@ -59,6 +59,8 @@ public final class Colorizer: @unchecked Sendable {
         try validate(request, width: L.width, height: L.height)
         let spec = request.settings.ensemble
         let (abLow, Llow) = try fusedAB(L: L, request: request, spec: spec)
+        // The network's kept buffers are not needed for the full-resolution finish (peak memory).
+        TensorMemoryPool.drain()
         let rgb = finish(L: L, ab: abLow, guideLow: Llow)
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
     }

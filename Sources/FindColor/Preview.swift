@@ -1,5 +1,6 @@
 import Foundation
 import FindColorImage
+import FindColorNN
 
 extension Colorizer {
     /// A fast preview: the photo downscaled so its short side is at most `shortSide`, one pass.
@@ -34,6 +35,7 @@ extension Colorizer {
         req.hints = request.hints.map { $0.scaled(fromWidth: photoWidth, fromHeight: photoHeight, toWidth: w, toHeight: h) }
         // One image-wise pass at `shortSide`, whatever the preset.
         let (ab, _) = try fusedAB(L: Ls, request: req, spec: EnsembleSpec(shortSide: shortSide, flip: false))
+        TensorMemoryPool.drain()
         let rgb = labToSRGB(lightness: Ls, ab: ab)
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
     }

@@ -34,8 +34,7 @@ public final class AlignedBuffer: @unchecked Sendable {
         precondition(count >= 0, "negative buffer size")
         self.count = count
         let capacity = Swift.max(count, 1)
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: capacity * MemoryLayout<Float>.stride, alignment: Self.alignment)
+        let raw = TensorMemoryPool.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: Self.alignment)
         pointer = raw.bindMemory(to: Float.self, capacity: capacity)
         if zeroed { pointer.initialize(repeating: 0, count: capacity) }
     }
@@ -57,7 +56,83 @@ public final class AlignedBuffer: @unchecked Sendable {
         UnsafeMutableBufferPointer(start: pointer, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { TensorMemoryPool.release(UnsafeMutableRawPointer(pointer), byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride) }
+}
+
+/// Large tensor buffers kept for reuse. A network pass allocates and frees the same large buffers
+/// (hundreds of MB at 1024²) again and again, across the windows of an ensemble and from one pass to
+/// the next; each fresh allocation of that size is a new mapping from the system that is zero-filled
+/// page by page on first touch and unmapped again on free (at 1024², 50 ms of a 560 ms pass went
+/// there, `findcolor bench --layers`; with the pool the 1024² pass takes 373 instead of ~550 ms and
+/// its peak memory is ~100 MB higher). Freed buffers of at least `minimumBytes` are kept, up to
+/// `capacityBytes` in all, and handed out again for the same byte count. `drain()` gives them back
+/// (the colorizer does after its network passes, before the full-resolution planes, and after a
+/// preview, so an idle server holds none).
+public enum TensorMemoryPool {
+    /// Buffers smaller than this go straight to the allocator (which reuses them well).
+    public static let minimumBytes = 1 << 20
+    /// 512 MB by default (a 1024² pass frees about that much; 256 MB kept too little to matter), or
+    /// `FINDCOLOR_TENSOR_POOL_MB` from the environment (0: off).
+    nonisolated(unsafe) private static var _capacity = Swift.max(0, Int(ProcessInfo.processInfo.environment["FINDCOLOR_TENSOR_POOL_MB"] ?? "") ?? 512) << 20
+    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var cached = 0
+    private static let lock = NSLock()
+
+    /// The most bytes kept (0: keep none). Lowering it drains what no longer fits.
+    public static var capacityBytes: Int {
+        get { lock.withLock { _capacity } }
+        set {
+            lock.withLock { _capacity = Swift.max(0, newValue) }
+            drain(keeping: newValue)
+        }
+    }
+
+    /// Bytes held for reuse now.
+    public static var cachedBytes: Int { lock.withLock { cached } }
+
+    /// Buffers of exactly `byteCount` bytes held for reuse now.
+    public static func cachedBuffers(byteCount: Int) -> Int { lock.withLock { free[byteCount]?.count ?? 0 } }
+
+    static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        if byteCount >= minimumBytes {
+            let reused: UnsafeMutableRawPointer? = lock.withLock {
+                guard let p = free[byteCount]?.popLast() else { return nil }
+                cached -= byteCount
+                return p
+            }
+            if let reused { return reused }
+        }
+        return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
+    }
+
+    static func release(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount >= minimumBytes {
+            let kept: Bool = lock.withLock {
+                guard cached + byteCount <= _capacity else { return false }
+                free[byteCount, default: []].append(p)
+                cached += byteCount
+                return true
+            }
+            if kept { return }
+        }
+        p.deallocate()
+    }
+
+    /// Frees the kept buffers (all, or down to `keeping` bytes).
+    public static func drain(keeping: Int = 0) {
+        let toFree: [UnsafeMutableRawPointer] = lock.withLock {
+            var out: [UnsafeMutableRawPointer] = []
+            for size in free.keys.sorted(by: >) where cached > keeping {
+                while cached > keeping, let p = free[size]?.popLast() {
+                    out.append(p)
+                    cached -= size
+                }
+            }
+            free = free.filter { !$0.value.isEmpty }
+            return out
+        }
+        for p in toFree { p.deallocate() }
+    }
 }
 
 /// An NHWC Float32 tensor (batch 1 in practice) with 64-byte aligned, copy-on-write storage.

@@ -78,3 +78,37 @@ struct ParallelTests {
         #expect(ranges.count == 2 && ranges.map(\.count).reduce(0, +) == 1000)
     }
 }
+
+/// Large buffers are kept after use and handed out again for the same size, zeroed when asked,
+/// never beyond the pool's capacity; `drain` gives them back. (Other tests run at the same time and
+/// use the pool too: an unusual size keeps this test's buffers apart.)
+@Suite(.serialized) struct TensorMemoryPoolTests {
+    @Test func reusesLargeBuffersWithinItsCapacity() {
+        let saved = TensorMemoryPool.capacityBytes
+        defer { TensorMemoryPool.capacityBytes = saved }
+        let count = (2 << 20) / 4 + 1027  // just over 2 MB of floats, a size nothing else uses
+        let bytes = count * 4
+        TensorMemoryPool.capacityBytes = 64 << 20
+        var first: AlignedBuffer? = AlignedBuffer(count: count, zeroed: false)
+        let address = first!.pointer
+        first!.pointer.update(repeating: 7, count: count)
+        first = nil
+        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) == 1)
+        let again = AlignedBuffer(count: count)  // zeroed
+        #expect(again.pointer == address)
+        #expect(again.buffer.allSatisfy { $0 == 0 })
+        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) == 0)
+        // Small buffers are not kept.
+        _ = AlignedBuffer(count: 1027)
+        #expect(TensorMemoryPool.cachedBuffers(byteCount: 1027 * 4) == 0)
+        // At most the capacity is kept.
+        TensorMemoryPool.capacityBytes = 3 * bytes
+        var many: [AlignedBuffer] = (0..<6).map { _ in AlignedBuffer(count: count, zeroed: false) }
+        many.removeAll()
+        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) <= 3)
+        #expect(TensorMemoryPool.cachedBytes <= 3 * bytes)
+        TensorMemoryPool.drain()
+        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) == 0)
+        _ = again
+    }
+}
