@@ -63,14 +63,16 @@ public final class AlignedBuffer: @unchecked Sendable {
 /// (hundreds of MB at 1024²) again and again, across the windows of an ensemble and from one pass to
 /// the next; each fresh allocation of that size is a new mapping from the system that is zero-filled
 /// page by page on first touch and unmapped again on free (at 1024², 50 ms of a 560 ms pass went
-/// there, `findcolor bench --layers`; with the pool the 1024² pass takes 373 instead of ~550 ms and
-/// its peak memory is ~100 MB higher). Freed buffers of at least `minimumBytes` are kept, up to
+/// there, `findcolor bench --layers`; with the pool the 1024² pass takes ~350 instead of ~520 ms and
+/// its peak memory is ~220 MB higher). Freed buffers of at least `minimumBytes` are kept, up to
 /// `capacityBytes` in all, and handed out again for the same byte count. `drain()` gives them back
 /// (the colorizer does after its network passes, before the full-resolution planes, and after a
 /// preview, so an idle server holds none).
 public enum TensorMemoryPool {
-    /// Buffers smaller than this go straight to the allocator (which reuses them well).
-    public static let minimumBytes = 1 << 20
+    /// Buffers smaller than this go straight to the allocator, which keeps and reuses freed blocks
+    /// itself up to glibc's largest mmap threshold (32 MB); pooling those too only added memory (a
+    /// 1 MB minimum: +50 MB peak for a 1 MP photo, no time saved).
+    public static let minimumBytes = 32 << 20
     /// 512 MB by default (a 1024² pass frees about that much; 256 MB kept too little to matter), or
     /// `FINDCOLOR_TENSOR_POOL_MB` from the environment (0: off).
     nonisolated(unsafe) private static var _capacity = Swift.max(0, Int(ProcessInfo.processInfo.environment["FINDCOLOR_TENSOR_POOL_MB"] ?? "") ?? 512) << 20

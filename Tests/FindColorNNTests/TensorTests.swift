@@ -86,9 +86,9 @@ struct ParallelTests {
     @Test func reusesLargeBuffersWithinItsCapacity() {
         let saved = TensorMemoryPool.capacityBytes
         defer { TensorMemoryPool.capacityBytes = saved }
-        let count = (2 << 20) / 4 + 1027  // just over 2 MB of floats, a size nothing else uses
+        let count = TensorMemoryPool.minimumBytes / 4 + 1027  // just over the minimum, a size nothing else uses
         let bytes = count * 4
-        TensorMemoryPool.capacityBytes = 64 << 20
+        TensorMemoryPool.capacityBytes = 4 * bytes
         var first: AlignedBuffer? = AlignedBuffer(count: count, zeroed: false)
         let address = first!.pointer
         first!.pointer.update(repeating: 7, count: count)
