@@ -151,3 +151,33 @@ import Testing
         #expect(maxAbsDifference(back.data, image.data) < 1e-5)
     }
 }
+
+/// The table-based sRGB encoding of whole images against the Double formula: under 1e-6 over the
+/// whole range (dense sweep near 0 and the segment's joint), so 8- and 16-bit outputs do not change.
+@Suite struct FastSRGBEncodingTests {
+    @Test func matchesTheFormula() {
+        let encode = SRGBTransfer.FastEncoder()
+        var worst: Double = 0
+        var values: [Float] = (0...200_000).map { Float($0) / 200_000 }                       // [0, 1]
+        values += (0...20_000).map { 0.002 + Float($0) / 20_000 * 0.002 }                     // the joint at 0.0031308
+        values += [-0.5, -1e-3, 0, 1, 1.0001, 1.5, 0.0031308, 0.00313081, Float.leastNormalMagnitude]
+        for l in values {
+            let exact = SRGBTransfer.encode(Double(l))
+            worst = max(worst, abs(Double(encode(l)) - exact))
+        }
+        #expect(worst < 1e-6, "largest error \(worst)")
+    }
+}
+
+/// A gray image's L* by the table of `lightness(of:)` against the per-value formula: within 1e-4 L*
+/// over a dense sweep of [0, 1] and at every 8-bit value; values outside [0, 1] use the formula.
+@Suite struct GrayLightnessTableTests {
+    @Test func matchesTheFormula() {
+        let values: [Float] = (0...100_000).map { Float($0) / 100_000 } + (0...255).map { Float($0) / 255 } + [-0.2, 1.3]
+        let image = PlanarImage(width: values.count, height: 1, channels: 1, data: values)
+        let L = lightness(of: image)
+        var worst: Float = 0
+        for (i, v) in values.enumerated() { worst = max(worst, abs(L.data[i] - CIELab.lightness(ofGray: v))) }
+        #expect(worst < 1e-4, "largest error \(worst) L*")
+    }
+}

@@ -10,10 +10,11 @@ public enum SRGBTransfer {
         c <= 0.04045 ? c / 12.92 : powf((c + 0.055) / 1.055, 2.4)
     }
 
-    /// Linear → sRGB-encoded: `l ≤ 0.0031308 ? 12.92 l : 1.055 l^(1/2.4) − 0.055`.
+    /// Linear → sRGB-encoded: `l ≤ 0.0031308 ? 12.92 l : 1.055 l^(1/2.4) − 0.055`, by the table of
+    /// `FastEncoder` (within 1e-7 of the formula; loops over images hoist a `FastEncoder`).
     @inlinable
     public static func encode(_ l: Float) -> Float {
-        l <= 0.0031308 ? l * 12.92 : 1.055 * powf(l, 1 / 2.4) - 0.055
+        FastEncoder()(l)
     }
 
     /// Double-precision `decode`, for reference computations.
@@ -26,5 +27,37 @@ public enum SRGBTransfer {
     @inlinable
     public static func encode(_ l: Double) -> Double {
         l <= 0.0031308 ? l * 12.92 : 1.055 * Foundation.pow(l, 1 / 2.4) - 0.055
+    }
+
+    /// sRGB encoding by a table over √l (4096 steps, linear interpolation) instead of a
+    /// `powf` per value. Interpolating g(t) = 1.055·t^(2/2.4) − 0.055 in t = √l keeps the error
+    /// under 1e-7 everywhere (|g''| ≤ 4.2 above the linear segment; h²/8·4.2 ≈ 3e-8), far below
+    /// half a 16-bit step (7.6e-6): an 8- or 16-bit pixel can differ from the formula's by one
+    /// step only where the exact value lies within 1e-7 of a rounding boundary. Lab → sRGB of a
+    /// 12 MP photo spent 0.27 s in `powf`. Tested against the Double formula.
+    public struct FastEncoder: @unchecked Sendable {
+        public static let steps = 4096
+        /// g(k / steps) for k = 0 … steps + 1, allocated once for the process (never freed).
+        @usableFromInline static let shared: UnsafePointer<Float> = {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: steps + 2)
+            for k in 0...(steps + 1) {
+                let t = Double(k) / Double(steps)
+                p[k] = Float(1.055 * Foundation.pow(t, 2 / 2.4) - 0.055)
+            }
+            return UnsafePointer(p)
+        }()
+        @usableFromInline let table: UnsafePointer<Float>
+
+        public init() { table = Self.shared }
+
+        @inlinable @inline(__always)
+        public func callAsFunction(_ l: Float) -> Float {
+            if l <= 0.0031308 { return l * 12.92 }
+            if l >= 1 { return 1.055 * powf(l, 1 / 2.4) - 0.055 }
+            let s = l.squareRoot() * Float(FastEncoder.steps)
+            let i = Int(s)
+            let f = s - Float(i)
+            return table[i] + f * (table[i + 1] - table[i])
+        }
     }
 }
