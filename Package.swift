@@ -58,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "FindColor",
-            dependencies: ["FindColorImage", "FindColorNN", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["FindColorImage", "FindColorNN", "FindColorParallel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: simdFlags
         ),
         .target(

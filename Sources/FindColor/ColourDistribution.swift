@@ -1,6 +1,7 @@
 import Foundation
 import FindColorImage
 import FindColorNN
+import FindColorParallel
 
 /// What is read from the network's colour distribution (the bin logits, one cell per
 /// `ModelConfig.logitsStride`² pixels): the annealed mean (vividness) and the peak probability
@@ -13,21 +14,27 @@ extension Colorizer {
         precondition(centres.count == q, "\(q) logits but \(centres.count) bin centres")
         var out = PlanarImage(width: w, height: h, channels: 2)
         let n = w * h, invT = 1 / temperature
-        var e = [Float](repeating: 0, count: q)
+        let ca = centres.map { $0[0] }, cb = centres.map { $0[1] }
         logits.withUnsafeBufferPointer { p in
-            for cell in 0..<n {
-                let z = p.baseAddress! + cell * q
-                var mx = -Float.infinity
-                for k in 0..<q { mx = max(mx, z[k] * invT) }
-                var sum: Float = 0, a: Float = 0, b: Float = 0
-                for k in 0..<q {
-                    e[k] = exp(z[k] * invT - mx)
-                    sum += e[k]
-                    a += e[k] * centres[k][0]
-                    b += e[k] * centres[k][1]
+            out.data.withUnsafeMutableBufferPointer { o in
+                let src = p.baseAddress!, dst = o.baseAddress!
+                // Cells are independent: in parallel (the same arithmetic per cell, the same result).
+                Parallel.forEachRange(n, minimumChunk: 256) { cells in
+                    for cell in cells {
+                        let z = src + cell * q
+                        var mx = -Float.infinity
+                        for k in 0..<q { mx = max(mx, z[k] * invT) }
+                        var sum: Float = 0, a: Float = 0, b: Float = 0
+                        for k in 0..<q {
+                            let e = exp(z[k] * invT - mx)
+                            sum += e
+                            a += e * ca[k]
+                            b += e * cb[k]
+                        }
+                        dst[cell] = a / sum
+                        dst[n + cell] = b / sum
+                    }
                 }
-                out.data[cell] = a / sum
-                out.data[n + cell] = b / sum
             }
         }
         return out
@@ -70,13 +77,18 @@ extension Colorizer {
         let h = logits.h, w = logits.w, q = logits.c
         var out = PlanarImage(width: w, height: h, channels: 1)
         logits.withUnsafeBufferPointer { p in
-            for cell in 0..<w * h {
-                let z = p.baseAddress! + cell * q
-                var mx = -Float.infinity
-                for k in 0..<q { mx = max(mx, z[k]) }
-                var sum: Float = 0
-                for k in 0..<q { sum += exp(z[k] - mx) }
-                out.data[cell] = 1 / sum
+            out.data.withUnsafeMutableBufferPointer { o in
+                let src = p.baseAddress!, dst = o.baseAddress!
+                Parallel.forEachRange(w * h, minimumChunk: 256) { cells in
+                    for cell in cells {
+                        let z = src + cell * q
+                        var mx = -Float.infinity
+                        for k in 0..<q { mx = max(mx, z[k]) }
+                        var sum: Float = 0
+                        for k in 0..<q { sum += exp(z[k] - mx) }
+                        dst[cell] = 1 / sum
+                    }
+                }
             }
         }
         return out
