@@ -23,7 +23,7 @@ public enum ScanParts {
     public static let minimumStep: Float = 3
     public static let minimumPartFraction = 0.08
     public static let minimumPartPixels = 32
-    /// The search runs on L* box-averaged by an integer factor to a short side of at most this.
+    /// The search runs on L* area-downsampled by an integer factor to a short side of at most this.
     public static let analysisShortSide = 768
 
     /// A part of the photo, in its pixels.
@@ -39,53 +39,60 @@ public enum ScanParts {
     /// whole photo) when there is no seam.
     public static func parts(of L: PlanarImage) -> [Rect] {
         let f = max(1, min(L.width, L.height) / analysisShortSide)
-        let A = f == 1 ? L : boxAveraged(L, factor: f)
+        let A = f == 1 ? L : resizeArea(L, width: L.width / f, height: L.height / f)
         var out: [Rect] = []
-        split(Rect(x: 0, y: 0, width: A.width, height: A.height), A: A, L: L, f: f, depth: 0, into: &out)
+        split(Rect(x: 0, y: 0, width: A.width, height: A.height), Rect(x: 0, y: 0, width: L.width, height: L.height),
+              A: A, L: L, f: f, depth: 0, into: &out)
         return out
     }
 
-    /// `rect` in the analysis grid; appends full-resolution rectangles.
-    private static func split(_ rect: Rect, A: PlanarImage, L: PlanarImage, f: Int, depth: Int, into out: inout [Rect]) {
+    /// Cuts `rect` (analysis grid) and `full` (the same part in the photo's pixels) until no seam
+    /// is left; appends the full-resolution parts. Each cut is placed in the photo once, so the
+    /// parts tile the photo exactly.
+    private static func split(_ rect: Rect, _ full: Rect, A: PlanarImage, L: PlanarImage, f: Int, depth: Int,
+                              into out: inout [Rect]) {
         let v = depth < 16 ? bestCut(A, rect, vertical: true, f: f) : nil
         let h = depth < 16 ? bestCut(A, rect, vertical: false, f: f) : nil
         if let v, v.ratio >= (h?.ratio ?? 0) {
-            split(Rect(x: rect.x, y: rect.y, width: v.at - rect.x, height: rect.height), A: A, L: L, f: f, depth: depth + 1, into: &out)
-            split(Rect(x: v.at, y: rect.y, width: rect.x + rect.width - v.at, height: rect.height), A: A, L: L, f: f, depth: depth + 1, into: &out)
+            let c = fullResolutionCut(v.at, vertical: true, A: A, L: L, f: f, within: full)
+            split(Rect(x: rect.x, y: rect.y, width: v.at - rect.x, height: rect.height),
+                  Rect(x: full.x, y: full.y, width: c - full.x, height: full.height), A: A, L: L, f: f, depth: depth + 1, into: &out)
+            split(Rect(x: v.at, y: rect.y, width: rect.x + rect.width - v.at, height: rect.height),
+                  Rect(x: c, y: full.y, width: full.x + full.width - c, height: full.height), A: A, L: L, f: f, depth: depth + 1, into: &out)
         } else if let h {
-            split(Rect(x: rect.x, y: rect.y, width: rect.width, height: h.at - rect.y), A: A, L: L, f: f, depth: depth + 1, into: &out)
-            split(Rect(x: rect.x, y: h.at, width: rect.width, height: rect.y + rect.height - h.at), A: A, L: L, f: f, depth: depth + 1, into: &out)
+            let c = fullResolutionCut(h.at, vertical: false, A: A, L: L, f: f, within: full)
+            split(Rect(x: rect.x, y: rect.y, width: rect.width, height: h.at - rect.y),
+                  Rect(x: full.x, y: full.y, width: full.width, height: c - full.y), A: A, L: L, f: f, depth: depth + 1, into: &out)
+            split(Rect(x: rect.x, y: h.at, width: rect.width, height: rect.y + rect.height - h.at),
+                  Rect(x: full.x, y: c, width: full.width, height: full.y + full.height - c), A: A, L: L, f: f, depth: depth + 1, into: &out)
         } else {
-            out.append(fullResolution(rect, A: A, L: L, f: f))
+            out.append(full)
         }
     }
 
-    /// The analysis rectangle in the photo's pixels (the last row and column of parts reach the
-    /// photo's edge, whatever the box-averaging dropped), the cut refined to the strongest step
-    /// within one analysis pixel.
-    private static func fullResolution(_ r: Rect, A: PlanarImage, L: PlanarImage, f: Int) -> Rect {
-        func edge(_ a: Int, _ n: Int, _ full: Int, vertical: Bool, across: Range<Int>) -> Int {
-            if a == 0 { return 0 }
-            if a == n { return full }
-            if f == 1 { return a }
-            // Refine: the full-resolution line within (a−1)·f … (a+1)·f with the largest mean step.
-            var best = a * f, bestStep: Float = -1
-            for c in max(1, (a - 1) * f + 1)..<min(full, (a + 1) * f) {
-                var s: Float = 0
-                for t in across {
-                    s += vertical ? abs(L.data[t * L.width + c] - L.data[t * L.width + c - 1]) : abs(L.data[c * L.width + t] - L.data[(c - 1) * L.width + t])
-                }
-                if s > bestStep { bestStep = s; best = c }
+    /// A cut at analysis column (row) `a` in the photo's pixels: where it maps to (the analysis grid
+    /// is photo / A, a little over f, times coarser), moved to the strongest full-resolution step
+    /// within about one analysis pixel, along the part `within` only; kept inside that part.
+    private static func fullResolutionCut(_ a: Int, vertical: Bool, A: PlanarImage, L: PlanarImage, f: Int,
+                                          within full: Rect) -> Int {
+        let n = vertical ? A.width : A.height, size = vertical ? L.width : L.height
+        let centre = Int((Double(a) * Double(size) / Double(n)).rounded())
+        let lo = (vertical ? full.x : full.y) + 1, hi = (vertical ? full.x + full.width : full.y + full.height) - 1
+        guard f > 1 else { return min(max(centre, lo), hi) }
+        let across = vertical ? full.y..<(full.y + full.height) : full.x..<(full.x + full.width)
+        var best = min(max(centre, lo), hi), bestStep: Float = -1
+        // From one analysis pixel before the mapped line to the end of the pixel after it (a seam
+        // spread over analysis column a lies between a·(photo / A) and (a + 1)·(photo / A)).
+        let first = max(lo, centre - f + 1), last = min(hi, centre + 2 * f)
+        for c in first..<max(first, last + 1) {
+            var s: Float = 0
+            for t in across {
+                s += vertical ? abs(L.data[t * L.width + c] - L.data[t * L.width + c - 1])
+                              : abs(L.data[c * L.width + t] - L.data[(c - 1) * L.width + t])
             }
-            return best
+            if s > bestStep { bestStep = s; best = c }
         }
-        let rows = (r.y * f)..<min(L.height, (r.y + r.height) * f)
-        let cols = (r.x * f)..<min(L.width, (r.x + r.width) * f)
-        let x0 = edge(r.x, A.width, L.width, vertical: true, across: rows)
-        let x1 = edge(r.x + r.width, A.width, L.width, vertical: true, across: rows)
-        let y0 = edge(r.y, A.height, L.height, vertical: false, across: cols)
-        let y1 = edge(r.y + r.height, A.height, L.height, vertical: false, across: cols)
-        return Rect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+        return best
     }
 
     /// The seam with the highest ratio across `rect` (vertical: a column boundary), if any passes.
@@ -104,33 +111,33 @@ public enum ScanParts {
             for t in 0..<along { s += abs(value(k, t) - value(k - 1, t)) }
             meanStep[k] = s / Float(along)
         }
-        var best: (Int, Float)? = nil
-        for k in margin...(length - margin) where k >= 2 && k <= length - 2 {
-            let ratio = meanStep[k] / (0.5 * (meanStep[k - 1] + meanStep[k + 1]) + 1)
-            guard ratio >= minimumRatio, ratio > (best?.1 ?? 0) else { continue }
-            var steps = 0
-            for t in 0..<along {
-                let d = abs(value(k, t) - value(k - 1, t))
-                let left = abs(value(k - 1, t) - value(k - 2, t)), right = abs(value(k + 1, t) - value(k, t))
-                if d >= minimumStep && d >= left && d >= right { steps += 1 }
+        // Downsampled (f > 1), a seam that does not fall on a multiple of f is spread over one
+        // analysis column (k, between k−1 and k+1): score that as a step from k−1 to k+1 too.
+        var spanStep = [Float](repeating: 0, count: length + 1)
+        if f > 1 {
+            for k in 1..<(length - 1) {
+                var s: Float = 0
+                for t in 0..<along { s += abs(value(k + 1, t) - value(k - 1, t)) }
+                spanStep[k] = s / Float(along)
             }
-            if Float(steps) >= minimumShare * Float(along) { best = (rect.x * (vertical ? 1 : 0) + rect.y * (vertical ? 0 : 1) + k, ratio) }
+        }
+        var best: (Int, Float)? = nil
+        for k in margin...(length - margin) where k >= 2 && k <= length - 3 {
+            for spread in f > 1 ? [false, true] : [false] {
+                // The step is from `lo` to `hi`; its neighbours are the steps just outside.
+                let lo = k - 1, hi = spread ? k + 1 : k
+                let step = spread ? spanStep[k] : meanStep[k]
+                let ratio = step / (0.5 * (meanStep[lo] + meanStep[hi + 1]) + 1)
+                guard ratio >= minimumRatio, ratio > (best?.1 ?? 0) else { continue }
+                var steps = 0
+                for t in 0..<along {
+                    let d = abs(value(hi, t) - value(lo, t))
+                    let left = abs(value(lo, t) - value(lo - 1, t)), right = abs(value(hi + 1, t) - value(hi, t))
+                    if d >= minimumStep && d >= left && d >= right { steps += 1 }
+                }
+                if Float(steps) >= minimumShare * Float(along) { best = ((vertical ? rect.x : rect.y) + k, ratio) }
+            }
         }
         return best.map { (at: $0.0, ratio: $0.1) }
-    }
-
-    /// Mean of each f×f block (the remainder rows and columns are left out of the analysis).
-    static func boxAveraged(_ L: PlanarImage, factor f: Int) -> PlanarImage {
-        let w = L.width / f, h = L.height / f
-        var out = PlanarImage(width: w, height: h, channels: 1)
-        let inv = 1 / Float(f * f)
-        for y in 0..<h {
-            for x in 0..<w {
-                var s: Float = 0
-                for dy in 0..<f { for dx in 0..<f { s += L.data[(y * f + dy) * L.width + x * f + dx] } }
-                out.data[y * w + x] = s * inv
-            }
-        }
-        return out
     }
 }

@@ -11,38 +11,17 @@ extension Ops {
                          "concat: \(t.shape) does not match \(first) spatially")
         }
         if tensors.count == 1 { return tensors[0] }
-        // Few channels (the full-resolution inputs: L, hints, coarse ab): a plain copy loop beats
-        // oneDNN's concat by about 4× there (`findcolor bench --layers`).
-        if tensors.reduce(0, { $0 + $1.c }) <= smallConcatChannels {
-            return LayerProfile.record("concat → \(first.h)×\(first.w)×\(tensors.reduce(0) { $0 + $1.c })", kind: "concat") {
-                concatSmall(tensors)
-            }
-        }
-        return LayerProfile.record("concat → \(first.h)×\(first.w)×\(tensors.reduce(0) { $0 + $1.c })", kind: "concat") {
-            dispatch(backend, oneDNN: { try concatOneDNN(tensors) }, reference: { concatReference(tensors) })
+        let channels = tensors.reduce(0) { $0 + $1.c }
+        return LayerProfile.record("concat → \(first.h)×\(first.w)×\(channels)", kind: "concat") {
+            // Few channels (the full-resolution inputs: L, hints, coarse ab): the reference copy
+            // loop beats oneDNN's concat there (`findcolor bench --layers`).
+            channels <= smallConcatChannels ? concatReference(tensors)
+                : dispatch(backend, oneDNN: { try concatOneDNN(tensors) }, reference: { concatReference(tensors) })
         }
     }
 
-    /// At most this many output channels: `concatSmall`.
+    /// At most this many output channels: always the reference concatenation.
     static let smallConcatChannels = 8
-
-    /// The reference concatenation with the per-channel copies unrolled for small channel counts.
-    static func concatSmall(_ tensors: [Tensor]) -> Tensor {
-        let out = Tensor(uninitializedShape: concatShape(tensors))
-        let totalC = out.c, po = out.basePointer
-        var offset = 0
-        for t in tensors {
-            let C = t.c, src = UnsafePointer(t.basePointer), dstBase = po + offset
-            Parallel.forEachRange(out.n * out.h * out.w, minimumChunk: 16384) { pixels in
-                for p in pixels {
-                    let s = src + p * C, d = dstBase + p * totalC
-                    for k in 0..<C { d[k] = s[k] }
-                }
-            }
-            offset += C
-        }
-        return out
-    }
 
     static func concatShape(_ tensors: [Tensor]) -> TensorShape {
         let first = tensors[0].shape

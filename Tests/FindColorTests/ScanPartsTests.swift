@@ -40,18 +40,29 @@ import FindColorImage
         var expected: [ScanParts.Rect] = []
         for r in 0..<2 { for c in 0..<3 { expected.append(.init(x: c * 256, y: r * 256, width: 256, height: 256)) } }
         #expect(parts.sorted { ($0.y, $0.x) < ($1.y, $1.x) } == expected, "\(parts)")
+        Self.expectTiling(parts, width: scan.width, height: scan.height)
     }
 
-    /// Large scans are searched box-averaged (here by 2): the cuts still land on the seams' pixels,
-    /// also where a seam is not on a multiple of the averaging factor.
+    /// Large scans are searched downsampled (here by 2, 1603 px → 801): the cuts still land on the
+    /// seams' pixels, also where a seam is not on a multiple of the factor, and the parts tile the
+    /// scan exactly (every pixel in one part).
     @Test func cutsAreExactInLargeScans() throws {
         let photos = try Self.crops()
-        let big = photos.map { resizeBicubic($0, width: 767, height: 767) }  // odd: seams at 767 and 1534
-        let scan = Self.mosaic(Array(big.prefix(4)), columns: 2)  // 1534×1534
+        let big = photos.map { resizeBicubic($0, width: 801, height: 801) }  // odd: seams at 801
+        var scan = Self.mosaic(Array(big.prefix(4)), columns: 2)  // 1602×1602
+        scan = PlanarImage(width: 1603, height: 1603, channels: 1) { x, y, _ in scan[min(x, 1601), min(y, 1601), 0] }
         let parts = ScanParts.parts(of: scan).sorted { ($0.y, $0.x) < ($1.y, $1.x) }
-        #expect(parts == [.init(x: 0, y: 0, width: 767, height: 767), .init(x: 767, y: 0, width: 767, height: 767),
-                          .init(x: 0, y: 767, width: 767, height: 767), .init(x: 767, y: 767, width: 767, height: 767)],
+        #expect(parts == [.init(x: 0, y: 0, width: 801, height: 801), .init(x: 801, y: 0, width: 802, height: 801),
+                          .init(x: 0, y: 801, width: 801, height: 802), .init(x: 801, y: 801, width: 802, height: 802)],
                 "\(parts)")
+        Self.expectTiling(parts, width: 1603, height: 1603)
+    }
+
+    /// Every pixel of the photo lies in exactly one part.
+    static func expectTiling(_ parts: [ScanParts.Rect], width: Int, height: Int) {
+        var cover = [UInt8](repeating: 0, count: width * height)
+        for r in parts { for y in r.y..<r.y + r.height { for x in r.x..<r.x + r.width { cover[y * width + x] += 1 } } }
+        #expect(cover.allSatisfy { $0 == 1 }, "the parts do not tile the photo: \(parts)")
     }
 
     /// A film frame between black bars: the bars and the frame.

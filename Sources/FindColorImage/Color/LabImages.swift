@@ -51,7 +51,7 @@ public func lightness(of image: PlanarImage) -> LightnessImage {
             Parallel.forEachChunk(count: image.height, workPerItem: width * channels) { rows in
                 let range = rows.lowerBound * width ..< rows.upperBound * width
                 if channels == 1 {
-                    let table = GrayLightness()
+                    let table = GrayLightness.table
                     for i in range {
                         let v = s[i]
                         d[i] = v >= 0 && v <= 1 ? table(v) : 116 * CIELab.f(grayFactor * SRGBTransfer.decode(v)) - 16
@@ -135,23 +135,10 @@ public func grayImage(lightness: LightnessImage) -> PlanarImage {
     return out
 }
 
-/// L* of an sRGB gray value in [0, 1] by a table (4096 steps, linear interpolation) instead of a
-/// `powf` and a `cbrtf` per pixel (which were 5 % of a 12 MP colourization). L*(v) is smooth between
-/// its two joints (v = 0.04045, and L* = 8); the interpolation stays within 1e-4 L* of
-/// `CIELab.lightness(ofGray:)` (tested), far below what the network or an 8-bit output can tell.
-struct GrayLightness {
-    static let steps = 4096
-    static let shared: UnsafePointer<Float> = {
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: steps + 2)
-        for k in 0...(steps + 1) { p[k] = CIELab.lightness(ofGray: min(1, Float(k) / Float(steps))) }
-        return UnsafePointer(p)
-    }()
-    let table = Self.shared
-
-    @inline(__always)
-    func callAsFunction(_ v: Float) -> Float {
-        let s = v * Float(Self.steps)
-        let i = Int(s)
-        return table[i] + (s - Float(i)) * (table[i + 1] - table[i])
-    }
+/// L* of an sRGB gray value in [0, 1] by an `InterpolatedTable` instead of a `powf` and a `cbrtf`
+/// per pixel (which were 5 % of a 12 MP colourization). L*(v) is smooth between its two joints
+/// (v = 0.04045, and L* = 8); the interpolation stays within 1e-4 L* of `CIELab.lightness(ofGray:)`
+/// (tested), far below what the network or an 8-bit output can tell.
+enum GrayLightness {
+    static let table = InterpolatedTable { v in Double(CIELab.lightness(ofGray: Float(v))) }
 }
