@@ -100,9 +100,11 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
     public var detailLimit: Double?
     public var fusionPower: Float?
     public var splitParts: Bool?
+    public var everyZoom: Bool?
 
     public init(workingSize: Int? = nil, flip: Bool? = nil, maxZoom: Int? = nil, window: Int? = nil, stride: Int? = nil,
-                flipDetail: Bool? = nil, detailLimit: Double? = nil, fusionPower: Float? = nil, splitParts: Bool? = nil) {
+                flipDetail: Bool? = nil, detailLimit: Double? = nil, fusionPower: Float? = nil, splitParts: Bool? = nil,
+                everyZoom: Bool? = nil) {
         self.workingSize = workingSize
         self.flip = flip
         self.maxZoom = maxZoom
@@ -112,6 +114,7 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
         self.detailLimit = detailLimit
         self.fusionPower = fusionPower
         self.splitParts = splitParts
+        self.everyZoom = everyZoom
     }
 
     public func applied(to preset: EnsembleSpec) -> EnsembleSpec {
@@ -125,6 +128,7 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
         if let detailLimit { s.detailLimit = detailLimit }
         if let fusionPower { s.fusionPower = fusionPower }
         if let splitParts { s.splitParts = splitParts }
+        if let everyZoom { s.everyZoom = everyZoom }
         return s
     }
 
@@ -136,7 +140,7 @@ public struct EnsembleOverrides: Codable, Equatable, Sendable {
         [workingSize.map { "working size \($0)" }, flip.map { "flip \($0)" }, maxZoom.map { "max zoom \($0)" },
          window.map { "window \($0)" }, stride.map { "stride \($0)" }, flipDetail.map { "flip detail \($0)" },
          detailLimit.map { "detail limit \($0)" }, fusionPower.map { "fusion power \($0)" },
-         splitParts.map { $0 ? "split parts" : "whole scan" }]
+         splitParts.map { $0 ? "split parts" : "whole scan" }, everyZoom.map { $0 ? "every zoom" : "finest zoom only" }]
             .compactMap { $0 }.joined(separator: ", ")
     }
 }

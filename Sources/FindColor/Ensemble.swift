@@ -21,9 +21,11 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
     public var shortSide: Int
     /// Average the image-wise pass with the pass on the mirrored photo.
     public var flip: Bool
-    /// Largest detail zoom (1: image-wise only; 2: also 2×; 4: also 2× and 4×; …).
+    /// Largest detail zoom (1: image-wise only; 2: also 2×; 4: also 4× (and 2× with `everyZoom`); …).
     public var maxZoom: Int
-    /// Detail windows: side and stride in pixels of the zoomed photo (overlaps are feathered).
+    /// Detail windows: side and stride in pixels of the zoomed photo (overlaps are feathered). The
+    /// windows are laid out per axis by `Ensemble.layout`: as few as cover the pass with at least
+    /// `window − stride` pixels of overlap, `window` to about `2·window − stride` pixels wide.
     public var window: Int
     public var stride: Int
     /// Also average the detail passes with their mirrored passes (twice their cost).
@@ -36,9 +38,13 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
     /// Colour each photo of a scan that holds several (album page, contact sheet, mosaic, a frame
     /// between bars; found by `ScanParts`) as if it were alone.
     public var splitParts: Bool
+    /// Run every detail zoom up to the finest (2×, 4×, …); false: the finest alone (a 2× pass
+    /// between a 4× pass and the image-wise pass was worth +0.02 dB on average over five sets of
+    /// whole-scan mosaics, −0.06 to +0.07 each, for 13 % of a 12 MP photo's time).
+    public var everyZoom: Bool
 
     public init(shortSide: Int, flip: Bool, maxZoom: Int = 1, window: Int = 512, stride: Int = 448, flipDetail: Bool = false,
-                detailLimit: Double = 1, fusionPower: Float = 2, splitParts: Bool = true) {
+                detailLimit: Double = 1, fusionPower: Float = 2, splitParts: Bool = true, everyZoom: Bool = true) {
         self.shortSide = shortSide
         self.flip = flip
         self.maxZoom = maxZoom
@@ -48,9 +54,10 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
         self.detailLimit = detailLimit
         self.fusionPower = fusionPower
         self.splitParts = splitParts
+        self.everyZoom = everyZoom
     }
 
-    private enum CodingKeys: String, CodingKey { case shortSide, flip, maxZoom, window, stride, flipDetail, detailLimit, fusionPower, splitParts }
+    private enum CodingKeys: String, CodingKey { case shortSide, flip, maxZoom, window, stride, flipDetail, detailLimit, fusionPower, splitParts, everyZoom }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -61,7 +68,8 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
                   flipDetail: try c.decodeIfPresent(Bool.self, forKey: .flipDetail) ?? false,
                   detailLimit: try c.decodeIfPresent(Double.self, forKey: .detailLimit) ?? 1,
                   fusionPower: try c.decodeIfPresent(Float.self, forKey: .fusionPower) ?? 2,
-                  splitParts: try c.decodeIfPresent(Bool.self, forKey: .splitParts) ?? true)
+                  splitParts: try c.decodeIfPresent(Bool.self, forKey: .splitParts) ?? true,
+                  everyZoom: try c.decodeIfPresent(Bool.self, forKey: .everyZoom) ?? true)
     }
 
     /// Size of the pass at zoom `z` (1: the image-wise pass) for a `width × height` photo: the
@@ -71,10 +79,23 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
         return (min(width, max(w0, Int((Double(w0) * z).rounded()))), min(height, max(h0, Int((Double(h0) * z).rounded()))))
     }
 
+    /// Side of the windows of the pass at zoom `z` (`Ensemble.layout` on each axis of `passSize`).
+    public func windowSize(zoom z: Double, width: Int, height: Int) -> (width: Int, height: Int) {
+        let p = passSize(zoom: z, width: width, height: height)
+        return (Ensemble.layout(length: p.width, window: window, stride: stride).side,
+                Ensemble.layout(length: p.height, window: window, stride: stride).side)
+    }
+
     /// The zoom factors of the detail passes for a photo whose short side is `photoShortSide`:
     /// 2×, 4×, … up to `maxZoom`, the last one capped at the photo's own resolution, and kept only
-    /// if it is at least 1.5× the previous (a pass that barely zooms adds cost, not detail).
+    /// if it is at least 1.5× the previous (a pass that barely zooms adds cost, not detail); without
+    /// `everyZoom`, the finest of them alone.
     public func zooms(photoShortSide: Int) -> [Double] {
+        let every = everyZoomFactors(photoShortSide: photoShortSide)
+        return everyZoom ? every : Array(every.suffix(1))
+    }
+
+    private func everyZoomFactors(photoShortSide: Int) -> [Double] {
         let available = detailLimit * Double(photoShortSide) / Double(shortSide)
         var out: [Double] = []
         var z = 1.0
@@ -91,18 +112,18 @@ public struct EnsembleSpec: Codable, Equatable, Sendable {
 /// Documented presets (chosen by measurement with `findcolor eval`; see the README).
 ///
 /// The image-wise pass runs at a short side of 256, the scale the network was trained at. `balanced`
-/// adds the flip and detail passes up to 4×, never finer than half the photo's own resolution
-/// (`detailLimit` 0.5: a pass that shows a 512-px photo whole at 512 px cost 0.3 dB on single photos
-/// in the mosaic protocol's each-tile-alone runs, so photos with a short side under 1024 px get the
-/// image-wise pass only and cost what they did); `best` also flips the detail passes and overlaps its
-/// windows more.
+/// adds the flip and one detail pass, at 4× or less: never finer than half the photo's own
+/// resolution (`detailLimit` 0.5: a pass that shows a 512-px photo whole at 512 px cost 0.3 dB on
+/// single photos in the mosaic protocol's each-tile-alone runs, so photos with a short side under
+/// 1024 px get the image-wise pass only and cost what they did); `best` runs every zoom (2× and 4×),
+/// flips the detail passes and overlaps its windows more.
 public enum EnsemblePreset: String, CaseIterable, Codable, Sendable {
     case fast, balanced, best
 
     public var spec: EnsembleSpec {
         switch self {
         case .fast: return EnsembleSpec(shortSide: 256, flip: false)
-        case .balanced: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 448, detailLimit: 0.5)
+        case .balanced: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 448, detailLimit: 0.5, everyZoom: false)
         case .best: return EnsembleSpec(shortSide: 256, flip: true, maxZoom: 4, window: 512, stride: 384, flipDetail: true, detailLimit: 0.5)
         }
     }
@@ -243,30 +264,43 @@ public struct Ensemble {
     }
 
     /// The window loop and the feathered blending, with `run` giving the planes (any number, e.g.
-    /// [a, b, confidence]) for one window.
+    /// [a, b, confidence]) for one window. Windows follow `layout` on each axis.
     static func windows(L: PlanarImage, raster: PlanarImage, window: Int, stride: Int,
                         run: (PlanarImage, PlanarImage) -> PlanarImage) -> PlanarImage {
-        let W = L.width, H = L.height
-        let xs = Self.starts(length: W, window: window, stride: stride)
-        let ys = Self.starts(length: H, window: window, stride: stride)
+        let W = L.width, H = L.height, n = W * H
+        let columns = layout(length: W, window: window, stride: stride)
+        let rows = layout(length: H, window: window, stride: stride)
+        let feather = Float(max(1, window - stride))
+        // The feathered weights along each axis, once per window position.
+        let rampX = columns.starts.map { x0 in
+            (0..<columns.side).map { ramp($0, length: columns.side, feather: feather, atStart: x0 == 0, atEnd: x0 + columns.side == W) }
+        }
+        let rampY = rows.starts.map { y0 in
+            (0..<rows.side).map { ramp($0, length: rows.side, feather: feather, atStart: y0 == 0, atEnd: y0 + rows.side == H) }
+        }
         var acc: PlanarImage? = nil
-        var wsum = [Float](repeating: 0, count: W * H)
-        let n = W * H
-        for y0 in ys {
-            for x0 in xs {
-                let ww = min(window, W - x0), wh = min(window, H - y0)
+        var wsum = [Float](repeating: 0, count: n)
+        let ww = columns.side, wh = rows.side
+        for (iy, y0) in rows.starts.enumerated() {
+            for (ix, x0) in columns.starts.enumerated() {
                 let Lw = L.cropped(x: x0, y: y0, width: ww, height: wh)
                 let rw = raster.cropped(x: x0, y: y0, width: ww, height: wh)
                 let out = run(Lw, rw)
                 if acc == nil { acc = PlanarImage(width: W, height: H, channels: out.channels) }
-                let feather = Float(max(1, window - stride))
-                for y in 0..<wh {
-                    let wy = Self.ramp(y, length: wh, feather: feather, atStart: y0 == 0, atEnd: y0 + wh == H)
-                    for x in 0..<ww {
-                        let wx = Self.ramp(x, length: ww, feather: feather, atStart: x0 == 0, atEnd: x0 + ww == W)
-                        let w = wx * wy, i = (y0 + y) * W + x0 + x, j = y * ww + x
-                        for c in 0..<out.channels { acc!.data[c * n + i] += w * out.data[c * ww * wh + j] }
-                        wsum[i] += w
+                let C = out.channels, m = ww * wh
+                let wx = rampX[ix], wy = rampY[iy]
+                acc!.data.withUnsafeMutableBufferPointer { a in
+                    wsum.withUnsafeMutableBufferPointer { s in
+                        out.data.withUnsafeBufferPointer { o in
+                            for y in 0..<wh {
+                                let row = (y0 + y) * W + x0, src = y * ww, fy = wy[y]
+                                for x in 0..<ww {
+                                    let w = wx[x] * fy
+                                    for c in 0..<C { a[c * n + row + x] += w * o[c * m + src + x] }
+                                    s[row + x] += w
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -279,12 +313,22 @@ public struct Ensemble {
         return result
     }
 
-    /// Window start positions covering [0, length): every `stride`, the last one flush with the end.
-    static func starts(length: Int, window: Int, stride: Int) -> [Int] {
-        if length <= window { return [0] }
-        var s = Array(Swift.stride(from: 0, to: length - window, by: stride))
-        s.append(length - window)
-        return s
+    /// Windows along one axis of `length` pixels: the fewest that cover it with at least
+    /// `window − stride` pixels of overlap, each at least `window` (or the whole length) and at
+    /// most `window − stride` pixels more, a multiple of 32 where the length allows (the network's
+    /// input multiple), spread evenly. A 1024-px pass gets two 544-px windows, not three 512-px ones
+    /// (the third, at stride 448, added 64 new pixels for a whole window's cost).
+    static func layout(length: Int, window: Int, stride: Int) -> (side: Int, starts: [Int]) {
+        if length <= window { return (length, [0]) }
+        let overlap = window - stride
+        if length <= window + overlap { return (length, [0]) }
+        let count = (length - overlap + window - 1) / window
+        let even = (length + (count - 1) * overlap + count - 1) / count
+        let side = min(length, max(window, (even + 31) / 32 * 32))
+        let starts = (0..<count).map { i in
+            Int((Double(i) * Double(length - side) / Double(count - 1)).rounded())
+        }
+        return (side, starts)
     }
 
     /// Feathered weight along one axis: a raised-cosine ramp over `feather` pixels at window edges

@@ -41,12 +41,15 @@ public enum MemoryCost {
         var extra = 0
         let zooms = spec.zooms(photoShortSide: min(width, height))
         if let finest = zooms.last {
-            // Detail passes: windows of `spec.window`² through the network; every pass kept as
+            // Detail passes: windows (`spec.windowSize`) through the network; every pass kept as
             // [a, b, confidence] at the finest pass's resolution until they are fused, plus the
             // window accumulators and the fused ab.
             let finestSize = spec.passSize(zoom: finest, width: width, height: height)
             let fused = finestSize.width * finestSize.height
-            network = max(network, spec.window * spec.window)
+            for z in zooms {
+                let side = spec.windowSize(zoom: z, width: width, height: height)
+                network = max(network, (side.width + 31) / 32 * 32 * ((side.height + 31) / 32 * 32))
+            }
             extra += fused * (12 * (zooms.count + 1) + 12 + 4 + 8)
         }
         var bytes = jobOverheadBytes + pixels * fullResolutionBytesPerPixel + network * networkBytesPerPixel + extra

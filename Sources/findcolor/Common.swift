@@ -55,6 +55,8 @@ struct SettingsOptions: ParsableArguments {
     var fusionPower: Float?
     @Flag(help: "Colour a scan of several photos (album page, contact sheet, mosaic) as one scene instead of each photo alone.")
     var wholeScan = false
+    @Flag(help: "Run every detail zoom up to --max-zoom (2×, 4×, …; `best` does), not only the finest.")
+    var everyZoom = false
 
     func validate() throws {
         do {
@@ -70,7 +72,7 @@ struct SettingsOptions: ParsableArguments {
             preset: preset,
             overrides: EnsembleOverrides(workingSize: workingSize, maxZoom: maxZoom, window: window, stride: stride,
                                          detailLimit: detailLimit, fusionPower: fusionPower,
-                                         splitParts: wholeScan ? false : nil),
+                                         splitParts: wholeScan ? false : nil, everyZoom: everyZoom ? true : nil),
             vividness: vividness)
     }
 }

@@ -137,6 +137,36 @@ import Testing
         #expect(rgb.data == [expected.r, expected.g, expected.b])
     }
 
+    /// The 8-lane Lab → sRGB path gives exactly the scalar `GamutMapping.srgb(fromLab:)` of every
+    /// pixel: in gamut, out of it (the bisection), mixed within one group of 8, L* outside 0…100,
+    /// and the scalar tail of a row that is not a multiple of 8.
+    @Test func vectorPathEqualsTheScalarConversion() {
+        var rng = SeededRandom(seed: 11)
+        let n = 8 * 300 + 5
+        var L = [Float](), a = [Float](), b = [Float]()
+        for i in 0..<n {
+            let wild = i % 3 == 0  // every third colour far out of gamut
+            L.append(Float.random(in: -5...105, using: &rng))
+            a.append(Float.random(in: wild ? -128...127 : -20...20, using: &rng))
+            b.append(Float.random(in: wild ? -128...127 : -20...20, using: &rng))
+        }
+        var r = [Float](repeating: 0, count: n), g = r, bl = r
+        r.withUnsafeMutableBufferPointer { rp in
+            g.withUnsafeMutableBufferPointer { gp in
+                bl.withUnsafeMutableBufferPointer { bp in
+                    labToSRGB(count: n, L: L, a: a, b: b, red: rp.baseAddress!, green: gp.baseAddress!, blue: bp.baseAddress!)
+                }
+            }
+        }
+        var outOfGamut = 0
+        for i in 0..<n {
+            let expected = GamutMapping.srgb(fromLab: LabColor(L: L[i], a: a[i], b: b[i]))
+            #expect(r[i] == expected.r && g[i] == expected.g && bl[i] == expected.b, "pixel \(i): L \(L[i]) a \(a[i]) b \(b[i])")
+            if !GamutMapping.isInGamut(CIELab.linearFromLab(min(max(L[i], 0), 100), a[i], b[i])) { outOfGamut += 1 }
+        }
+        #expect(outOfGamut > n / 4 && outOfGamut < n)
+    }
+
     @Test func largeImageConversionUsesAllRowsConsistently() {
         // Big enough to take the parallel path; every pixel must match the scalar conversion.
         let image = smoothImage(width: 301, height: 257, channels: 3)

@@ -17,7 +17,8 @@ import FindColorNN
             let v = Float(calls % 2 == 0 ? 40 : -40)
             return PlanarImage(width: Lw.width, height: Lw.height, channels: 3, repeating: v)
         }
-        #expect(calls == Ensemble.starts(length: W, window: window, stride: stride).count * Ensemble.starts(length: H, window: window, stride: stride).count)
+        #expect(calls == Ensemble.layout(length: W, window: window, stride: stride).starts.count * Ensemble.layout(length: H, window: window, stride: stride).starts.count)
+        #expect(calls == 6)
         // Largest step between neighbouring pixels vs the 80-unit jump a hard cut would show.
         var maxStep: Float = 0
         for y in 0..<H {
@@ -42,16 +43,19 @@ import FindColorNN
         #expect(full.zooms(photoShortSide: 700) == [2])  // 2.73× is not 1.5× of 2×
         #expect(full.zooms(photoShortSide: 900) == [2, 900.0 / 256])
         #expect(full.zooms(photoShortSide: 3000) == [2, 4])
-        // The presets: never finer than half the photo's resolution.
+        // The presets: never finer than half the photo's resolution; balanced runs the finest zoom alone.
         let spec = EnsemblePreset.balanced.spec
         #expect(spec.zooms(photoShortSide: 512).isEmpty)
         #expect(spec.zooms(photoShortSide: 700).isEmpty)
         #expect(spec.zooms(photoShortSide: 900) == [0.5 * 900 / 256])
         #expect(spec.zooms(photoShortSide: 1024) == [2])
         #expect(spec.zooms(photoShortSide: 1500) == [2])
-        #expect(spec.zooms(photoShortSide: 2048) == [2, 4])
-        #expect(spec.zooms(photoShortSide: 3000) == [2, 4])
+        #expect(spec.zooms(photoShortSide: 2048) == [4])
+        #expect(spec.zooms(photoShortSide: 3000) == [4])
         #expect(EnsemblePreset.best.spec.zooms(photoShortSide: 3000) == [2, 4])
+        var every = spec
+        every.everyZoom = true
+        #expect(every.zooms(photoShortSide: 3000) == [2, 4])
         #expect(EnsemblePreset.fast.spec.zooms(photoShortSide: 3000).isEmpty)
     }
 
@@ -81,9 +85,25 @@ import FindColorNN
         #expect(abs(p[1, 0, 0] - Float(exp(5.0) / (exp(5.0) + 3))) < 1e-6)
     }
 
+    /// The fewest windows that cover each axis with at least `window − stride` pixels of overlap,
+    /// spread evenly, `window` to `2·window − stride` pixels wide (rounded up to a multiple of 32).
     @Test func windowsCoverTheImage() {
-        #expect(Ensemble.starts(length: 100, window: 128, stride: 64) == [0])
-        #expect(Ensemble.starts(length: 700, window: 256, stride: 200) == [0, 200, 400, 444])
+        #expect(Ensemble.layout(length: 100, window: 128, stride: 64) == (100, [0]))
+        #expect(Ensemble.layout(length: 180, window: 128, stride: 64) == (180, [0]))  // one window a bit larger
+        #expect(Ensemble.layout(length: 700, window: 256, stride: 200) == (288, [0, 206, 412]))
+        // The balanced preset's 4× pass on a 12 MP photo (1365×1024): 3 × 2 windows, not 3 × 3.
+        #expect(Ensemble.layout(length: 1024, window: 512, stride: 448) == (544, [0, 480]))
+        #expect(Ensemble.layout(length: 1365, window: 512, stride: 448) == (512, [0, 427, 853]))
+        #expect(Ensemble.layout(length: 683, window: 512, stride: 448) == (512, [0, 171]))
+        // Any length: windows cover it, overlap by at least window − stride (± 1 for rounding) and stay in it.
+        for length in stride(from: 1, through: 3000, by: 7) {
+            for (window, step) in [(512, 448), (512, 384), (256, 200), (64, 64)] {
+                let (side, starts) = Ensemble.layout(length: length, window: window, stride: step)
+                #expect(side <= length && starts.first == 0 && starts.last! + side == length)
+                #expect(side <= max(length, 2 * window - step + 31))
+                for (a, b) in zip(starts, starts.dropFirst()) { #expect(a + side - b >= window - step - 1 && b > a) }
+            }
+        }
     }
 
     @Test func featheredMaskIsExactOutsideTheMargin() {

@@ -139,7 +139,7 @@ import FindColorImage
         var request = ColorizeRequest()
         request.settings.preset = .balanced
         let balanced = try colorizer.colorize(gray, request).rgb
-        request.settings.overrides = EnsembleOverrides(maxZoom: 1, detailLimit: 1)
+        request.settings.overrides = EnsembleOverrides(maxZoom: 1, detailLimit: 1, everyZoom: true)
         #expect(request.settings.ensemble == EnsembleSpec(shortSide: 256, flip: true))
         #expect(try colorizer.colorize(gray, request).rgb.data == balanced.data)
     }

@@ -262,6 +262,20 @@ def test_scan_of_two_photos_is_coloured_per_photo_unless_whole_scan(tmp_path):
     assert d_whole > d_split, (d_whole, d_split)
 
 
+def test_every_zoom_adds_the_intermediate_pass_on_large_scans(tmp_path):
+    """A 2048-px scan: balanced runs the 4x detail pass alone, `--every-zoom` the 2x pass too,
+    which changes the colours; with --max-zoom 2 the two are the same pass."""
+    root = Path(__file__).resolve().parents[2] / "samples"
+    Image.open(root / "solvay-1927.jpg").convert("L").resize((2048, 2048), Image.BICUBIC).save(tmp_path / "big.png")
+    outs = {}
+    for name, extra in [("finest", []), ("every", ["--every-zoom"]), ("z2", ["--max-zoom", "2"]),
+                        ("z2every", ["--max-zoom", "2", "--every-zoom"])]:
+        run("colorize", tmp_path / "big.png", "-o", tmp_path / f"{name}.png", *extra, check=True)
+        outs[name] = np.asarray(Image.open(tmp_path / f"{name}.png").convert("RGB"), dtype=np.float32)
+    assert np.abs(outs["finest"] - outs["every"]).mean() > 0.05
+    assert np.array_equal(outs["z2"], outs["z2every"])
+
+
 def test_bench_layers_prints_the_per_layer_table():
     p = run("bench", "--sizes", "64", "--layers", "--repeat", "1", check=True)
     assert "layers at 64x64" in p.stdout and "by kind:" in p.stdout and "slowest layers:" in p.stdout

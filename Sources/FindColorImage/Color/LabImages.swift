@@ -108,18 +108,44 @@ private func labToSRGB(width: Int, height: Int,
     out.data.withUnsafeMutableBufferPointer { dst in
         let d = dst.baseAddress!
         Parallel.forEachChunk(count: height, workPerItem: width * 3) { rows in
-            let encode = SRGBTransfer.FastEncoder()
-            for i in rows.lowerBound * width ..< rows.upperBound * width {
-                let lin = gamutMapping
-                    ? GamutMapping.mappedLinear(L: L[i], a: a[i], b: b[i])
-                    : CIELab.linearFromLab(L[i], a[i], b[i])
-                d[i] = GamutMapping.clampUnit(encode(lin.r))
-                d[n + i] = GamutMapping.clampUnit(encode(lin.g))
-                d[2 * n + i] = GamutMapping.clampUnit(encode(lin.b))
-            }
+            let start = rows.lowerBound * width, count = rows.count * width
+            labToSRGB(count: count, L: L + start, a: a + start, b: b + start,
+                      red: d + start, green: d + n + start, blue: d + 2 * n + start, gamutMapping: gamutMapping)
         }
     }
     return out
+}
+
+/// `count` L*a*b* samples (three arrays) → sRGB-encoded samples in [0, 1] (three arrays), on the
+/// calling thread: the per-pixel core of `labToSRGB`, for callers that produce chroma row by row
+/// (the guided upsampling writes each output row straight into the result).
+public func labToSRGB(count: Int, L: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                      red: UnsafeMutablePointer<Float>, green: UnsafeMutablePointer<Float>, blue: UnsafeMutablePointer<Float>,
+                      gamutMapping: Bool = true) {
+    let encode = SRGBTransfer.FastEncoder()
+    var start = 0
+    if gamutMapping {
+        // 8 pixels at a time (`GamutMapping.mappedLinear` on SIMD lanes: identical values).
+        while start + 8 <= count {
+            let lin = GamutMapping.mappedLinear(L: UnsafeRawPointer(L + start).loadUnaligned(as: SIMD8<Float>.self),
+                                                a: UnsafeRawPointer(a + start).loadUnaligned(as: SIMD8<Float>.self),
+                                                b: UnsafeRawPointer(b + start).loadUnaligned(as: SIMD8<Float>.self))
+            for k in 0..<8 {
+                red[start + k] = GamutMapping.clampUnit(encode(lin.r[k]))
+                green[start + k] = GamutMapping.clampUnit(encode(lin.g[k]))
+                blue[start + k] = GamutMapping.clampUnit(encode(lin.b[k]))
+            }
+            start += 8
+        }
+    }
+    for i in start..<count {
+        let lin = gamutMapping
+            ? GamutMapping.mappedLinear(L: L[i], a: a[i], b: b[i])
+            : CIELab.linearFromLab(L[i], a[i], b[i])
+        red[i] = GamutMapping.clampUnit(encode(lin.r))
+        green[i] = GamutMapping.clampUnit(encode(lin.g))
+        blue[i] = GamutMapping.clampUnit(encode(lin.b))
+    }
 }
 
 /// A gray sRGB image (1 channel, [0, 1]) whose L* is `lightness` (the inverse of
