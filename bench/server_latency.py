@@ -10,8 +10,8 @@ renders by project state, so every round uses a new hint set. Prints medians and
 and the response sizes.
 
 Give --binary more than once to compare builds: every server is started, and each round runs on
-each of them in turn (the same hints), so a shared, noisy machine slows them alike; the ratios to
-the first binary are printed at the end.
+each of them in turn (the same hints; the order reversed every other round), so a shared, noisy
+machine slows them alike; the ratios to the first binary are printed at the end.
 """
 import argparse
 import json
@@ -125,7 +125,9 @@ def main():
         for binary in binaries:
             servers.append(Server(binary, a.photo, a.preset))
         for r in range(a.rounds + 1):
-            for server in servers:
+            # Every other round in reverse order: whichever server runs second in a round was
+            # measured up to 25 % slower on this machine (2026-12-04), whichever build it was.
+            for server in (servers if r % 2 == 0 else servers[::-1]):
                 server.round(r, keep=r > 0)
         s0 = servers[0]
         print(f"photo {a.photo} ({s0.W}×{s0.H}), preset {a.preset}, {a.rounds} rounds, {time.strftime('%Y-%m-%d')}")
