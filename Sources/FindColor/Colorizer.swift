@@ -65,6 +65,18 @@ public final class Colorizer: @unchecked Sendable {
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
     }
 
+    /// `colorize(lightness:_:)` straight to 8-bit interleaved RGB (the same samples as quantising
+    /// its result), for callers that write JPEG or 8-bit PNG: the full-resolution float result (12
+    /// bytes a pixel) is never held, a quarter of a 24 MP colourization's peak memory.
+    public func colorize8(lightness L: PlanarImage, _ request: ColorizeRequest) throws -> (rgb: InterleavedImage8, milliseconds: Double) {
+        let t0 = DispatchTime.now()
+        try validate(request, width: L.width, height: L.height)
+        let (abLow, Llow) = try fusedAB(L: L, request: request, spec: request.settings.ensemble)
+        TensorMemoryPool.drain()
+        let rgb = finish8(L: L, ab: abLow, guideLow: Llow)
+        return (rgb, ms(since: t0))
+    }
+
     // MARK: - Checks
 
     func validate(_ r: ColorizeRequest, width: Int, height: Int) throws {

@@ -24,6 +24,22 @@ extension Colorizer {
         }
         return guidedColorize(L: L, ab: ab, guideLow: guideLow, radius: guidedRadius, epsilon: guidedEpsilon)
     }
+
+    /// `finish` quantised to 8-bit interleaved RGB (the same samples as `InterleavedImage8(finish(…))`),
+    /// row by row: the float result is never held whole.
+    func finish8(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage) -> InterleavedImage8 {
+        if ab.width >= L.width && ab.height >= L.height { return InterleavedImage8(finish(L: L, ab: ab, guideLow: guideLow)) }
+        let W = L.width
+        var samples = [UInt8](repeating: 0, count: 3 * L.planeSize)
+        samples.withUnsafeMutableBufferPointer { output in
+            let o = output.baseAddress!
+            guidedRows(L: L, ab: ab, guideLow: guideLow, radius: guidedRadius, epsilon: guidedEpsilon, scratch: 3 * W) { y, l, a, b, rgb in
+                labToSRGB(count: W, L: l, a: a, b: b, red: rgb, green: rgb + W, blue: rgb + 2 * W)
+                quantizeRGB8(count: W, red: rgb, green: rgb + W, blue: rgb + 2 * W, into: o + 3 * y * W)
+            }
+        }
+        return InterleavedImage8(width: W, height: L.height, channels: 3, samples: samples)
+    }
 }
 
 /// Full-resolution colour from low-resolution ab: guided-filter upsampling (edges follow the
@@ -32,25 +48,36 @@ extension Colorizer {
 /// resolution, whatever the photo's shape. (Bands of rows through separate upsampled-chroma and
 /// sRGB images, and copies of them, were 100–150 ms of a 12 MP colourization.)
 func guidedColorize(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage, radius: Int, epsilon: Float) -> PlanarImage {
-    let up = GuidedUpsampler(source: ab, guideLow: guideLow, outputWidth: L.width, outputHeight: L.height,
-                             radius: radius, epsilon: epsilon)
     let W = L.width, n = L.planeSize
     var rgb = PlanarImage(width: W, height: L.height, channels: 3)
+    rgb.data.withUnsafeMutableBufferPointer { output in
+        let o = output.baseAddress!
+        guidedRows(L: L, ab: ab, guideLow: guideLow, radius: radius, epsilon: epsilon, scratch: 0) { y, l, a, b, _ in
+            let row = y * W
+            labToSRGB(count: W, L: l, a: a, b: b, red: o + row, green: o + n + row, blue: o + 2 * n + row)
+        }
+    }
+    return rgb
+}
+
+/// The guided upsampler fitted once, then `body(y, L row, a row, b row, scratch)` for every output
+/// row, rows split over the threads (each with its own chroma row and `scratch` floats).
+private func guidedRows(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage, radius: Int, epsilon: Float, scratch: Int,
+                        _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    let up = GuidedUpsampler(source: ab, guideLow: guideLow, outputWidth: L.width, outputHeight: L.height,
+                             radius: radius, epsilon: epsilon)
+    let W = L.width
     L.data.withUnsafeBufferPointer { lightness in
-        rgb.data.withUnsafeMutableBufferPointer { output in
-            let l = lightness.baseAddress!, o = output.baseAddress!
-            Parallel.forEachChunk(count: L.height, workPerItem: W * 8) { rows in
-                var chroma = [Float](repeating: 0, count: 2 * W)
-                chroma.withUnsafeMutableBufferPointer { c in
-                    let a = c.baseAddress!, b = a + W
-                    for y in rows {
-                        let row = y * W
-                        up.upsampleRows(y..<y + 1, guide: l + row, output: a, outputPlaneStride: W)
-                        labToSRGB(count: W, L: l + row, a: a, b: b, red: o + row, green: o + n + row, blue: o + 2 * n + row)
-                    }
+        let l = lightness.baseAddress!
+        Parallel.forEachChunk(count: L.height, workPerItem: W * 8) { rows in
+            var buffer = [Float](repeating: 0, count: 2 * W + scratch)
+            buffer.withUnsafeMutableBufferPointer { c in
+                let a = c.baseAddress!, b = a + W
+                for y in rows {
+                    up.upsampleRows(y..<y + 1, guide: l + y * W, output: a, outputPlaneStride: W)
+                    body(y, l + y * W, a, b, a + 2 * W)
                 }
             }
         }
     }
-    return rgb
 }

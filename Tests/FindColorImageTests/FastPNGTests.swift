@@ -42,3 +42,35 @@ import Testing
         #expect(throws: ImageError.self) { try ImageCodec.encodeFastPNG(PlanarImage(width: 0, height: 0, channels: 3)) }
     }
 }
+
+/// Encoding 8-bit samples gives the same files as encoding the float image they come from.
+@Suite struct EightBitEncodingTests {
+    @Test(arguments: [1, 3])
+    func sameFilesAsFromTheFloatImage(channels: Int) throws {
+        var rng = SeededRandom(seed: 5)
+        let image = PlanarImage(width: 67, height: 41, channels: channels) { x, y, c in
+            // Values outside [0, 1] and NaN are clamped the same way on both paths.
+            if x == 3 && y == 4 { return .nan }
+            return Float.random(in: -0.1...1.1, using: &rng) * 0.5 + Float(x + y + c) / 216
+        }
+        let bytes = InterleavedImage8(image)
+        #expect(bytes.samples.count == 67 * 41 * channels)
+        for format in [OutputFormat.jpeg(quality: 92), .jpeg(quality: 40), .png(bitDepth: 8)] {
+            #expect(try ImageCodec.encode(bytes, as: format) == ImageCodec.encode(image, as: format))
+        }
+        #expect(ImageCodec.encodesFrom8Bit(.jpeg(quality: 92)) && ImageCodec.encodesFrom8Bit(.png(bitDepth: 8)))
+        for format in [OutputFormat.png(bitDepth: 16), .tiff(bitDepth: 8), .tiff(bitDepth: 16)] {
+            #expect(!ImageCodec.encodesFrom8Bit(format))
+            #expect(throws: ImageError.self) { try ImageCodec.encode(bytes, as: format) }
+        }
+    }
+
+    @Test func rowQuantizationMatchesTheEncoders() {
+        let r: [Float] = [0, 0.5, 1, 1.5, -1, .nan, 0.001960784, 0.001960785]
+        let g = r.reversed().map { $0 }, b = r.map { 1 - $0 }
+        var out = [UInt8](repeating: 0, count: 3 * r.count)
+        out.withUnsafeMutableBufferPointer { quantizeRGB8(count: r.count, red: r, green: g, blue: b, into: $0.baseAddress!) }
+        let planar = PlanarImage(width: r.count, height: 1, channels: 3, data: r + g + b)
+        #expect(out == InterleavedImage8(planar).samples)
+    }
+}

@@ -151,3 +151,23 @@ import FindColorImage
         }
     }
 }
+
+/// `colorize8` (what the CLI uses for JPEG and 8-bit PNG) gives exactly the 8-bit samples of
+/// `colorize`'s float result, on the guided path (photo larger than the working size) and the
+/// direct one (photo smaller than it), with detail passes too.
+@Suite struct EightBitColorizeTests {
+    let colorizer = Shared.colorizer
+
+    @Test(arguments: [(700, 460, EnsemblePreset.fast), (180, 120, .fast), (1100, 1030, .balanced)])
+    func sameSamplesAsTheFloatResult(width: Int, height: Int, preset: EnsemblePreset) throws {
+        let L = lightness(of: syntheticScene(width: width, height: height))
+        var request = ColorizeRequest()
+        request.settings.preset = preset
+        request.hints = [Hint(x: width / 3, y: height / 3, size: 4, a: 40, b: 20)]
+        let float = try colorizer.colorize(lightness: L, request).rgb
+        let bytes = try colorizer.colorize8(lightness: L, request).rgb
+        #expect((bytes.width, bytes.height, bytes.channels) == (width, height, 3))
+        #expect(bytes == InterleavedImage8(float))
+    }
+}
+

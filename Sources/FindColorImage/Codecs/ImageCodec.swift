@@ -34,6 +34,25 @@ public enum ImageCodec {
         }
     }
 
+    /// Encodes 8-bit samples as JPEG or 8-bit PNG (the same file as `encode(_:as:)` of the float
+    /// image they were quantised from); 16-bit PNG and TIFF need the float image.
+    public static func encode(_ image: InterleavedImage8, as format: OutputFormat) throws -> Data {
+        try format.validate()
+        switch format {
+        case .png(bitDepth: 8): return try PNGCodec.encode(image)
+        case .jpeg(let quality): return try JPEGCodec.encode(image, quality: quality)
+        default: throw ImageError.invalidArgument("\(format) needs the full-precision image, not 8-bit samples")
+        }
+    }
+
+    /// Whether `encode(_: InterleavedImage8, as:)` can write `format` (JPEG, 8-bit PNG).
+    public static func encodesFrom8Bit(_ format: OutputFormat) -> Bool {
+        switch format {
+        case .png(bitDepth: 8), .jpeg: return true
+        default: return false
+        }
+    }
+
     /// 8-bit PNG written for speed rather than size (see `FastPNG`): the same pixels as
     /// `encode(image, as: .png(bitDepth: 8))`, several times faster, the file a little larger. For
     /// images shown once (the web app's renders), not for files that are kept.
@@ -110,6 +129,11 @@ public enum ImageCodec {
         }
         let data = try encode(image, as: format)
         try writeAtomically(data, to: url)
+    }
+
+    /// `write` for 8-bit samples (JPEG or 8-bit PNG; see `encode(_: InterleavedImage8, as:)`).
+    public static func write(_ image: InterleavedImage8, to url: URL, format: OutputFormat) throws {
+        try writeAtomically(try encode(image, as: format), to: url)
     }
 
     /// Writes `data` to a temporary file next to `url`, flushes it to the disk (`fsync`), renames it

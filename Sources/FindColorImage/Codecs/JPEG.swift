@@ -93,17 +93,27 @@ enum JPEGCodec {
         }
         guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
         try OutputFormat.jpeg(quality: quality).checkCanEncode(width: image.width, height: image.height)
+        return try encode(InterleavedImage8(image), quality: quality)
+    }
+
+    /// Encodes 8-bit samples (1 channel: grayscale JPEG; 3: YCbCr 4:4:4).
+    static func encode(_ image: InterleavedImage8, quality: Int) throws -> Data {
+        try OutputFormat.jpeg(quality: quality).validate()
+        guard image.channels == 1 || image.channels == 3 else {
+            throw ImageError.invalidArgument("JPEG needs a 1- or 3-channel image, got \(image.channels) channels")
+        }
+        guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
+        try OutputFormat.jpeg(quality: quality).checkCanEncode(width: image.width, height: image.height)
         guard let handle = tjInitCompress() else {
             throw ImageError.encodingFailed(format: .jpeg, detail: "could not initialise the TurboJPEG compressor")
         }
         defer { tjDestroy(handle) }
 
         let gray = image.channels == 1
-        let pixels = SampleConversion.interleaved(image, as: UInt8.self)
         var jpegBuffer: UnsafeMutablePointer<UInt8>? = nil
         var jpegSize: UInt = 0
         defer { if let jpegBuffer { tjFree(jpegBuffer) } }
-        let status = pixels.withUnsafeBufferPointer { p in
+        let status = image.samples.withUnsafeBufferPointer { p in
             tjCompress2(handle, p.baseAddress, Int32(image.width), 0, Int32(image.height),
                         Int32((gray ? TJPF_GRAY : TJPF_RGB).rawValue),
                         &jpegBuffer, &jpegSize,

@@ -158,48 +158,61 @@ enum PNGCodec {
 
     static func encode(_ image: PlanarImage, bitDepth: Int) throws -> Data {
         try checkEncodable(image, bitDepth: bitDepth)
+        if bitDepth == 16 {
+            let samples = SampleConversion.interleaved(image, as: UInt16.self)
+            let bytes = try samples.withUnsafeBytes {
+                try write($0.baseAddress!, width: image.width, height: image.height, channels: image.channels, bitDepth: 16)
+            }
+            return tagAsSRGB(bytes)
+        }
+        return try encode(InterleavedImage8(image))
+    }
 
+    /// An 8-bit PNG of 8-bit samples (1 or 3 channels).
+    static func encode(_ image: InterleavedImage8) throws -> Data {
+        try OutputFormat.png(bitDepth: 8).validate()
+        guard image.channels == 1 || image.channels == 3 else {
+            throw ImageError.invalidArgument("PNG output needs a 1- or 3-channel image, got \(image.channels) channels")
+        }
+        guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
+        try OutputFormat.png(bitDepth: 8).checkCanEncode(width: image.width, height: image.height)
+        return Data(try image.samples.withUnsafeBytes {
+            try write($0.baseAddress!, width: image.width, height: image.height, channels: image.channels, bitDepth: 8)
+        })
+    }
+
+    /// libpng's simplified writer on interleaved samples (8-bit, or 16-bit linear-flagged).
+    private static func write(_ samples: UnsafeRawPointer, width: Int, height: Int, channels: Int, bitDepth: Int) throws -> [UInt8] {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
-        png.width = UInt32(image.width)
-        png.height = UInt32(image.height)
-        png.format = (image.channels == 3 ? PNG_FORMAT_FLAG_COLOR : 0) | (bitDepth == 16 ? PNG_FORMAT_FLAG_LINEAR : 0)
+        png.width = UInt32(width)
+        png.height = UInt32(height)
+        png.format = (channels == 3 ? PNG_FORMAT_FLAG_COLOR : 0) | (bitDepth == 16 ? PNG_FORMAT_FLAG_LINEAR : 0)
         defer { png_image_free(&png) }
 
         let bytesPerSample = bitDepth / 8
-        let rowBytes = image.width * image.channels * bytesPerSample
+        let rowBytes = width * channels * bytesPerSample
         // Worst case from png.h (PNG_IMAGE_PNG_SIZE_MAX): raw data + filter bytes, zlib's bound, chunk overheads.
-        let rawSize = image.height * (rowBytes + 1)
+        let rawSize = height * (rowBytes + 1)
         let zlibMax = rawSize + (rawSize + 7) >> 3 + (rawSize + 63) >> 6 + 11
         var capacity = zlibMax + 12 * (zlibMax / 4096 + 1) + 512
 
-        func write(_ samples: UnsafeRawPointer) throws -> [UInt8] {
-            for _ in 0..<2 {
-                var out = [UInt8](repeating: 0, count: capacity)
-                var size = png_alloc_size_t(capacity)
-                let ok = out.withUnsafeMutableBytes {
-                    png_image_write_to_memory(&png, $0.baseAddress, &size, 0, samples, 0, nil)
-                }
-                if ok != 0 {
-                    out.removeSubrange(Int(size)...)
-                    return out
-                }
-                guard Int(size) > capacity else { break } // a real error, not a short buffer
-                capacity = Int(size)
-                png_image_free(&png)
-                png.warning_or_error = 0
+        for _ in 0..<2 {
+            var out = [UInt8](repeating: 0, count: capacity)
+            var size = png_alloc_size_t(capacity)
+            let ok = out.withUnsafeMutableBytes {
+                png_image_write_to_memory(&png, $0.baseAddress, &size, 0, samples, 0, nil)
             }
-            throw ImageError.encodingFailed(format: .png, detail: message(of: png))
+            if ok != 0 {
+                out.removeSubrange(Int(size)...)
+                return out
+            }
+            guard Int(size) > capacity else { break } // a real error, not a short buffer
+            capacity = Int(size)
+            png_image_free(&png)
+            png.warning_or_error = 0
         }
-
-        if bitDepth == 16 {
-            let samples = SampleConversion.interleaved(image, as: UInt16.self)
-            let bytes = try samples.withUnsafeBytes { try write($0.baseAddress!) }
-            return tagAsSRGB(bytes)
-        } else {
-            let samples = SampleConversion.interleaved(image, as: UInt8.self)
-            return Data(try samples.withUnsafeBytes { try write($0.baseAddress!) })
-        }
+        throw ImageError.encodingFailed(format: .png, detail: message(of: png))
     }
 
     /// Replaces the linear gAMA chunk that the simplified API writes for 16-bit data by an sRGB chunk

@@ -83,3 +83,37 @@ enum SampleConversion {
         return T(truncatingIfNeeded: Int32((clamped * maxValue).rounded()))
     }
 }
+
+/// 8-bit samples, interleaved (RGBRGB… or gray), row-major: what the 8-bit encoders take. A
+/// colourization written straight into this form (`Colorizer.colorize8`) never holds the 4-byte
+/// float planes of the whole result (12 bytes per pixel against 3).
+public struct InterleavedImage8: Sendable, Equatable {
+    public let width: Int, height: Int, channels: Int
+    public var samples: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, samples: [UInt8]) {
+        precondition(samples.count == width * height * channels, "\(samples.count) samples for \(width)×\(height)×\(channels)")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.samples = samples
+    }
+
+    /// The 8-bit form of a float image in [0, 1], quantised as every 8-bit encoder does.
+    public init(_ image: PlanarImage) {
+        self.init(width: image.width, height: image.height, channels: image.channels,
+                  samples: SampleConversion.interleaved(image, as: UInt8.self))
+    }
+}
+
+/// `count` sRGB pixels given as three float arrays in [0, 1] → interleaved 8-bit RGB, quantised as
+/// every 8-bit encoder does (round(clamp(v, 0, 1) · 255), NaN → 0).
+public func quantizeRGB8(count: Int, red: UnsafePointer<Float>, green: UnsafePointer<Float>, blue: UnsafePointer<Float>,
+                         into out: UnsafeMutablePointer<UInt8>) {
+    for i in 0..<count {
+        out[3 * i] = SampleConversion.quantize(red[i], maxValue: 255)
+        out[3 * i + 1] = SampleConversion.quantize(green[i], maxValue: 255)
+        out[3 * i + 2] = SampleConversion.quantize(blue[i], maxValue: 255)
+    }
+}
+
