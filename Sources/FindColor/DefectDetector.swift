@@ -26,6 +26,15 @@ public final class DefectDetector: @unchecked Sendable {
         public var channels: [Int]
         public var multiple: Int
         public var threshold: Float
+        /// Hysteresis (optional): a region above `threshold` is kept only if some pixel of it is
+        /// above this (a crack with a confident core keeps its whole extent; a faint isolated
+        /// response to a real line or texture is dropped).
+        public var seedThreshold: Float?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, version, channels, multiple, threshold
+            case seedThreshold = "seed_threshold"
+        }
     }
 
     public static let metadataKey = "findcolor_repair"
@@ -144,11 +153,44 @@ public final class DefectDetector: @unchecked Sendable {
         return out
     }
 
-    /// The defect mask (1 = defect, 0 = keep) at the configured threshold.
-    public func detect(_ L: PlanarImage, threshold: Float? = nil) -> PlanarImage {
+    /// The defect mask (1 = defect, 0 = keep): pixels above `threshold` (default: the model's), in
+    /// 8-connected regions that hold a pixel above `seedThreshold` (default: the model's; none, or
+    /// one not above `threshold`: every pixel above `threshold`).
+    public func detect(_ L: PlanarImage, threshold: Float? = nil, seedThreshold: Float? = nil) -> PlanarImage {
         let t = threshold ?? config.threshold
-        var p = probability(L)
-        for i in p.data.indices { p.data[i] = p.data[i] > t ? 1 : 0 }
-        return p
+        let p = probability(L)
+        return Self.hysteresis(p, low: t, high: seedThreshold ?? config.seedThreshold ?? t)
+    }
+
+    /// 1 where `p > low` and the pixel's 8-connected region of such pixels reaches `p > high`.
+    static func hysteresis(_ p: PlanarImage, low: Float, high: Float) -> PlanarImage {
+        var out = PlanarImage(width: p.width, height: p.height, channels: 1)
+        let W = p.width, H = p.height
+        if high <= low {
+            for i in p.data.indices { out.data[i] = p.data[i] > low ? 1 : 0 }
+            return out
+        }
+        var stack: [Int] = []
+        for i in p.data.indices where p.data[i] > high && out.data[i] == 0 {
+            out.data[i] = 1
+            stack.append(i)
+            while let j = stack.popLast() {
+                let x = j % W, y = j / W
+                for dy in -1...1 {
+                    let yy = y + dy
+                    guard yy >= 0, yy < H else { continue }
+                    for dx in -1...1 {
+                        let xx = x + dx
+                        guard xx >= 0, xx < W else { continue }
+                        let k = yy * W + xx
+                        if out.data[k] == 0 && p.data[k] > low {
+                            out.data[k] = 1
+                            stack.append(k)
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 }

@@ -6,8 +6,10 @@ import FindColorImage
 public struct RepairSettings: Sendable, Equatable {
     /// Find the defects with the detector. Off: only `mask` is repaired (nothing when it is nil).
     public var detect = true
-    /// The detector's probability threshold (nil: the model's own, 0.5).
+    /// The detector's probability threshold (nil: the model's own).
     public var threshold: Float? = nil
+    /// Hysteresis seed threshold (nil: the model's own, if any; see `DefectDetector.detect`).
+    public var seedThreshold: Float? = nil
     /// A defect mask the user drew or corrected (1 channel, the photo's size, > 0.5 = defect). With
     /// `detect` it is added to what the detector finds; `eraseMask` removes areas from both.
     public var mask: PlanarImage? = nil
@@ -78,7 +80,7 @@ public final class Restorer: @unchecked Sendable {
         var mask = PlanarImage(width: L.width, height: L.height, channels: 1)
         if s.detect {
             guard let detector else { throw FindColorError.model("no defect detector is loaded") }
-            mask = detector.detect(L, threshold: s.threshold)
+            mask = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold)
         }
         if let m = s.mask {
             for i in mask.data.indices where m.data[i] > 0.5 { mask.data[i] = 1 }

@@ -77,7 +77,8 @@ struct Colorize: ParsableCommand {
         if region != nil && reference == nil { throw ValidationError("--region needs --reference") }
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
         if !repair && (repairOptions.mask != nil || repairOptions.keepMask != nil || repairOptions.denoise != 0
-                       || repairOptions.noFade || repairOptions.defectThreshold != nil || repairOptions.detector != nil) {
+                       || repairOptions.noFade || repairOptions.defectThreshold != nil || repairOptions.defectSeedThreshold != nil
+                       || repairOptions.detector != nil) {
             throw ValidationError("the repair options need --repair")
         }
         do { try ShardAssignment.checkSyntax(shard: shard, shards: shards) } catch let FindColorError.invalidOption(m) {

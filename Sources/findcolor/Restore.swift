@@ -17,8 +17,10 @@ struct RepairOptions: ParsableArguments {
     var denoise: Float = 0
     @Flag(help: "Do not correct the fade (black and white points, gamma).")
     var noFade = false
-    @Option(help: "Defect probability threshold of the detector, (0, 1) (default: the model's, 0.5).")
+    @Option(help: "Defect probability threshold of the detector, (0, 1) (default: the model's).")
     var defectThreshold: Float?
+    @Option(help: "Keep only defect regions that reach this probability somewhere, (0, 1) (default: the model's; hysteresis).")
+    var defectSeedThreshold: Float?
     @Option(help: "How defects are filled: pushPull or fastMarching.")
     var inpainting: Inpainting.Method = .default
     @Option(help: "Defect detector file (default: Models/findcolor-repair-v1.safetensors beside the colour model).")
@@ -27,6 +29,7 @@ struct RepairOptions: ParsableArguments {
     func validate() throws {
         guard denoise.isFinite, (0...1).contains(denoise) else { throw ValidationError("--denoise must be in 0…1") }
         if let t = defectThreshold, !(t > 0 && t < 1) { throw ValidationError("--defect-threshold must be in (0, 1)") }
+        if let t = defectSeedThreshold, !(t > 0 && t < 1) { throw ValidationError("--defect-seed-threshold must be in (0, 1)") }
         if detectToo && mask == nil { throw ValidationError("--detect-too needs --mask") }
     }
 
@@ -37,6 +40,7 @@ struct RepairOptions: ParsableArguments {
         var s = RepairSettings()
         s.detect = detects
         s.threshold = defectThreshold
+        s.seedThreshold = defectSeedThreshold
         s.denoise = denoise
         s.fade = !noFade
         s.inpainting = inpainting

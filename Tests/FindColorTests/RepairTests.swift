@@ -208,3 +208,23 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         #expect(anyMasked)
     }
 }
+
+/// Hysteresis of the defect mask (closed form on a hand-made probability map).
+@Suite struct DefectHysteresisTests {
+    @Test func keepsRegionsWithAConfidentCoreWhole() {
+        // Row 0: a region 0.6 0.7 0.99 0.6 (seeded); a gap; a region 0.6 0.8 (no seed).
+        // Row 1: a pixel diagonal to the seeded region joins it (8-connected).
+        let w = 9
+        var p = PlanarImage(width: w, height: 2, channels: 1)
+        let row0: [Float] = [0.6, 0.7, 0.99, 0.6, 0.1, 0.1, 0.6, 0.8, 0.2]
+        let row1: [Float] = [0.0, 0.0, 0.0, 0.0, 0.55, 0.0, 0.0, 0.0, 0.0]
+        p.data = row0 + row1
+        let m = DefectDetector.hysteresis(p, low: 0.5, high: 0.95)
+        #expect(Array(m.data[0..<w]) == [1, 1, 1, 1, 0, 0, 0, 0, 0])
+        #expect(Array(m.data[w..<2 * w]) == [0, 0, 0, 0, 1, 0, 0, 0, 0])
+        // No seed threshold above the low one: the plain threshold.
+        let plain = DefectDetector.hysteresis(p, low: 0.5, high: 0.5)
+        #expect(Array(plain.data[0..<w]) == [1, 1, 1, 1, 0, 0, 1, 1, 0])
+    }
+}
+

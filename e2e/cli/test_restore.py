@@ -76,6 +76,7 @@ def test_bad_repair_inputs_are_clear_errors(tmp_path):
         (["--mask", tmp_path / "junk.png"], "defect mask"),
         (["--denoise", "2"], "--denoise must be in 0…1"),
         (["--defect-threshold", "1.5"], "--defect-threshold must be in (0, 1)"),
+        (["--defect-seed-threshold", "0"], "--defect-seed-threshold must be in (0, 1)"),
         (["--detect-too"], "--detect-too needs --mask"),
         (["--mask-out", tmp_path / "m.jpg"], "--mask-out must name a .png file"),
         (["--detector", tmp_path / "junk.png"], "junk.png"),

@@ -12,6 +12,12 @@ import torch.nn.functional as F
 
 CHANNELS = (8, 16, 32, 64)
 MULTIPLE = 8
+# Metadata key of the exported file, and the default thresholds written into it: a pixel is a
+# defect above THRESHOLD when its connected region reaches SEED_THRESHOLD somewhere (hysteresis;
+# chosen on training photos with the Swift damage renderer: see repair_threshold.py, the model card).
+METADATA_KEY = "findcolor_repair"
+THRESHOLD = 0.5
+SEED_THRESHOLD = 0.98
 
 
 def conv(cin, cout, stride=1, k=3):
@@ -49,4 +55,5 @@ class DefectNet(nn.Module):
 
     def config(self):
         return {"kind": "defect-detector", "version": 1, "channels": list(self.channels),
-                "input": "L/50-1", "multiple": MULTIPLE, "threshold": 0.5}
+                "input": "L/50-1", "multiple": MULTIPLE, "threshold": THRESHOLD,
+                "seed_threshold": SEED_THRESHOLD}

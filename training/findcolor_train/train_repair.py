@@ -21,7 +21,7 @@ from safetensors.torch import save_file
 from .color import rgb_to_lab
 from .damage import damage
 from .data import PackedPhotos, pack
-from .repair_model import DefectNet
+from .repair_model import METADATA_KEY, DefectNet
 
 
 def crop_L(photos, i, size, rng):
@@ -76,7 +76,7 @@ def evaluate(model, photos, ids, size=192, seed=1234):
 
 def export(model, path):
     t = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
-    save_file(t, str(path), metadata={"findcolor_repair": json.dumps(model.config())})
+    save_file(t, str(path), metadata={METADATA_KEY: json.dumps(model.config())})
 
 
 def main():
