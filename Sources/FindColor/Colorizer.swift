@@ -56,13 +56,18 @@ public final class Colorizer: @unchecked Sendable {
     /// image first: a 24-megapixel scan then peaks well below 1 GB).
     public func colorize(lightness L: PlanarImage, _ request: ColorizeRequest) throws -> ColorizeResult {
         let t0 = DispatchTime.now()
-        try validate(request, width: L.width, height: L.height)
-        let spec = request.settings.ensemble
-        let (abLow, Llow) = try fusedAB(L: L, request: request, spec: spec)
-        // The network's kept buffers are not needed for the full-resolution finish (peak memory).
-        TensorMemoryPool.drain()
+        let (abLow, Llow) = try lowResolutionAB(L: L, request)
         let rgb = finish(L: L, ab: abLow, guideLow: Llow)
         return ColorizeResult(rgb: rgb, milliseconds: ms(since: t0))
+    }
+
+    /// The checked request's fused ab (and L*) at the finest pass's resolution, the network's kept
+    /// buffers released (they are not needed for the full-resolution finish: peak memory).
+    private func lowResolutionAB(L: PlanarImage, _ request: ColorizeRequest) throws -> (ab: PlanarImage, L: PlanarImage) {
+        try validate(request, width: L.width, height: L.height)
+        let fused = try fusedAB(L: L, request: request, spec: request.settings.ensemble)
+        TensorMemoryPool.drain()
+        return fused
     }
 
     /// `colorize(lightness:_:)` straight to 8-bit interleaved RGB (the same samples as quantising
@@ -70,9 +75,7 @@ public final class Colorizer: @unchecked Sendable {
     /// bytes a pixel) is never held, a quarter of a 24 MP colourization's peak memory.
     public func colorize8(lightness L: PlanarImage, _ request: ColorizeRequest) throws -> (rgb: InterleavedImage8, milliseconds: Double) {
         let t0 = DispatchTime.now()
-        try validate(request, width: L.width, height: L.height)
-        let (abLow, Llow) = try fusedAB(L: L, request: request, spec: request.settings.ensemble)
-        TensorMemoryPool.drain()
+        let (abLow, Llow) = try lowResolutionAB(L: L, request)
         let rgb = finish8(L: L, ab: abLow, guideLow: Llow)
         return (rgb, ms(since: t0))
     }

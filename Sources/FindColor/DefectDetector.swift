@@ -65,6 +65,11 @@ public final class DefectDetector: @unchecked Sendable {
         guard cfg.kind == "defect-detector", cfg.version == 1, cfg.channels.count == 4, cfg.multiple == 8 else {
             throw FindColorError.model("unsupported defect detector \(cfg.kind) v\(cfg.version) \(cfg.channels)")
         }
+        for (name, t) in [("threshold", cfg.threshold), ("seed threshold", cfg.seedThreshold)] {
+            if let t, !(t > 0 && t < 1) {
+                throw FindColorError.model("the defect detector's \(name) \(t) is not in (0, 1)")
+            }
+        }
         config = cfg
         self.modelURL = modelURL
         self.backend = backend

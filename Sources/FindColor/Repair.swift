@@ -28,6 +28,9 @@ public struct RepairSettings: Sendable, Equatable {
         if let threshold, !(threshold > 0 && threshold < 1) {
             throw FindColorError.invalidOption("the defect threshold must be between 0 and 1 (exclusive), got \(threshold)")
         }
+        if let seedThreshold, !(seedThreshold > 0 && seedThreshold < 1) {
+            throw FindColorError.invalidOption("the defect seed threshold must be between 0 and 1 (exclusive), got \(seedThreshold)")
+        }
         guard denoise.isFinite, (0...1).contains(denoise) else {
             throw FindColorError.invalidOption("the denoise strength must be between 0 and 1, got \(denoise)")
         }

@@ -31,8 +31,11 @@ public enum MemoryCost {
     static func networkPixels(width: Int, height: Int, shortSide: Int = workingShortSide) -> Int {
         guard width > 0, height > 0 else { return 0 }
         let (w, h) = Colorizer.fit(width: width, height: height, shortSide: shortSide)
-        return (w + 31) / 32 * 32 * ((h + 31) / 32 * 32)
+        return padded(w, h)
     }
+
+    /// Pixels of a `w × h` network input padded to the network's multiple of 32.
+    static func padded(_ w: Int, _ h: Int) -> Int { (w + 31) / 32 * 32 * ((h + 31) / 32 * 32) }
 
     /// Bytes of a full-resolution colourization (`POST /api/colorize`, a project's result).
     static func colorize(width: Int, height: Int, ensemble spec: EnsembleSpec, reference: (width: Int, height: Int)?, region: Bool) -> Int {
@@ -48,7 +51,7 @@ public enum MemoryCost {
             let fused = finestSize.width * finestSize.height
             for z in zooms {
                 let side = spec.windowSize(zoom: z, width: width, height: height)
-                network = max(network, (side.width + 31) / 32 * 32 * ((side.height + 31) / 32 * 32))
+                network = max(network, padded(side.width, side.height))
             }
             extra += fused * (12 * (zooms.count + 1) + 12 + 4 + 8)
         }

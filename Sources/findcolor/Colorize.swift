@@ -177,15 +177,11 @@ struct Colorize: ParsableCommand {
                     L = try restorer.repair(lightness: L, try repairOptions.settings(width: w, height: h, limits: limits)).lightness
                 }
                 // JPEG and 8-bit PNG straight from 8-bit rows (the same file; a quarter of the memory).
-                if ImageCodec.encodesFrom8Bit(fmt) {
-                    let result = try colorizer.colorize8(lightness: L, request)
-                    try createFolder(for: item.output)
-                    try ImageCodec.write(result.rgb, to: item.output, format: fmt)
-                } else {
-                    let result = try colorizer.colorize(lightness: L, request)
-                    try createFolder(for: item.output)
-                    try ImageCodec.write(result.rgb, to: item.output, format: fmt)
-                }
+                let encoded = ImageCodec.encodesFrom8Bit(fmt)
+                    ? try ImageCodec.encode(colorizer.colorize8(lightness: L, request).rgb, as: fmt)
+                    : try ImageCodec.encode(colorizer.colorize(lightness: L, request).rgb, as: fmt)
+                try createFolder(for: item.output)
+                try ImageCodec.writeAtomically(encoded, to: item.output)
                 // The output is in place before its line: a task killed in between leaves a finished
                 // output, which its next run finds and records as "existing".
                 try journal?.record(item, status: .ok, error: nil, since: photoStart)

@@ -38,11 +38,11 @@ public enum ImageCodec {
     /// image they were quantised from); 16-bit PNG and TIFF need the float image.
     public static func encode(_ image: InterleavedImage8, as format: OutputFormat) throws -> Data {
         try format.validate()
-        switch format {
-        case .png(bitDepth: 8): return try PNGCodec.encode(image)
-        case .jpeg(let quality): return try JPEGCodec.encode(image, quality: quality)
-        default: throw ImageError.invalidArgument("\(format) needs the full-precision image, not 8-bit samples")
+        guard encodesFrom8Bit(format) else {
+            throw ImageError.invalidArgument("\(format) needs the full-precision image, not 8-bit samples")
         }
+        if case .jpeg(let quality) = format { return try JPEGCodec.encode(image, quality: quality) }
+        return try PNGCodec.encode(image)
     }
 
     /// Whether `encode(_: InterleavedImage8, as:)` can write `format` (JPEG, 8-bit PNG).
@@ -129,11 +129,6 @@ public enum ImageCodec {
         }
         let data = try encode(image, as: format)
         try writeAtomically(data, to: url)
-    }
-
-    /// `write` for 8-bit samples (JPEG or 8-bit PNG; see `encode(_: InterleavedImage8, as:)`).
-    public static func write(_ image: InterleavedImage8, to url: URL, format: OutputFormat) throws {
-        try writeAtomically(try encode(image, as: format), to: url)
     }
 
     /// Writes `data` to a temporary file next to `url`, flushes it to the disk (`fsync`), renames it

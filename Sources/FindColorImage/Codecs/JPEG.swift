@@ -87,13 +87,7 @@ enum JPEGCodec {
 
     /// Encodes a 1-channel (grayscale JPEG) or 3-channel (YCbCr 4:4:4) image.
     static func encode(_ image: PlanarImage, quality: Int) throws -> Data {
-        try OutputFormat.jpeg(quality: quality).validate()
-        guard image.channels == 1 || image.channels == 3 else {
-            throw ImageError.invalidArgument("JPEG needs a 1- or 3-channel image, got \(image.channels) channels")
-        }
-        guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
-        try OutputFormat.jpeg(quality: quality).checkCanEncode(width: image.width, height: image.height)
-        return try encode(InterleavedImage8(image), quality: quality)
+        try encode(InterleavedImage8(image), quality: quality)
     }
 
     /// Encodes 8-bit samples (1 channel: grayscale JPEG; 3: YCbCr 4:4:4).

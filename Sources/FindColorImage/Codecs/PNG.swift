@@ -148,12 +148,16 @@ enum PNGCodec {
 
     /// The checks of every PNG encoding (`encode`, `FastPNG.encode`).
     static func checkEncodable(_ image: PlanarImage, bitDepth: Int) throws {
+        try checkEncodable(width: image.width, height: image.height, channels: image.channels, bitDepth: bitDepth)
+    }
+
+    static func checkEncodable(width: Int, height: Int, channels: Int, bitDepth: Int) throws {
         try OutputFormat.png(bitDepth: bitDepth).validate()
-        guard image.channels == 1 || image.channels == 3 else {
-            throw ImageError.invalidArgument("PNG output needs a 1- or 3-channel image, got \(image.channels) channels")
+        guard channels == 1 || channels == 3 else {
+            throw ImageError.invalidArgument("PNG output needs a 1- or 3-channel image, got \(channels) channels")
         }
-        guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
-        try OutputFormat.png(bitDepth: bitDepth).checkCanEncode(width: image.width, height: image.height)
+        guard width > 0, height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
+        try OutputFormat.png(bitDepth: bitDepth).checkCanEncode(width: width, height: height)
     }
 
     static func encode(_ image: PlanarImage, bitDepth: Int) throws -> Data {
@@ -170,12 +174,7 @@ enum PNGCodec {
 
     /// An 8-bit PNG of 8-bit samples (1 or 3 channels).
     static func encode(_ image: InterleavedImage8) throws -> Data {
-        try OutputFormat.png(bitDepth: 8).validate()
-        guard image.channels == 1 || image.channels == 3 else {
-            throw ImageError.invalidArgument("PNG output needs a 1- or 3-channel image, got \(image.channels) channels")
-        }
-        guard image.width > 0, image.height > 0 else { throw ImageError.invalidArgument("cannot encode an empty image") }
-        try OutputFormat.png(bitDepth: 8).checkCanEncode(width: image.width, height: image.height)
+        try checkEncodable(width: image.width, height: image.height, channels: image.channels, bitDepth: 8)
         return Data(try image.samples.withUnsafeBytes {
             try write($0.baseAddress!, width: image.width, height: image.height, channels: image.channels, bitDepth: 8)
         })

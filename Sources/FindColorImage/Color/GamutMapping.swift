@@ -40,8 +40,6 @@ public enum GamutMapping {
         return CIELab.linearFromLab(L, a * lo, b * lo)
     }
 
-    typealias Lanes = SIMD8<Float>
-
     /// `mappedLinear` for 8 colours at once, lane by lane the same arithmetic (identical results):
     /// the direct conversion, and the bisection only when a lane is out of gamut (in a colourized
     /// photo neighbouring pixels are mostly all inside; the dark, saturated ones come in runs).

@@ -23,89 +23,91 @@ public enum BoxFilter {
         precondition(input.count == width * height)
         precondition(r >= 0, "the radius cannot be negative")
         if r == 0 || width == 0 || height == 0 { return Array(input) }
-        let full = Double(2 * r + 1)
-        // Horizontal pass (prefix sums per row, rows in parallel), then the vertical pass (a
-        // running window sum per column, advanced one row at a time; blocks of columns in parallel).
         var horizontal = [Double](repeating: 0, count: width * height)
+        horizontal.withUnsafeMutableBufferPointer {
+            horizontalMeans(input, into: $0.baseAddress!, width: width, height: height, radius: r, edges: edges)
+        }
         var out = [Double](repeating: 0, count: width * height)
-        // 1 / (pixels of the clipped window) along x, or 1 / (2r + 1) when replicated.
-        var inverseX = [Double](repeating: 1 / full, count: width)
-        if edges == .clip {
-            for x in 0..<width {
-                let count: Int = min(width - 1, x + r) - max(0, x - r) + 1
-                inverseX[x] = 1 / Double(count)
+        horizontal.withUnsafeBufferPointer { hz in
+            out.withUnsafeMutableBufferPointer {
+                verticalMeans(hz.baseAddress!, into: $0.baseAddress!, width: width, height: height, radius: r, edges: edges)
             }
-        }
-        horizontal.withUnsafeMutableBufferPointer { hz in
-        out.withUnsafeMutableBufferPointer { dst in
-        inverseX.withUnsafeBufferPointer { invX in
-            let hp = hz.baseAddress!, op = dst.baseAddress!
-            Parallel.forEachChunk(count: height, workPerItem: width * 4) { rows in
-                var prefix = [Double](repeating: 0, count: width + 1)
-                prefix.withUnsafeMutableBufferPointer { pre in
-                    let pp = pre.baseAddress!
-                    for y in rows {
-                        let row = y * width
-                        for x in 0..<width { pp[x + 1] = pp[x] + input[row + x] }
-                        for x in 0..<width {
-                            let lo = max(0, x - r), hi = min(width - 1, x + r)
-                            var inside = pp[hi + 1] - pp[lo]
-                            if edges == .replicate {
-                                let left = Double(max(0, r - x)), right = Double(max(0, x + r - (width - 1)))
-                                inside += left * input[row] + right * input[row + width - 1]
-                            }
-                            hp[row + x] = inside * invX[x]
-                        }
-                    }
-                }
-            }
-            @inline(__always) func clamped(_ y: Int) -> Int { min(max(y, 0), height - 1) }
-            Parallel.forEachRange(width, minimumChunk: max(64, (1 << 16) / max(1, height))) { columns in
-                let x0 = columns.lowerBound, cw = columns.count
-                var window = [Double](repeating: 0, count: cw)
-                window.withUnsafeMutableBufferPointer { win in
-                    let wp = win.baseAddress!
-                    switch edges {
-                    case .clip:
-                        for y in 0...min(r, height - 1) {
-                            for x in 0..<cw { wp[x] += hp[y * width + x0 + x] }
-                        }
-                    case .replicate:
-                        for k in -r...r {
-                            let row = clamped(k) * width + x0
-                            for x in 0..<cw { wp[x] += hp[row + x] }
-                        }
-                    }
-                    for y in 0..<height {
-                        let rowsInside: Int = min(height - 1, y + r) - max(0, y - r) + 1
-                        let inverse = edges == .clip ? 1 / Double(rowsInside) : 1 / full
-                        let o = op + y * width + x0
-                        for x in 0..<cw { o[x] = wp[x] * inverse }
-                        // Slide: add row y + r + 1, drop row y − r (clipped: only rows inside the
-                        // image; replicated: the nearest row inside).
-                        switch edges {
-                        case .clip:
-                            if y + r + 1 < height {
-                                let add = (y + r + 1) * width + x0
-                                for x in 0..<cw { wp[x] += hp[add + x] }
-                            }
-                            if y - r >= 0 {
-                                let drop = (y - r) * width + x0
-                                for x in 0..<cw { wp[x] -= hp[drop + x] }
-                            }
-                        case .replicate:
-                            let add = clamped(y + r + 1) * width + x0, drop = clamped(y - r) * width + x0
-                            if add != drop {
-                                for x in 0..<cw { wp[x] += hp[add + x] - hp[drop + x] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        }
         }
         return out
+    }
+
+    /// Each row's box mean along x, from prefix sums (rows in parallel).
+    private static func horizontalMeans(_ input: UnsafeBufferPointer<Double>, into hp: UnsafeMutablePointer<Double>,
+                                        width: Int, height: Int, radius r: Int, edges: Edges) {
+        let full = Double(2 * r + 1)
+        Parallel.forEachChunk(count: height, workPerItem: width * 4) { rows in
+            var prefix = [Double](repeating: 0, count: width + 1)
+            for y in rows {
+                let row = y * width
+                for x in 0..<width { prefix[x + 1] = prefix[x] + input[row + x] }
+                for x in 0..<width {
+                    let lo = max(0, x - r), hi = min(width - 1, x + r)
+                    let inside = prefix[hi + 1] - prefix[lo]
+                    switch edges {
+                    case .clip:
+                        hp[row + x] = inside / Double(hi - lo + 1)
+                    case .replicate:
+                        let left = Double(max(0, r - x)), right = Double(max(0, x + r - (width - 1)))
+                        hp[row + x] = (inside + left * input[row] + right * input[row + width - 1]) / full
+                    }
+                }
+            }
+        }
+    }
+
+    /// The box mean down the columns of the horizontal means: a running window sum per column,
+    /// advanced one row at a time (blocks of columns in parallel).
+    private static func verticalMeans(_ hp: UnsafePointer<Double>, into op: UnsafeMutablePointer<Double>,
+                                      width: Int, height: Int, radius r: Int, edges: Edges) {
+        let full = Double(2 * r + 1)
+        @inline(__always) func clamped(_ y: Int) -> Int { min(max(y, 0), height - 1) }
+        Parallel.forEachRange(width, minimumChunk: max(64, (1 << 16) / max(1, height))) { columns in
+            let x0 = columns.lowerBound, cw = columns.count
+            var window = [Double](repeating: 0, count: cw)
+            switch edges {
+            case .clip:
+                for y in 0...min(r, height - 1) {
+                    for x in 0..<cw { window[x] += hp[y * width + x0 + x] }
+                }
+            case .replicate:
+                for k in -r...r {
+                    let row = clamped(k) * width + x0
+                    for x in 0..<cw { window[x] += hp[row + x] }
+                }
+            }
+            for y in 0..<height {
+                let count: Double
+                switch edges {
+                case .clip: count = Double(min(height - 1, y + r) - max(0, y - r) + 1)
+                case .replicate: count = full
+                }
+                let o = op + y * width + x0
+                for x in 0..<cw { o[x] = window[x] / count }
+                // Slide: add row y + r + 1, drop row y − r (clipped: only rows inside the image;
+                // replicated: the nearest row inside).
+                switch edges {
+                case .clip:
+                    if y + r + 1 < height {
+                        let add = (y + r + 1) * width + x0
+                        for x in 0..<cw { window[x] += hp[add + x] }
+                    }
+                    if y - r >= 0 {
+                        let drop = (y - r) * width + x0
+                        for x in 0..<cw { window[x] -= hp[drop + x] }
+                    }
+                case .replicate:
+                    let add = clamped(y + r + 1) * width + x0, drop = clamped(y - r) * width + x0
+                    if add != drop {
+                        for x in 0..<cw { window[x] += hp[add + x] - hp[drop + x] }
+                    }
+                }
+            }
+        }
     }
 
     public static func mean(_ input: [Double], width: Int, height: Int, radius: Int, edges: Edges = .clip) -> [Double] {
