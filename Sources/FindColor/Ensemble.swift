@@ -1,5 +1,6 @@
 import Foundation
 import FindColorImage
+import FindColorParallel
 
 /// Context-adaptive inference: an image-wise pass for global context plus detail passes at higher
 /// resolution for small faces and details, fused per pixel by confidence, with optional
@@ -208,20 +209,29 @@ public struct Ensemble {
     /// width × height): ab = Σ wᵢ·abᵢ / Σ wᵢ with wᵢ = max(confidenceᵢ, 10⁻³)^power.
     static func fuse(_ passes: [PlanarImage], width wf: Int, height hf: Int, power: Float) -> PlanarImage {
         let n = wf * hf
-        var acc = PlanarImage(width: wf, height: hf, channels: 3)  // Σ w·a, Σ w·b, Σ w
-        for pass in passes {
-            let p = pass.width == wf && pass.height == hf ? pass : resizeBilinear(pass, width: wf, height: hf)
-            for i in 0..<n {
-                let c = max(p.data[2 * n + i], 1e-3), w = power == 2 ? c * c : pow(c, power)
-                acc.data[i] += w * p.data[i]
-                acc.data[n + i] += w * p.data[n + i]
-                acc.data[2 * n + i] += w
-            }
-        }
+        let fitted = passes.map { $0.width == wf && $0.height == hf ? $0 : resizeBilinear($0, width: wf, height: hf) }
         var ab = PlanarImage(width: wf, height: hf, channels: 2)
-        for i in 0..<n {
-            ab.data[i] = acc.data[i] / acc.data[2 * n + i]
-            ab.data[n + i] = acc.data[n + i] / acc.data[2 * n + i]
+        // Pixels are independent: rows in parallel, the passes accumulated in the same order as ever.
+        ab.data.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            Parallel.forEachChunk(count: hf, workPerItem: wf * 3 * fitted.count) { rows in
+                let range = rows.lowerBound * wf..<rows.upperBound * wf
+                var sa = [Float](repeating: 0, count: range.count), sb = sa, sw = sa
+                for p in fitted {
+                    p.data.withUnsafeBufferPointer { d in
+                        for (j, i) in range.enumerated() {
+                            let c = max(d[2 * n + i], 1e-3), w = power == 2 ? c * c : pow(c, power)
+                            sa[j] += w * d[i]
+                            sb[j] += w * d[n + i]
+                            sw[j] += w
+                        }
+                    }
+                }
+                for (j, i) in range.enumerated() {
+                    o[i] = sa[j] / sw[j]
+                    o[n + i] = sb[j] / sw[j]
+                }
+            }
         }
         return ab
     }
@@ -289,15 +299,19 @@ public struct Ensemble {
                 if acc == nil { acc = PlanarImage(width: W, height: H, channels: out.channels) }
                 let C = out.channels, m = ww * wh
                 let wx = rampX[ix], wy = rampY[iy]
+                // Rows of one window are disjoint: blended in parallel.
                 acc!.data.withUnsafeMutableBufferPointer { a in
                     wsum.withUnsafeMutableBufferPointer { s in
                         out.data.withUnsafeBufferPointer { o in
-                            for y in 0..<wh {
-                                let row = (y0 + y) * W + x0, src = y * ww, fy = wy[y]
-                                for x in 0..<ww {
-                                    let w = wx[x] * fy
-                                    for c in 0..<C { a[c * n + row + x] += w * o[c * m + src + x] }
-                                    s[row + x] += w
+                            let a = a.baseAddress!, s = s.baseAddress!, o = o.baseAddress!
+                            Parallel.forEachChunk(count: wh, workPerItem: ww * (C + 1)) { ys in
+                                for y in ys {
+                                    let row = (y0 + y) * W + x0, src = y * ww, fy = wy[y]
+                                    for x in 0..<ww {
+                                        let w = wx[x] * fy
+                                        for c in 0..<C { a[c * n + row + x] += w * o[c * m + src + x] }
+                                        s[row + x] += w
+                                    }
                                 }
                             }
                         }
@@ -306,9 +320,17 @@ public struct Ensemble {
             }
         }
         var result = acc!
-        for i in 0..<n {
-            let inv = 1 / max(wsum[i], 1e-6)
-            for c in 0..<result.channels { result.data[c * n + i] *= inv }
+        let C = result.channels
+        result.data.withUnsafeMutableBufferPointer { r in
+            wsum.withUnsafeBufferPointer { s in
+                let r = r.baseAddress!, s = s.baseAddress!
+                Parallel.forEachChunk(count: H, workPerItem: W * C) { ys in
+                    for i in ys.lowerBound * W..<ys.upperBound * W {
+                        let inv = 1 / max(s[i], 1e-6)
+                        for c in 0..<C { r[c * n + i] *= inv }
+                    }
+                }
+            }
         }
         return result
     }

@@ -159,6 +159,11 @@ public final class Convolution: @unchecked Sendable {
             // Faster than both general kernels on this shape (see `NarrowConvolution`).
             kernel = NarrowConvolution(descriptor, weights: weights, bias: bias)
             self.backend = backend.resolved
+        } else if backend.resolved == .oneDNN, Convolution.winograd, OneDNNRuntime.shared != nil,
+                  WinogradConvolution.supports(descriptor), descriptor.inputChannels >= 16, descriptor.outputChannels >= 16 {
+            // A quarter of the direct convolution's multiplies (see `WinogradConvolution`).
+            kernel = WinogradConvolution(descriptor, weights: weights, bias: bias)
+            self.backend = .oneDNN
         } else if backend.resolved == .oneDNN, let runtime = OneDNNRuntime.shared,
            let fast = try? OneDNNConvolution(descriptor, weights: weights, bias: bias, runtime: runtime) {
             kernel = fast
@@ -168,6 +173,11 @@ public final class Convolution: @unchecked Sendable {
             self.backend = .reference
         }
     }
+
+    /// Whether the oneDNN backend runs wide 3×3 stride-1 convolutions by Winograd's F(4×4, 3×3)
+    /// (`WinogradConvolution`) rather than oneDNN's direct kernel. On unless the environment sets
+    /// `FINDCOLOR_WINOGRAD=0` (for side-by-side benchmarks); read when a layer is created.
+    nonisolated(unsafe) public static var winograd = ProcessInfo.processInfo.environment["FINDCOLOR_WINOGRAD"] != "0"
 
     /// Convolves an NHWC tensor with `inputChannels` channels.
     public func callAsFunction(_ input: Tensor) -> Tensor {

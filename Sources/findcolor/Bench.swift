@@ -35,6 +35,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        keepFreedMemoryInProcess()
         for b in backends.values {
             var opts = modelOptions
             opts.backend = b

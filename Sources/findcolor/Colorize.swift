@@ -88,6 +88,7 @@ struct Colorize: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        keepFreedMemoryInProcess()
         let fm = FileManager.default
         var isDir: ObjCBool = false
         let singleFile = inputs.count == 1 && fm.fileExists(atPath: inputs[0], isDirectory: &isDir) && !isDir.boolValue
@@ -141,6 +142,9 @@ struct Colorize: ParsableCommand {
             return d.image
         }
         let regionMask = try region.map { try readMask($0, limits: limits) }
+        // The first photo is decoded on a second thread while the model loads (both are mostly
+        // single-threaded); its errors are reported in the loop below, as for every photo.
+        let firstPhoto = plan.items.first.map { item in Prefetch { try ImageCodec.read(url: item.input, limits: limits) } }
         let colorizer = try modelOptions.load()
         if repair && (repairOptions.mask != nil || repairOptions.keepMask != nil) && !outputIsFile {
             throw ValidationError("--mask and --keep-mask are for one photo; a batch is repaired with the detected masks")
@@ -161,7 +165,7 @@ struct Colorize: ParsableCommand {
             progress.update(done: i, failed: failures.count, current: item.input.lastPathComponent)
             let photoStart = Date()
             do {
-                let decoded = try ImageCodec.read(url: item.input, limits: limits)
+                let decoded = try i == 0 && firstPhoto != nil ? firstPhoto!.value() : ImageCodec.read(url: item.input, limits: limits)
                 let (w, h) = (decoded.image.width, decoded.image.height)
                 let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side

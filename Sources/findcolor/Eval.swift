@@ -55,6 +55,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        keepFreedMemoryInProcess()
         let colorizer = try modelOptions.load()
         var o = EvalOptions()
         o.protocolKind = protocolKind

@@ -127,3 +127,51 @@ import Testing
         #expect(ccw[4, 28, 0] > 0.9) // marker now bottom-left
     }
 }
+
+/// Large JPEGs are written in bands compressed in parallel and joined with restart markers
+/// (`JPEGCodec.encodeStrips`): the file must decode to exactly the pixels of a one-piece encoding.
+@Suite struct JPEGBandTests {
+    /// Noise and edges, so that every 8×8 block has AC coefficients and DC differences.
+    func busy(width: Int, height: Int, channels: Int) -> InterleavedImage8 {
+        var g = UInt64(12345)
+        let samples = (0..<width * height * channels).map { i -> UInt8 in
+            g = g &* 6364136223846793005 &+ 1442695040888963407
+            let x = (i / channels) % width, y = (i / channels) / width
+            return UInt8(truncatingIfNeeded: (x * 3 + y * 5 + i % channels * 40) / 2 + Int(g >> 59))
+        }
+        return InterleavedImage8(width: width, height: height, channels: channels, samples: samples)
+    }
+
+    func onePiece(_ image: InterleavedImage8, quality: Int) throws -> Data {
+        try image.samples.withUnsafeBufferPointer { try JPEGCodec.compress($0.baseAddress!, image, rows: image.height, quality: quality) }
+    }
+
+    @Test("bands decode to the pixels of a one-piece encoding",
+          arguments: [(61, 45, 1, 3), (64, 64, 3, 2), (37, 130, 3, 5), (200, 17, 1, 2), (9, 9, 3, 4), (30, 100, 3, 20)])
+    func bandsMatchOnePiece(_ c: (width: Int, height: Int, channels: Int, strips: Int)) throws {
+        let image = busy(width: c.width, height: c.height, channels: c.channels)
+        let whole = try onePiece(image, quality: 90)
+        let banded = try JPEGCodec.encodeStrips(image, quality: 90, strips: c.strips)
+        let bands = min(c.strips, (c.height + 7) / 8)
+        // One DRI segment and a restart marker between bands.
+        let bytes = [UInt8](banded)
+        let markers = zip(bytes, bytes.dropFirst()).filter { $0 == 0xFF && (0xD0...0xD7).contains($1) }.count
+        #expect(markers == bands - 1)
+        #expect(zip(bytes, bytes.dropFirst()).contains { $0 == 0xFF && $1 == 0xDD } == (bands > 1))
+        let a = try ImageCodec.decode(whole).image, b = try ImageCodec.decode(banded).image
+        #expect(b.width == c.width && b.height == c.height && b.channels == c.channels)
+        #expect(a.data == b.data)
+    }
+
+    /// A restart interval counts at most 65535 MCUs: a 4096-pixel-wide photo (512 MCUs a row) gets
+    /// bands of at most 127 MCU rows whatever the thread count.
+    @Test("bands respect the restart interval's 16-bit limit")
+    func intervalLimit() throws {
+        let image = busy(width: 4096, height: 8 * 130, channels: 1)
+        let banded = try JPEGCodec.encodeStrips(image, quality: 75, strips: 1)
+        let bytes = [UInt8](banded)
+        let dri = try #require(zip(bytes.indices, bytes.dropFirst()).first { bytes[$0.0] == 0xFF && $0.1 == 0xDD }?.0)
+        #expect(Int(bytes[dri + 4]) << 8 | Int(bytes[dri + 5]) == 127 * 512)
+        #expect(try ImageCodec.decode(banded).image.data == ImageCodec.decode(onePiece(image, quality: 75)).image.data)
+    }
+}

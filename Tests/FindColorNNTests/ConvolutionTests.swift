@@ -197,6 +197,41 @@ struct ConvolutionTests {
         }
     }
 
+    /// Winograd F(4×4, 3×3) (`WinogradConvolution`, the oneDNN backend's kernel for wide 3×3
+    /// stride-1 layers) against the naive convolution: several blocks of tiles (a 75×61 output has
+    /// 19×16 = 304 tiles, blocks of 128), partial tiles at the right and bottom, channel counts that
+    /// are not multiples of the 8-lane vectors, asymmetric and no padding, a batch of two, each
+    /// activation it takes. Tolerance: 1e-5 of the output's largest magnitude (`relativeError`; its
+    /// transforms round more than a direct sum).
+    @Test("Winograd F(4x4, 3x3) matches the naive convolution")
+    func winograd() throws {
+        try #require(OneDNN.isAvailable, "oneDNN did not initialise")
+        let cases: [ConvCase] = [
+            .make("wino 126->64 relu", h: 75, w: 61, cin: 126, cout: 64, k: 3, padding: symmetric1, activation: .relu),
+            .make("wino 35->37 relu6 batch", n: 2, h: 13, w: 17, cin: 35, cout: 37, k: 3, padding: symmetric1, activation: .relu6),
+            .make("wino asym 20->19", h: 9, w: 10, cin: 20, cout: 19, k: 3,
+                  padding: .explicit(ConvPadding(top: 2, left: 0, bottom: 1, right: 2))),
+            .make("wino no pad 16->24", h: 6, w: 7, cin: 16, cout: 24, k: 3, padding: .explicit(.zero)),
+            .make("wino tiny 32->32", h: 1, w: 2, cin: 32, cout: 32, k: 3, padding: symmetric1),
+        ]
+        for c in cases {
+            #expect(WinogradConvolution.supports(c.descriptor))
+            let (weights, bias) = c.parameters
+            let kernel = WinogradConvolution(c.descriptor, weights: weights, bias: bias)
+            let expected = naiveConvolution(c.input, weights: weights, bias: bias, c.descriptor)
+            let actual = try kernel.run(c.input)
+            #expect(actual.shape == expected.shape, "\(c)")
+            let error = relativeError(actual, expected)
+            #expect(error <= 1e-5, "\(c): \(error)")
+        }
+        // What it does not take: strides, groups, 5×5, tanh, padding beyond 2.
+        #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 3, stride: 2, padding: symmetric1)))
+        #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: symmetric1, groups: 16)))
+        #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 5, padding: .explicit(.symmetric(2)))))
+        #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: symmetric1, activation: .tanh)))
+        #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: .explicit(.symmetric(3)))))
+    }
+
     @Test("inconsistent configurations are rejected")
     func invalidConfigurations() {
         let badGroups = ConvolutionDescriptor(inputChannels: 6, outputChannels: 8, kernelSize: 3, groups: 4)

@@ -85,6 +85,34 @@ import FindColorNN
         #expect(abs(p[1, 0, 0] - Float(exp(5.0) / (exp(5.0) + 3))) < 1e-6)
     }
 
+    /// The 8-lane exponential of the confidence (`Colorizer.exp8`) against `exp` in double precision
+    /// over the range a softmax uses (x ≤ 0), and the peak probability of a 313-bin distribution
+    /// (the model's) against its closed form.
+    @Test func vectorExponentialAndWideSoftmax() {
+        var worst = 0.0
+        for i in 0...20_000 {
+            let x0 = -Float(i) * 0.0045  // 0 … −90
+            let xs = SIMD8<Float>((0..<8).map { x0 - Float($0) * 0.00057 })
+            let e = Colorizer.exp8(xs)
+            for l in 0..<8 {
+                let want = Foundation.exp(Double(xs[l]))
+                if xs[l] < -87 { #expect(e[l] == 0); continue }
+                worst = max(worst, abs(Double(e[l]) - want) / want)
+            }
+        }
+        #expect(worst < 3e-7, "largest relative error \(worst)")
+        var g = SplitMix64(seed: 4)
+        let q = 313
+        let values = (0..<3 * q).map { _ in Float.random(in: -6...6, using: &g) }
+        let p = Colorizer.peakProbability(Tensor(shape: TensorShape(n: 1, h: 1, w: 3, c: q), values: values))
+        for cell in 0..<3 {
+            let z = values[cell * q..<(cell + 1) * q].map(Double.init)
+            let m = z.max()!
+            let want = 1 / z.reduce(0) { $0 + Foundation.exp($1 - m) }
+            #expect(abs(Double(p[cell, 0, 0]) - want) <= 1e-6 * want)
+        }
+    }
+
     /// The fewest windows that cover each axis with at least `window − stride` pixels of overlap,
     /// spread evenly, `window` to `2·window − stride` pixels wide (rounded up to a multiple of 32).
     @Test func windowsCoverTheImage() {

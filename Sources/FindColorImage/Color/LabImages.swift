@@ -130,10 +130,20 @@ public func labToSRGB(count: Int, L: UnsafePointer<Float>, a: UnsafePointer<Floa
             let lin = GamutMapping.mappedLinear(L: UnsafeRawPointer(L + start).loadUnaligned(as: SIMD8<Float>.self),
                                                 a: UnsafeRawPointer(a + start).loadUnaligned(as: SIMD8<Float>.self),
                                                 b: UnsafeRawPointer(b + start).loadUnaligned(as: SIMD8<Float>.self))
-            for k in 0..<8 {
-                red[start + k] = GamutMapping.clampUnit(encode(lin.r[k]))
-                green[start + k] = GamutMapping.clampUnit(encode(lin.g[k]))
-                blue[start + k] = GamutMapping.clampUnit(encode(lin.b[k]))
+            if let r = encode.lanes(lin.r), let g = encode.lanes(lin.g), let b = encode.lanes(lin.b) {
+                // `clampUnit` on lanes (`clamped(lowerBound:upperBound:)` is an out-of-line generic call).
+                @inline(__always) func unit(_ v: SIMD8<Float>) -> SIMD8<Float> {
+                    v.replacing(with: 0, where: v .< 0).replacing(with: 1, where: v .> 1)
+                }
+                UnsafeMutableRawPointer(red + start).storeBytes(of: unit(r), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(green + start).storeBytes(of: unit(g), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(blue + start).storeBytes(of: unit(b), as: SIMD8<Float>.self)
+            } else {
+                for k in 0..<8 {
+                    red[start + k] = GamutMapping.clampUnit(encode(lin.r[k]))
+                    green[start + k] = GamutMapping.clampUnit(encode(lin.g[k]))
+                    blue[start + k] = GamutMapping.clampUnit(encode(lin.b[k]))
+                }
             }
             start += 8
         }

@@ -48,5 +48,22 @@ public enum SRGBTransfer {
             if l >= 1 { return 1.055 * powf(l, 1 / 2.4) - 0.055 }
             return table(l.squareRoot())
         }
+
+        /// The same values as `callAsFunction` on 8 lanes (the same operations in the same order),
+        /// or nil when a lane is 1 or more or not a number (the caller takes the scalar path).
+        @inlinable @inline(__always)
+        public func lanes(_ l: SIMD8<Float>) -> SIMD8<Float>? {
+            guard !any(l .>= 1), !any(l .!= l) else { return nil }
+            let small = l .<= 0.0031308
+            let s = l.replacing(with: 0, where: small).squareRoot() * Float(InterpolatedTable.steps)
+            let i = s.rounded(.towardZero)  // (SIMD8<Int32>(_:rounding:) is a slow generic loop)
+            var v0 = SIMD8<Float>(), v1 = SIMD8<Float>()
+            for k in 0..<8 {
+                let j = Int(i[k])
+                v0[k] = table.values[j]
+                v1[k] = table.values[j + 1]
+            }
+            return (v0 + (s - i) * (v1 - v0)).replacing(with: l * 12.92, where: small)
+        }
     }
 }
