@@ -35,7 +35,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        keepFreedMemoryInProcess()
         for b in backends.values {
             var opts = modelOptions
             opts.backend = b

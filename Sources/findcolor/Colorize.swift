@@ -88,7 +88,6 @@ struct Colorize: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        keepFreedMemoryInProcess()
         let fm = FileManager.default
         var isDir: ObjCBool = false
         let singleFile = inputs.count == 1 && fm.fileExists(atPath: inputs[0], isDirectory: &isDir) && !isDir.boolValue
@@ -165,7 +164,7 @@ struct Colorize: ParsableCommand {
             progress.update(done: i, failed: failures.count, current: item.input.lastPathComponent)
             let photoStart = Date()
             do {
-                let decoded = try i == 0 && firstPhoto != nil ? firstPhoto!.value() : ImageCodec.read(url: item.input, limits: limits)
+                let decoded = try i == 0 && firstPhoto != nil ? firstPhoto!.take() : ImageCodec.read(url: item.input, limits: limits)
                 let (w, h) = (decoded.image.width, decoded.image.height)
                 let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side

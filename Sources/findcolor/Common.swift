@@ -234,28 +234,9 @@ func readMask(_ path: String, limits: DecodeLimits) throws -> PlanarImage {
     ColorizeRequest.regionMask(from: try readImage(path, limits: limits, what: "region mask").image)
 }
 
-/// For the commands that colour photos and exit (colorize, restore, eval, bench; not serve): freed
-/// memory stays in the process for the next allocation instead of going back to the system. A 12 MP
-/// photo allocates planes of tens of megabytes again and again; glibc serves each from a fresh
-/// mapping that the kernel zero-fills page by page and unmaps on free, which was a fifth of the CPU
-/// time of a 12 MP `--preset balanced` run (`perf`; runs alternated: median 1.97 → 1.81 s, peak
-/// memory within ±0.05 GB: README, "Speed"). A long-running server keeps the default, so that a
-/// large request's memory is returned.
-func keepFreedMemoryInProcess() {
-    #if os(Linux)
-    _ = glibcMallopt(-4, 0)            // M_MMAP_MAX (malloc.h): no allocation gets its own mapping
-    _ = glibcMallopt(-1, Int32.max)    // M_TRIM_THRESHOLD: the heap's free top is never trimmed
-    #endif
-}
-
-#if os(Linux)
-/// glibc's `mallopt` (malloc.h is not in Swift's Glibc module).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
-
-/// A value computed on a thread of its own from the moment it is created; `value()` waits for it
-/// (and rethrows what computing it threw).
+/// A value computed on a thread of its own from the moment it is created, taken once: `take()`
+/// waits for it, hands it over (rethrowing what computing it threw) and keeps no reference, so a
+/// prefetched photo is freed as soon as its taker is done with it.
 final class Prefetch<T>: @unchecked Sendable {
     private var result: Result<T, Error>?
     private let done = DispatchSemaphore(value: 0)
@@ -269,9 +250,9 @@ final class Prefetch<T>: @unchecked Sendable {
         thread.start()
     }
 
-    func value() throws -> T {
+    func take() throws -> T {
         done.wait()
-        done.signal()  // later calls return at once
+        defer { result = nil }
         return try result!.get()
     }
 }

@@ -55,7 +55,6 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        keepFreedMemoryInProcess()
         let colorizer = try modelOptions.load()
         var o = EvalOptions()
         o.protocolKind = protocolKind

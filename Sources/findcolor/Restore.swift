@@ -102,7 +102,6 @@ struct Restore: ParsableCommand {
     }
 
     func run() throws {
-        keepFreedMemoryInProcess()
         let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
         guard !BatchPlan.sameFile(inURL, outURL) else {
             throw ValidationError("the output \(output) is the input photo itself; FindColor never replaces an original")

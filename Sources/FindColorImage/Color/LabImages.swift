@@ -41,12 +41,13 @@ public func lightness(of image: PlanarImage) -> LightnessImage {
     precondition(image.channels == 3 || image.channels == 1,
                  "lightness(of:) needs a 1- or 3-channel sRGB image, got \(image.channels) channels")
     let n = image.planeSize, width = image.width
-    var out = PlanarImage(width: image.width, height: image.height, channels: 1)
+    if n == 0 { return PlanarImage(width: image.width, height: image.height, channels: 1) }
     let m = CIELab.fwd
     let grayFactor = CIELab.grayLuminanceFactor
     let channels = image.channels
-    image.data.withUnsafeBufferPointer { src in
-        out.data.withUnsafeMutableBufferPointer { dst in
+    // Every sample is written below: no zero-filling first (a 12 MP plane is 48 MB).
+    let samples = [Float](unsafeUninitializedCapacity: n) { dst, count in
+        image.data.withUnsafeBufferPointer { src in
             let s = src.baseAddress!, d = dst.baseAddress!
             Parallel.forEachChunk(count: image.height, workPerItem: width * channels) { rows in
                 let range = rows.lowerBound * width ..< rows.upperBound * width
@@ -66,8 +67,9 @@ public func lightness(of image: PlanarImage) -> LightnessImage {
                 }
             }
         }
+        count = n
     }
-    return out
+    return PlanarImage(width: image.width, height: image.height, channels: 1, data: samples)
 }
 
 /// L*a*b* image (3 channels) → sRGB-encoded RGB image (3 channels, [0, 1]).

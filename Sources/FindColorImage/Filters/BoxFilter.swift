@@ -23,17 +23,17 @@ public enum BoxFilter {
         precondition(input.count == width * height)
         precondition(r >= 0, "the radius cannot be negative")
         if r == 0 || width == 0 || height == 0 { return Array(input) }
-        var horizontal = [Double](repeating: 0, count: width * height)
-        horizontal.withUnsafeMutableBufferPointer {
-            horizontalMeans(input, into: $0.baseAddress!, width: width, height: height, radius: r, edges: edges)
+        // Both passes write every sample: no zero-filling first.
+        let horizontal = [Double](unsafeUninitializedCapacity: width * height) { buffer, count in
+            horizontalMeans(input, into: buffer.baseAddress!, width: width, height: height, radius: r, edges: edges)
+            count = width * height
         }
-        var out = [Double](repeating: 0, count: width * height)
-        horizontal.withUnsafeBufferPointer { hz in
-            out.withUnsafeMutableBufferPointer {
-                verticalMeans(hz.baseAddress!, into: $0.baseAddress!, width: width, height: height, radius: r, edges: edges)
+        return horizontal.withUnsafeBufferPointer { hz in
+            [Double](unsafeUninitializedCapacity: width * height) { buffer, count in
+                verticalMeans(hz.baseAddress!, into: buffer.baseAddress!, width: width, height: height, radius: r, edges: edges)
+                count = width * height
             }
         }
-        return out
     }
 
     /// Each row's box mean along x, from prefix sums (rows in parallel).
@@ -41,19 +41,27 @@ public enum BoxFilter {
                                         width: Int, height: Int, radius r: Int, edges: Edges) {
         let full = Double(2 * r + 1)
         Parallel.forEachChunk(count: height, workPerItem: width * 4) { rows in
-            var prefix = [Double](repeating: 0, count: width + 1)
+            let prefixBuffer = UnsafeMutablePointer<Double>.allocate(capacity: width + 1)
+            defer { prefixBuffer.deallocate() }
+            let prefix = prefixBuffer, source = input.baseAddress!
+            prefix[0] = 0
+            // Windows wholly inside the row (every one of 2r + 1 samples, either edge rule) are
+            // the same expression for every x: a loop of its own, which vectorises; the same
+            // arithmetic as at the ends.
+            let inner = r..<max(r, width - r)
             for y in rows {
-                let row = y * width
-                for x in 0..<width { prefix[x + 1] = prefix[x] + input[row + x] }
-                for x in 0..<width {
+                let row = y * width, out = hp + row
+                for x in 0..<width { prefix[x + 1] = prefix[x] + source[row + x] }
+                for x in inner { out[x] = (prefix[x + r + 1] - prefix[x - r]) / full }
+                for x in 0..<width where !inner.contains(x) {
                     let lo = max(0, x - r), hi = min(width - 1, x + r)
                     let inside = prefix[hi + 1] - prefix[lo]
                     switch edges {
                     case .clip:
-                        hp[row + x] = inside / Double(hi - lo + 1)
+                        out[x] = inside / Double(hi - lo + 1)
                     case .replicate:
                         let left = Double(max(0, r - x)), right = Double(max(0, x + r - (width - 1)))
-                        hp[row + x] = (inside + left * input[row] + right * input[row + width - 1]) / full
+                        out[x] = (inside + left * source[row] + right * source[row + width - 1]) / full
                     }
                 }
             }
