@@ -226,7 +226,8 @@ struct JPEGBand {
     let entropy: Int
 
     init?(_ data: Data) {
-        let b = [UInt8](data)
+        let b = data  // read in place (offsets below are from its start)
+        precondition(b.startIndex == 0, "a band is a whole Data, not a slice")
         var i = 2, height: Int? = nil
         guard b.count > 4, b[0] == 0xFF, b[1] == 0xD8 else { return nil }
         while i + 4 <= b.count, b[i] == 0xFF {
