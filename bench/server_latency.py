@@ -4,7 +4,8 @@ localhost against a running `findcolor serve` (started here, on a free port, tem
     python3 bench/server_latency.py --binary .build/release/findcolor --photo samples/detroit-1915.jpg
 
 Each round changes the hints (PUT, as the UI does after a click), then times GET preview (the
-preview the UI shows after each change) and GET result (full resolution, PNG). The server caches
+preview the UI shows after each change, in the UI's format: JPEG) and GET result (full resolution,
+PNG). The server caches
 renders by project state, so every round uses a new hint set. Prints medians and 95th percentiles
 (nearest rank) over --rounds, the server-side render time the API reports (X-Render-Milliseconds)
 and the response sizes.
@@ -56,8 +57,9 @@ def p95(v):  # nearest-rank 95th percentile
 class Server:
     """One `findcolor serve` with one project of the photo, at the preset."""
 
-    def __init__(self, binary, photo, preset):
+    def __init__(self, binary, photo, preset, preview_format="jpeg"):
         self.binary = binary
+        self.preview_format = preview_format
         port = free_port()
         data = tempfile.mkdtemp(prefix="findcolor-bench-")
         self.proc = subprocess.Popen([binary, "serve", "--port", str(port), "--data", data], env=dict(os.environ),
@@ -82,7 +84,7 @@ class Server:
         hints = {"hints": [{"x": (40 + 37 * r + 13 * i) % (W - 8), "y": (30 + 23 * r + 29 * i) % (H - 8), "size": 6,
                             "ab": [20.0 - 3 * i, 10.0 + r]} for i in range(3)]}
         request("PUT", f"{base}/api/projects/{pid}/hints", json.dumps(hints).encode(), {"Content-Type": "application/json"})
-        tp, bp, hp = request("GET", f"{base}/api/projects/{pid}/preview")
+        tp, bp, hp = request("GET", f"{base}/api/projects/{pid}/preview?format={self.preview_format}")
         tr, br, hr = request("GET", f"{base}/api/projects/{pid}/result")
         if not keep:  # the first round warms up
             return
@@ -118,12 +120,15 @@ def main():
     ap.add_argument("--photo", default="samples/detroit-1915.jpg")
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--preset", default="balanced")
+    ap.add_argument("--preview-format", default="jpeg", choices=["jpeg", "png"],
+                    help="format of the previews (the web UI asks for jpeg; builds before 2026-12-04 evening "
+                         "ignore it and send png)")
     a = ap.parse_args()
     binaries = a.binary or [".build/release/findcolor"]
     servers = []
     try:
         for binary in binaries:
-            servers.append(Server(binary, a.photo, a.preset))
+            servers.append(Server(binary, a.photo, a.preset, a.preview_format))
         for r in range(a.rounds + 1):
             # Every other round in reverse order: whichever server runs second in a round was
             # measured up to 25 % slower on this machine (2026-12-04), whichever build it was.

@@ -22,6 +22,9 @@ public final class Colorizer: @unchecked Sendable {
     /// Edge-aware upsampling: guided filter radius (in low-resolution pixels) and ε (in L*² units).
     public var guidedRadius = 2
     public var guidedEpsilon: Float = 12
+    /// Recent network passes for reuse (nil: none kept). The web app sets one: its preview's pass
+    /// is the first pass of the full-resolution render that follows.
+    public var passCache: PassCache?
 
     public init(modelURL: URL, backend: Backend = .default) throws {
         let (store, json) = try WeightStore.model(at: modelURL, configKey: ModelConfig.metadataKey,

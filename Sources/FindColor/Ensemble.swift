@@ -140,7 +140,7 @@ public struct Ensemble {
     /// (`ScanParts`, when `spec.splitParts`) one photo at a time.
     func run(L: PlanarImage, hints: [Hint]) -> (ab: PlanarImage, L: PlanarImage) {
         if spec.splitParts {
-            let parts = ScanParts.parts(of: L)
+            let parts = colorizer.passCache?.parts(of: L) ?? ScanParts.parts(of: L)
             if parts.count > 1 { return run(L: L, hints: hints, parts: parts) }
         }
         return runWhole(L: L, hints: hints)
@@ -236,7 +236,10 @@ public struct Ensemble {
         return ab
     }
 
-    func resized(_ L: PlanarImage, _ w: Int, _ h: Int) -> PlanarImage {
+    func resized(_ L: PlanarImage, _ w: Int, _ h: Int) -> PlanarImage { Self.resized(L, w, h) }
+
+    /// L* (or any plane) at a pass's size: area average down, bicubic up.
+    static func resized(_ L: PlanarImage, _ w: Int, _ h: Int) -> PlanarImage {
         if L.width == w && L.height == h { return L }
         return w <= L.width ? resizeArea(L, width: w, height: h) : resizeBicubic(L, width: w, height: h)
     }
@@ -258,11 +261,18 @@ public struct Ensemble {
 
     /// One network pass: ab, plus (with `confidence`) the peak probability of the colour
     /// distribution at each pixel (bilinear from the bin head's grid, `ModelConfig.logitsStride`), as a third plane.
+    /// Taken from `Colorizer.passCache` when the same pass ran recently.
     func passWithConfidence(L: PlanarImage, raster: PlanarImage, confidence: Bool) -> PlanarImage {
+        let cache = colorizer.passCache
+        if let kept = cache?.output(L: L, raster: raster, vividness: vividness, confidence: confidence) { return kept }
         let (ab, logits) = colorizer.pass(L: L, hints: raster, logits: confidence, vividness: vividness)
-        guard confidence, let logits else { return ab }
-        let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: colorizer.config.logitsStride)
-        return PlanarImage(stacking: [ab.channel(0), ab.channel(1), peak])
+        var out = ab
+        if confidence, let logits {
+            let peak = Colorizer.upsampled(Colorizer.peakProbability(logits), width: L.width, height: L.height, factor: colorizer.config.logitsStride)
+            out = PlanarImage(stacking: [ab.channel(0), ab.channel(1), peak])
+        }
+        cache?.store(L: L, raster: raster, vividness: vividness, output: out)
+        return out
     }
 
     /// Detail pass: overlapping windows, each through the network (with the flip when asked),

@@ -12,11 +12,18 @@ extension Colorizer {
                            photoWidth: image.width, photoHeight: image.height, request, shortSide: shortSide)
     }
 
-    /// The preview's input: L* of the photo downscaled (area) to the preview's size. It does not
-    /// depend on the hints, so an interactive caller computes it once per photo.
+    /// The preview's input: the photo's L* at the preview's size, as the image-wise pass of
+    /// `colorize` sees it at a working size of `shortSide` (so `PassCache` can hand that pass from
+    /// the preview to the full render). It does not depend on the hints, so an interactive caller
+    /// computes it once per photo.
     public static func previewLightness(of image: PlanarImage, shortSide: Int = 256) -> LightnessImage {
-        let (w, h) = fit(width: image.width, height: image.height, shortSide: shortSide)
-        return lightness(of: resizeArea(image, width: w, height: h))
+        previewLightness(fromLightness: lightness(of: image), shortSide: shortSide)
+    }
+
+    /// `previewLightness(of:shortSide:)` from the photo's L* at full size.
+    public static func previewLightness(fromLightness L: LightnessImage, shortSide: Int = 256) -> LightnessImage {
+        let (w, h) = fit(width: L.width, height: L.height, shortSide: shortSide)
+        return Ensemble.resized(L, w, h)
     }
 
     /// The preview from `previewLightness(of:shortSide:)` of a `photoWidth × photoHeight` photo

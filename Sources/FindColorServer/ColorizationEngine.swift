@@ -19,6 +19,10 @@ protocol ColorizationEngine: Sendable {
     /// A project's full-resolution render. By default `colorizeFull` of the decoded photo; the
     /// colorizer starts from the photo's L*, which `photo` keeps from one render to the next.
     func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage
+    /// `colorizeFull(photo, request)` as 8-bit samples, what the render encodes. By default
+    /// quantised from `colorizeFull`; the colorizer writes them directly (`Colorizer.colorize8`:
+    /// the same samples without the float image of the whole result).
+    func colorizeFull8(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> InterleavedImage8
     /// A project's preview. By default `colorizePreview` of the decoded photo; the colorizer starts
     /// from the preview-size L*, which `photo` keeps from one render to the next.
     func colorizePreview(_ photo: RenderPhoto, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage
@@ -34,6 +38,10 @@ extension ColorizationEngine {
     func colorizePreview(_ photo: RenderPhoto, _ request: ColorizeRequest, shortSide: Int) throws -> PlanarImage {
         try colorizePreview(try photo.image(), request, shortSide: shortSide)
     }
+
+    func colorizeFull8(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> InterleavedImage8 {
+        InterleavedImage8(try colorizeFull(photo, request))
+    }
 }
 
 /// The photo a project render colours (the original, or its repaired version), with what every
@@ -47,7 +55,7 @@ struct RenderPhoto {
     let image: () throws -> PlanarImage
     /// `lightness(of: image())`, cached.
     let lightness: () throws -> LightnessImage
-    /// `Colorizer.previewLightness(of: image(), shortSide:)`, cached per short side.
+    /// `Colorizer.previewLightness(of: image(), shortSide:)` (from `lightness`), cached per short side.
     let previewLightness: (_ shortSide: Int) throws -> LightnessImage
 
     /// `image` with its L* planes cached in `images` under `key` (a content digest of everything
@@ -56,9 +64,10 @@ struct RenderPhoto {
         self.width = width
         self.height = height
         self.image = image
-        lightness = { try images.cached("lightness:\(key)") { FindColorImage.lightness(of: try image()) } }
+        let lightness = { try images.cached("lightness:\(key)") { FindColorImage.lightness(of: try image()) } }
+        self.lightness = lightness
         previewLightness = { side in
-            try images.cached("lightness-\(side):\(key)") { Colorizer.previewLightness(of: try image(), shortSide: side) }
+            try images.cached("lightness-\(side):\(key)") { Colorizer.previewLightness(fromLightness: try lightness(), shortSide: side) }
         }
     }
 }
@@ -75,6 +84,11 @@ extension Colorizer: ColorizationEngine {
     /// The same pixels as `colorizeFull(photo.image(), request)`, from the cached L*.
     func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage {
         try colorize(lightness: try photo.lightness(), request).rgb
+    }
+
+    /// The same samples as quantising `colorizeFull(photo, request)`, written row by row.
+    func colorizeFull8(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> InterleavedImage8 {
+        try colorize8(lightness: try photo.lightness(), request).rgb
     }
 
     /// The same pixels as `colorizePreview(photo.image(), …)`, from the cached preview-size L*.

@@ -41,9 +41,20 @@ enum ImageInputs {
     }
 
     /// Encodes `image` (1 or 3 channels, sRGB in [0, 1]) as 8-bit PNG or JPEG. Renders (previews
-    /// and results, `fast`) are PNGs written for speed (`ImageCodec.encodeFastPNG`: the same pixels,
-    /// the file a few per cent larger); files the server keeps use libpng's default compression.
+    /// and results, `fast`) asked for as PNG are written for speed (`ImageCodec.encodeFastPNG`: the
+    /// same pixels, the file a few per cent larger); files the server keeps use libpng's default
+    /// compression. JPEG is 4:4:4 at quality 90 (the web UI's previews).
     static func encode(_ image: PlanarImage, as format: ImageOutput, fast: Bool = false) throws -> Data {
+        do {
+            if fast && format == .png { return try ImageCodec.encodeFastPNG(image) }
+            return try ImageCodec.encode(image, as: format.outputFormat)
+        } catch let error as ImageError {
+            throw APIError.internalError("could not encode the result: \(error.description)")
+        }
+    }
+
+    /// The same file from 8-bit samples (the full-resolution renders: `colorizeFull8`).
+    static func encode(_ image: InterleavedImage8, as format: ImageOutput, fast: Bool = false) throws -> Data {
         do {
             if fast && format == .png { return try ImageCodec.encodeFastPNG(image) }
             return try ImageCodec.encode(image, as: format.outputFormat)

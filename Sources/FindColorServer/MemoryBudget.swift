@@ -22,6 +22,8 @@ public enum MemoryCost {
     public static let jobOverheadBytes = 16 << 20
     /// The model, the runtime and the server's own structures, counted once out of the budget.
     public static let serverBaseBytes = 192 << 20
+    /// The colorizer's `PassCache` (the preview's pass, reused by the full render that follows).
+    public static let passCacheBytes = 32 << 20
     /// A request body is held about this many times while it is parsed (received bytes, parsed
     /// parts, one working copy).
     public static let bodyCopies = 3

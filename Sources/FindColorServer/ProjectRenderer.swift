@@ -60,12 +60,14 @@ struct ProjectRenderer: Sendable {
             let start = DispatchTime.now().uptimeNanoseconds
             let photo = inputs.colourInput(images, limits)
             let request = try inputs.request(images, limits)
-            let rgb: PlanarImage
+            let data: Data
             switch kind {
-            case .preview: rgb = try engine.colorizePreview(photo, request, shortSide: limits.previewShortSide)
-            case .full: rgb = try engine.colorizeFull(photo, request)
+            case .preview:
+                data = try ImageInputs.encode(try engine.colorizePreview(photo, request, shortSide: limits.previewShortSide),
+                                              as: format, fast: true)
+            case .full:
+                data = try ImageInputs.encode(try engine.colorizeFull8(photo, request), as: format, fast: true)
             }
-            let data = try ImageInputs.encode(rgb, as: format, fast: true)
             return (data, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         }
         await store.saveRender(key, data: data, milliseconds: milliseconds, keep: limits.cachedRendersPerProject)

@@ -19,7 +19,9 @@ public func buildApplication(
     access: AccessPolicy = .default,
     logger: Logger? = nil
 ) throws -> Application<RouterResponder<AppContext>> {
-    try buildApplication(
+    // A hint change renders the preview, then the full result: the second reuses the first's pass.
+    if colorizer.passCache == nil { colorizer.passCache = PassCache(maxBytes: MemoryCost.passCacheBytes) }
+    return try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,
         queue: nil, limits: limits, access: access, logger: logger)
 }

@@ -73,4 +73,31 @@ import Testing
         let planar = PlanarImage(width: r.count, height: 1, channels: 3, data: r + g + b)
         #expect(out == InterleavedImage8(planar).samples)
     }
+
+    /// The 8-lane path of `quantizeRGB8` against the scalar quantiser on every rounding boundary
+    /// (values within 4 ulps of (k + ½)/255 and of k/255 in the float, and of the products that land
+    /// just under a half: 0.49999997), out of range and NaN; an odd count for the scalar tail.
+    @Test func rowQuantizationLanesMatchOnEveryBoundary() {
+        var values: [Float] = [0, 1, -0, -1e-30, 1e-30, 2, .infinity, -.infinity, .nan, 0.49999997 / 255, 0.5 / 255]
+        for k in 0...255 {
+            for centre in [(Float(k) + 0.5) / 255, Float(k) / 255] {
+                var v = centre
+                for _ in 0..<4 { v = v.nextDown }
+                for _ in 0..<9 {
+                    values.append(v)
+                    v = v.nextUp
+                }
+            }
+        }
+        values.append(0.3)  // odd count
+        let g = values.reversed().map { $0 }, b = values.map { 1 - $0 }
+        var out = [UInt8](repeating: 0, count: 3 * values.count)
+        out.withUnsafeMutableBufferPointer { quantizeRGB8(count: values.count, red: values, green: g, blue: b, into: $0.baseAddress!) }
+        var expected = [UInt8]()
+        for i in values.indices {
+            for v in [values[i], g[i], b[i]] { expected.append(SampleConversion.quantize(v, maxValue: 255)) }
+        }
+        #expect(values.count % 8 != 0 && values.count > 4000)
+        #expect(out == expected)
+    }
 }

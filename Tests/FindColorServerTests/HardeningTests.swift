@@ -345,7 +345,7 @@ extension ServerTests {
             let cost = MemoryCost.colorize(width: 640, height: 480, ensemble: EnsemblePreset.balanced.spec, reference: nil, region: false)
             // A budget that holds one such job (its request body included), not two.
             var limits = ServerLimits(maxWaitingJobs: 8, imageCacheSamples: 0)
-            limits.memoryBudgetBytes = MemoryCost.serverBaseBytes + cost * 3 / 2
+            limits.memoryBudgetBytes = MemoryCost.serverBaseBytes + MemoryCost.passCacheBytes + cost * 3 / 2
             let queue = InferenceQueue(maxWaiting: 8)
             let app = try Fixtures.app(dataDirectory: dir, limits: limits, engine: engine, queue: queue)
             try await app.test(.router) { client in

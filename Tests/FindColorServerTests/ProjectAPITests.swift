@@ -282,6 +282,17 @@ extension ServerTests {
                     #expect(checked.channels == 3)
                     stateHash = response.headers[Responses.stateHashHeader]
                 }
+                // The web UI's previews: JPEG, the same size; an unknown format is refused.
+                try await client.execute(uri: "\(base)/preview?format=jpeg", method: .get) { response in
+                    #expect(response.status == .ok, "\(response.errorMessage ?? "")")
+                    #expect(response.headers[.contentType] == "image/jpeg")
+                    let checked = try response.decodedImage()
+                    #expect(checked.channels == 3 && checked.width == 96 && checked.height == 64)
+                }
+                try await client.execute(uri: "\(base)/preview?format=gif", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.errorMessage?.contains("png or jpeg") == true, "\(response.errorMessage ?? "")")
+                }
                 try await client.execute(uri: "\(base)/result", method: .get) { response in
                     #expect(response.status == .ok, "\(response.errorMessage ?? "")")
                     #expect(response.headers[.contentType] == "image/png")
@@ -290,6 +301,14 @@ extension ServerTests {
                     let image = try response.decodedImage()
                     #expect(image.width == 96 && image.height == 64 && image.channels == 3)
                     #expect(meanChroma(image) > 1)
+                    // Exactly the colorizer's own result for this state (written from 8-bit samples
+                    // row by row, after the preview's pass was reused).
+                    let photo = try ImageCodec.decode(try Fixtures.grayPNG(width: 96, height: 64)).image
+                    var request = ColorizeRequest()
+                    request.settings.preset = .fast
+                    request.hints = [Hint(x: 20, y: 20, size: 6, a: 40, b: 45)]
+                    let expected = InterleavedImage8(try Fixtures.colorizer.get().colorize(photo, request).rgb)
+                    #expect(InterleavedImage8(image) == expected)
                 }
                 try await client.execute(uri: "\(base)/result", method: .get) { response in
                     #expect(response.status == .ok)

@@ -40,6 +40,31 @@ import FindColorImage
         }
     }
 
+    /// With a `PassCache` (as the web app has), the full render after a preview takes the
+    /// preview's pass instead of running it again, and every pixel of both stays what it is without
+    /// the cache; another hint is another pass.
+    @Test func previewPassIsReusedByTheFullRender() throws {
+        // One scene (no straight seam across it: `ScanParts` would colour each part alone).
+        let gray = PlanarImage(width: 530, height: 301, channels: 1) { x, y, _ in
+            let u = Float(x) / 530, v = Float(y) / 301, dx = u - 0.3, dy = v - 0.4
+            return dx * dx + dy * dy < 0.03 ? 0.5 : 0.8 - 0.4 * v + 0.05 * sin(u * 20)
+        }
+        #expect(ScanParts.parts(of: lightness(of: gray)).count == 1)
+        var request = ColorizeRequest()  // balanced: image-wise pass + mirrored pass, no detail pass at this size
+        request.hints = [Hint(x: 40, y: 260, size: 6, a: 40, b: 20)]
+        let cached = try Colorizer(modelURL: Repo.model)
+        let cache = PassCache()
+        cached.passCache = cache
+        #expect(try cached.preview(gray, request).rgb.data == (try colorizer.preview(gray, request).rgb.data))
+        #expect((cache.hits, cache.misses) == (0, 1))
+        #expect(try cached.colorize(gray, request).rgb.data == (try colorizer.colorize(gray, request).rgb.data))
+        #expect((cache.hits, cache.misses) == (1, 2), "the image-wise pass reused, the mirrored one run")
+        request.hints[0].a = -30
+        _ = try cached.preview(gray, request)
+        #expect((cache.hits, cache.misses) == (1, 3))
+        #expect(cache.partsHits == 1, "the preview's L* is split into parts once")
+    }
+
     /// A red hint turns its region red while far regions barely change. (The expected colour is
     /// the hint's a*b* as reachable at the pixel's lightness: L* is kept, so an sRGB red at a
     /// brighter L* is gamut-mapped to a paler red.)

@@ -348,9 +348,14 @@ def is_result(entry):
     return entry["method"] == "GET" and re.search(r"/result\?format=png$", entry["path"]) is not None
 
 
+def is_preview(entry):
+    """A preview (the UI asks for it as JPEG: `/preview?format=jpeg`)."""
+    return entry["method"] == "GET" and re.search(r"/preview([?]|$)", entry["path"]) is not None
+
+
 def is_render(entry):
     """A request that renders or changes what is rendered: a hint change, a preview, the full result."""
-    return entry["path"].endswith("/preview") or is_result(entry) or (entry["method"] == "PATCH" and "/hints/" in entry["path"])
+    return is_preview(entry) or is_result(entry) or (entry["method"] == "PATCH" and "/hints/" in entry["path"])
 
 
 def start_browser(width, height):
@@ -713,7 +718,7 @@ def check_live_drag(ui, driver):
     renders = [e for e in log if is_render(e)]
     during = [e for e in renders if down <= e["start"] <= up]
     moves = [e for e in during if e["method"] == "PATCH"]
-    previews = [e for e in during if e["path"].endswith("/preview") and e["status"] == 200 and e["end"] <= up]
+    previews = [e for e in during if is_preview(e) and e["status"] == 200 and e["end"] <= up]
     shown = [t for t in drag["shown"] if down <= t <= up]
     check(len(moves) >= 2 and len(previews) >= 2 and len(shown) >= 2,
           f"while dragging a hint the UI shows intermediate previews ({len(moves)} positions sent, "
@@ -879,7 +884,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
 
     driver.find_element(By.ID, "file-input").send_keys(photo_path)
     ui.wait("document.body.dataset.view === 'editor'", "the editor to open")
-    ui.wait_request("GET", "/preview$", 0, "the first preview")
+    ui.wait_request("GET", "/preview([?]|$)", 0, "the first preview")
     ui.wait_request("GET", "/result[?]format=png$", 0, "the first full-resolution result")
     ui.idle("the first result shown")
     check(True, "upload shows a preview, then the full-resolution result")
@@ -893,7 +898,7 @@ def run_ui(driver, base, photo_path, work, screenshot, timeout, checks, referenc
     ui.click_photo(0.2, 0.15)  # the sky
     ui.wait_hints(1, "the first hint")
     check(len(driver.find_elements(By.CSS_SELECTOR, "#hint-layer .hint")) == 1, "a hint marker appears where the photo was clicked")
-    ui.wait_request("GET", "/preview$", mark, "the preview after the hint")
+    ui.wait_request("GET", "/preview([?]|$)", mark, "the preview after the hint")
     check(True, "the preview updates after adding a hint")
     ui.wait("document.querySelectorAll('#suggestions .swatch').length > 0", "colour suggestions")
     top = ui.js("""

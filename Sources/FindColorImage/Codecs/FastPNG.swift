@@ -12,7 +12,13 @@ enum FastPNG {
 
     static func encode(_ image: PlanarImage) throws -> Data {
         try PNGCodec.checkEncodable(image, bitDepth: 8)
-        let samples = SampleConversion.interleaved(image, as: UInt8.self)
+        return try encode(InterleavedImage8(image))
+    }
+
+    /// The same file from 8-bit samples (1 or 3 channels).
+    static func encode(_ image: InterleavedImage8) throws -> Data {
+        try PNGCodec.checkEncodable(width: image.width, height: image.height, channels: image.channels, bitDepth: 8)
+        let samples = image.samples
         let width = image.width, height = image.height, channels = image.channels
         let rowBytes = width * channels, stride = rowBytes + 1
         // Filter type 2 (Up): each byte minus the byte above it (the first row: minus 0).

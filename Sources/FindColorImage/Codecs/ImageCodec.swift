@@ -60,6 +60,12 @@ public enum ImageCodec {
         try FastPNG.encode(image)
     }
 
+    /// `encodeFastPNG` from 8-bit samples (e.g. `Colorizer.colorize8`'s): the same file as from the
+    /// float image they were quantised from.
+    public static func encodeFastPNG(_ image: InterleavedImage8) throws -> Data {
+        try FastPNG.encode(image)
+    }
+
     /// Reads and decodes an image file.
     ///
     /// A file that cannot be read throws `ImageError.io` with the system's reason (from `open(2)`:

@@ -48,7 +48,7 @@ public enum GamutMapping {
         let L = L.replacing(with: 0, where: L .< 0).replacing(with: 100, where: L .> 100)
         let direct = linear(L, a, b)
         let inside = inGamut(direct)
-        if all(inside) { return direct }
+        if SIMDLanes.all(inside) { return direct }
         var lo = SIMD8<Float>(repeating: 0), hi = SIMD8<Float>(repeating: 1)
         for _ in 0..<iterations {
             let mid = 0.5 * (lo + hi)

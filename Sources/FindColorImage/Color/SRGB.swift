@@ -53,16 +53,18 @@ public enum SRGBTransfer {
         /// or nil when a lane is 1 or more or not a number (the caller takes the scalar path).
         @inlinable @inline(__always)
         public func lanes(_ l: SIMD8<Float>) -> SIMD8<Float>? {
-            guard !any(l .>= 1), !any(l .!= l) else { return nil }
+            guard !SIMDLanes.any((l .>= 1) .| (l .!= l)) else { return nil }
             let small = l .<= 0.0031308
             let s = l.replacing(with: 0, where: small).squareRoot() * Float(InterpolatedTable.steps)
             let i = s.rounded(.towardZero)  // (SIMD8<Int32>(_:rounding:) is a slow generic loop)
-            var v0 = SIMD8<Float>(), v1 = SIMD8<Float>()
-            for k in 0..<8 {
-                let j = Int(i[k])
-                v0[k] = table.values[j]
-                v1[k] = table.values[j + 1]
-            }
+            // i is an integer in [0, steps): added to 2²³ it is the low bits of the sum's significand
+            // (`Int(i[k])` checks each lane for overflow and NaN, which cost more than the gather).
+            let j = unsafeBitCast(i + 8_388_608, to: SIMD8<UInt32>.self) & 0x7F_FFFF
+            let t = table.values
+            @inline(__always) func at(_ k: Int) -> Int { Int(j[k]) }
+            let v0 = SIMD8<Float>(t[at(0)], t[at(1)], t[at(2)], t[at(3)], t[at(4)], t[at(5)], t[at(6)], t[at(7)])
+            let v1 = SIMD8<Float>(t[at(0) + 1], t[at(1) + 1], t[at(2) + 1], t[at(3) + 1],
+                                  t[at(4) + 1], t[at(5) + 1], t[at(6) + 1], t[at(7) + 1])
             return (v0 + (s - i) * (v1 - v0)).replacing(with: l * 12.92, where: small)
         }
     }

@@ -174,8 +174,11 @@ public struct GuidedUpsampler: Sendable {
                 x1.withUnsafeBufferPointer { x1 in
                     wx.withUnsafeBufferPointer { wx in
                         Parallel.forEachChunk(count: rows.count, workPerItem: W * C) { chunk in
-                            // Scratch: Ā and B̄ of one channel blended vertically, at low-res width.
-                            var rowA = [Float](repeating: 0, count: lw), rowB = [Float](repeating: 0, count: lw)
+                            // Scratch: Ā and B̄ of one channel blended vertically, at low-res width
+                            // (pointers: the gathers below are then free of bounds checks).
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * lw)
+                            defer { scratch.deallocate() }
+                            let rowA = scratch, rowB = scratch + lw
                             for j in chunk {
                                 let y = rows.lowerBound + j
                                 let sy = max((Double(y) + 0.5) * scaleY - 0.5, 0)

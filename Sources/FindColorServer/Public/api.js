@@ -115,7 +115,8 @@ export const projects = {
   },
   removeRepairMask: (id) => json("DELETE", `/api/projects/${id}/repair/mask`),
   suggest: (id, x, y, k = 8) => json("GET", `/api/projects/${id}/suggest?x=${x}&y=${y}&k=${k}`),
-  preview: (id) => image(`/api/projects/${id}/preview`),
+  // JPEG (4:4:4, quality 90): encoded in a millisecond where a PNG takes ten, and a fifth of the bytes.
+  preview: (id, format = "jpeg") => image(`/api/projects/${id}/preview?format=${format}`),
   result: (id, format = "png") => image(`/api/projects/${id}/result?format=${format}`),
   download: async (id, format) => {
     const response = await request("GET", `/api/projects/${id}/result?format=${format}&download=1`);

@@ -11,8 +11,10 @@ enum RenderRoutes {
     static func register(on project: ProjectRouterGroup, services: ServerServices) {
         let renderer = services.renderer
 
-        project.get("preview") { _, context in
-            Responses.rendered(try await renderer.render(try context.loadedProject(), kind: .preview, format: .png))
+        project.get("preview") { request, context in
+            let snapshot = try context.loadedProject()
+            let format = try ImageOutput(parameter: request.uri.queryParameters["format"].map(String.init))
+            return Responses.rendered(try await renderer.render(snapshot, kind: .preview, format: format))
         }
 
         project.get("result") { request, context in
