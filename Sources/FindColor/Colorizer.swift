@@ -14,7 +14,8 @@ import FindColorNN
 /// mean, confidence) in ColourDistribution.swift, the ensemble in Ensemble.swift, the reference,
 /// region and local hints fused with it in Fusion.swift, the working size in WorkingSize.swift,
 /// the fast preview in Preview.swift, colour suggestions in Suggest.swift, the guided upsampling and
-/// gamut mapping in Finish.swift.
+/// gamut mapping in Finish.swift, the reuse of recent passes (the web app's preview → full render)
+/// in PassCache.swift.
 public final class Colorizer: @unchecked Sendable {
     public let network: FindColorNetwork
     public var config: ModelConfig { network.config }

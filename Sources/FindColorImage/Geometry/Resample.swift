@@ -121,12 +121,21 @@ struct ResampleTaps {
     /// Resamples one row.
     @inline(__always)
     func apply(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        for i in 0..<(offsets.count - 1) {
-            var sum: Float = 0
-            for k in offsets[i] ..< offsets[i + 1] {
-                sum += weights[k] * input[indices[k]]
+        // Through pointers: the taps were built in range, and a bounds check on each of the three
+        // reads per tap doubled the time of a 12 MP area downscale.
+        offsets.withUnsafeBufferPointer { offsets in
+            indices.withUnsafeBufferPointer { indices in
+                weights.withUnsafeBufferPointer { weights in
+                    let o = offsets.baseAddress!, ix = indices.baseAddress!, w = weights.baseAddress!
+                    for i in 0..<(offsets.count - 1) {
+                        var sum: Float = 0
+                        for k in o[i] ..< o[i + 1] {
+                            sum += w[k] * input[ix[k]]
+                        }
+                        output[i] = sum
+                    }
+                }
             }
-            output[i] = sum
         }
     }
 }
