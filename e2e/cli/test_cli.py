@@ -279,7 +279,9 @@ def test_every_zoom_adds_the_intermediate_pass_on_large_scans(tmp_path):
 def test_bench_layers_prints_the_per_layer_table():
     p = run("bench", "--sizes", "64", "--layers", "--repeat", "1", check=True)
     assert "layers at 64x64" in p.stdout and "by kind:" in p.stdout and "slowest layers:" in p.stdout
-    assert "conv 1×1" in p.stdout and "decoder.refine2" in p.stdout
+    # The by-kind table has every kind; the slowest-layers list names layers (which ones are
+    # slowest at 64² with one run is noise, so no particular one is asked for).
+    assert "conv 1×1" in p.stdout and ("decoder." in p.stdout or "encoder." in p.stdout)
     j = run("bench", "--sizes", "64", "--layers", "--repeat", "1", "--json", check=True)
     rows = [json.loads(line) for line in j.stdout.splitlines()]
     layers = [r for r in rows if r["what"] == "layer"]
