@@ -92,12 +92,17 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--channels", default="8,16,32,64",
+                    help="channels at full resolution, /2, /4 and /8 (the Swift runtime reads them from the export)")
     ap.add_argument("--export", help="write the safetensors of the checkpoint in --out and stop")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    model = DefectNet().to(memory_format=torch.channels_last)
+    channels = tuple(int(c) for c in a.channels.split(","))
+    if len(channels) != 4:
+        ap.error(f"--channels needs 4 numbers, not {a.channels!r}")
+    model = DefectNet(channels).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     rng = np.random.default_rng(a.seed)
     step = 0
