@@ -67,11 +67,12 @@ public enum MemoryCost {
         return bytes
     }
 
-    /// Bytes of a preview or a colour suggestion: the decoded photo and one network pass at
-    /// `shortSide`.
+    /// Bytes of a preview or a colour suggestion: the decoded photo, its L* at full size (the
+    /// preview's input is that plane downscaled, `Colorizer.previewLightness`) and one network
+    /// pass at `shortSide`.
     static func preview(width: Int, height: Int, shortSide: Int, reference: (width: Int, height: Int)?, region: Bool) -> Int {
         let pixels = width * height
-        var bytes = jobOverheadBytes + pixels * decodeBytesPerPixel
+        var bytes = jobOverheadBytes + pixels * (decodeBytesPerPixel + MemoryLayout<Float>.size)
             + networkPixels(width: width, height: height, shortSide: shortSide) * networkBytesPerPixel
         if let reference {
             bytes += referenceBytes(width: reference.width, height: reference.height)
