@@ -30,6 +30,8 @@ struct ProjectRenderer: Sendable {
     var modelTag: String = ""
     /// The defect detector, for projects whose repair is on.
     var repair = RepairService()
+    /// Renders answered but not yet in the disk cache (written after the response).
+    let unwritten = UnwrittenRenders()
 
     /// Renders `snapshot` (the project as its route loaded it, `ProjectLoader`).
     func render(_ snapshot: ProjectSnapshot, kind: Kind, format: ImageOutput) async throws -> Rendered {
@@ -38,6 +40,10 @@ struct ProjectRenderer: Sendable {
         let key = ProjectStore.RenderKey(
             projectId: projectId, stateHash: modelTag.isEmpty ? snapshot.stateHash : "\(snapshot.stateHash)-\(modelTag)",
             kind: kind.rawValue, format: format.rawValue)
+        if let pending = unwritten[key] {
+            return Rendered(data: pending.data, format: format, stateHash: snapshot.stateHash, cached: true,
+                            milliseconds: pending.milliseconds)
+        }
         if let cached = try await store.cachedRender(key) {
             return Rendered(data: cached.data, format: format, stateHash: snapshot.stateHash, cached: true,
                             milliseconds: cached.record.milliseconds)
@@ -70,7 +76,14 @@ struct ProjectRenderer: Sendable {
             }
             return (data, Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         }
-        await store.saveRender(key, data: data, milliseconds: milliseconds, keep: limits.cachedRendersPerProject)
+        // Into the disk cache after the response (the file's fsync and the database write were
+        // ~10 ms of every render's latency); until it is written the render is served from memory.
+        unwritten[key] = (data, milliseconds)
+        let (store, unwritten, keep) = (self.store, self.unwritten, limits.cachedRendersPerProject)
+        Task {
+            await store.saveRender(key, data: data, milliseconds: milliseconds, keep: keep)
+            unwritten[key] = nil
+        }
         return Rendered(data: data, format: format, stateHash: snapshot.stateHash, cached: false, milliseconds: milliseconds)
     }
 
@@ -201,4 +214,19 @@ private struct RenderInputs: Sendable {
             throw APIError(.conflict, "the project changed while this render was waiting; request it again")
         }
     }
+}
+
+/// Renders on their way to the disk cache: a request for the same render finds them here until
+/// `ProjectStore.saveRender` has written them (a few milliseconds after the response).
+final class UnwrittenRenders: @unchecked Sendable {
+    private let lock = NSLock()
+    private var renders: [ProjectStore.RenderKey: (data: Data, milliseconds: Double)] = [:]
+
+    subscript(key: ProjectStore.RenderKey) -> (data: Data, milliseconds: Double)? {
+        get { lock.withLock { renders[key] } }
+        set { lock.withLock { renders[key] = newValue } }
+    }
+
+    /// How many are waiting to be written.
+    var count: Int { lock.withLock { renders.count } }
 }
