@@ -266,7 +266,8 @@ extension ServerTests {
         }
 
         @Test func previewResultAndSuggestions() async throws {
-            let app = try Fixtures.app(dataDirectory: try Fixtures.temporaryDirectory())
+            let dataDirectory = try Fixtures.temporaryDirectory()
+            let app = try Fixtures.app(dataDirectory: dataDirectory)
             try await app.test(.router) { client in
                 let api = ProjectClient(client: client)
                 let id = try #require(try await api.create(try Fixtures.grayPNG(width: 96, height: 64))["id"] as? String)
@@ -313,6 +314,12 @@ extension ServerTests {
                 try await client.execute(uri: "\(base)/result", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[Responses.cacheHeader] == "hit")
+                }
+                // The render reaches the disk cache after the response (served from memory until then).
+                let renders = dataDirectory.appendingPathComponent("projects/\(id)/renders")
+                try await waitUntil(seconds: 10) {
+                    ((try? FileManager.default.contentsOfDirectory(atPath: renders.path)) ?? [])
+                        .contains { $0.hasSuffix("-full.png") }
                 }
                 try await client.execute(uri: "\(base)/result?format=jpeg&download=1", method: .get) { response in
                     #expect(response.status == .ok)
