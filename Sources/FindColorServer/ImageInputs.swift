@@ -44,13 +44,9 @@ enum ImageInputs {
     /// and results, `fast`) asked for as PNG are written for speed (`ImageCodec.encodeFastPNG`: the
     /// same pixels, the file a few per cent larger); files the server keeps use libpng's default
     /// compression. JPEG is 4:4:4 at quality 90 (the web UI's previews).
+    /// Both formats are 8-bit, so this is the same file as from the quantised samples.
     static func encode(_ image: PlanarImage, as format: ImageOutput, fast: Bool = false) throws -> Data {
-        do {
-            if fast && format == .png { return try ImageCodec.encodeFastPNG(image) }
-            return try ImageCodec.encode(image, as: format.outputFormat)
-        } catch let error as ImageError {
-            throw APIError.internalError("could not encode the result: \(error.description)")
-        }
+        try encode(InterleavedImage8(image), as: format, fast: fast)
     }
 
     /// The same file from 8-bit samples (the full-resolution renders: `colorizeFull8`).
