@@ -6,4 +6,4 @@
 # issue's budget is 1 s for a 12 MP repair).
 exec python3 -m findcolor_train.train_repair --out runs/repair4 --steps 16000 --eval-every 1000 --channels 12,24,48,96 --threads ${THREADS:-1}
 # On a new machine: mkdir -p runs/repair4 && cp milestones/repair4-last.pt runs/repair4/last.pt, then
-# run this script (it resumes from last.pt). The committed checkpoint is step 1000 (2026-12-04 night).
+# run this script (it resumes from last.pt). The committed checkpoint is the final one, step 16000 (2026-12-05).
