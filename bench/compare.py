@@ -54,9 +54,9 @@ def median_ms(fn, repeat, warmup=2):
     return statistics.median(ts)
 
 
-def findcolor_forward(binary, model, size, repeat, threads):
+def findcolor_forward(binary, model, size, repeat, threads, precision="fp32"):
     out = subprocess.run([binary, "bench", "--sizes", str(size), "--repeat", str(repeat), "--json", "--model", model,
-                          "--threads", str(threads)], capture_output=True, text=True, check=True)
+                          "--threads", str(threads), "--precision", precision], capture_output=True, text=True, check=True)
     rec = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")][0]
     return rec["median_ms"]
 
@@ -70,6 +70,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pipeline", default="12,24", help="megapixels for the whole-pipeline runs ('' for none)")
+    ap.add_argument("--reduced", default="",
+                    help="also time FindColor at these reduced precisions, e.g. 'mixed,bf16' (AVX-512 BF16 CPUs), "
+                         "in a table of their own; the main table is fp32 against fp32")
     a = ap.parse_args()
 
     import onnxruntime as ort
@@ -95,6 +98,10 @@ def main():
     sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
 
     results = {s: {"FindColor": [], "onnxruntime": [], "PyTorch": []} for s in sizes}
+    reduced = [p for p in a.reduced.split(",") if p]
+    for s in sizes:
+        for p in reduced:
+            results[s][f"FindColor {p}"] = []
     for s in sizes:  # the three agree on the output before anything is timed
         L = torch.rand(1, 1, s, s)
         h = torch.zeros(1, 3, s, s)
@@ -111,6 +118,8 @@ def main():
             feeds = {"L": L.contiguous().numpy(), "hint": h.contiguous().numpy()}
             results[s]["onnxruntime"].append(median_ms(lambda: sess.run(None, feeds), a.repeat))
             results[s]["FindColor"].append(findcolor_forward(a.bin, a.model, s, a.repeat, a.threads))
+            for p in reduced:
+                results[s][f"FindColor {p}"].append(findcolor_forward(a.bin, a.model, s, a.repeat, a.threads, p))
         print(f"round {r + 1}/{a.rounds}: " + ", ".join(f"{s}: " + " ".join(f"{k} {v[-1]:.1f}" for k, v in results[s].items()) for s in sizes), flush=True)
 
     print(f"\nForward pass, median of {a.rounds} rounds × median of {a.repeat} runs, {a.threads} threads, "
@@ -121,6 +130,15 @@ def main():
         m = {k: statistics.median(v) for k, v in results[s].items()}
         print(f"| {s}×{s} | {m['FindColor']:.1f} | {m['onnxruntime']:.1f} | {m['PyTorch']:.1f} | "
               f"{m['onnxruntime'] / m['FindColor']:.2f}× | {m['PyTorch'] / m['FindColor']:.2f}× |")
+
+    for p in reduced:
+        print(f"\nFindColor --precision {p} (onnxruntime and PyTorch in fp32):\n")
+        print(f"| input | FindColor {p} (ms) | FindColor fp32 / {p} | onnxruntime / FindColor {p} | PyTorch / FindColor {p} |")
+        print("|---|---|---|---|---|")
+        for s in sizes:
+            m = {k: statistics.median(v) for k, v in results[s].items()}
+            b = m[f"FindColor {p}"]
+            print(f"| {s}×{s} | {b:.1f} | {m['FindColor'] / b:.2f}× | {m['onnxruntime'] / b:.2f}× | {m['PyTorch'] / b:.2f}× |")
 
     mps = [float(x) for x in a.pipeline.split(",") if x]
     if mps:

@@ -27,11 +27,13 @@ public final class Colorizer: @unchecked Sendable {
     /// is the first pass of the full-resolution render that follows.
     public var passCache: PassCache?
 
-    public init(modelURL: URL, backend: Backend = .default) throws {
+    /// - Parameter precision: the network's arithmetic (`ModelPrecision`; fp32 unless asked).
+    public init(modelURL: URL, backend: Backend = .default, precision: ModelPrecision = .fp32) throws {
         let (store, json) = try WeightStore.model(at: modelURL, configKey: ModelConfig.metadataKey,
                                                   missing: "\(modelURL.lastPathComponent) has no FindColor configuration")
         do {
-            network = try FindColorNetwork(config: try ModelConfig.parse(json), weights: store, backend: backend)
+            network = try FindColorNetwork(config: try ModelConfig.parse(json), weights: store, backend: backend,
+                                           precision: precision)
         } catch let e as FindColorError {
             throw e
         } catch {
@@ -41,8 +43,8 @@ public final class Colorizer: @unchecked Sendable {
     }
 
     /// The bundled model (see `ModelLocator`).
-    public static func bundled(backend: Backend = .default) throws -> Colorizer {
-        try Colorizer(modelURL: try ModelLocator.bundledModelURL(), backend: backend)
+    public static func bundled(backend: Backend = .default, precision: ModelPrecision = .fp32) throws -> Colorizer {
+        try Colorizer(modelURL: try ModelLocator.bundledModelURL(), backend: backend, precision: precision)
     }
 
     // MARK: - Colorize

@@ -69,6 +69,10 @@ public struct EvalOptions {
     public var precision = true
     /// How far every protocol hint reaches (`Hint.Spread`), for the PSNR@k curve and the precision.
     public var spread: Hint.Spread = .similar
+    /// A second colorizer (e.g. the same model in fp32 against a bf16 one) run on every photo and k
+    /// beside the measured one: its PSNR@k, and how far the measured outputs' ab (CIE Lab of the
+    /// output sRGB) lie from its, pixel by pixel (`EvalReport.abDifference`).
+    public var baseline: Colorizer? = nil
 
     public init() {}
 }
@@ -82,6 +86,50 @@ public struct EvalRow {
     public var milliseconds: Double
     /// The one-hint precision of this photo (nil when not measured or, per value, no such pixels).
     public var precision: HintPrecision? = nil
+    /// PSNR@k of `EvalOptions.baseline`, when set.
+    public var baselinePSNR: [Int: Double] = [:]
+}
+
+/// A histogram of non-negative differences (bins of 0.001 up to 64, then one overflow bin) with
+/// their exact maximum: percentiles over many millions of pixels in a few hundred kilobytes.
+public struct DifferenceHistogram: Sendable {
+    public static let binWidth = 0.001
+    private var bins = [Int](repeating: 0, count: 64_000 + 1)
+    public private(set) var count = 0
+    public private(set) var maximum = 0.0
+
+    public init() {}
+
+    public mutating func add(_ value: Double) {
+        let v = Swift.max(0, value)
+        bins[Swift.min(bins.count - 1, Int(v / Self.binWidth))] += 1
+        count += 1
+        maximum = Swift.max(maximum, v)
+    }
+
+    /// The upper edge of the bin holding the `q`-quantile (0…1): within one bin width above the
+    /// exact value; nil when empty.
+    public func quantile(_ q: Double) -> Double? {
+        guard count > 0 else { return nil }
+        let target = Int((q * Double(count)).rounded(.up))
+        var seen = 0
+        for (i, n) in bins.enumerated() {
+            seen += n
+            if seen >= Swift.max(1, target) { return i == bins.count - 1 ? maximum : Swift.min(maximum, Double(i + 1) * Self.binWidth) }
+        }
+        return maximum
+    }
+
+    /// Adds the per-pixel Euclidean distance between the ab of two sRGB images of one size.
+    public mutating func addABDistances(_ x: PlanarImage, _ y: PlanarImage) {
+        let a = srgbToLab(x), b = srgbToLab(y)
+        precondition(a.width == b.width && a.height == b.height, "images of different sizes")
+        let n = a.planeSize
+        for i in 0..<n {
+            let da = Double(a.data[n + i] - b.data[n + i]), db = Double(a.data[2 * n + i] - b.data[2 * n + i])
+            add((da * da + db * db).squareRoot())
+        }
+    }
 }
 
 /// One-hint precision (issue 10; the same definition as `hint_precision` in
@@ -138,6 +186,9 @@ public struct EvalReport {
     public var skippedGray: [String] = []
     public var options: EvalOptions
     public var sheet: PlanarImage?
+    /// With `EvalOptions.baseline`: per-pixel ab distance between the outputs and the baseline's,
+    /// over every photo and k.
+    public var abDifference = DifferenceHistogram()
 
     static func meanSD(_ v: [Double]) -> (Double, Double) {
         let m = v.reduce(0, +) / Double(max(1, v.count))
@@ -158,6 +209,16 @@ public struct EvalReport {
         if options.ks.contains(0) {  // automatic colourfulness is measured on the k = 0 output only
             row("CF automatic (k = 0)", rows.map(\.cfAuto))
             row("|ΔCF| automatic", rows.map { abs($0.cfAuto - $0.cfTruth) })
+        }
+        if options.baseline != nil {
+            for k in options.ks {
+                row("PSNR@\(k), baseline", rows.map { $0.baselinePSNR[k] ?? .nan })
+                row("PSNR@\(k) − baseline", rows.map { ($0.psnr[k] ?? .nan) - ($0.baselinePSNR[k] ?? .nan) })
+            }
+            if let p50 = abDifference.quantile(0.5), let p99 = abDifference.quantile(0.99), let p999 = abDifference.quantile(0.999) {
+                s += String(format: "| output ab − baseline's: p50 / p99 / p99.9 / max (%d pixels) | %.3f / %.3f / %.3f / %.2f | |\n",
+                            abDifference.count, p50, p99, p999, abDifference.maximum)
+            }
         }
         if rows.contains(where: { $0.precision != nil }) {
             row("one hint: reach, ab", rows.compactMap { $0.precision?.reach })
@@ -196,6 +257,7 @@ public struct Evaluator {
         if let limit = options.limit { files = Array(files.prefix(limit)) }
         guard !files.isEmpty else { throw FindColorError.invalidOption("no images in \(directory.path)") }
         var rows: [EvalRow] = [], failures: [String] = [], skippedGray: [String] = []
+        var abDifference = DifferenceHistogram()
         var sheetTiles: [[PlanarImage]] = []
         for (idx, rel) in files.enumerated() {
             progress(idx, files.count, rel)
@@ -231,6 +293,11 @@ public struct Evaluator {
                 request.hints = options.protocolKind.hints(k: k, lab: lab, rng: &rng).map { $0.with(spread: options.spread) }
                 let out = try colorizer.colorize(lightness: L, request).rgb
                 row.psnr[k] = Metrics.psnr(out, gt)
+                if let baseline = options.baseline {
+                    let reference = try baseline.colorize(lightness: L, request).rgb
+                    row.baselinePSNR[k] = Metrics.psnr(reference, gt)
+                    abDifference.addABDistances(out, reference)
+                }
                 if k == 0 { row.cfAuto = Metrics.colourfulness(out); tiles.append(out) }
                 if k == options.sheetK { tiles.append(Self.marked(out, hints: request.hints)) }
             }
@@ -256,7 +323,9 @@ public struct Evaluator {
             }
         }
         guard !rows.isEmpty else { throw FindColorError.invalidOption("no readable images in \(directory.path)") }
-        return (EvalReport(rows: rows, skippedGray: skippedGray, options: options, sheet: Self.contactSheet(sheetTiles)), failures)
+        var report = EvalReport(rows: rows, skippedGray: skippedGray, options: options, sheet: Self.contactSheet(sheetTiles))
+        report.abDifference = abDifference
+        return (report, failures)
     }
 
     static let minimumChroma: Float = 2

@@ -48,10 +48,16 @@ public final class FindColorNetwork: @unchecked Sendable {
     let attention8: (query: Conv, key: Conv, nullLogit: Float)?
     let lat32, d16a, d16b, d8a, d8b, d4, d2a, d2b, ab2, classify, refine1, refine2: Conv
 
-    public init(config: ModelConfig, weights w: WeightStore, backend: Backend = .default) throws {
+    /// - Parameter precision: the arithmetic of each convolution (`ModelPrecision`).
+    public init(config: ModelConfig, weights w: WeightStore, backend: Backend = .default,
+                precision: ModelPrecision = .fp32) throws {
+        func conv(_ name: String, stride: Int = 1, groups: Int = 1, activation: Activation = .none) throws -> Conv {
+            try Conv(w, name, stride: stride, groups: groups, activation: activation, backend: backend,
+                     precision: precision.layer(name))
+        }
         self.config = config
         spread = try HintSpread(size: config.hint_spread, backend: backend)
-        stem = try Conv(w, "encoder.features.0.0", stride: 2, activation: .relu6, backend: backend)
+        stem = try conv("encoder.features.0.0", stride: 2, activation: .relu6)
         var blocks: [InvertedResidual] = []
         var i = 1, cin = 32
         for (t, c, n, s) in Self.settings {
@@ -60,14 +66,14 @@ public final class FindColorNetwork: @unchecked Sendable {
                 if t == 1 {
                     blocks.append(InvertedResidual(
                         expand: nil,
-                        depthwise: try Conv(w, p + ".0.0", stride: stride, groups: cin, activation: .relu6, backend: backend),
-                        project: try Conv(w, p + ".1", backend: backend),
+                        depthwise: try conv(p + ".0.0", stride: stride, groups: cin, activation: .relu6),
+                        project: try conv(p + ".1"),
                         residual: stride == 1 && cin == c))
                 } else {
                     blocks.append(InvertedResidual(
-                        expand: try Conv(w, p + ".0.0", activation: .relu6, backend: backend),
-                        depthwise: try Conv(w, p + ".1.0", stride: stride, groups: cin * t, activation: .relu6, backend: backend),
-                        project: try Conv(w, p + ".2", backend: backend),
+                        expand: try conv(p + ".0.0", activation: .relu6),
+                        depthwise: try conv(p + ".1.0", stride: stride, groups: cin * t, activation: .relu6),
+                        project: try conv(p + ".2"),
                         residual: stride == 1 && cin == c))
                 }
                 i += 1
@@ -75,30 +81,30 @@ public final class FindColorNetwork: @unchecked Sendable {
             }
         }
         self.blocks = blocks
-        lat32 = try Conv(w, "decoder.lat32.0", activation: .relu, backend: backend)
+        lat32 = try conv("decoder.lat32.0", activation: .relu)
         if (config.hint_attention ?? 0) > 0 {
-            attention = (try Conv(w, "decoder.att_q", backend: backend), try Conv(w, "decoder.att_k", backend: backend),
+            attention = (try conv("decoder.att_q"), try conv("decoder.att_k"),
                          try w.require("decoder.att_null", shape: [1]).values[0])
         } else {
             attention = nil
         }
         if (config.hint_attention_8 ?? 0) > 0 {
-            attention8 = (try Conv(w, "decoder.att8_q", backend: backend), try Conv(w, "decoder.att8_k", backend: backend),
+            attention8 = (try conv("decoder.att8_q"), try conv("decoder.att8_k"),
                           try w.require("decoder.att8_null", shape: [1]).values[0])
         } else {
             attention8 = nil
         }
-        d16a = try Conv(w, "decoder.d16.0.0", activation: .relu, backend: backend)
-        d16b = try Conv(w, "decoder.d16.1.0", activation: .relu, backend: backend)
-        d8a = try Conv(w, "decoder.d8.0.0", activation: .relu, backend: backend)
-        d8b = try Conv(w, "decoder.d8.1.0", activation: .relu, backend: backend)
-        d4 = try Conv(w, "decoder.d4.0", activation: .relu, backend: backend)
-        d2a = try Conv(w, "decoder.d2.0.0", activation: .relu, backend: backend)
-        d2b = try Conv(w, "decoder.d2.1.0", groups: config.decoder_widths[4], activation: .relu, backend: backend)
-        ab2 = try Conv(w, "decoder.ab2", backend: backend)
-        classify = try Conv(w, "decoder.classify", backend: backend)
-        refine1 = try Conv(w, "decoder.refine1", activation: .relu, backend: backend)
-        refine2 = try Conv(w, "decoder.refine2", backend: backend)
+        d16a = try conv("decoder.d16.0.0", activation: .relu)
+        d16b = try conv("decoder.d16.1.0", activation: .relu)
+        d8a = try conv("decoder.d8.0.0", activation: .relu)
+        d8b = try conv("decoder.d8.1.0", activation: .relu)
+        d4 = try conv("decoder.d4.0", activation: .relu)
+        d2a = try conv("decoder.d2.0.0", activation: .relu)
+        d2b = try conv("decoder.d2.1.0", groups: config.decoder_widths[4], activation: .relu)
+        ab2 = try conv("decoder.ab2")
+        classify = try conv("decoder.classify")
+        refine1 = try conv("decoder.refine1", activation: .relu)
+        refine2 = try conv("decoder.refine2")
         // A tensor the configuration does not use means file and configuration disagree.
         try w.verifyAllUsed()
     }

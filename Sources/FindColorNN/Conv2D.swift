@@ -143,8 +143,13 @@ public final class Convolution: @unchecked Sendable {
     /// - Parameters:
     ///   - weights: OIHW, `descriptor.weightCount` values.
     ///   - bias: `outputChannels` values, or nil for none.
+    ///   - precision: of the oneDNN convolution. A precision this CPU does not support
+    ///     (`Precision.isSupported`), or the reference backend, gives fp32. In bf16 the wide 3×3
+    ///     convolutions run oneDNN's direct bf16 kernel rather than the fp32 Winograd one (the
+    ///     faster of the two at 512², README "Speed").
     public init(_ descriptor: ConvolutionDescriptor, weights: [Float], bias: [Float]?,
-                backend: Backend = .default) throws {
+                backend: Backend = .default, precision: Precision = .fp32) throws {
+        let reduced = precision != .fp32 && precision.isSupported
         try descriptor.validate()
         guard weights.count == descriptor.weightCount else {
             throw NNError.invalidConfiguration(
@@ -160,12 +165,16 @@ public final class Convolution: @unchecked Sendable {
             kernel = NarrowConvolution(descriptor, weights: weights, bias: bias)
             self.backend = backend.resolved
         } else if backend.resolved == .oneDNN, Convolution.winograd, OneDNNRuntime.shared != nil,
+                  !reduced,
                   WinogradConvolution.supports(descriptor), descriptor.inputChannels >= 16, descriptor.outputChannels >= 16 {
             // A quarter of the direct convolution's multiplies (see `WinogradConvolution`).
             kernel = WinogradConvolution(descriptor, weights: weights, bias: bias)
             self.backend = .oneDNN
         } else if backend.resolved == .oneDNN, let runtime = OneDNNRuntime.shared,
-           let fast = try? OneDNNConvolution(descriptor, weights: weights, bias: bias, runtime: runtime) {
+           let fast = (!reduced ? nil
+                       : try? OneDNNConvolution(descriptor, weights: weights, bias: bias, runtime: runtime,
+                                                precision: precision))
+                      ?? (try? OneDNNConvolution(descriptor, weights: weights, bias: bias, runtime: runtime)) {
             kernel = fast
             self.backend = .oneDNN
         } else {
@@ -173,6 +182,10 @@ public final class Convolution: @unchecked Sendable {
             self.backend = .reference
         }
     }
+
+    /// The precision this layer computes in: `.fp32` unless it is a oneDNN direct convolution
+    /// created with a supported reduced precision.
+    public var precision: Precision { (kernel as? OneDNNConvolution)?.precision ?? .fp32 }
 
     /// Whether the oneDNN backend runs wide 3×3 stride-1 convolutions by Winograd's F(4×4, 3×3)
     /// (`WinogradConvolution`) rather than oneDNN's direct kernel. On unless the environment sets

@@ -3,11 +3,15 @@ import FindColorParallel
 
 /// The oneDNN convolution. Weights are reordered once, at creation, into the blocked layout
 /// oneDNN picks for this CPU (`format_tag_any`); a primitive is compiled and cached per input shape.
+/// In `.bf16` precision the weights are packed as bfloat16 and each input is converted to bfloat16
+/// (`FloatConversion.convertToBFloat16`, into the runtime's scratch buffer) before the convolution, which accumulates and writes
+/// fp32: the tensors between layers stay fp32.
 final class OneDNNConvolution: ConvolutionKernel {
     /// A compiled convolution for one input shape, with memory objects whose data handles are
     /// swapped on each call.
     private final class Plan {
         let primitive: OneDNNPrimitive
+        /// The input: the caller's fp32 tensor, or in bf16 its converted copy.
         let source: OneDNNMemory
         let destination: OneDNNMemory
         let weights: OneDNNMemory
@@ -38,6 +42,7 @@ final class OneDNNConvolution: ConvolutionKernel {
     private static let nominalSize = 64
 
     let descriptor: ConvolutionDescriptor
+    let precision: Precision
     private let runtime: OneDNNRuntime
     private let attributes: OneDNNAttributes
     private let userWeightsDesc: dnnl_memory_desc_t
@@ -46,15 +51,22 @@ final class OneDNNConvolution: ConvolutionKernel {
     private let bias: AlignedBuffer?
     private var plans: [PlanKey: Plan] = [:]
 
-    init(_ d: ConvolutionDescriptor, weights: [Float], bias: [Float]?, runtime: OneDNNRuntime) throws {
+    /// Throws if oneDNN has no implementation for `d` at `precision` other than its slow reference
+    /// one (bf16 on CPUs without AVX-512 BF16).
+    init(_ d: ConvolutionDescriptor, weights: [Float], bias: [Float]?, runtime: OneDNNRuntime,
+         precision: Precision = .fp32) throws {
         let attributes = try OneDNNAttributes(activation: d.activation)
+        let dataType = precision.dnnlType
         let userDesc = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), d.groups > 1 ? dnnl_goihw : dnnl_oihw)
         let nominal = TensorShape(n: 1, h: Swift.max(OneDNNConvolution.nominalSize, d.kernelHeight),
                                   w: Swift.max(OneDNNConvolution.nominalSize, d.kernelWidth), c: d.inputChannels)
-        let any = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), dnnl_format_tag_any)
+        let any = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), dnnl_format_tag_any, dataType)
         let (packedDesc, packed) = try runtime.withExclusiveAccess { () throws -> (dnnl_memory_desc_t, AlignedBuffer) in
             let (pd, _) = try OneDNNConvolution.primitiveDesc(d, input: nominal, weights: any, hasBias: bias != nil,
-                                                 attributes: attributes, runtime: runtime)
+                                                 attributes: attributes, runtime: runtime, sourceType: dataType)
+            if precision != .fp32, pd.isReference {
+                throw OneDNNError(operation: "\(precision) convolution (only the reference implementation)", status: -1)
+            }
             guard let chosen = pd.memoryDesc(dnnl_query_weights_md) else {
                 throw OneDNNError(operation: "query weights layout", status: -1)
             }
@@ -65,6 +77,7 @@ final class OneDNNConvolution: ConvolutionKernel {
             return (chosen, packed)
         }
         descriptor = d
+        self.precision = precision
         self.runtime = runtime
         self.attributes = attributes
         userWeightsDesc = userDesc
@@ -84,13 +97,13 @@ final class OneDNNConvolution: ConvolutionKernel {
 
     private static func primitiveDesc(_ d: ConvolutionDescriptor, input: TensorShape,
                                       weights: dnnl_memory_desc_t, hasBias: Bool,
-                                      attributes: OneDNNAttributes,
-                                      runtime: OneDNNRuntime) throws -> (OneDNNPrimitiveDesc, TensorShape) {
+                                      attributes: OneDNNAttributes, runtime: OneDNNRuntime,
+                                      sourceType: dnnl_data_type_t) throws -> (OneDNNPrimitiveDesc, TensorShape) {
         guard let outShape = d.outputShape(for: input) else {
             throw NNError.invalidConfiguration("input \(input) smaller than the kernel")
         }
         let pad = d.padding(for: input)
-        var src = try OneDNNDesc.nhwc(input)
+        var src = try OneDNNDesc.nhwc(input, sourceType)
         var dst = try OneDNNDesc.nhwc(outShape)
         var wts = weights
         var biasDesc = try OneDNNDesc.make([d.outputChannels], dnnl_x)
@@ -118,17 +131,19 @@ final class OneDNNConvolution: ConvolutionKernel {
         // The packed layout was chosen for a nominal input size; for some shapes (small spatial
         // sizes, odd channel counts) only oneDNN's slow reference implementation accepts it, and then
         // the weights are reordered to the layout this shape's fastest implementation wants.
+        let sourceType = precision.dnnlType
         if let fixed = try? Self.primitiveDesc(descriptor, input: input, weights: packedWeightsDesc,
-                                               hasBias: hasBias, attributes: attributes, runtime: runtime),
+                                               hasBias: hasBias, attributes: attributes, runtime: runtime,
+                                               sourceType: sourceType),
            !fixed.0.isReference {
             pd = fixed.0
             outShape = fixed.1
             weightsMemory = try OneDNNMemory(packedWeightsDesc, data: packedWeights.pointer, runtime: runtime)
         } else {
             // This shape's best implementation wants another weight layout: reorder the packed weights.
-            let any = try OneDNNDesc.make(Self.weightDims(descriptor), dnnl_format_tag_any)
+            let any = try OneDNNDesc.make(Self.weightDims(descriptor), dnnl_format_tag_any, sourceType)
             let flexible = try Self.primitiveDesc(descriptor, input: input, weights: any, hasBias: hasBias,
-                                                  attributes: attributes, runtime: runtime)
+                                                  attributes: attributes, runtime: runtime, sourceType: sourceType)
             pd = flexible.0
             outShape = flexible.1
             guard let wanted = pd.memoryDesc(dnnl_query_weights_md) else {
@@ -145,7 +160,7 @@ final class OneDNNConvolution: ConvolutionKernel {
                              runtime: runtime)
         }
         let plan = Plan(primitive: try OneDNNPrimitive(pd, name: "convolution"),
-                        source: try OneDNNMemory(try OneDNNDesc.nhwc(input), data: nil, runtime: runtime),
+                        source: try OneDNNMemory(try OneDNNDesc.nhwc(input, sourceType), data: nil, runtime: runtime),
                         destination: try OneDNNMemory(try OneDNNDesc.nhwc(outShape), data: nil, runtime: runtime),
                         weights: weightsMemory, bias: biasMemory, outputShape: outShape,
                         extraWeightStorage: extra)
@@ -169,13 +184,24 @@ final class OneDNNConvolution: ConvolutionKernel {
         try runtime.withExclusiveAccess {
             let compiled = try self.plan(for: input.shape)
             let output = Tensor(uninitializedShape: compiled.outputShape)
-            try compiled.source.setData(input.basePointer)
+            var converted: AlignedBuffer?
+            if self.precision == .bf16 {
+                let count = input.shape.count
+                let buffer = runtime.scratch(bytes: count * 2)
+                let bits = UnsafeMutableRawPointer(buffer.pointer).bindMemory(to: UInt16.self, capacity: count)
+                FloatConversion.convertToBFloat16(input.basePointer, bits, count: count)
+                try compiled.source.setData(buffer.pointer)
+                converted = buffer
+            } else {
+                try compiled.source.setData(input.basePointer)
+            }
             try compiled.destination.setData(output.basePointer)
             var args: [(Int32, OneDNNMemory)] = [(OneDNNArg.src, compiled.source),
                                                  (OneDNNArg.weights, compiled.weights),
                                                  (OneDNNArg.dst, compiled.destination)]
             if let biasMemory = compiled.bias { args.append((OneDNNArg.bias, biasMemory)) }
             try runtime.execute(compiled.primitive, args)
+            withExtendedLifetime(converted) {}
             return output
         }
     }

@@ -1,3 +1,4 @@
+import FindColorParallel
 /// Conversions of the 16-bit float formats (IEEE half, bfloat16) and the other safetensors element
 /// types to Float32, written out so they behave the same on every platform.
 public enum FloatConversion {
@@ -20,6 +21,34 @@ public enum FloatConversion {
     /// bfloat16 bits to Float.
     public static func float(fromBFloat16 b: UInt16) -> Float {
         Float(bitPattern: UInt32(b) << 16)
+    }
+
+    /// Float to bfloat16 bits, rounded to nearest, ties to even (finite values; NaN stays NaN).
+    public static func bfloat16(from f: Float) -> UInt16 {
+        let bits = f.bitPattern
+        if f.isNaN { return UInt16(bits >> 16) | 0x40 }
+        return UInt16((bits &+ 0x7fff &+ ((bits >> 16) & 1)) >> 16)
+    }
+
+    /// Converts `count` floats to bfloat16 bits (as `bfloat16(from:)`, NaN aside: inputs are
+    /// finite activations), split across the compute threads for large counts.
+    public static func convertToBFloat16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>,
+                                         count: Int) {
+        Parallel.forEachRange(count, minimumChunk: 1 << 16) { range in
+            var i = range.lowerBound
+            let src = UnsafeRawPointer(source), dst = UnsafeMutableRawPointer(destination)
+            while i + 16 <= range.upperBound {
+                let bits = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<UInt32>.self)
+                let rounded = (bits &+ 0x7fff &+ ((bits &>> 16) & 1)) &>> 16
+                dst.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: rounded), toByteOffset: i * 2,
+                               as: SIMD16<UInt16>.self)
+                i += 16
+            }
+            while i < range.upperBound {
+                destination[i] = bfloat16(from: source[i])
+                i += 1
+            }
+        }
     }
 
     /// Little-endian elements of `dtype` converted to Float.

@@ -13,7 +13,8 @@ public struct Conv2d {
     ///   - padding: nil for PyTorch's `padding = kernel / 2` on every side.
     ///   - groups: 1 dense; the channel count for depthwise.
     public init(_ weights: WeightStore, _ name: String, stride: Int = 1, padding: PaddingRule? = nil,
-                groups: Int = 1, activation: Activation = .none, backend: Backend = .default) throws {
+                groups: Int = 1, activation: Activation = .none, backend: Backend = .default,
+                precision: Precision = .fp32) throws {
         let weight = try weights.require("\(name).weight")
         guard weight.shape.count == 4 else {
             throw NNError.invalidConfiguration("'\(name).weight' must be OIHW, has shape \(weight.shape)")
@@ -25,7 +26,8 @@ public struct Conv2d {
             strideY: stride, strideX: stride,
             padding: padding ?? .explicit(ConvPadding(top: kh / 2, left: kw / 2, bottom: kh / 2, right: kw / 2)),
             groups: groups, activation: activation)
-        convolution = try Convolution(descriptor, weights: weight.values, bias: bias, backend: backend)
+        convolution = try Convolution(descriptor, weights: weight.values, bias: bias, backend: backend,
+                                      precision: precision)
         self.name = name
     }
 

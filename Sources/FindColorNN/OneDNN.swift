@@ -50,6 +50,18 @@ final class OneDNNRuntime: @unchecked Sendable {
         return try body()
     }
 
+    /// A scratch area of at least `bytes` bytes for a caller holding the lock (the bf16 copies of
+    /// convolution inputs), valid until the next call. Kept for reuse up to 64 MB (fresh pages
+    /// would be faulted in on every call); larger requests get a buffer of their own.
+    func scratch(bytes: Int) -> AlignedBuffer {
+        let floats = (bytes + 3) / 4
+        guard floats <= Self.scratchLimit else { return AlignedBuffer(count: floats, zeroed: false) }
+        if scratchBuffer.count < floats { scratchBuffer = AlignedBuffer(count: floats, zeroed: false) }
+        return scratchBuffer
+    }
+    private var scratchBuffer = AlignedBuffer(count: 0)
+    private static let scratchLimit = 16 << 20
+
     /// Executes a primitive and waits for it.
     func execute(_ primitive: OneDNNPrimitive, _ args: [(Int32, OneDNNMemory)]) throws {
         let execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
@@ -101,18 +113,20 @@ enum OneDNNArg {
 
 /// Memory descriptors.
 enum OneDNNDesc {
-    /// An f32 descriptor with the given logical dims (oneDNN order: N, C, H, W / O, I, H, W) and layout tag.
-    static func make(_ dims: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+    /// A descriptor (f32 unless told) with the given logical dims (oneDNN order: N, C, H, W /
+    /// O, I, H, W) and layout tag.
+    static func make(_ dims: [Int], _ tag: dnnl_format_tag_t,
+                     _ dataType: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let dims64 = dims.map { Int64($0) }
-        try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, dnnl_f32, tag),
+        try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, dataType, tag),
                       "memory descriptor \(dims)")
         return md
     }
 
     /// An NHWC activation descriptor for a tensor shape.
-    static func nhwc(_ shape: TensorShape) throws -> dnnl_memory_desc_t {
-        try make([shape.n, shape.c, shape.h, shape.w], dnnl_nhwc)
+    static func nhwc(_ shape: TensorShape, _ dataType: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
+        try make([shape.n, shape.c, shape.h, shape.w], dnnl_nhwc, dataType)
     }
 
     static func byteSize(_ md: dnnl_memory_desc_t) -> Int {

@@ -19,6 +19,7 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Square sizes for the forward pass, comma-separated (empty for none).") var sizes = CommaList<Int>([256, 512])
     @Option(help: "Backends to compare, comma-separated: onednn, reference.") var backends = CommaList<BackendChoice>([.onednn])
+    @Option(help: "Precisions to compare, comma-separated: fp32, mixed, bf16, auto (default: --precision alone).") var precisions: CommaList<PrecisionChoice>?
     @Option(help: "Timed runs per measurement.") var `repeat`: Int = 10
     @Option(help: "Whole-pipeline photo size in megapixels (0 for none).") var pipelineMegapixels: Double = 0
     @OptionGroup(title: "Settings of the pipeline measurement") var settingsOptions: SettingsOptions
@@ -35,22 +36,38 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        // Every backend × precision is loaded first, then timed in turn within each round, so that
+        // a change in the machine's load reaches all of them alike (the ratios are what to read).
+        let precisionList = precisions?.values ?? [modelOptions.precision]
+        var configs: [(backend: BackendChoice, precision: ModelPrecision, colorizer: Colorizer)] = []
         for b in backends.values {
-            var opts = modelOptions
-            opts.backend = b
-            let colorizer = try opts.load()
-            for s in sizes.values {
-                let L = Self.syntheticL(width: s, height: s)
-                let hints = PlanarImage(width: s, height: s, channels: 3)
-                var times: [Double] = []
-                for i in 0..<(`repeat` + 2) {
+            for p in precisionList {
+                var opts = modelOptions
+                opts.backend = b
+                opts.precision = p
+                try opts.validate()
+                configs.append((b, opts.resolvedPrecision, try opts.load()))
+            }
+        }
+        for s in sizes.values {
+            let L = Self.syntheticL(width: s, height: s)
+            let hints = PlanarImage(width: s, height: s, channels: 3)
+            var times = [[Double]](repeating: [], count: configs.count)
+            for i in 0..<(`repeat` + 2) {
+                for (k, config) in configs.enumerated() {
                     let t0 = DispatchTime.now()
-                    _ = colorizer.pass(L: L, hints: hints)
-                    if i >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6) }
+                    _ = config.colorizer.pass(L: L, hints: hints)
+                    if i >= 2 { times[k].append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6) }
                 }
-                report(["what": "forward", "backend": b.rawValue, "size": "\(s)x\(s)", "median_ms": median(times),
-                        "min_ms": times.min()!, "runs": Double(times.count)])
-                if layers { profile(colorizer, L: L, hints: hints, backend: b.rawValue, size: s) }
+            }
+            for (k, config) in configs.enumerated() {
+                var row: [String: Any] = ["what": "forward", "backend": config.backend.rawValue, "size": "\(s)x\(s)",
+                                          "median_ms": median(times[k]), "min_ms": times[k].min()!,
+                                          "runs": Double(times[k].count)]
+                row["precision"] = config.precision.rawValue
+                if configs.count > 1 { row["speedup_vs_first"] = median(times[0]) / median(times[k]) }
+                report(row)
+                if layers { profile(config.colorizer, L: L, hints: hints, backend: config.backend.rawValue, size: s) }
             }
         }
         if pipelineMegapixels > 0 {
@@ -123,8 +140,8 @@ struct Bench: ParsableCommand {
             let d = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))
         } else {
-            let keys = ["what", "backend", "size", "name", "kind", "output", "median_ms", "min_ms", "runs", "layers", "peak_rss_mb"]
-            print(keys.compactMap { k in fields[k].map { v in "\(k)=\(v is Double ? String(format: "%.1f", v as! Double) : "\(v)")" } }.joined(separator: "  "))
+            let keys = ["what", "backend", "precision", "size", "name", "kind", "output", "median_ms", "min_ms", "runs", "speedup_vs_first", "layers", "peak_rss_mb"]
+            print(keys.compactMap { k in fields[k].map { v in "\(k)=\(v is Double ? String(format: k == "speedup_vs_first" ? "%.2f" : "%.1f", v as! Double) : "\(v)")" } }.joined(separator: "  "))
         }
     }
 

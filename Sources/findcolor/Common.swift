@@ -16,17 +16,38 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Kernel backend: onednn (fast) or reference (pure Swift).")
     var backend: BackendChoice = .onednn
 
+    @Option(help: "Convolution arithmetic: fp32; mixed (the decoder in bfloat16, fp32 sums); bf16 (every convolution; moves colours by up to ~6 ab); auto: mixed where the CPU has AVX-512 BF16 (and --backend onednn), else fp32.")
+    var precision: PrecisionChoice = .auto
+
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1…256") }
+        if let p = precision.explicit, p != .fp32 {
+            guard backend == .onednn else { throw ValidationError("--precision \(p) needs --backend onednn") }
+            guard p.isSupported else {
+                throw ValidationError("--precision \(p) needs a CPU with AVX-512 BF16 and oneDNN (this one lacks one of them): use fp32 or auto")
+            }
+        }
+    }
+
+    /// The precision `load` uses.
+    var resolvedPrecision: ModelPrecision {
+        precision.explicit ?? (backend == .onednn ? .automatic : .fp32)
     }
 
     func load() throws -> Colorizer {
         if let threads { Parallel.threadCount = threads }
         let b: Backend = backend == .onednn ? .oneDNN : .reference
         Backend.default = b
-        if let model { return try Colorizer(modelURL: URL(fileURLWithPath: model), backend: b) }
-        return try Colorizer.bundled(backend: b)
+        if let model { return try Colorizer(modelURL: URL(fileURLWithPath: model), backend: b, precision: resolvedPrecision) }
+        return try Colorizer.bundled(backend: b, precision: resolvedPrecision)
     }
+}
+
+/// `--precision`: a `ModelPrecision`, or auto (`ModelPrecision.automatic`).
+enum PrecisionChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, fp32, mixed, bf16
+
+    var explicit: ModelPrecision? { ModelPrecision(rawValue: rawValue) }
 }
 
 enum BackendChoice: String, ExpressibleByArgument, CaseIterable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FindColor
 import FindColorImage
+import FindColorNN
 import Foundation
 
 struct Eval: ParsableCommand {
@@ -39,7 +40,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Evaluate only the first N photos.") var limit: Int?
     @Option(help: "Folder for eval.csv, summary.md and contact_sheet.png.") var out: String = "eval-out"
     @Flag(inversion: .prefixedNo, help: "One-hint precision: reach, leak and leak share (two more runs per photo).")
-    var precision = true
+    var hintPrecision = true
+    @Option(help: "Also colour every photo at this precision (the same model) and report its PSNR and how far the outputs' ab lie from its (p50, p99, max): e.g. --precision bf16 --baseline-precision fp32.")
+    var baselinePrecision: PrecisionChoice?
     @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
     @OptionGroup(title: "Repair (protocol repair)") var repairOptions: RepairOptions
     @OptionGroup var modelOptions: ModelOptions
@@ -49,6 +52,9 @@ struct Eval: ParsableCommand {
             throw ValidationError("--hints must be a comma-separated list of counts in 0…\(HintParser.maxHints), e.g. 0,1,10")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if baselinePrecision != nil, protocolKind == .mosaic || protocolKind == .repair {
+            throw ValidationError("--baseline-precision is for protocols A, B and native")
+        }
         if repairOptions.mask != nil || repairOptions.keepMask != nil {
             throw ValidationError("--mask and --keep-mask are for one photo; protocol repair uses the detected masks")
         }
@@ -64,8 +70,14 @@ struct Eval: ParsableCommand {
         o.settings = settings
         o.mirroredReference = mirroredReference
         o.limit = limit
-        o.precision = precision
+        o.precision = hintPrecision
         o.spread = spread
+        if let baselinePrecision {
+            var opts = modelOptions
+            opts.precision = baselinePrecision
+            try opts.validate()
+            o.baseline = try opts.load()
+        }
         if !o.ks.contains(o.sheetK) { o.sheetK = o.ks.last(where: { $0 > 0 }) ?? 0 }
         let evaluator = Evaluator(colorizer: colorizer, options: o)
         if protocolKind == .mosaic {
@@ -106,7 +118,7 @@ struct Eval: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         let skipped = report.skippedGray.isEmpty ? "" : "; skipped \(report.skippedGray.count) with gray ground truth (\(report.skippedGray.joined(separator: ", ")))"
-        let header = "protocol \(protocolKind.rawValue), preset \(settings.preset.rawValue)\(settings.overrides.isEmpty ? "" : ", " + settings.overrides.summary)\(mirroredReference ? ", mirrored ground truth as reference" : "")\(settings.vividness > 0 ? ", vividness \(settings.vividness)" : "")\(spread == .local ? ", local hints" : ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
+        let header = "protocol \(protocolKind.rawValue), preset \(settings.preset.rawValue)\(settings.overrides.isEmpty ? "" : ", " + settings.overrides.summary)\(mirroredReference ? ", mirrored ground truth as reference" : "")\(settings.vividness > 0 ? ", vividness \(settings.vividness)" : "")\(spread == .local ? ", local hints" : "")\(modelOptions.resolvedPrecision != .fp32 || baselinePrecision != nil ? ", precision \(modelOptions.resolvedPrecision)" : "")\(baselinePrecision.map { b in var o = modelOptions; o.precision = b; return " (baseline: \(o.resolvedPrecision))" } ?? ""), \(report.rows.count) photos from \(data), seed \(seed)\(skipped)\n\n"
         try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
         try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
         if let sheet = report.sheet {

@@ -92,14 +92,6 @@ extension FloatConversion {
         return sign | UInt16(rounded)   // a carry out of the mantissa correctly bumps the exponent
     }
 
-    /// Float to bfloat16 bits, rounding to nearest even; NaN stays NaN.
-    public static func bfloat16(from value: Float) -> UInt16 {
-        let bits = value.bitPattern
-        if value.isNaN { return UInt16(bits >> 16) | 0x40 }
-        let rounded = bits &+ 0x7fff &+ ((bits >> 16) & 1)
-        return UInt16(rounded >> 16)
-    }
-
     /// x >> shift rounded to nearest, ties to even.
     private static func roundShift(_ x: UInt32, by shift: UInt32) -> UInt32 {
         let quotient = x >> shift

@@ -22,6 +22,32 @@ import FindColorImage
     }
 }
 
+@Suite struct DifferenceHistogramTests {
+    /// Quantiles of 1…1000 (× 0.001·7): closed form, within one bin (0.001) above the exact value.
+    @Test func quantilesAndMaximum() {
+        var h = DifferenceHistogram()
+        #expect(h.quantile(0.5) == nil)
+        for i in 1...1000 { h.add(Double(i) * 0.007) }
+        h.add(100)   // beyond the last bin: counted, and the maximum is exact
+        #expect(h.count == 1001 && h.maximum == 100)
+        let p50 = h.quantile(0.5)!, p99 = h.quantile(0.99)!
+        #expect(p50 >= 501 * 0.007 - 1e-9 && p50 <= 501 * 0.007 + 0.001)   // the 501st of 1001
+        #expect(p99 >= 991 * 0.007 - 1e-9 && p99 <= 991 * 0.007 + 0.001)   // the 991st
+        #expect(h.quantile(1) == 100)
+    }
+
+    /// Two images whose ab differ by (3, 4) at every pixel: every distance is 5 (to the Lab
+    /// round trip's precision).
+    @Test func abDistances() {
+        let lab = PlanarImage(width: 6, height: 5, channels: 3) { x, y, c in c == 0 ? 55 : Float(c == 1 ? x * 3 - 8 : y * 2 - 5) }
+        let shifted = PlanarImage(width: 6, height: 5, channels: 3) { x, y, c in c == 0 ? 55 : lab[x, y, c] + (c == 1 ? 3 : 4) }
+        var h = DifferenceHistogram()
+        h.addABDistances(labToSRGB(lab), labToSRGB(shifted))
+        #expect(h.count == 30)
+        #expect(abs(h.quantile(0.01)! - 5) < 0.01 && abs(h.maximum - 5) < 0.01)
+    }
+}
+
 @Suite struct ProtocolTests {
     @Test func protocolAPlacementStatistics() {
         var rng = SeededGenerator(seed: 7)

@@ -287,3 +287,50 @@ def test_bench_layers_prints_the_per_layer_table():
     layers = [r for r in rows if r["what"] == "layer"]
     assert len(layers) > 50 and all(r["median_ms"] >= 0 for r in layers)
     assert {r["kind"] for r in rows if r["what"] == "layers-kind"} >= {"conv 1×1", "conv 3×3", "concat"}
+
+
+def bf16_cpu():
+    """Whether this CPU has AVX-512 BF16 (what --precision mixed and bf16 need)."""
+    try:
+        return "avx512_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def test_precision_option(tmp_path, photos):
+    """--precision: auto runs everywhere; mixed and bf16 run on AVX-512 BF16 CPUs and are refused
+    clearly elsewhere; the reference backend has no bf16; unknown values are refused. mixed stays
+    within a few ab of fp32 on a photo; the per-precision bench rows name their precision."""
+    outs = {}
+    for p in ["fp32", "auto", "mixed", "bf16"]:
+        out = tmp_path / f"{p}.png"
+        r = run("colorize", photos / "a.png", "-o", out, "--precision", p)
+        if p in ("mixed", "bf16") and not bf16_cpu():
+            assert r.returncode != 0 and "AVX-512 BF16" in r.stderr, r.stderr
+            continue
+        assert r.returncode == 0, r.stderr
+        outs[p] = np.asarray(Image.open(out).convert("RGB")).astype(np.int16)
+    if bf16_cpu():
+        assert np.abs(outs["mixed"] - outs["fp32"]).max() <= 8   # 8-bit RGB levels
+        assert np.array_equal(outs["auto"], outs["mixed"])       # auto is mixed on this CPU
+    else:
+        assert np.array_equal(outs["auto"], outs["fp32"])
+    bad = run("colorize", photos / "a.png", "-o", tmp_path / "x.png", "--precision", "int8")
+    assert bad.returncode != 0 and "int8" in bad.stderr
+    if bf16_cpu():
+        ref = run("colorize", photos / "a.png", "-o", tmp_path / "y.png", "--precision", "bf16", "--backend", "reference")
+        assert ref.returncode != 0 and "--backend onednn" in ref.stderr
+        j = run("bench", "--sizes", "64", "--repeat", "1", "--precisions", "fp32,mixed", "--json", check=True)
+        rows = [json.loads(line) for line in j.stdout.splitlines() if line.startswith("{")]
+        assert [r["precision"] for r in rows] == ["fp32", "mixed"] and rows[1]["speedup_vs_first"] > 0
+
+
+def test_eval_against_a_baseline_precision(tmp_path):
+    d = tinted_scenes(tmp_path, 2)
+    p = run("eval", "--data", d, "--hints", "0", "--no-hint-precision", "--precision", "fp32",
+            "--baseline-precision", "fp32", "--out", tmp_path / "ev", check=True)
+    # The same precision twice: identical outputs, so every difference is 0.
+    assert "PSNR@0 − baseline | 0.00 | 0.00" in p.stdout, p.stdout
+    assert "p50 / p99 / p99.9 / max" in p.stdout and "| 0.000 / 0.000 / 0.000 / 0.00 |" in p.stdout, p.stdout
+    bad = run("eval", "--data", d, "--protocol", "repair", "--baseline-precision", "fp32", "--out", tmp_path / "ev2")
+    assert bad.returncode != 0 and "--baseline-precision" in bad.stderr
