@@ -29,8 +29,12 @@ def main():
     ap.add_argument("--presets", default="fast,balanced,best")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--size", default="4000x3000")
+    ap.add_argument("--precisions", default="",
+                    help="comma-separated --precision values to run each binary with (e.g. fp32,auto); default: the binary's own")
     args = ap.parse_args()
-    binaries = args.binaries.split(",")
+    precisions = [p for p in args.precisions.split(",") if p] or [None]
+    # Each binary with each precision is one configuration, alternated like the binaries.
+    binaries = [(b, q) for b in args.binaries.split(",") for q in precisions]
     presets = args.presets.split(",")
     w, h = (int(v) for v in args.size.split("x"))
     times = {(b, p): [] for b in binaries for p in presets}
@@ -45,13 +49,14 @@ def main():
             order = [(b, p, f) for p in presets for f in photos for b in binaries]
             if r % 2:
                 order.reverse()
-            for b, p, f in order:
+            for config, p, f in order:
+                b, q = config
                 t0 = time.perf_counter()
-                subprocess.run([b, "colorize", f, "-o", out, "--preset", p, "--overwrite"], check=True,
-                               stdout=subprocess.DEVNULL)
-                times[b, p].append(time.perf_counter() - t0)
+                subprocess.run([b, "colorize", f, "-o", out, "--preset", p, "--overwrite"]
+                               + (["--precision", q] if q else []), check=True, stdout=subprocess.DEVNULL)
+                times[config, p].append(time.perf_counter() - t0)
     print(f"{w}x{h} gray JPEG, {len(photos)} photos x {args.rounds} rounds, whole process, median seconds")
-    print("| preset | " + " | ".join(f"#{i + 1} {b}" for i, b in enumerate(binaries)) + " | " + " | ".join(f"#{i + 2} / #1" for i in range(len(binaries) - 1)) + " |")
+    print("| preset | " + " | ".join(f"#{i + 1} {b}" + (f" --precision {q}" if q else "") for i, (b, q) in enumerate(binaries)) + " | " + " | ".join(f"#{i + 2} / #1" for i in range(len(binaries) - 1)) + " |")
     print("|---" * (1 + 2 * len(binaries) - 1) + "|")
     for p in presets:
         med = [statistics.median(times[b, p]) for b in binaries]

@@ -73,8 +73,16 @@ public final class Colorizer: @unchecked Sendable {
         try validate(request, width: L.width, height: L.height)
         let fused = try fusedAB(L: L, request: request, spec: request.settings.ensemble)
         TensorMemoryPool.drain()
+        // Large photos: the freed memory of the passes back to the system before the finish adds
+        // its full-resolution buffers (24 MP balanced: peak 0.52–0.55 → 0.44 GB, README "Speed").
+        // Not for small ones (the web app's 1 MP renders would fault the pages in again).
+        if L.planeSize >= Self.trimHeapPixels { TensorMemoryPool.trimHeap() }
         return fused
     }
+
+    /// Photos of at least this many pixels give the allocator's free memory back after their
+    /// network passes (`TensorMemoryPool.trimHeap`).
+    static let trimHeapPixels = 4_000_000
 
     /// `colorize(lightness:_:)` straight to 8-bit interleaved RGB (the same samples as quantising
     /// its result), for callers that write JPEG or 8-bit PNG: the full-resolution float result (12

@@ -30,10 +30,13 @@ extension Colorizer {
     func finish8(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage) -> InterleavedImage8 {
         if ab.width >= L.width && ab.height >= L.height { return InterleavedImage8(finish(L: L, ab: ab, guideLow: guideLow)) }
         let W = L.width
+        // Fitted before the result is allocated: the fit's scratch planes are gone by then.
+        let up = GuidedUpsampler(source: ab, guideLow: guideLow, outputWidth: L.width, outputHeight: L.height,
+                                 radius: guidedRadius, epsilon: guidedEpsilon)
         var samples = [UInt8](repeating: 0, count: 3 * L.planeSize)
         samples.withUnsafeMutableBufferPointer { output in
             let o = output.baseAddress!
-            guidedRows(L: L, ab: ab, guideLow: guideLow, radius: guidedRadius, epsilon: guidedEpsilon, scratch: 3 * W) { y, l, a, b, rgb in
+            guidedRows(L: L, upsampler: up, scratch: 3 * W) { y, l, a, b, rgb in
                 labToSRGB(count: W, L: l, a: a, b: b, red: rgb, green: rgb + W, blue: rgb + 2 * W)
                 quantizeRGB8(count: W, red: rgb, green: rgb + W, blue: rgb + 2 * W, into: o + 3 * y * W)
             }
@@ -49,10 +52,12 @@ extension Colorizer {
 /// sRGB images, and copies of them, were 100–150 ms of a 12 MP colourization.)
 func guidedColorize(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage, radius: Int, epsilon: Float) -> PlanarImage {
     let W = L.width, n = L.planeSize
+    let up = GuidedUpsampler(source: ab, guideLow: guideLow, outputWidth: L.width, outputHeight: L.height,
+                             radius: radius, epsilon: epsilon)
     var rgb = PlanarImage(width: W, height: L.height, channels: 3)
     rgb.data.withUnsafeMutableBufferPointer { output in
         let o = output.baseAddress!
-        guidedRows(L: L, ab: ab, guideLow: guideLow, radius: radius, epsilon: epsilon, scratch: 0) { y, l, a, b, _ in
+        guidedRows(L: L, upsampler: up, scratch: 0) { y, l, a, b, _ in
             let row = y * W
             labToSRGB(count: W, L: l, a: a, b: b, red: o + row, green: o + n + row, blue: o + 2 * n + row)
         }
@@ -60,12 +65,10 @@ func guidedColorize(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage, radi
     return rgb
 }
 
-/// The guided upsampler fitted once, then `body(y, L row, a row, b row, scratch)` for every output
-/// row, rows split over the threads (each with its own chroma row and `scratch` floats).
-private func guidedRows(L: PlanarImage, ab: PlanarImage, guideLow: PlanarImage, radius: Int, epsilon: Float, scratch: Int,
+/// `body(y, L row, a row, b row, scratch)` for every output row of the fitted upsampler, rows split
+/// over the threads (each with its own chroma row and `scratch` floats).
+private func guidedRows(L: PlanarImage, upsampler up: GuidedUpsampler, scratch: Int,
                         _ body: (Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
-    let up = GuidedUpsampler(source: ab, guideLow: guideLow, outputWidth: L.width, outputHeight: L.height,
-                             radius: radius, epsilon: epsilon)
     let W = L.width
     L.data.withUnsafeBufferPointer { lightness in
         let l = lightness.baseAddress!

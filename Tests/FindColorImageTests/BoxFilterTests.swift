@@ -46,6 +46,27 @@ import Testing
         }
     }
 
+    /// The in-place mean (the guided filter's, with a shared scratch plane) gives exactly the
+    /// values of the returning one, for both edge rules and radius 0.
+    @Test(arguments: [BoxFilter.Edges.clip, .replicate])
+    func inPlaceEqualsReturning(edges: BoxFilter.Edges) {
+        var rng = SeededRandom(seed: 11)
+        for (w, h) in [(1, 1), (9, 1), (13, 8), (64, 37)] {
+            let plane = (0..<w * h).map { _ in Double.random(in: -50...100, using: &rng) }
+            for r in [0, 1, 3, 40] {
+                let expected = BoxFilter.mean(plane, width: w, height: h, radius: r, edges: edges)
+                var inPlace = plane
+                var scratch = [Double](repeating: .nan, count: w * h + 5)   // larger than needed is allowed
+                inPlace.withUnsafeMutableBufferPointer { p in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        BoxFilter.meanInPlace(p, scratch: s, width: w, height: h, radius: r, edges: edges)
+                    }
+                }
+                #expect(inPlace == expected, "\(w)×\(h), r = \(r), \(edges)")
+            }
+        }
+    }
+
     /// Replicated edges keep a mask that touches the border at exactly 1 there, and a constant exact.
     @Test func replicatedEdgesKeepBorders() {
         var mask = PlanarImage(width: 12, height: 10, channels: 1)

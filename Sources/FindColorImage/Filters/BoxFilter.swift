@@ -36,6 +36,17 @@ public enum BoxFilter {
         }
     }
 
+    /// Box mean of one plane in place: `plane` is replaced by its mean, with `scratch` (as many
+    /// samples) for the horizontal pass: the same values as `mean`, without a new plane.
+    public static func meanInPlace(_ plane: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>,
+                                   width: Int, height: Int, radius r: Int, edges: Edges = .clip) {
+        precondition(plane.count == width * height && scratch.count >= width * height)
+        precondition(r >= 0, "the radius cannot be negative")
+        if r == 0 || width == 0 || height == 0 { return }
+        horizontalMeans(UnsafeBufferPointer(plane), into: scratch.baseAddress!, width: width, height: height, radius: r, edges: edges)
+        verticalMeans(scratch.baseAddress!, into: plane.baseAddress!, width: width, height: height, radius: r, edges: edges)
+    }
+
     /// Each row's box mean along x, from prefix sums (rows in parallel).
     private static func horizontalMeans(_ input: UnsafeBufferPointer<Double>, into hp: UnsafeMutablePointer<Double>,
                                         width: Int, height: Int, radius r: Int, edges: Edges) {
