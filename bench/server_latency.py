@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import socket
 import statistics
 import subprocess
@@ -62,7 +63,9 @@ class Server:
         self.preview_format = preview_format
         port = free_port()
         data = tempfile.mkdtemp(prefix="findcolor-bench-")
-        self.proc = subprocess.Popen([binary, "serve", "--port", str(port), "--data", data], env=dict(os.environ),
+        # A binary may carry options of its own: "BIN --precision fp32".
+        exe, *options = shlex.split(binary)
+        self.proc = subprocess.Popen([exe, "serve", "--port", str(port), "--data", data, *options], env=dict(os.environ),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{port}"
         self.previews, self.results, self.server_previews, self.server_results, self.sizes = [], [], [], [], []
@@ -116,7 +119,7 @@ class Server:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", action="append",
-                    help="findcolor binary (default .build/release/findcolor); repeat to compare builds round by round")
+                    help="findcolor binary (default .build/release/findcolor), with options of its own if quoted (\"BIN --precision fp32\"); repeat to compare builds round by round")
     ap.add_argument("--photo", default="samples/detroit-1915.jpg")
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--preset", default="balanced")

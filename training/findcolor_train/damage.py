@@ -17,10 +17,24 @@ at least 3 (a scratch over a same-coloured sky is invisible and is not asked for
 The evaluation protocol (`findcolor eval --protocol repair`, Sources/FindColor/RepairProtocol.swift)
 renders its own damage of the same families with a different implementation and seeds, so the
 published figures measure the detector on damage it was not trained on pixel for pixel.
+
+`version=2` (repair5 on; `train_repair --damage-version 2`; version 1 stays the default and draws
+exactly what it drew before) widens every family, after measuring where repair3/repair4 failed on
+damage they had not seen (issue 15 gap study, 2026-12-05): stains as discrete soft blobs with a
+flat interior (irregular rotated ellipses, 2–35 px, opacity 0.3–0.95, a soft edge 0.5–6 px), not
+only noise-field stains; torn corners and edges up to 60 % of the crop, with a straight or ragged
+tear line; cracks also as jagged polylines (steps of 2–10 px turning sharply) with branches;
+hairs also as arcs; scratches also as near-straight bent lines, 0.4–6 px wide, opacity down to
+0.3, some fading in and out along their length; dust also elliptic and soft. The photo itself also
+gets the look of a digital photo at its own resolution before the damage (JPEG blocks and ringing,
+camera sharpening halos: textures the detector must leave alone), and the damaged print the look of
+a scan after it (a slight blur, JPEG). The mask rule is the same.
 """
+import io
 import math
 
 import numpy as np
+from PIL import Image
 import torch
 import torch.nn.functional as F
 
@@ -195,8 +209,219 @@ def grain(x, rng):
     return x
 
 
-def damage(L, rng, clean_p=0.1):
+# ---------------------------------------------------------------------------------------------
+# version 2: wider families (see the module docstring)
+
+
+def densify(pts, step=0.35):
+    """A polyline (n, 2) of (y, x) resampled to points `step` px apart (for `rasterise`)."""
+    out = [pts[:1]]
+    for a, b in zip(pts[:-1], pts[1:]):
+        n = max(1, int(math.ceil(float(np.hypot(*(b - a))) / step)))
+        t = (np.arange(1, n + 1, dtype=np.float32) / n)[:, None]
+        out.append(a + (b - a) * t)
+    return np.concatenate(out).astype(np.float32)
+
+
+def polyline_crack(rng, h, w, n, turn):
+    y, x = rng.uniform(0, h), rng.uniform(0, w)
+    heading = rng.uniform(0, 2 * math.pi)
+    pts = [(y, x)]
+    for _ in range(n):
+        heading += rng.uniform(-turn, turn)
+        st = rng.uniform(2, 10)
+        y, x = y + st * math.sin(heading), x + st * math.cos(heading)
+        pts.append((y, x))
+    return np.array(pts, np.float32), heading
+
+
+def bent_line(rng, h, w, length, theta):
+    """A near-straight line through a random point, bent by a slow sine."""
+    cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+    n = max(2, int(length / 0.35))
+    t = (np.arange(n, dtype=np.float32) / (n - 1) - 0.5) * length
+    amp = rng.uniform(0, 0.03) * length * (rng.random() < 0.7)
+    bend = amp * np.sin(rng.uniform(0, 2 * math.pi) + rng.uniform(0.2, 2.0) * 2 * math.pi * (t / length + 0.5))
+    dy, dx = math.sin(theta), math.cos(theta)
+    return np.stack([cy + t * dy + bend * dx, cx + t * dx - bend * dy], 1).astype(np.float32)
+
+
+def arc(rng, h, w):
+    r, ecc = rng.uniform(4, 40), rng.uniform(0.6, 1.0)
+    start, sweep = rng.uniform(0, 2 * math.pi), math.radians(rng.uniform(45, 330))
+    cy, cx, rot, wob = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(0, math.pi), rng.uniform(0, 0.2)
+    n = max(8, int(r * sweep / 0.35))
+    t = start + sweep * np.arange(n, dtype=np.float32) / (n - 1)
+    rr = r * (1 + wob * np.sin(rng.integers(2, 5) * t + rng.uniform(0, 6.3)))
+    u, v = rr * np.cos(t), ecc * rr * np.sin(t)
+    return np.stack([cy + u * math.sin(rot) + v * math.cos(rot), cx + u * math.cos(rot) - v * math.sin(rot)], 1).astype(np.float32)
+
+
+def grid(h, w):
+    return torch.meshgrid(torch.arange(h, dtype=torch.float32) + 0.5, torch.arange(w, dtype=torch.float32) + 0.5, indexing="ij")
+
+
+def blob(rng, yy, xx, cy, cx, a, b, soft, ragged=0.0):
+    """Coverage (H, W) in [0, 1] of a rotated ellipse with semi-axes a, b, an edge `soft` px wide
+    and a boundary perturbed by a few low angular harmonics (relative amplitude `ragged`)."""
+    rot = rng.uniform(0, math.pi)
+    dy, dx = yy - cy, xx - cx
+    u = (dx * math.cos(rot) + dy * math.sin(rot)) / a
+    v = (-dx * math.sin(rot) + dy * math.cos(rot)) / b
+    rho = torch.sqrt(u * u + v * v)
+    if ragged:
+        ang = torch.atan2(v, u)
+        k = 1.0
+        for m in (2, 3, 5):
+            k = k + ragged * rng.uniform(-1, 1) * torch.cos(m * ang + rng.uniform(0, 6.3)) / m
+        rho = rho / k.clamp(min=0.3)
+    d = (rho - 1) * min(a, b)
+    return (0.5 - d / soft).clamp(0, 1)
+
+
+def curve_layer(rng, h, w, curves, blur_max, op_lo, tone):
+    a = blur(rasterise(h, w, curves), rng.uniform(0, blur_max)) * rng.uniform(op_lo, 1.0)
+    return Layer(a, torch.full_like(a, tone()))
+
+
+def layers_v2(rng, h, w, L):
+    s = max(h, w)
+    out = []
+    bright = lambda: rng.random() < 0.55  # noqa: E731
+    tone = lambda: rng.uniform(78, 100) if bright() else rng.uniform(0, 22)  # noqa: E731
+    # scratches: random walks or bent straight lines; some fade in and out along their length
+    if rng.random() < 0.55:
+        for _ in range(int(rng.integers(1, 6))):
+            vertical = rng.random() < 0.6
+            theta = (math.pi / 2 + rng.normal(0, 0.12)) if vertical else rng.uniform(0, math.pi)
+            length = rng.uniform(0.3, 1.8) * s
+            if rng.random() < 0.5:
+                pts = walk(rng, h, w, length, theta, rng.uniform(0.0005, 0.004))
+            else:
+                pts = bent_line(rng, h, w, length, theta)
+            width = float(np.exp(rng.uniform(math.log(0.4), math.log(6.0))))
+            a = blur(rasterise(h, w, [(pts, width)]), rng.uniform(0, 1.2)) * rng.uniform(0.3, 1.0)
+            if rng.random() < 0.3:
+                a = a * (smooth_noise(rng, h, w, int(rng.integers(10, 60))) * 0.6 + 0.8).clamp(0, 1)
+            out.append(Layer(a, torch.full_like(a, tone())))
+    # hairs: curly random walks or arcs
+    if rng.random() < 0.3:
+        curves = []
+        for _ in range(int(rng.integers(1, 4))):
+            if rng.random() < 0.5:
+                pts = walk(rng, h, w, rng.uniform(10, 90), rng.uniform(0, 2 * math.pi), rng.uniform(0.02, 0.08))
+            else:
+                pts = arc(rng, h, w)
+            curves.append((pts, rng.uniform(0.4, 1.8)))
+        out.append(curve_layer(rng, h, w, curves, 0.7, 0.6, tone))
+    # cracks: smooth jagged walks or sharp polylines, with branches
+    if rng.random() < 0.3:
+        curves = []
+        for _ in range(int(rng.integers(1, 5))):
+            width = rng.uniform(0.4, 2.0)
+            if rng.random() < 0.4:
+                pts = walk(rng, h, w, rng.uniform(0.2, 0.8) * s, rng.uniform(0, 2 * math.pi), 0.01, jag=0.9)
+            else:
+                pts = densify(polyline_crack(rng, h, w, int(rng.integers(6, 60)), rng.uniform(0.4, 1.3))[0])
+            curves.append((pts, width))
+            for _ in range(int(rng.integers(0, 4))):
+                o = pts[int(rng.integers(0, len(pts)))]
+                b = densify(polyline_crack(rng, h, w, int(rng.integers(2, 15)), rng.uniform(0.4, 1.3))[0])
+                curves.append((b - b[0] + o, width * rng.uniform(0.6, 1.0)))
+        out.append(curve_layer(rng, h, w, curves, 0.6, 0.6, tone))
+    # dust: round or elliptic specks, hard or soft
+    if rng.random() < 0.5:
+        yy, xx = grid(h, w)
+        a = torch.zeros(1, h, w)
+        tgt = torch.zeros(1, h, w)
+        for _ in range(int(rng.integers(3, 80))):
+            cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+            r = float(np.exp(rng.uniform(math.log(0.4), math.log(5.0))))
+            rb = r * rng.uniform(0.5, 1.0) if rng.random() < 0.4 else r
+            y0, y1 = max(0, int(cy - r - 4)), min(h, int(cy + r + 5))
+            x0, x1 = max(0, int(cx - r - 4)), min(w, int(cx + r + 5))
+            if y0 >= y1 or x0 >= x1:
+                continue
+            cov = blob(rng, yy[y0:y1, x0:x1], xx[y0:y1, x0:x1], cy, cx, r + 0.01, rb + 0.01,
+                       rng.uniform(0.3, 1.5)) * rng.uniform(0.5, 1.0)
+            sub = a[0, y0:y1, x0:x1]
+            take = cov > sub
+            a[0, y0:y1, x0:x1] = torch.where(take, cov, sub)
+            tgt[0, y0:y1, x0:x1] = torch.where(take, torch.tensor(tone()), tgt[0, y0:y1, x0:x1])
+        out.append(Layer(a, tgt))
+    # stains: noise-field stains (version 1's) or discrete soft blobs with a flat interior
+    if rng.random() < 0.4:
+        if rng.random() < 0.35:
+            cell = int(rng.integers(6, 24))
+            noise = smooth_noise(rng, h, w, cell)
+            thr = float(np.quantile(noise.numpy(), rng.uniform(0.93, 0.995)))
+            alphas = [torch.sigmoid((noise - thr) * rng.uniform(4, 12)) * rng.uniform(0.4, 0.9)]
+        else:
+            yy, xx = grid(h, w)
+            alphas = []
+            for _ in range(int(rng.integers(1, 6))):
+                a_, b_ = (float(np.exp(rng.uniform(math.log(2), math.log(35)))) for _ in range(2))
+                cov = blob(rng, yy, xx, rng.uniform(0, h), rng.uniform(0, w), a_, b_, rng.uniform(0.5, 6.0),
+                           ragged=rng.uniform(0, 0.5))[None]
+                if rng.random() < 0.3:  # uneven density inside
+                    cov = cov * (1 + 0.25 * smooth_noise(rng, h, w, int(rng.integers(4, 16)))).clamp(0, 1.2)
+                alphas.append(cov.clamp(0, 1) * rng.uniform(0.3, 0.95))
+        for a in alphas:
+            u = rng.random()
+            if u < 0.45:
+                tgt = torch.full_like(a, rng.uniform(70, 98))  # paper showing through, bleached
+            elif u < 0.85:
+                tgt = L * rng.uniform(0.2, 0.7)  # a darker, transparent stain
+            else:
+                tgt = torch.full_like(a, rng.uniform(3, 35))  # an opaque dark spot
+            out.append(Layer(a, tgt))
+    # torn or missing corner / edge: straight or ragged tear line
+    if rng.random() < 0.15:
+        yy, xx = grid(h, w)
+        ragged = smooth_noise(rng, h, w, 4)[0] * rng.uniform(0, 0.08) + smooth_noise(rng, h, w, 16)[0] * rng.uniform(0, 0.12)
+        if rng.random() < 0.75:  # a corner
+            cy, cx = (0.0 if rng.random() < 0.5 else float(h)), (0.0 if rng.random() < 0.5 else float(w))
+            depth = rng.uniform(0.1, 0.6) * s
+            d = (yy - cy).abs() / depth + (xx - cx).abs() / (depth * rng.uniform(0.5, 2.0))
+        else:  # a strip along an edge
+            depth = rng.uniform(3, 0.2 * s)
+            side = int(rng.integers(0, 4))
+            dist = [yy, h - yy, xx, w - xx][side]
+            d = dist / depth + 0.3 * smooth_noise(rng, h, w, int(rng.integers(8, 40)))[0]
+        a = ((1.0 - d + ragged) * rng.uniform(6, 25)).clamp(0, 1)[None]
+        u = rng.random()
+        v = rng.uniform(85, 100) if u < 0.7 else (rng.uniform(0, 15) if u < 0.9 else rng.uniform(35, 70))
+        out.append(Layer(a, torch.full_like(a, v)))
+    return out
+
+
+def to_u8(x):
+    return (x[0] * 2.55).round().clamp(0, 255).to(torch.uint8).numpy()
+
+
+def jpeg(x, quality):
+    """L* (1, H, W) through an 8-bit grayscale JPEG of the given quality."""
+    buf = io.BytesIO()
+    Image.fromarray(to_u8(x), "L").save(buf, "JPEG", quality=int(quality))
+    buf.seek(0)
+    return torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 2.55)[None]
+
+
+def photo_look(x, rng):
+    """What a clean digital photo at its own resolution has and the detector must leave alone:
+    camera sharpening halos and JPEG blocks and ringing."""
+    if rng.random() < 0.25:
+        sigma = rng.uniform(0.5, 1.5)
+        x = x + rng.uniform(0.3, 1.5) * (x - blur(x, sigma))
+    if rng.random() < 0.5:
+        x = jpeg(x.clamp(0, 100), rng.uniform(40, 95))
+    return x
+
+
+def damage(L, rng, clean_p=0.1, version=1):
     """(1, H, W) clean L* -> (damaged L*, defect mask), both (1, H, W)."""
+    if version == 2:
+        return damage_v2(L, rng, clean_p)
     _, h, w = L.shape
     base = degrade_print(L, rng)
     x = base
@@ -207,4 +432,21 @@ def damage(L, rng, clean_p=0.1):
             x = before * (1 - layer.alpha) + layer.target * layer.alpha
             mask |= (layer.alpha >= MIN_OPACITY) & ((x - before).abs() >= MIN_CHANGE)
     x = grain(x, rng).clamp(0, 100)
+    return x, mask.float()
+
+
+def damage_v2(L, rng, clean_p=0.1):
+    _, h, w = L.shape
+    x = degrade_print(photo_look(L, rng), rng)
+    mask = torch.zeros_like(L, dtype=torch.bool)
+    if rng.random() >= clean_p:
+        for layer in layers_v2(rng, h, w, x):
+            before = x
+            x = before * (1 - layer.alpha) + layer.target * layer.alpha
+            mask |= (layer.alpha >= MIN_OPACITY) & ((x - before).abs() >= MIN_CHANGE)
+    if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
+        x = blur(x, rng.uniform(0.3, 0.6))
+    x = grain(x, rng).clamp(0, 100)
+    if rng.random() < 0.2:  # and its JPEG
+        x = jpeg(x, rng.uniform(60, 95))
     return x, mask.float()

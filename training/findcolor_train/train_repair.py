@@ -6,6 +6,15 @@ Crops of the packed training photos (the colour model's cache, `data.pack`), L* 
 and flips; `damage.damage` renders the defects and their mask. The last `--holdout` photos of the
 pack are never trained on: they are the periodic evaluation (precision, recall, F1 at 0.5; share of
 pixels flagged on undamaged crops). Resumable (`last.pt`); `--export FILE` writes the safetensors.
+
+`--damage-version 2` renders damage.py's wider damage (version 1, the default, is repair1–4's);
+`--scale LO,HI` the range of the crops' zoom from the pack (default 0.6,1.3, repair1–4's; larger
+zooms show the photos' content at the scale of photos searched at their own size, 300–640 px, where
+the pack's 176 px photos are smaller); `--init-from FILE` starts a new run from a detector's weights
+(an exported .safetensors or a run's last.pt; ignored when the run resumes from its own last.pt);
+`--clean-p` the share of undamaged crops (default 0.1) and `--pos-weight` the BCE weight of defect
+pixels (default 3), which set how readily the detector flags (its calibration at the stored thresholds).
+The held-out check uses the run's damage version and zoom range.
 """
 import argparse
 import json
@@ -24,10 +33,10 @@ from .data import PackedPhotos, pack
 from .repair_model import METADATA_KEY, DefectNet
 
 
-def crop_L(photos, i, size, rng):
+def crop_L(photos, i, size, rng, scale=(0.6, 1.3)):
     a = photos.get(int(i))
     h, w, _ = a.shape
-    win = int(round(size / rng.uniform(0.6, 1.3)))
+    win = int(round(size / rng.uniform(*scale)))
     win = max(16, min(win, h, w))
     y = int(rng.integers(0, h - win + 1))
     x = int(rng.integers(0, w - win + 1))
@@ -39,17 +48,17 @@ def crop_L(photos, i, size, rng):
     return rgb_to_lab(t.clamp(0, 1))[0, :1]
 
 
-def batch(photos, ids, size, rng, clean_p=0.1):
+def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3)):
     xs, ms = [], []
     for i in ids:
-        x, m = damage(crop_L(photos, i, size, rng), rng, clean_p)
+        x, m = damage(crop_L(photos, i, size, rng, scale), rng, clean_p, version)
         xs.append(x)
         ms.append(m)
     return torch.stack(xs), torch.stack(ms)
 
 
-def loss_fn(logits, mask):
-    bce = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(3.0))
+def loss_fn(logits, mask, pos_weight=3.0):
+    bce = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(pos_weight))
     p = torch.sigmoid(logits)
     inter = (p * mask).sum()
     dice = 1 - (2 * inter + 1) / (p.sum() + mask.sum() + 1)
@@ -57,16 +66,16 @@ def loss_fn(logits, mask):
 
 
 @torch.no_grad()
-def evaluate(model, photos, ids, size=192, seed=1234):
+def evaluate(model, photos, ids, size=192, seed=1234, version=1, scale=(0.6, 1.3)):
     rng = np.random.default_rng(seed)
     tp = fp = fn = 0.0
     clean_flag, clean_px = 0.0, 0.0
     model.eval()
     for i in ids:
-        x, m = damage(crop_L(photos, i, size, rng), rng, clean_p=0.0)
+        x, m = damage(crop_L(photos, i, size, rng, scale), rng, clean_p=0.0, version=version)
         p = (model(x[None]) > 0).float()[0]
         tp += float((p * m).sum()); fp += float((p * (1 - m)).sum()); fn += float(((1 - p) * m).sum())
-        c, _ = damage(crop_L(photos, i, size, rng), rng, clean_p=1.0)  # fading, blur, grain only
+        c, _ = damage(crop_L(photos, i, size, rng, scale), rng, clean_p=1.0, version=version)  # no defects
         clean_flag += float((model(c[None]) > 0).float().sum()); clean_px += c.numel()
     model.train()
     prec = tp / max(tp + fp, 1); rec = tp / max(tp + fn, 1)
@@ -95,7 +104,16 @@ def main():
     ap.add_argument("--channels", default="8,16,32,64",
                     help="channels at full resolution, /2, /4 and /8 (the Swift runtime reads them from the export)")
     ap.add_argument("--export", help="write the safetensors of the checkpoint in --out and stop")
+    ap.add_argument("--damage-version", type=int, default=1, choices=(1, 2), help="damage.py's renderer version")
+    ap.add_argument("--scale", default="0.6,1.3", help="zoom range LO,HI of the crops from the pack")
+    ap.add_argument("--clean-p", type=float, default=0.1, help="share of training crops left undamaged")
+    ap.add_argument("--pos-weight", type=float, default=3.0,
+                    help="BCE weight of defect pixels (lower: fewer flags on clean texture at the stored thresholds)")
+    ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt)")
     a = ap.parse_args()
+    scale = tuple(float(v) for v in a.scale.split(","))
+    if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
+        ap.error(f"--scale needs LO,HI with 0 < LO <= HI, not {a.scale!r}")
     torch.set_num_threads(a.threads)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,6 +130,14 @@ def main():
         model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step = s["step"]
         rng.bit_generator.state = s["rng"]
         print(f"resumed at step {step}")
+    elif a.init_from:
+        if a.init_from.endswith(".safetensors"):
+            from safetensors.torch import load_file
+            weights = load_file(a.init_from)
+        else:
+            weights = torch.load(a.init_from, weights_only=False)["model"]
+        model.load_state_dict(weights)
+        print(f"initialised from {a.init_from}")
     if a.export:
         export(model, a.export)
         print(f"exported step {step} to {a.export}")
@@ -126,9 +152,9 @@ def main():
         lr = a.lr * (min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        x, m = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng)
+        x, m = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale)
         logits = model(x.to(memory_format=torch.channels_last))
-        loss, bce, dice = loss_fn(logits, m)
+        loss, bce, dice = loss_fn(logits, m, a.pos_weight)
         opt.zero_grad(); loss.backward(); opt.step()
         step += 1
         if step % 50 == 0:
@@ -139,7 +165,7 @@ def main():
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
                         "rng": rng.bit_generator.state, "config": model.config()}, out / "last.tmp")
             (out / "last.tmp").replace(ck)
-            ev = evaluate(model, photos, held)
+            ev = evaluate(model, photos, held, version=a.damage_version, scale=scale)
             rec = {"step": step, "eval": ev}
             print(json.dumps(rec), flush=True); log.write(json.dumps(rec) + "\n"); log.flush()
 

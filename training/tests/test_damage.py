@@ -40,3 +40,29 @@ def test_detector_keeps_the_size():
     net = DefectNet()
     out = net(scene(64, 96)[None])
     assert out.shape == (1, 1, 64, 96)
+
+
+def test_version_2_is_seeded_in_range_and_masks_visible_damage():
+    L = scene()
+    a, ma = damage(L, np.random.default_rng(3), version=2)
+    b, mb = damage(L, np.random.default_rng(3), version=2)
+    assert torch.equal(a, b) and torch.equal(ma, mb)
+    assert a.shape == L.shape and ma.shape == L.shape
+    masked = 0
+    for seed in range(20):
+        x, m = damage(L, np.random.default_rng(seed), clean_p=0.0, version=2)
+        assert x.min() >= 0 and x.max() <= 100 and set(m.unique().tolist()) <= {0.0, 1.0}
+        masked += int(m.sum())
+        if m.sum() > 0:
+            assert (x - L)[m > 0].abs().mean() > MIN_CHANGE
+        _, mc = damage(L, np.random.default_rng(seed), clean_p=1.0, version=2)
+        assert mc.sum() == 0
+    assert masked > 0
+
+
+def test_version_1_is_unchanged_by_version_2():
+    # Version 1 is the default and draws what it drew before version 2 existed (runs stay reproducible).
+    L = scene()
+    a, ma = damage(L, np.random.default_rng(11))
+    b, mb = damage(L, np.random.default_rng(11), version=1)
+    assert torch.equal(a, b) and torch.equal(ma, mb)
