@@ -197,7 +197,9 @@ enum PNGCodec {
         var capacity = zlibMax + 12 * (zlibMax / 4096 + 1) + 512
 
         for _ in 0..<2 {
-            var out = [UInt8](repeating: 0, count: capacity)
+            // Not zero-filled: libpng writes the bytes it reports, and the worst-case tail is never
+            // touched, so its pages are never made resident (a 24 MP result's buffer is ~80 MB).
+            var out = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
             var size = png_alloc_size_t(capacity)
             let ok = out.withUnsafeMutableBytes {
                 png_image_write_to_memory(&png, $0.baseAddress, &size, 0, samples, 0, nil)
