@@ -4,8 +4,8 @@ import FindColorParallel
 /// The oneDNN convolution. Weights are reordered once, at creation, into the blocked layout
 /// oneDNN picks for this CPU (`format_tag_any`); a primitive is compiled and cached per input shape.
 /// In `.bf16` precision the weights are packed as bfloat16 and each input is converted to bfloat16
-/// (`FloatConversion.convertToBFloat16`, into the runtime's scratch buffer) before the convolution, which accumulates and writes
-/// fp32: the tensors between layers stay fp32.
+/// (`FloatConversion.convertToBFloat16`, into the runtime's scratch buffer) before the convolution,
+/// which accumulates and writes fp32: the tensors between layers stay fp32.
 final class OneDNNConvolution: ConvolutionKernel {
     /// A compiled convolution for one input shape, with memory objects whose data handles are
     /// swapped on each call.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import FindColor
 import FindColorImage
-import FindColorNN
 import Foundation
 
 struct Eval: ParsableCommand {
