@@ -25,9 +25,27 @@ public struct Damage {
     public static let minimumOpacity: Float = 0.3
     public static let minimumChange: Float = 3
 
+    /// The families of defects (what `kinds` records per pixel).
+    public enum Kind: UInt8, CaseIterable, Sendable {
+        case scratch = 1, dust, hair, spot, crack, tornCorner
+
+        public var name: String {
+            switch self {
+            case .scratch: return "scratches"
+            case .dust: return "dust"
+            case .hair: return "hairs"
+            case .spot: return "spots"
+            case .crack: return "cracks"
+            case .tornCorner: return "torn corners"
+            }
+        }
+    }
+
     public var damaged: PlanarImage
     /// 1 where the damage should be repaired, else 0.
     public var mask: PlanarImage
+    /// Per pixel, the `Kind.rawValue` of the last defect that made it a mask pixel (0 outside the mask).
+    public var kinds: [UInt8]
 
     /// Damages `L` (one plane, L* in [0, 100]) with the generator's draws.
     public static func render(_ L: PlanarImage, rng: inout SeededGenerator) -> Damage {
@@ -35,6 +53,7 @@ public struct Damage {
         let W = L.width, H = L.height, S = Double(max(W, H))
         var x = L
         var mask = PlanarImage(width: W, height: H, channels: 1)
+        var kinds = [UInt8](repeating: 0, count: W * H)
         func chance(_ p: Double) -> Bool { rng.uniform() < p }
         func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * rng.uniform() }
         func int(_ a: Int, _ b: Int) -> Int { a + Int(rng.uniform() * Double(b - a + 1)) }
@@ -46,12 +65,15 @@ public struct Damage {
             for i in x.data.indices { x.data[i] = lo + (hi - lo) * powf(min(max(x.data[i] / 100, 0), 1), g) }
         }
         // Applies one layer: coverage alpha (0…1) towards target values.
-        func apply(_ alpha: Layer) {
+        func apply(_ alpha: Layer, _ kind: Kind) {
             for (i, a) in alpha.coverage where a > 0 {
                 let before = x.data[i]
                 let after = before + (alpha.target(i, before) - before) * a
                 x.data[i] = after
-                if a >= minimumOpacity && abs(after - before) >= minimumChange { mask.data[i] = 1 }
+                if a >= minimumOpacity && abs(after - before) >= minimumChange {
+                    mask.data[i] = 1
+                    kinds[i] = kind.rawValue
+                }
             }
         }
         if chance(0.6) {
@@ -68,14 +90,14 @@ public struct Damage {
                     return (cx + t * dx - bend * dy, cy + t * dy + bend * dx)
                 }
                 let opacity = Float(uniform(0.6, 1)), value = tone(chance(0.55))
-                apply(Layer.curve(pts, width: uniform(0.7, 4), W: W, H: H, opacity: opacity) { _, _ in value })
+                apply(Layer.curve(pts, width: uniform(0.7, 4), W: W, H: H, opacity: opacity) { _, _ in value }, .scratch)
             }
         }
         if chance(0.5) {
             for _ in 0..<int(5, 50) {
                 let r = uniform(0.7, 3.5), value = tone(chance(0.55)), opacity = Float(uniform(0.7, 1))
                 apply(Layer.disc(x: uniform(0, Double(W)), y: uniform(0, Double(H)), rx: r, ry: r, soft: 0.5, W: W, H: H,
-                                 opacity: opacity) { _, _ in value })
+                                 opacity: opacity) { _, _ in value }, .dust)
             }
         }
         if chance(0.25) {
@@ -88,7 +110,7 @@ public struct Damage {
                     return (cx + rr * cos(t), cy + rr * sin(t))
                 }
                 let value = tone(chance(0.5)), opacity = Float(uniform(0.7, 1))
-                apply(Layer.curve(pts, width: uniform(0.6, 1.5), W: W, H: H, opacity: opacity) { _, _ in value })
+                apply(Layer.curve(pts, width: uniform(0.6, 1.5), W: W, H: H, opacity: opacity) { _, _ in value }, .hair)
             }
         }
         if chance(0.25) {
@@ -96,7 +118,7 @@ public struct Damage {
                 let light = chance(0.5), paper = Float(uniform(80, 95)), factor = Float(uniform(0.3, 0.6))
                 let opacity = Float(uniform(0.5, 0.9))
                 apply(Layer.disc(x: uniform(0, Double(W)), y: uniform(0, Double(H)), rx: uniform(3, 20), ry: uniform(3, 20),
-                                 soft: uniform(1, 4), W: W, H: H, opacity: opacity) { _, before in light ? paper : before * factor })
+                                 soft: uniform(1, 4), W: W, H: H, opacity: opacity) { _, before in light ? paper : before * factor }, .spot)
             }
         }
         if chance(0.2) {
@@ -118,8 +140,8 @@ public struct Damage {
                     branch.append((last.0 + step * cos(heading), last.1 + step * sin(heading)))
                 }
                 let value = tone(chance(0.6)), width = uniform(0.6, 1.4), opacity = Float(uniform(0.7, 1))
-                apply(Layer.curve(pts, width: width, W: W, H: H, opacity: opacity) { _, _ in value })
-                apply(Layer.curve(branch, width: width, W: W, H: H, opacity: opacity) { _, _ in value })
+                apply(Layer.curve(pts, width: width, W: W, H: H, opacity: opacity) { _, _ in value }, .crack)
+                apply(Layer.curve(branch, width: width, W: W, H: H, opacity: opacity) { _, _ in value }, .crack)
             }
         }
         if chance(0.1) {
@@ -136,7 +158,7 @@ public struct Damage {
                     if d > -1 { cov.append((y * W + xx, Float(min(1, d + 1) / 1))) }
                 }
             }
-            apply(Layer(coverage: cov) { _, _ in paper })
+            apply(Layer(coverage: cov) { _, _ in paper }, .tornCorner)
         }
         // Grain: global, not a defect.
         if chance(0.5) {
@@ -144,7 +166,7 @@ public struct Damage {
             for i in x.data.indices { x.data[i] += Float(rng.normal(sd: sigma)) }
         }
         for i in x.data.indices { x.data[i] = min(max(x.data[i], 0), 100) }
-        return Damage(damaged: x, mask: mask)
+        return Damage(damaged: x, mask: mask, kinds: kinds)
     }
 
     /// A damage layer: coverage per pixel index and the value it pulls towards.

@@ -16,6 +16,9 @@ public struct RepairRow: Sendable {
     public var cleanMeanChange: Double, cleanFlagged: Double
     /// Time of the repair of the degraded photo.
     public var milliseconds: Double
+    /// Defect pixels and detected ones per `Damage.Kind` (indexed by its raw value).
+    public var defectsByKind = [Int](repeating: 0, count: Damage.Kind.allCases.count + 1)
+    public var foundByKind = [Int](repeating: 0, count: Damage.Kind.allCases.count + 1)
 }
 
 public struct RepairReport: Sendable {
@@ -52,6 +55,15 @@ public struct RepairReport: Sendable {
         var s = "| measure | degraded | repaired |\n|---|---|---|\n"
         s += String(format: "| defect mask precision / recall / F1 (%d photos, %.2f %% of pixels damaged) | | %.3f / %.3f / %.3f |\n",
                     rows.count, 100 * Double(defects) / Double(max(1, pixels)), precision, recall, f1)
+        let byKind = Damage.Kind.allCases.compactMap { kind -> String? in
+            let d = rows.reduce(0) { $0 + $1.defectsByKind[Int(kind.rawValue)] }
+            guard d > 0 else { return nil }
+            let f = rows.reduce(0) { $0 + $1.foundByKind[Int(kind.rawValue)] }
+            return String(format: "%@ %.2f (%.0f %%)", kind.name, Double(f) / Double(d), 100 * Double(d) / Double(max(1, defects)))
+        }
+        if !byKind.isEmpty {
+            s += "| recall by kind of defect (its share of the damaged pixels) | | \(byKind.joined(separator: ", ")) |\n"
+        }
         s += String(format: "| L* PSNR inside the masks, dB | %.2f | %.2f (%+.2f) |\n",
                     lPSNR(inside: true, repaired: false), lPSNR(inside: true, repaired: true),
                     lPSNR(inside: true, repaired: true) - lPSNR(inside: true, repaired: false))
@@ -117,7 +129,9 @@ extension Evaluator {
                 let ed = Double(damage.damaged.data[i] - clean.data[i]), er = Double(repaired.lightness.data[i] - clean.data[i])
                 if truth {
                     r.defects += 1
-                    if found { r.truePositives += 1 }
+                    let kind = Int(damage.kinds[i])
+                    r.defectsByKind[kind] += 1
+                    if found { r.truePositives += 1; r.foundByKind[kind] += 1 }
                     r.sseInsideDegraded += ed * ed
                     r.sseInsideRepaired += er * er
                 } else {

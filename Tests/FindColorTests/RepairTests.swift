@@ -207,6 +207,27 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         }
         #expect(anyMasked)
     }
+
+    /// Every mask pixel records the kind of defect that made it (the protocol's recall by kind),
+    /// no other pixel does, and over a few seeds several kinds appear.
+    @Test func damageRecordsTheKindOfEveryMaskPixel() {
+        let L = smoothScene(width: 160, height: 120)
+        var seen = Set<UInt8>()
+        for seed in 0..<24 {
+            var g = SeededGenerator(seed: UInt64(seed), 1)
+            let d = Damage.render(L, rng: &g)
+            #expect(d.kinds.count == L.planeSize)
+            for i in d.kinds.indices {
+                let masked = d.mask.data[i] > 0.5
+                #expect(masked == (d.kinds[i] != 0))
+                if masked {
+                    #expect(Damage.Kind(rawValue: d.kinds[i]) != nil)
+                    seen.insert(d.kinds[i])
+                }
+            }
+        }
+        #expect(seen.count >= 4, "kinds seen: \(seen.sorted())")
+    }
 }
 
 /// Hysteresis of the defect mask (closed form on a hand-made probability map).
