@@ -55,16 +55,21 @@ public struct FadeParameters: Equatable, Sendable, CustomStringConvertible {
 /// - a photo whose range is at least `fullRange` (70 L*) is left alone (`applied == false`);
 /// - below it, both points move towards `targetBlack` (4) / `targetWhite` (94), the medians of the
 ///   0.5 % and 99.5 % points of 400 random training photos, in proportion to how far the range is
-///   below 70, fully from `ramp` (15) below; the contrast gain is at most `maxGain` (3×, so fog is
+///   below 70, fully from `ramp` (60) below; the contrast gain is at most `maxGain` (3×, so fog is
 ///   not stretched to extremes). No gamma is estimated (`gamma` stays 1; `apply` honours one given).
 ///
-/// Chosen by simulation on 300 random training photos, half of them faded as the repair protocol
-/// fades (black raised to 0–25, white lowered to 75–100, gamma e^N(0, 0.15)), mean |ΔL*| against
-/// the original: no correction 0.00 on the clean half / 7.38 on the faded half; this rule 0.35 /
-/// 6.22; judging each point alone (black > 8 or white < 90, targets 2/98, the median moved towards
-/// 40–60 by a gamma) 3.41 / 6.11; the same without the gamma 2.86 / 5.79. A blind correction
-/// cannot know how wide the original's range was, so it is kept gentle: it must not spoil the many
-/// photos that were never faded.
+/// Chosen by simulation on 400 random training photos (`training/experiments/fade_rule.py`, not
+/// the development set), each faded as the repair protocol fades (black raised to 0–25, white
+/// lowered to 75–100, gamma e^N(0, 0.15)); mean |ΔL*| against the original photo, on the clean
+/// photos / the faded copies / the heavily faded ones (range under 50): no correction 0.00 / 7.35 /
+/// 7.67; ramp 60 (since 2026-12-05) 0.24 / 6.48 / 5.88; ramp 15 (before) 0.67 / 6.26 / 8.88; ramp
+/// 30 0.45 / 6.35 / 7.85; ramp 80 0.18 / 6.61 / 5.83; quadratic or cubic shares of the same
+/// ranges gave no better trade-off. A blind correction cannot know how wide the original's range
+/// was, so the full stretch to 4 / 94 overshoots most faded prints; the long ramp moves each
+/// photo part of the way, keeps a clean photo's change at half the repair floor (|ΔL*| ≤ 0.5), and
+/// brings the heavily faded ones closest. (The short ramp was chosen earlier on 300 other photos,
+/// where it measured 0.35 / 6.22; on these 400, and on the development photos, its change to clean
+/// photos is twice the floor.)
 ///
 /// `apply` maps every pixel (a 4 097-entry look-up table with linear interpolation, row-parallel),
 /// `correct` does both.
@@ -73,7 +78,7 @@ public enum FadeCorrection {
     /// Ranges (white − black) at least this wide are not corrected.
     public static let fullRange: Float = 70
     /// How far (L*) below `fullRange` the range must be for the full correction.
-    public static let ramp: Float = 15
+    public static let ramp: Float = 60
     public static let targetBlack: Float = 4, targetWhite: Float = 94
     public static let maxGain: Float = 3
 
