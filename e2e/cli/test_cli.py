@@ -290,7 +290,11 @@ def test_bench_layers_prints_the_per_layer_table():
 
 
 def bf16_cpu():
-    """Whether this CPU has AVX-512 BF16 (what --precision mixed and bf16 need)."""
+    """Whether this CPU has AVX-512 BF16 (what --precision mixed and bf16 need), unless oneDNN is
+    capped below it (ONEDNN_MAX_CPU_ISA)."""
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    if cap and not any(k in cap for k in ("BF16", "AMX", "ALL")):
+        return False
     try:
         return "avx512_bf16" in Path("/proc/cpuinfo").read_text()
     except OSError:
