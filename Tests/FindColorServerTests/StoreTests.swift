@@ -49,6 +49,13 @@ extension ServerTests {
                 let result = try await client.execute(uri: "\(base)/result", method: .get)
                 #expect(result.status == .ok, "\(result.errorMessage ?? "")")
                 let project = try await api.json(.get, base).json
+                // The render reaches the disk cache just after the response (`UnwrittenRenders`):
+                // wait for its file, and a moment for its database record, before this server goes.
+                let renders = data.appendingPathComponent("projects/\(id)/renders")
+                for _ in 0..<100 where ((try? FileManager.default.contentsOfDirectory(atPath: renders.path)) ?? []).isEmpty {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 return Saved(id: id, hintIds: hintIds, stateHash: try #require(project["stateHash"] as? String), result: result.data)
             }
 
