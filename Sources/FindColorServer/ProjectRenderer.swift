@@ -79,9 +79,8 @@ struct ProjectRenderer: Sendable {
         // Into the disk cache after the response (the file's fsync and the database write were
         // ~10 ms of every render's latency); until it is written the render is served from memory.
         unwritten[key] = (data, milliseconds)
-        let (store, unwritten, keep) = (self.store, self.unwritten, limits.cachedRendersPerProject)
-        Task {
-            await store.saveRender(key, data: data, milliseconds: milliseconds, keep: keep)
+        let unwritten = self.unwritten
+        store.saveRenderInBackground(key, data: data, milliseconds: milliseconds, keep: limits.cachedRendersPerProject) {
             unwritten[key] = nil
         }
         return Rendered(data: data, format: format, stateHash: snapshot.stateHash, cached: false, milliseconds: milliseconds)
@@ -229,4 +228,39 @@ final class UnwrittenRenders: @unchecked Sendable {
 
     /// How many are waiting to be written.
     var count: Int { lock.withLock { renders.count } }
+}
+
+/// Tasks started and not yet finished, so that someone can wait for all of them (the disk-cache
+/// writes that follow responses; `ProjectStore.finishBackgroundWrites`).
+final class BackgroundWrites: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [UInt64: Task<Void, Never>] = [:]
+    private var next: UInt64 = 0
+
+    /// Runs `work` in a new task, tracked until it ends.
+    func start(_ work: @escaping @Sendable () async -> Void) {
+        lock.withLock {
+            let id = next
+            next += 1
+            // Registered under the lock: the task's own removal waits for it.
+            tasks[id] = Task { [weak self] in
+                await work()
+                self?.finished(id)
+            }
+        }
+    }
+
+    private func finished(_ id: UInt64) { lock.withLock { _ = tasks.removeValue(forKey: id) } }
+
+    /// How many are running.
+    var count: Int { lock.withLock { tasks.count } }
+
+    /// Returns when every task started before or during the wait has ended.
+    func waitForAll() async {
+        while true {
+            let running = lock.withLock { Array(tasks.values) }
+            if running.isEmpty { return }
+            for task in running { await task.value }
+        }
+    }
 }

@@ -19,11 +19,20 @@ public func buildApplication(
     access: AccessPolicy = .default,
     logger: Logger? = nil
 ) throws -> Application<RouterResponder<AppContext>> {
+    try buildApplication(host: host, port: port, dataDirectory: dataDirectory, colorizer: colorizer, limits: limits,
+                         access: access, logger: logger, store: nil)
+}
+
+/// The same, on a store the caller keeps (`runServer` waits for its background writes at the end).
+func buildApplication(
+    host: String, port: Int, dataDirectory: URL, colorizer: Colorizer, limits: ServerLimits,
+    access: AccessPolicy, logger: Logger?, store: ProjectStore?
+) throws -> Application<RouterResponder<AppContext>> {
     // A hint change renders the preview, then the full result: the second reuses the first's pass.
     if colorizer.passCache == nil { colorizer.passCache = PassCache(maxBytes: MemoryCost.passCacheBytes) }
     return try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,
-        queue: nil, limits: limits, access: access, logger: logger)
+        queue: nil, limits: limits, access: access, logger: logger, store: store)
 }
 
 /// Runs the server until SIGINT or SIGTERM (then finishes the requests in flight and returns).
@@ -49,9 +58,20 @@ public func runServer(
     }
     try limits.validate()
     try access.validate()
+    let store = try ProjectStore(dataDirectory: dataDirectory, logger: serverLogger())
     let app = try buildApplication(
-        host: host, port: port, dataDirectory: dataDirectory, colorizer: colorizer, limits: limits, access: access)
+        host: host, port: port, dataDirectory: dataDirectory, colorizer: colorizer, limits: limits, access: access,
+        logger: nil, store: store)
     try await app.runService()
+    // Renders answered just before the stop are still on their way to the disk cache.
+    await store.finishBackgroundWrites()
+}
+
+/// The server's logger (`LOG_LEVEL` from the environment, info by default).
+func serverLogger() -> Logger {
+    var logger = Logger(label: "findcolor.server")
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
 }
 
 /// The process's limit on open files (`RLIMIT_NOFILE`).
@@ -87,14 +107,11 @@ func buildApplication(
     limits: ServerLimits,
     access: AccessPolicy = .default,
     logger: Logger?,
-    repair: RepairService = RepairService()
+    repair: RepairService = RepairService(),
+    store: ProjectStore? = nil
 ) throws -> Application<RouterResponder<AppContext>> {
-    let logger = logger ?? {
-        var logger = Logger(label: "findcolor.server")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        return logger
-    }()
-    let store = try ProjectStore(dataDirectory: dataDirectory, logger: logger)
+    let logger = logger ?? serverLogger()
+    let store = try store ?? ProjectStore(dataDirectory: dataDirectory, logger: logger)
     let services = ServerServices(
         store: store,
         queue: queue ?? InferenceQueue(maxWaiting: limits.maxWaitingJobs),

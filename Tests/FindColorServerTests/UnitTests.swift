@@ -13,6 +13,34 @@ extension ServerTests {
             return try data.withUnsafeBytes { try MultipartForm.parse($0, boundary: boundary) }
         }
 
+        /// The disk-cache writes after responses can be waited for (the server does, before it
+        /// exits): every started task has ended when `waitForAll` returns, also those started
+        /// while it waits.
+        @Test func backgroundWritesCanBeAwaited() async {
+            final class Done: @unchecked Sendable {
+                let lock = NSLock()
+                var count = 0
+                func add() { lock.withLock { count += 1 } }
+            }
+            let writes = BackgroundWrites(), done = Done()
+            for i in 0..<5 {
+                writes.start {
+                    try? await Task.sleep(for: .milliseconds(20 + 10 * i))
+                    if i == 0 {   // a write that starts another while the wait is on
+                        writes.start {
+                            try? await Task.sleep(for: .milliseconds(80))
+                            done.add()
+                        }
+                    }
+                    done.add()
+                }
+            }
+            await writes.waitForAll()
+            #expect(done.lock.withLock { done.count } == 6)
+            #expect(writes.count == 0)
+            await writes.waitForAll()   // nothing running: returns at once
+        }
+
         @Test func multipartFieldsAndFiles() throws {
             let form = try Self.parse(
                 "preamble to ignore\r\n--B0undary\r\n"

@@ -24,6 +24,8 @@ final class ProjectStore: Sendable {
     let projectsDirectory: URL
     private let database: DatabasePool
     private let logger: Logger
+    /// Renders being written to the disk cache after their response (`saveRenderInBackground`).
+    let backgroundWrites = BackgroundWrites()
 
     static let databaseFileName = "findcolor.sqlite"
     static let maxNameLength = 200
@@ -349,6 +351,19 @@ final class ProjectStore: Sendable {
         try await write { db in try touched.update(db) }
         return (data, record)
     }
+
+    /// `saveRender` in a task of its own (the response does not wait for the disk), then `done`.
+    /// `finishBackgroundWrites` waits for every such write (the server, before it exits).
+    func saveRenderInBackground(_ key: RenderKey, data: Data, milliseconds: Double, keep: Int,
+                                done: @escaping @Sendable () -> Void) {
+        backgroundWrites.start {
+            await self.saveRender(key, data: data, milliseconds: milliseconds, keep: keep)
+            done()
+        }
+    }
+
+    /// Waits for the renders still being written to the disk cache.
+    func finishBackgroundWrites() async { await backgroundWrites.waitForAll() }
 
     /// Saves a render under `key` and deletes the least recently used ones beyond `keep`.
     /// Does nothing (but log) when the project was deleted meanwhile.
