@@ -422,28 +422,27 @@ def damage(L, rng, clean_p=0.1, version=1):
     """(1, H, W) clean L* -> (damaged L*, defect mask), both (1, H, W)."""
     if version == 2:
         return damage_v2(L, rng, clean_p)
-    _, h, w = L.shape
     base = degrade_print(L, rng)
-    x = base
-    mask = torch.zeros_like(L, dtype=torch.bool)
-    if rng.random() >= clean_p:
-        for layer in layers(rng, h, w, x):
-            before = x
-            x = before * (1 - layer.alpha) + layer.target * layer.alpha
-            mask |= (layer.alpha >= MIN_OPACITY) & ((x - before).abs() >= MIN_CHANGE)
+    x, mask = composite(base, layers, rng, clean_p)
     x = grain(x, rng).clamp(0, 100)
     return x, mask.float()
 
 
-def damage_v2(L, rng, clean_p=0.1):
-    _, h, w = L.shape
-    x = degrade_print(photo_look(L, rng), rng)
-    mask = torch.zeros_like(L, dtype=torch.bool)
+def composite(x, make_layers, rng, clean_p):
+    """Unless the crop stays clean (probability `clean_p`), every layer of `make_layers(rng, h, w, x)`
+    over `x`; the mask marks pixels a layer covers with opacity >= MIN_OPACITY and moves by >= MIN_CHANGE."""
+    _, h, w = x.shape
+    mask = torch.zeros_like(x, dtype=torch.bool)
     if rng.random() >= clean_p:
-        for layer in layers_v2(rng, h, w, x):
+        for layer in make_layers(rng, h, w, x):
             before = x
             x = before * (1 - layer.alpha) + layer.target * layer.alpha
             mask |= (layer.alpha >= MIN_OPACITY) & ((x - before).abs() >= MIN_CHANGE)
+    return x, mask
+
+
+def damage_v2(L, rng, clean_p=0.1):
+    x, mask = composite(degrade_print(photo_look(L, rng), rng), layers_v2, rng, clean_p)
     if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
         x = blur(x, rng.uniform(0.3, 0.6))
     x = grain(x, rng).clamp(0, 100)
