@@ -30,9 +30,12 @@ public final class DefectDetector: @unchecked Sendable {
         /// above this (a crack with a confident core keeps its whole extent; a faint isolated
         /// response to a real line or texture is dropped).
         public var seedThreshold: Float?
+        /// Searches averaged (optional, default 1): 1 the photo as it is; 2 also mirrored left to
+        /// right; 4 also top to bottom and both. The thresholds are chosen for this count.
+        public var mirrors: Int?
 
         enum CodingKeys: String, CodingKey {
-            case kind, version, channels, multiple, threshold
+            case kind, version, channels, multiple, threshold, mirrors
             case seedThreshold = "seed_threshold"
         }
     }
@@ -64,6 +67,9 @@ public final class DefectDetector: @unchecked Sendable {
         }
         guard cfg.kind == "defect-detector", cfg.version == 1, cfg.channels.count == 4, cfg.multiple == 8 else {
             throw FindColorError.model("unsupported defect detector \(cfg.kind) v\(cfg.version) \(cfg.channels)")
+        }
+        if let m = cfg.mirrors, !Self.mirrorCounts.contains(m) {
+            throw FindColorError.model("the defect detector's mirror count \(m) is not 1, 2 or 4")
         }
         for (name, t) in [("threshold", cfg.threshold), ("seed threshold", cfg.seedThreshold)] {
             if let t, !(t > 0 && t < 1) {
@@ -115,19 +121,48 @@ public final class DefectDetector: @unchecked Sendable {
     }
 
     /// The defect probability of every pixel of an L* plane (values in [0, 1], the plane's size).
-    public func probability(_ L: PlanarImage) -> PlanarImage {
+    public func probability(_ L: PlanarImage, mirrors: Int? = nil) -> PlanarImage {
         precondition(L.channels == 1, "the detector reads one L* plane")
+        let mirrors = mirrors ?? config.mirrors ?? 1
         let W = L.width, H = L.height
         if let side = detectionShortSide, min(W, H) > side {
             let f = Double(side) / Double(min(W, H))
             let w = max(1, Int((Double(W) * f).rounded())), h = max(1, Int((Double(H) * f).rounded()))
-            return resizeBilinear(tiledProbability(resizeArea(L, width: w, height: h)), width: W, height: H)
+            return resizeBilinear(tiledProbability(resizeArea(L, width: w, height: h), mirrors: mirrors), width: W, height: H)
         }
-        return tiledProbability(L)
+        return tiledProbability(L, mirrors: mirrors)
+    }
+
+    /// The search counts `mirrors` may take.
+    public static let mirrorCounts: Set<Int> = [1, 2, 4]
+
+    /// `probability` at the plane's own size, averaged over `mirrors` searches of the plane as it is
+    /// and mirrored (each mirrored back): a response to texture that is not damage tends to differ
+    /// between the mirrored views (the network is not symmetric), damage is found in each.
+    func tiledProbability(_ L: PlanarImage, mirrors: Int) -> PlanarImage {
+        guard mirrors > 1 else { return tiledProbabilityOnce(L) }
+        let W = L.width, H = L.height
+        func mirrored(_ p: PlanarImage, _ fx: Bool, _ fy: Bool) -> PlanarImage {
+            var o = p
+            for y in 0..<H {
+                let sy = fy ? H - 1 - y : y
+                for x in 0..<W { o.data[y * W + x] = p.data[sy * W + (fx ? W - 1 - x : x)] }
+            }
+            return o
+        }
+        var sum = tiledProbabilityOnce(L)
+        let variants: [(Bool, Bool)] = mirrors >= 4 ? [(true, false), (false, true), (true, true)] : [(true, false)]
+        for (fx, fy) in variants {
+            let p = mirrored(tiledProbabilityOnce(mirrored(L, fx, fy)), fx, fy)
+            for i in sum.data.indices { sum.data[i] += p.data[i] }
+        }
+        let n = Float(variants.count + 1)
+        for i in sum.data.indices { sum.data[i] /= n }
+        return sum
     }
 
     /// `probability` at the plane's own size, tile by tile.
-    func tiledProbability(_ L: PlanarImage) -> PlanarImage {
+    func tiledProbabilityOnce(_ L: PlanarImage) -> PlanarImage {
         let W = L.width, H = L.height
         var out = PlanarImage(width: W, height: H, channels: 1)
         guard W > 0 && H > 0 else { return out }
@@ -160,10 +195,11 @@ public final class DefectDetector: @unchecked Sendable {
 
     /// The defect mask (1 = defect, 0 = keep): pixels above `threshold` (default: the model's), in
     /// 8-connected regions that hold a pixel above `seedThreshold` (default: the model's; none, or
-    /// one not above `threshold`: every pixel above `threshold`).
-    public func detect(_ L: PlanarImage, threshold: Float? = nil, seedThreshold: Float? = nil) -> PlanarImage {
+    /// one not above `threshold`: every pixel above `threshold`), from `mirrors` searches averaged
+    /// (default: the model's).
+    public func detect(_ L: PlanarImage, threshold: Float? = nil, seedThreshold: Float? = nil, mirrors: Int? = nil) -> PlanarImage {
         let t = threshold ?? config.threshold
-        let p = probability(L)
+        let p = probability(L, mirrors: mirrors)
         return Self.hysteresis(p, low: t, high: seedThreshold ?? config.seedThreshold ?? t)
     }
 

@@ -10,6 +10,8 @@ public struct RepairSettings: Sendable, Equatable {
     public var threshold: Float? = nil
     /// Hysteresis seed threshold (nil: the model's own, if any; see `DefectDetector.detect`).
     public var seedThreshold: Float? = nil
+    /// Detector searches averaged, 1, 2 or 4 (nil: the model's own; see `DefectDetector.Config.mirrors`).
+    public var mirrors: Int? = nil
     /// A defect mask the user drew or corrected (1 channel, the photo's size, > 0.5 = defect). With
     /// `detect` it is added to what the detector finds; `eraseMask` removes areas from both.
     public var mask: PlanarImage? = nil
@@ -30,6 +32,9 @@ public struct RepairSettings: Sendable, Equatable {
         }
         if let seedThreshold, !(seedThreshold > 0 && seedThreshold < 1) {
             throw FindColorError.invalidOption("the defect seed threshold must be between 0 and 1 (exclusive), got \(seedThreshold)")
+        }
+        if let mirrors, !DefectDetector.mirrorCounts.contains(mirrors) {
+            throw FindColorError.invalidOption("the detector's mirror count must be 1, 2 or 4, got \(mirrors)")
         }
         guard denoise.isFinite, (0...1).contains(denoise) else {
             throw FindColorError.invalidOption("the denoise strength must be between 0 and 1, got \(denoise)")
@@ -83,7 +88,7 @@ public final class Restorer: @unchecked Sendable {
         var mask = PlanarImage(width: L.width, height: L.height, channels: 1)
         if s.detect {
             guard let detector else { throw FindColorError.model("no defect detector is loaded") }
-            mask = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold)
+            mask = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold, mirrors: s.mirrors)
         }
         if let m = s.mask {
             for i in mask.data.indices where m.data[i] > 0.5 { mask.data[i] = 1 }

@@ -104,8 +104,11 @@ extension Evaluator {
     /// reduction by default) and scored against the clean L* inside and outside the damage's mask;
     /// the detected mask against the damage's; the automatic colour (this evaluator's settings) of
     /// the repaired and of the degraded L* against the photo; and the clean photo is repaired too,
-    /// to measure what a repair wrongly changes.
+    /// to measure what a repair wrongly changes. `trueMasks`: the detector is not run and each
+    /// degraded photo is repaired inside the damage's own mask (the ceiling of the inpainting, fade
+    /// correction and grain reduction given a perfect mask; the clean photo then has nothing to fill).
     public func runRepair(directory: URL, restorer: Restorer, settings: RepairSettings = RepairSettings(),
+                          trueMasks: Bool = false,
                           progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> RepairReport {
         var files = try BatchPlan.imageFiles(under: directory)
         if let limit = options.limit { files = Array(files.prefix(limit)) }
@@ -119,7 +122,9 @@ extension Evaluator {
             var rng = SeededGenerator(seed: options.seed, index)
             let damage = Damage.render(clean, rng: &rng)
             let t0 = DispatchTime.now()
-            let repaired = try restorer.repair(lightness: damage.damaged, settings)
+            var s = settings
+            if trueMasks { s.detect = false; s.mask = damage.mask }
+            let repaired = try restorer.repair(lightness: damage.damaged, s)
             let elapsed = ms(since: t0)
             var r = RepairRow(file: rel, pixels: clean.planeSize, defects: 0, truePositives: 0, falsePositives: 0,
                               sseInsideDegraded: 0, sseInsideRepaired: 0, sseOutsideDegraded: 0, sseOutsideRepaired: 0,
@@ -142,7 +147,9 @@ extension Evaluator {
             }
             r.colourDegraded = Metrics.psnr(try colorizer.colorize(lightness: damage.damaged, request).rgb, rgb)
             r.colourRepaired = Metrics.psnr(try colorizer.colorize(lightness: repaired.lightness, request).rgb, rgb)
-            let onClean = try restorer.repair(lightness: clean, settings)
+            var sc = settings
+            if trueMasks { sc.detect = false }
+            let onClean = try restorer.repair(lightness: clean, sc)
             var change = 0.0
             for i in clean.data.indices { change += Double(abs(onClean.lightness.data[i] - clean.data[i])) }
             r.cleanMeanChange = change / Double(clean.planeSize)

@@ -32,7 +32,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Hint counts, comma-separated.") var hints = CommaList<Int>([0, 1, 2, 5, 10, 20, 50, 100])
     @Flag(help: "Use each ground-truth photo, mirrored, as the reference photo.") var mirroredReference = false
     @Option(help: "How far every protocol hint reaches: similar or local (as a hint's \"spread\").") var spread: Hint.Spread = .similar
-    @Option(help: "Random seed for hint placement (and the photos of mosaics).") var seed: UInt64 = 0
+    @Option(help: "Random seed for hint placement, the photos of mosaics and the repair protocol's damage.") var seed: UInt64 = 0
     @Option(help: "Mosaic: tiles per side.") var grid: Int = 4
     @Option(help: "Mosaic: tile side in pixels.") var tile: Int = 512
     @Option(help: "Mosaic: how many mosaics.") var mosaics: Int = 3
@@ -44,6 +44,8 @@ struct Eval: ParsableCommand {
     var baselinePrecision: PrecisionChoice?
     @OptionGroup(title: "Settings") var settingsOptions: SettingsOptions
     @OptionGroup(title: "Repair (protocol repair)") var repairOptions: RepairOptions
+    @Flag(help: "Protocol repair: repair inside the damage's own masks instead of the detected ones (the inpainting's ceiling with a perfect detector).")
+    var trueMasks = false
     @OptionGroup var modelOptions: ModelOptions
 
     func validate() throws {
@@ -57,6 +59,7 @@ struct Eval: ParsableCommand {
         if repairOptions.mask != nil || repairOptions.keepMask != nil {
             throw ValidationError("--mask and --keep-mask are for one photo; protocol repair uses the detected masks")
         }
+        if trueMasks, protocolKind != .repair { throw ValidationError("--true-masks is for protocol repair") }
     }
 
     func run() throws {
@@ -94,13 +97,19 @@ struct Eval: ParsableCommand {
             let settings = try repairOptions.settings(width: 0, height: 0, limits: DecodeLimits())
             var bar: ProgressBar?
             let report = try evaluator.runRepair(directory: URL(fileURLWithPath: data), restorer: try repairOptions.loadRestorer(),
-                                                 settings: settings) { i, n, name in
+                                                 settings: settings, trueMasks: trueMasks) { i, n, name in
                 if bar == nil { bar = ProgressBar(total: n) }
                 bar?.update(done: i, failed: 0, current: name)
             }
             bar?.update(done: report.rows.count, failed: 0, current: "")
             var what = "fade \(settings.fade ? "on" : "off"), denoise \(settings.denoise), inpainting \(settings.inpainting.rawValue)"
-            if let t = settings.threshold { what += ", threshold \(t)" }
+            if trueMasks {
+                what += ", the damage's own masks"
+            } else {
+                if let t = settings.threshold { what += ", threshold \(t)" }
+                if let t = settings.seedThreshold { what += ", seed threshold \(t)" }
+                if let m = settings.mirrors { what += ", \(m) detector searches" }
+            }
             let header = "protocol repair (\(what)), colour preset \(o.settings.preset.rawValue), \(report.rows.count) photos from \(data), seed \(seed)\n\n"
             let outURL = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)

@@ -21,6 +21,8 @@ struct RepairOptions: ParsableArguments {
     var defectThreshold: Float?
     @Option(help: "Keep only defect regions that reach this probability somewhere, (0, 1) (default: the model's; hysteresis).")
     var defectSeedThreshold: Float?
+    @Option(help: "Detector searches averaged: 1 (the photo as it is), 2 (and mirrored left to right) or 4 (and top to bottom, and both) (default: the model's).")
+    var defectMirrors: Int?
     @Option(help: "How defects are filled: pushPull or fastMarching.")
     var inpainting: Inpainting.Method = .default
     @Option(help: "Defect detector file (default: Models/findcolor-repair-v1.safetensors beside the colour model).")
@@ -30,6 +32,7 @@ struct RepairOptions: ParsableArguments {
         guard denoise.isFinite, (0...1).contains(denoise) else { throw ValidationError("--denoise must be in 0…1") }
         if let t = defectThreshold, !(t > 0 && t < 1) { throw ValidationError("--defect-threshold must be in (0, 1)") }
         if let t = defectSeedThreshold, !(t > 0 && t < 1) { throw ValidationError("--defect-seed-threshold must be in (0, 1)") }
+        if let m = defectMirrors, !DefectDetector.mirrorCounts.contains(m) { throw ValidationError("--defect-mirrors must be 1, 2 or 4") }
         if detectToo && mask == nil { throw ValidationError("--detect-too needs --mask") }
     }
 
@@ -41,6 +44,7 @@ struct RepairOptions: ParsableArguments {
         s.detect = detects
         s.threshold = defectThreshold
         s.seedThreshold = defectSeedThreshold
+        s.mirrors = defectMirrors
         s.denoise = denoise
         s.fade = !noFade
         s.inpainting = inpainting

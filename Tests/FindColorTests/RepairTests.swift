@@ -61,6 +61,46 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         #expect(d <= 1e-4, "tiled vs whole: max |Δp| = \(d)")
     }
 
+    /// Mirrored searches averaged (`mirrors` 4) make the probability mirror-equivariant: the
+    /// search of the mirrored photo is the mirrored search (one search alone is not: the network is
+    /// not symmetric). Sides are multiples of 8, so no padding breaks the symmetry.
+    @Test func mirroredSearchesAreMirrorEquivariant() throws {
+        let detector = try DefectDetector(modelURL: Repo.detector)
+        var L = smoothScene(width: 96, height: 64)
+        for y in 0..<64 { for x in 30...31 { L.data[y * 96 + x] = 95 } }
+        for y in 40...43 { for x in 70...73 { L.data[y * 96 + x] = 5 } }
+        func mirrored(_ p: PlanarImage, _ fx: Bool, _ fy: Bool) -> PlanarImage {
+            var o = p
+            for y in 0..<p.height {
+                for x in 0..<p.width {
+                    o.data[y * p.width + x] = p.data[(fy ? p.height - 1 - y : y) * p.width + (fx ? p.width - 1 - x : x)]
+                }
+            }
+            return o
+        }
+        for (fx, fy) in [(true, false), (false, true), (true, true)] {
+            let a = mirrored(detector.probability(L, mirrors: 4), fx, fy)
+            let b = detector.probability(mirrored(L, fx, fy), mirrors: 4)
+            let d = zip(a.data, b.data).map { abs($0 - $1) }.max()!
+            #expect(d <= 1e-5, "mirrors 4, flip \(fx) \(fy): max |Δp| = \(d)")
+        }
+        let a = mirrored(detector.probability(L, mirrors: 2), true, false)
+        let b = detector.probability(mirrored(L, true, false), mirrors: 2)
+        #expect(zip(a.data, b.data).map { abs($0 - $1) }.max()! <= 1e-5)
+        // One search: not equivariant, so the test above tests something.
+        let c = mirrored(detector.probability(L, mirrors: 1), true, false)
+        let e = detector.probability(mirrored(L, true, false), mirrors: 1)
+        #expect(zip(c.data, e.data).map { abs($0 - $1) }.max()! > 1e-3)
+        // The average of the four searches, each mirrored back.
+        let four = detector.probability(L, mirrors: 4)
+        var mean = detector.probability(L, mirrors: 1)
+        for (fx, fy) in [(true, false), (false, true), (true, true)] {
+            let p = mirrored(detector.probability(mirrored(L, fx, fy), mirrors: 1), fx, fy)
+            for i in mean.data.indices { mean.data[i] += p.data[i] }
+        }
+        #expect(zip(four.data, mean.data).map { abs($0 - $1 / 4) }.max()! <= 1e-6)
+    }
+
     @Test func filesThatAreNotDetectorsAreRefused() throws {
         // The colour model is a valid safetensors file without the detector's metadata.
         #expect(throws: FindColorError.self) { _ = try DefectDetector(modelURL: Repo.model) }
@@ -186,6 +226,9 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         #expect(message(s).contains("no defect detector"))
         s.threshold = 1
         #expect(message(s, detector: true).contains("threshold must be between 0 and 1"))
+        s.threshold = nil
+        s.mirrors = 3
+        #expect(message(s, detector: true).contains("mirror count must be 1, 2 or 4"))
     }
 
     /// The protocol's damage is seeded: the same seed gives the same damage, another seed another.

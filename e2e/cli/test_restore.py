@@ -1,5 +1,6 @@
 """End-to-end tests of `findcolor restore` and `colorize --repair` (issue 15), on synthetic scans."""
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -77,6 +78,7 @@ def test_bad_repair_inputs_are_clear_errors(tmp_path):
         (["--denoise", "2"], "--denoise must be in 0…1"),
         (["--defect-threshold", "1.5"], "--defect-threshold must be in (0, 1)"),
         (["--defect-seed-threshold", "0"], "--defect-seed-threshold must be in (0, 1)"),
+        (["--defect-mirrors", "3"], "--defect-mirrors must be 1, 2 or 4"),
         (["--detect-too"], "--detect-too needs --mask"),
         (["--mask-out", tmp_path / "m.jpg"], "--mask-out must name a .png file"),
         (["--detector", tmp_path / "junk.png"], "junk.png"),
@@ -93,3 +95,41 @@ def test_bad_repair_inputs_are_clear_errors(tmp_path):
     assert p.returncode != 0 and "never replaces an original" in p.stderr
     p = run("colorize", tmp_path / "scan.png", "-o", tmp_path / "c.png", "--denoise", "0.5")
     assert p.returncode != 0 and "need --repair" in p.stderr
+    p = run("colorize", tmp_path / "scan.png", "-o", tmp_path / "c.png", "--defect-mirrors", "2")
+    assert p.returncode != 0 and "need --repair" in p.stderr
+    p = run("eval", "--data", tmp_path, "--protocol", "A", "--true-masks")
+    assert p.returncode != 0 and "--true-masks is for protocol repair" in p.stderr
+
+
+def test_repair_protocol_with_detected_and_true_masks(tmp_path):
+    """`eval --protocol repair` damages each photo (seeded) and scores the repair; `--true-masks`
+    repairs inside the damage's own masks (the inpainting's ceiling): nothing is flagged on the
+    clean photos and the L* gain inside the masks is at least the detected masks'."""
+    d = tmp_path / "gt"
+    d.mkdir()
+    y, x = np.mgrid[0:180, 0:240]
+    for i in range(4):
+        g = 60 + 120 * x / 240 + 30 * np.sin(y / (12 + 4 * i)) * np.cos(x / 31)
+        rgb = np.dstack([g * (0.7 + 0.1 * i), g, g * 0.8]).clip(0, 255).astype(np.uint8)
+        Image.fromarray(rgb).save(d / f"{i}.png")
+
+    def table(*extra):
+        p = run("eval", "--data", d, "--protocol", "repair", "--seed", "3", "--out", tmp_path / "ev", *extra, check=True)
+        rows = {}
+        for line in p.stdout.splitlines():
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)]
+            if len(cells) >= 5:
+                rows[cells[1]] = cells[1:-1]
+        return p.stdout, rows
+
+    def gain(rows):
+        return float(rows["L* PSNR inside the masks, dB"][2].split("(")[1].rstrip(")"))
+
+    out, detected = table("--defect-mirrors", "2")
+    assert "2 detector searches" in out and "4 photos" in out, out
+    assert (tmp_path / "ev" / "eval.csv").read_text().count("\n") == 5
+    out, true = table("--true-masks")
+    assert "the damage's own masks" in out, out
+    clean = next(v for k, v in true.items() if k.startswith("clean photos"))
+    assert clean[2].endswith("/ 0.000 %"), out
+    assert gain(true) >= gain(detected) - 0.05 and gain(true) > 3, (gain(true), gain(detected))
