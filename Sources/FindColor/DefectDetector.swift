@@ -97,10 +97,15 @@ public final class DefectDetector: @unchecked Sendable {
         }
     }
 
-    /// The bundled detector: `Models/findcolor-repair-v1.safetensors` beside the colour model.
+    /// Where the bundled detector is: `Models/findcolor-repair-v1.safetensors` beside the colour model.
+    public static func bundledURL() throws -> URL {
+        try ModelLocator.bundledModelURL().deletingLastPathComponent().appendingPathComponent(fileName)
+    }
+
+    /// The bundled detector (`bundledURL`).
     public static func bundled(backend: Backend = .default) throws -> DefectDetector {
         let colour = try ModelLocator.bundledModelURL()
-        let url = colour.deletingLastPathComponent().appendingPathComponent(fileName)
+        let url = try bundledURL()
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw FindColorError.model("the bundled defect detector \(fileName) was not found beside \(colour.path)")
         }

@@ -14,9 +14,14 @@ final class RepairService: @unchecked Sendable {
         self.load = load
     }
 
-    /// Joins a project's state hash and names the cached defect masks: another detector file
-    /// means other masks.
-    static let detectorTag = DefectDetector.fileName.replacingOccurrences(of: ".safetensors", with: "")
+    /// Joins a project's state hash and names the cached defect masks: the bundled detector's file
+    /// name and a digest of its bytes, so that another detector — new weights, or new thresholds or
+    /// mirror count in its metadata — means other masks, never the cached ones of the previous file.
+    static let detectorTag: String = {
+        let name = DefectDetector.fileName.replacingOccurrences(of: ".safetensors", with: "")
+        guard let url = try? DefectDetector.bundledURL(), let data = try? Data(contentsOf: url) else { return name }
+        return name + "-" + ContentDigest.sha256Hex(data).prefix(12)
+    }()
 
     func detector() throws -> DefectDetector {
         lock.lock()
