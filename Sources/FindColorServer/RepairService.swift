@@ -21,6 +21,7 @@ final class RepairService: @unchecked Sendable {
         let name = DefectDetector.fileName.replacingOccurrences(of: ".safetensors", with: "")
         guard let url = try? DefectDetector.bundledURL(), let data = try? Data(contentsOf: url) else { return name }
         return name + "-" + ContentDigest.sha256Hex(data).prefix(12)
+            + "-halo\(RepairSettings.haloRadius)-\(RepairSettings.haloDifference)"
     }()
 
     func detector() throws -> DefectDetector {
@@ -34,9 +35,16 @@ final class RepairService: @unchecked Sendable {
         }
     }
 
-    /// The detected defects of a photo (1 channel, 0 or 1).
+    /// The detected defects of a photo (1 channel, 0 or 1), grown into their halos as
+    /// `Restorer.repair` does (so the mask the web app shows is the one that is filled).
     func detect(_ photo: PlanarImage) throws -> PlanarImage {
-        try detector().detect(lightness(of: photo))
+        let L = lightness(of: photo)
+        let found = try detector().detect(L)
+        do {
+            return try HaloGrowth.grow(L, mask: found, radius: RepairSettings.haloRadius, difference: RepairSettings.haloDifference)
+        } catch {
+            throw APIError.unprocessable("the photo cannot be repaired: \(error)")
+        }
     }
 }
 

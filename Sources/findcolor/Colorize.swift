@@ -78,7 +78,7 @@ struct Colorize: ParsableCommand {
         if transferGlobal && reference == nil { throw ValidationError("--transfer-global needs --reference") }
         if !repair && (repairOptions.mask != nil || repairOptions.keepMask != nil || repairOptions.denoise != 0
                        || repairOptions.noFade || repairOptions.defectThreshold != nil || repairOptions.defectSeedThreshold != nil
-                       || repairOptions.defectMirrors != nil
+                       || repairOptions.defectMirrors != nil || repairOptions.noHalo
                        || repairOptions.detector != nil) {
             throw ValidationError("the repair options need --repair")
         }

@@ -109,6 +109,7 @@ struct Eval: ParsableCommand {
                 if let t = settings.threshold { what += ", threshold \(t)" }
                 if let t = settings.seedThreshold { what += ", seed threshold \(t)" }
                 if let m = settings.mirrors { what += ", \(m) detector searches" }
+                if !settings.growHalo { what += ", no halo growth" }
             }
             let header = "protocol repair (\(what)), colour preset \(o.settings.preset.rawValue), \(report.rows.count) photos from \(data), seed \(seed)\n\n"
             let outURL = URL(fileURLWithPath: out)

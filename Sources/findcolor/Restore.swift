@@ -23,6 +23,8 @@ struct RepairOptions: ParsableArguments {
     var defectSeedThreshold: Float?
     @Option(help: "Detector searches averaged: 1 (the photo as it is), 2 (and mirrored left to right) or 4 (and top to bottom, and both) (default: the model's).")
     var defectMirrors: Int?
+    @Flag(help: "Do not grow the detected defects into their halos (the faint edges of a scratch or speck).")
+    var noHalo = false
     @Option(help: "How defects are filled: pushPull or fastMarching.")
     var inpainting: Inpainting.Method = .default
     @Option(help: "Defect detector file (default: Models/findcolor-repair-v1.safetensors beside the colour model).")
@@ -45,6 +47,7 @@ struct RepairOptions: ParsableArguments {
         s.threshold = defectThreshold
         s.seedThreshold = defectSeedThreshold
         s.mirrors = defectMirrors
+        s.growHalo = !noHalo
         s.denoise = denoise
         s.fade = !noFade
         s.inpainting = inpainting

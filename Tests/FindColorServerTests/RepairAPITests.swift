@@ -171,7 +171,7 @@ extension ServerTests {
                 // Named by the detector file's bytes: a new detector (weights, thresholds, mirrors)
                 // never reuses the masks another one found.
                 let file = try Data(contentsOf: try DefectDetector.bundledURL())
-                #expect(ProjectRepair.defectsFileName() == "defects-findcolor-repair-v1-\(ContentDigest.sha256Hex(file).prefix(12)).png")
+                #expect(ProjectRepair.defectsFileName() == "defects-findcolor-repair-v1-\(ContentDigest.sha256Hex(file).prefix(12))-halo\(RepairSettings.haloRadius)-\(RepairSettings.haloDifference).png")
                 try await client.execute(uri: "\(base)/repair/defects", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.data == defects)

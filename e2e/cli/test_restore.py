@@ -95,8 +95,9 @@ def test_bad_repair_inputs_are_clear_errors(tmp_path):
     assert p.returncode != 0 and "never replaces an original" in p.stderr
     p = run("colorize", tmp_path / "scan.png", "-o", tmp_path / "c.png", "--denoise", "0.5")
     assert p.returncode != 0 and "need --repair" in p.stderr
-    p = run("colorize", tmp_path / "scan.png", "-o", tmp_path / "c.png", "--defect-mirrors", "2")
-    assert p.returncode != 0 and "need --repair" in p.stderr
+    for extra in (["--defect-mirrors", "2"], ["--no-halo"]):
+        p = run("colorize", tmp_path / "scan.png", "-o", tmp_path / "c.png", *extra)
+        assert p.returncode != 0 and "need --repair" in p.stderr, extra
     p = run("eval", "--data", tmp_path, "--protocol", "A", "--true-masks")
     assert p.returncode != 0 and "--true-masks is for protocol repair" in p.stderr
 
@@ -128,6 +129,8 @@ def test_repair_protocol_with_detected_and_true_masks(tmp_path):
     out, detected = table("--defect-mirrors", "2")
     assert "2 detector searches" in out and "4 photos" in out, out
     assert (tmp_path / "ev" / "eval.csv").read_text().count("\n") == 5
+    out, plain = table("--defect-mirrors", "2", "--no-halo")
+    assert "no halo growth" in out, out
     out, true = table("--true-masks")
     assert "the damage's own masks" in out, out
     clean = next(v for k, v in true.items() if k.startswith("clean photos"))
