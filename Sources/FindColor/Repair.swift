@@ -86,19 +86,26 @@ public final class Restorer: @unchecked Sendable {
         Restorer(detector: try DefectDetector.bundled())
     }
 
+    /// The defects the detector finds in `L` (1 channel, 0 or 1) with `s`'s thresholds and mirror
+    /// count, grown into their halos unless `s.growHalo` is off; the user's masks are not applied.
+    /// `repair` starts from this, and the web app shows it as the detected mask.
+    public func detectedDefects(_ L: PlanarImage, _ s: RepairSettings = RepairSettings()) throws -> PlanarImage {
+        guard let detector else { throw FindColorError.model("no defect detector is loaded") }
+        let found = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold, mirrors: s.mirrors)
+        guard s.growHalo else { return found }
+        do {
+            return try HaloGrowth.grow(L, mask: found, radius: RepairSettings.haloRadius, difference: RepairSettings.haloDifference)
+        } catch let e as ImageError {
+            throw FindColorError.invalidImage("repair: \(e)")
+        }
+    }
+
     public func repair(lightness L: PlanarImage, _ s: RepairSettings) throws -> RepairResult {
         let t0 = DispatchTime.now()
         guard L.channels == 1 else { throw FindColorError.invalidImage("repair needs one L* plane, got \(L.channels) channels") }
         guard L.width > 0, L.height > 0 else { throw FindColorError.invalidImage("the photo is empty") }
         try s.validate(width: L.width, height: L.height)
-        var mask = PlanarImage(width: L.width, height: L.height, channels: 1)
-        if s.detect {
-            guard let detector else { throw FindColorError.model("no defect detector is loaded") }
-            mask = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold, mirrors: s.mirrors)
-        }
-        if s.detect && s.growHalo {
-            mask = try HaloGrowth.grow(L, mask: mask, radius: RepairSettings.haloRadius, difference: RepairSettings.haloDifference)
-        }
+        var mask = s.detect ? try detectedDefects(L, s) : PlanarImage(width: L.width, height: L.height, channels: 1)
         if let m = s.mask {
             for i in mask.data.indices where m.data[i] > 0.5 { mask.data[i] = 1 }
         }

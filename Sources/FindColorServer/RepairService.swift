@@ -35,15 +35,13 @@ final class RepairService: @unchecked Sendable {
         }
     }
 
-    /// The detected defects of a photo (1 channel, 0 or 1), grown into their halos as
-    /// `Restorer.repair` does (so the mask the web app shows is the one that is filled).
+    /// The detected defects of a photo (1 channel, 0 or 1), as `Restorer.repair` starts from them
+    /// (`Restorer.detectedDefects`: the mask the web app shows is the one that is filled).
     func detect(_ photo: PlanarImage) throws -> PlanarImage {
-        let L = lightness(of: photo)
-        let found = try detector().detect(L)
         do {
-            return try HaloGrowth.grow(L, mask: found, radius: RepairSettings.haloRadius, difference: RepairSettings.haloDifference)
-        } catch {
-            throw APIError.unprocessable("the photo cannot be repaired: \(error)")
+            return try Restorer(detector: try detector()).detectedDefects(lightness(of: photo))
+        } catch let e as FindColorError {
+            throw APIError.unprocessable("the photo cannot be repaired: \(e)")
         }
     }
 }
