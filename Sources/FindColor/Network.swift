@@ -24,8 +24,8 @@ public final class FindColorNetwork: @unchecked Sendable {
         func callAsFunction(_ x: Tensor) -> Tensor {
             var h = x
             if let expand { h = expand(h) }
-            h = project(depthwise(h))
-            return residual ? Ops.add(x, h) : h
+            h = depthwise(h)
+            return residual ? project(h, adding: x) : project(h)
         }
     }
 
@@ -46,7 +46,12 @@ public final class FindColorNetwork: @unchecked Sendable {
     let attention: (query: Conv, key: Conv, nullLogit: Float)?
     /// The same at 1/8 over the finer features (v3 models; nil for older ones).
     let attention8: (query: Conv, key: Conv, nullLogit: Float)?
-    let lat32, d16a, d16b, d8a, d8b, d4, d2a, d2b, ab2, classify, refine1, refine2: Conv
+    let lat32, d16a, d16b, d8a, d8b, d4, d2b, ab2, classify, refine1, refine2: Conv
+    /// `decoder.d2.0.0`, a 1×1 convolution over [up2(x4), s[0], hints at /2], in two parts: the
+    /// x4 channels' part runs at 1/4 before the upsampling (bilinear resizing and a 1×1 convolution
+    /// commute: a quarter of the multiplies, half the channels to upsample, no concatenation of x4),
+    /// the rest at 1/2 with the bias, the upsampled part added and the ReLU.
+    let d2aFromX4, d2aRest: Conv
 
     /// - Parameter precision: the arithmetic of each convolution (`ModelPrecision`).
     public init(config: ModelConfig, weights w: WeightStore, backend: Backend = .default,
@@ -99,7 +104,12 @@ public final class FindColorNetwork: @unchecked Sendable {
         d8a = try conv("decoder.d8.0.0", activation: .relu)
         d8b = try conv("decoder.d8.1.0", activation: .relu)
         d4 = try conv("decoder.d4.0", activation: .relu)
-        d2a = try conv("decoder.d2.0.0", activation: .relu)
+        let x4Channels = d4.descriptor.outputChannels
+        let d2aInputs = try w.require("decoder.d2.0.0.weight").shape[1]
+        d2aFromX4 = try Conv(w, "decoder.d2.0.0", inputChannels: 0..<x4Channels, biasAndActivation: false,
+                             backend: backend, precision: precision.layer("decoder.d2.0.0"))
+        d2aRest = try Conv(w, "decoder.d2.0.0", inputChannels: x4Channels..<d2aInputs, biasAndActivation: true,
+                           activation: .relu, backend: backend, precision: precision.layer("decoder.d2.0.0"))
         d2b = try conv("decoder.d2.1.0", groups: config.decoder_widths[4], activation: .relu)
         ab2 = try conv("decoder.ab2")
         classify = try conv("decoder.classify")
@@ -141,7 +151,8 @@ public final class FindColorNetwork: @unchecked Sendable {
         x = d8b(d8a(Ops.concat([f8, pooled8, spread(pooled8)] + (att.map { [Self.up2($0)] } ?? []) + (att8.map { [$0] } ?? []))))
         let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(hints, 4)] + (att8.map { [Self.up2($0)] } ?? [])))
         let hints2 = config.fine_hints == true ? hintFeatures(hints, 2) : Ops.hintPool(hints, factor: 2)
-        x = d2b(d2a(Ops.concat([Self.up2(x4), s[0], hints2])))
+        // d2.0.0(concat[up2(x4), s[0], hints2]) with its x4 part at 1/4 (see `d2aFromX4`).
+        x = d2b(d2aRest(Ops.concat([s[0], hints2]), adding: Self.up2(d2aFromX4(x4))))
         let coarse = Self.up2(ab2(x))
         let r = refine1(Ops.concat([coarse, L, hints]))
         let ab = Ops.tanh(Ops.add(coarse, refine2(r)))

@@ -33,12 +33,26 @@ extension Ops {
         let totalC = out.c, po = out.basePointer
         let sources = tensors.map { (pointer: UnsafePointer($0.basePointer), channels: $0.c) }
         Parallel.forEachRange(out.n * out.h * out.w, minimumChunk: Swift.max(1, 8192 / totalC)) { pixels in
-            for p in pixels {
-                var dst = po + p * totalC
-                for source in sources {
-                    dst.update(from: source.pointer + p * source.channels, count: source.channels)
-                    dst += source.channels
+            // One source at a time over the chunk; sources of 1–4 channels (the full-resolution
+            // inputs: L, hints, coarse ab) copied element by element, not by a copy call per pixel.
+            var offset = 0
+            for source in sources {
+                let k = source.channels, src = source.pointer, dst = po + offset
+                switch k {
+                case 1: for p in pixels { dst[p * totalC] = src[p] }
+                case 2:
+                    for p in pixels { let d = dst + p * totalC, s = src + 2 * p; d[0] = s[0]; d[1] = s[1] }
+                case 3:
+                    for p in pixels { let d = dst + p * totalC, s = src + 3 * p; d[0] = s[0]; d[1] = s[1]; d[2] = s[2] }
+                case 4:
+                    for p in pixels {
+                        let d = dst + p * totalC, s = src + 4 * p
+                        d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]
+                    }
+                default:
+                    for p in pixels { (dst + p * totalC).update(from: src + p * k, count: k) }
                 }
+                offset += k
             }
         }
         return out

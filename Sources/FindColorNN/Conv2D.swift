@@ -205,6 +205,58 @@ public final class Convolution: @unchecked Sendable {
         }
     }
 
+    /// activation(convolution of `input` + bias + `residual`), `residual` a tensor of the output's
+    /// shape (a residual connection, or another part of a sum of convolutions): in one oneDNN
+    /// primitive where it has a fast one for this shape (the addition a binary post-op before the
+    /// activation), else the convolution without its activation, `Ops.add`, then the activation.
+    /// Same values either way (the convolution's float plus the residual's, once rounded).
+    public func callAsFunction(_ input: Tensor, adding residual: Tensor) -> Tensor {
+        precondition(input.c == descriptor.inputChannels,
+                     "convolution expects \(descriptor.inputChannels) channels, got \(input.shape)")
+        precondition(descriptor.outputShape(for: input.shape) == residual.shape,
+                     "residual \(residual.shape) does not match the output of \(input.shape)")
+        if Convolution.fuseResidual, let fused = kernel as? OneDNNConvolution,
+           let sum = try? fused.run(input, adding: residual) {
+            return sum
+        }
+        switch descriptor.activation {
+        case .none: return Ops.add(self(input), residual)
+        case .relu: return Ops.add(linear(input), residual, relu: true)
+        case .relu6, .tanh:
+            var sum = Ops.add(linear(input), residual)
+            let activation = descriptor.activation
+            sum.withUnsafeMutableBufferPointer { v in
+                for i in v.indices { v[i] = activation == .tanh ? Foundation.tanh(v[i]) : Swift.min(Swift.max(v[i], 0), 6) }
+            }
+            return sum
+        }
+    }
+
+    /// This convolution without its activation (for `callAsFunction(_:adding:)` where it is not
+    /// fused): made from the packed weights on first use.
+    private var linearTwin: Convolution?
+
+    private func linear(_ input: Tensor) -> Tensor {
+        fallbackLock.lock()
+        if linearTwin == nil {
+            var d = descriptor
+            d.activation = .none
+            guard let parameters = try? kernel.unpackedParameters(),
+                  let twin = try? Convolution(d, weights: parameters.weights, bias: parameters.bias,
+                                              backend: backend, precision: precision) else {
+                fatalError("convolution \(descriptor): its weights could not be recovered")
+            }
+            linearTwin = twin
+        }
+        let twin = linearTwin!
+        fallbackLock.unlock()
+        return twin(input)
+    }
+
+    /// Whether `callAsFunction(_:adding:)` fuses the addition into oneDNN's convolution. On unless the
+    /// environment sets `FINDCOLOR_FUSE_ADD=0` (for side-by-side benchmarks); read at first use.
+    nonisolated(unsafe) public static var fuseResidual = ProcessInfo.processInfo.environment["FINDCOLOR_FUSE_ADD"] != "0"
+
     /// Replaces a oneDNN kernel that failed at run time by the reference kernel.
     private func fallBackToReference(after error: Error) -> Convolution {
         fallbackLock.lock()

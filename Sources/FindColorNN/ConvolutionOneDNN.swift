@@ -19,6 +19,8 @@ final class OneDNNConvolution: ConvolutionKernel {
         let outputShape: TensorShape
         /// Weights in a layout other than the packed one, when this shape's primitive needs it.
         let extraWeightStorage: AlignedBuffer?
+        /// The tensor added to the output by the fused binary post-op (plans with `adding`).
+        var addend: OneDNNMemory?
 
         init(primitive: OneDNNPrimitive, source: OneDNNMemory, destination: OneDNNMemory,
              weights: OneDNNMemory, bias: OneDNNMemory?, outputShape: TensorShape,
@@ -36,6 +38,8 @@ final class OneDNNConvolution: ConvolutionKernel {
     private struct PlanKey: Hashable {
         let shape: TensorShape
         let threads: Int
+        /// The output plus a tensor of its shape (a residual connection), in the same primitive.
+        var adding = false
     }
 
     /// The input size used to choose the packed weight layout at creation.
@@ -120,10 +124,17 @@ final class OneDNNConvolution: ConvolutionKernel {
         return (try OneDNNPrimitiveDesc(conv, attributes: attributes, runtime: runtime, name: "convolution"), outShape)
     }
 
-    private func plan(for input: TensorShape) throws -> Plan {
-        let key = PlanKey(shape: input, threads: Parallel.threadCount)
+    private func plan(for input: TensorShape, adding: Bool = false) throws -> Plan {
+        let key = PlanKey(shape: input, threads: Parallel.threadCount, adding: adding)
         if let cached = plans[key] { return cached }
         let hasBias = bias != nil
+        var attributes = self.attributes
+        if adding {
+            guard let out = descriptor.outputShape(for: input) else {
+                throw NNError.invalidConfiguration("input \(input) smaller than the kernel")
+            }
+            attributes = try OneDNNAttributes(activation: descriptor.activation, adding: try OneDNNDesc.nhwc(out))
+        }
         let pd: OneDNNPrimitiveDesc
         let outShape: TensorShape
         let weightsMemory: OneDNNMemory
@@ -159,11 +170,15 @@ final class OneDNNConvolution: ConvolutionKernel {
             try OneDNNMemory(try OneDNNDesc.make([descriptor.outputChannels], dnnl_x), data: $0.pointer,
                              runtime: runtime)
         }
+        if adding, pd.isReference {
+            throw OneDNNError(operation: "convolution with a fused addition (only the reference implementation)", status: -1)
+        }
         let plan = Plan(primitive: try OneDNNPrimitive(pd, name: "convolution"),
                         source: try OneDNNMemory(try OneDNNDesc.nhwc(input, sourceType), data: nil, runtime: runtime),
                         destination: try OneDNNMemory(try OneDNNDesc.nhwc(outShape), data: nil, runtime: runtime),
                         weights: weightsMemory, bias: biasMemory, outputShape: outShape,
                         extraWeightStorage: extra)
+        if adding { plan.addend = try OneDNNMemory(try OneDNNDesc.nhwc(outShape), data: nil, runtime: runtime) }
         plans[key] = plan
         implementations[key.shape] = pd.implementation
         return plan
@@ -180,9 +195,32 @@ final class OneDNNConvolution: ConvolutionKernel {
         }
     }
 
-    func run(_ input: Tensor) throws -> Tensor {
+    func run(_ input: Tensor) throws -> Tensor { try run(input, adding: nil) }
+
+    /// Shapes whose fused addition oneDNN only has a reference implementation for (added apart).
+    private var unfusable: Set<TensorShape> = []
+
+    /// activation(convolution of `input` + `residual`) (`residual` of the output's shape) in one
+    /// primitive: the sum is a binary post-op before the fused activation, so the output is written once instead of
+    /// written, read back and written again by a separate addition. Nil where oneDNN has no fast
+    /// implementation of the fused form for this shape (the caller adds apart).
+    func run(_ input: Tensor, adding residual: Tensor) throws -> Tensor? {
+        let fusable = try runtime.withExclusiveAccess { () throws -> Bool in
+            if self.unfusable.contains(input.shape) { return false }
+            do { _ = try self.plan(for: input.shape, adding: true); return true }
+            catch { self.unfusable.insert(input.shape); return false }
+        }
+        return fusable ? try run(input, adding: Optional(residual)) : nil
+    }
+
+    private func run(_ input: Tensor, adding residual: Tensor?) throws -> Tensor {
         try runtime.withExclusiveAccess {
-            let compiled = try self.plan(for: input.shape)
+            let compiled = try self.plan(for: input.shape, adding: residual != nil)
+            if let residual {
+                guard residual.shape == compiled.outputShape else {
+                    throw NNError.invalidConfiguration("residual \(residual.shape) does not match the output \(compiled.outputShape)")
+                }
+            }
             let output = Tensor(uninitializedShape: compiled.outputShape)
             var converted: AlignedBuffer?
             if self.precision == .bf16 {
@@ -200,8 +238,12 @@ final class OneDNNConvolution: ConvolutionKernel {
                                                  (OneDNNArg.weights, compiled.weights),
                                                  (OneDNNArg.dst, compiled.destination)]
             if let biasMemory = compiled.bias { args.append((OneDNNArg.bias, biasMemory)) }
+            if let residual, let addend = compiled.addend {
+                try addend.setData(residual.basePointer)
+                args.append((OneDNNArg.postOpSource1(0), addend))
+            }
             try runtime.execute(compiled.primitive, args)
-            withExtendedLifetime(converted) {}
+            withExtendedLifetime((converted, residual)) {}
             return output
         }
     }

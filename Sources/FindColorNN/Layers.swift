@@ -33,12 +33,40 @@ public struct Conv2d {
 
     /// From explicit OIHW weights.
     public init(_ descriptor: ConvolutionDescriptor, weights: [Float], bias: [Float]?,
-                backend: Backend = .default) throws {
-        convolution = try Convolution(descriptor, weights: weights, bias: bias, backend: backend)
-        name = "conv"
+                backend: Backend = .default, precision: Precision = .fp32, name: String = "conv") throws {
+        convolution = try Convolution(descriptor, weights: weights, bias: bias, backend: backend, precision: precision)
+        self.name = name
+    }
+
+    /// The stored layer `name`'s input channels `channels` alone (a 1×1 convolution over a
+    /// concatenation is the sum of the 1×1 convolutions of its parts), with the bias and the
+    /// activation only when `biasAndActivation`.
+    public init(_ weights: WeightStore, _ name: String, inputChannels channels: Range<Int>, biasAndActivation: Bool,
+                activation: Activation = .none, backend: Backend = .default, precision: Precision = .fp32) throws {
+        let weight = try weights.require("\(name).weight")
+        guard weight.shape.count == 4, weight.shape[2] == 1, weight.shape[3] == 1,
+              channels.lowerBound >= 0, channels.upperBound <= weight.shape[1], !channels.isEmpty else {
+            throw NNError.invalidConfiguration("'\(name).weight' \(weight.shape) has no 1×1 input channels \(channels)")
+        }
+        let (cout, cin) = (weight.shape[0], weight.shape[1])
+        var part = [Float]()
+        part.reserveCapacity(cout * channels.count)
+        for o in 0..<cout { part.append(contentsOf: weight.values[o * cin + channels.lowerBound..<o * cin + channels.upperBound]) }
+        let bias = biasAndActivation && (weights.contains("\(name).bias"))
+            ? try weights.require("\(name).bias", shape: [cout]).values : nil
+        let descriptor = ConvolutionDescriptor(inputChannels: channels.count, outputChannels: cout, kernelSize: 1,
+                                               activation: biasAndActivation ? activation : .none)
+        try self.init(descriptor, weights: part, bias: bias, backend: backend, precision: precision,
+                      name: "\(name)[\(channels.lowerBound)..<\(channels.upperBound)]")
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         LayerProfile.record(name, kind: descriptor.profileKind) { convolution(x) }
+    }
+
+    /// The convolution of `x` plus `residual` (`Convolution.callAsFunction(_:adding:)`: fused
+    /// into the convolution where oneDNN can).
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        LayerProfile.record(name, kind: descriptor.profileKind) { convolution(x, adding: residual) }
     }
 }

@@ -109,6 +109,11 @@ enum OneDNNArg {
     static let to = Int32(DNNL_ARG_TO)
 
     static func multipleSource(_ index: Int) -> Int32 { Int32(DNNL_ARG_MULTIPLE_SRC) + Int32(index) }
+    /// The second source of the binary post-op at position `index` of the post-op list
+    /// (`DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1`, a C macro Swift does not import).
+    static func postOpSource1(_ index: Int) -> Int32 {
+        Int32(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE) * Int32(index + 1) | Int32(DNNL_ARG_SRC_1)
+    }
 }
 
 /// Memory descriptors.
@@ -212,14 +217,20 @@ final class OneDNNPrimitive {
 final class OneDNNAttributes {
     let handle: dnnl_primitive_attr_t
 
-    init(postOps eltwise: [(alg: dnnl_alg_kind_t, alpha: Float, beta: Float)]) throws {
+    /// - Parameter adding: a tensor of the output's shape added before the element-wise post-ops
+    ///   (a binary post-op, the first of the list; its data is passed at execution as
+    ///   `OneDNNArg.postOpSource1(0)`).
+    init(postOps eltwise: [(alg: dnnl_alg_kind_t, alpha: Float, beta: Float)], adding: dnnl_memory_desc_t? = nil) throws {
         var attr: dnnl_primitive_attr_t?
         try dnnlCheck(dnnl_primitive_attr_create(&attr), "attribute creation")
         handle = attr!
-        if !eltwise.isEmpty {
+        if !eltwise.isEmpty || adding != nil {
             var ops: dnnl_post_ops_t?
             try dnnlCheck(dnnl_post_ops_create(&ops), "post-ops creation")
             defer { dnnl_post_ops_destroy(ops) }
+            if var addend = adding {
+                try dnnlCheck(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &addend), "binary add post-op")
+            }
             for op in eltwise {
                 try dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, op.alg, op.alpha, op.beta), "eltwise post-op")
             }
@@ -227,13 +238,17 @@ final class OneDNNAttributes {
         }
     }
 
-    /// Post-ops for a fused activation.
-    convenience init(activation: Activation) throws {
+    /// Post-ops: (with `adding`) the addition of a tensor, then the fused activation.
+    convenience init(activation: Activation, adding: dnnl_memory_desc_t? = nil) throws {
+        try self.init(postOps: Self.eltwise(activation), adding: adding)
+    }
+
+    static func eltwise(_ activation: Activation) -> [(alg: dnnl_alg_kind_t, alpha: Float, beta: Float)] {
         switch activation {
-        case .none: try self.init(postOps: [])
-        case .relu: try self.init(postOps: [(dnnl_eltwise_relu, 0, 0)])
-        case .relu6: try self.init(postOps: [(dnnl_eltwise_clip, 0, 6)])
-        case .tanh: try self.init(postOps: [(dnnl_eltwise_tanh, 0, 0)])
+        case .none: return []
+        case .relu: return [(dnnl_eltwise_relu, 0, 0)]
+        case .relu6: return [(dnnl_eltwise_clip, 0, 6)]
+        case .tanh: return [(dnnl_eltwise_tanh, 0, 0)]
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FindColorNN
 
@@ -171,6 +172,44 @@ struct ConvolutionTests {
             #expect(!impl.hasPrefix("ref"), "\(shape): \(impl)")
             let x = Tensor.random(shape, seed: 3)
             #expect(relativeError(try kernel.run(x), naiveConvolution(x, weights: weights, bias: bias, d)) <= 1e-4)
+        }
+    }
+
+    /// activation(convolution + residual): MobileNetV2's residual connection (the project 1×1, no
+    /// activation) and the network's d2.0.0 split in two (a 1×1 with ReLU plus an upsampled part),
+    /// fused into oneDNN's convolution as a binary post-op before the activation. Equal to the naive
+    /// convolution without activation, plus the residual, then the activation, on every backend.
+    @Test("convolution plus a residual, then the activation, equals the naive sum",
+          arguments: [convCases[9], convCases[0], convCases[1], convCases[2], convCases[3], convCases[15]])
+    func residualAddition(_ c: ConvCase) throws {
+        let (weights, bias) = c.parameters
+        let outShape = try #require(c.descriptor.outputShape(for: c.input.shape))
+        let residual = Tensor.random(outShape, seed: 11)
+        var linear = c.descriptor
+        linear.activation = .none
+        let naive = naiveConvolution(c.input, weights: weights, bias: bias, linear)
+        let expected = Tensor(shape: outShape) { n, y, x, ch in
+            let v = naive[n, y, x, ch] + residual[n, y, x, ch]
+            switch c.descriptor.activation {
+            case .none: return v
+            case .relu: return max(v, 0)
+            case .relu6: return min(max(v, 0), 6)
+            case .tanh: return Foundation.tanh(v)
+            }
+        }
+        for backend in [Backend.reference, .oneDNN] {
+            let layer = try Convolution(c.descriptor, weights: weights, bias: bias, backend: backend)
+            let fused = layer(c.input, adding: residual)
+            #expect(fused.shape == outShape)
+            #expect(relativeError(fused, expected) <= 1e-4, "\(backend)")
+            // the layer still runs without a residual as before
+            #expect(relativeError(layer(c.input), naiveConvolution(c.input, weights: weights, bias: bias, c.descriptor)) <= 1e-4)
+        }
+        if let runtime = OneDNNRuntime.shared, c.descriptor.kernelHeight == 1 || c.descriptor.activation == .relu {
+            // 1×1 (the network's residual shape) and 3×3 with ReLU: oneDNN fuses them with a JIT kernel.
+            let kernel = try OneDNNConvolution(c.descriptor, weights: weights, bias: bias, runtime: runtime)
+            let sum = try #require(try kernel.run(c.input, adding: residual))
+            #expect(relativeError(sum, expected) <= 1e-4)
         }
     }
 

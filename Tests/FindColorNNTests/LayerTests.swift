@@ -32,6 +32,33 @@ struct LayerTests {
         #expect(relativeError(y, expected) <= 1e-4)
     }
 
+    /// The network's d2.0.0: a 1×1 convolution with ReLU over [up2(x4), s0, hints] computed as its
+    /// x4 part at the low resolution, upsampled, and added to the rest before the ReLU.
+    @Test("a 1×1 Conv2d split by input channels: low-resolution part upsampled plus the rest equals the whole",
+          arguments: Backend.allCases)
+    func splitPointwise(_ backend: Backend) throws {
+        var g = SplitMix64(seed: 5)
+        let store = WeightStore([
+            "d.weight": WeightArray(shape: [6, 11, 1, 1], values: g.floats(66, in: -0.5...0.5)),
+            "d.bias": WeightArray(shape: [6], values: g.floats(6, in: -0.5...0.5)),
+            "k.weight": WeightArray(shape: [6, 11, 3, 3], values: g.floats(594)),
+        ])
+        let whole = try Conv2d(store, "d", activation: .relu, backend: backend)
+        let low = try Conv2d(store, "d", inputChannels: 0..<7, biasAndActivation: false, backend: backend)
+        let rest = try Conv2d(store, "d", inputChannels: 7..<11, biasAndActivation: true, activation: .relu, backend: backend)
+        #expect(low.descriptor.activation == .none && rest.descriptor.activation == .relu)
+        let coarse = Tensor.random(TensorShape(h: 5, w: 6, c: 7), seed: 1)
+        let skip = Tensor.random(TensorShape(h: 10, w: 12, c: 4), seed: 2)
+        let up = { (t: Tensor) in Ops.resizeBilinear(t, height: 10, width: 12, backend: backend) }
+        let expected = whole(Ops.concat([up(coarse), skip], backend: backend))
+        let split = rest(skip, adding: up(low(coarse)))
+        #expect(relativeError(split, expected) <= 1e-5)
+        #expect(split.scalars.contains { $0 == 0 } && split.scalars.contains { $0 > 0 })  // the ReLU acted
+        // only 1×1 layers split, and only within their channels
+        #expect(throws: NNError.self) { try Conv2d(store, "k", inputChannels: 0..<3, biasAndActivation: false) }
+        #expect(throws: NNError.self) { try Conv2d(store, "d", inputChannels: 7..<12, biasAndActivation: true) }
+    }
+
     @Test("a depthwise Conv2d and a bias-free 1×1 Conv2d", arguments: Backend.allCases)
     func depthwiseAndPointwise(_ backend: Backend) throws {
         let store = Self.makeStore()

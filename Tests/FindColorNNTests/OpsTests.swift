@@ -53,6 +53,51 @@ struct OpsTests {
         #expect(y.scalars == expected.scalars)
     }
 
+    @Test("concat of few-channel sources (the element-wise copy paths for 1–4 channels and the generic one)")
+    func concatSmallChannels() {
+        let widths = [1, 2, 3, 4, 1, 5]  // 16 channels in all: the path for up to 8 is taken for a prefix too
+        let sources = widths.enumerated().map { Tensor.random(TensorShape(n: 2, h: 7, w: 9, c: $0.element), seed: UInt64(10 + $0.offset)) }
+        for count in [2, 3, 4, 6] {
+            let part = Array(sources.prefix(count))
+            let y = Ops.concatReference(part)
+            let offsets = part.reduce(into: [0]) { $0.append($0.last! + $1.c) }
+            let expected = Tensor(shape: y.shape) { n, yy, x, ch in
+                let i = offsets.lastIndex { $0 <= ch }!
+                return part[i][n, yy, x, ch - offsets[i]]
+            }
+            #expect(y.scalars == expected.scalars)
+        }
+    }
+
+    @Test("hint pooling of [a, b, mask] equals the definition at every factor", arguments: [1, 2, 4, 8, 16])
+    func hintPoolingMatchesDefinition(_ f: Int) {
+        var rng = SplitMix64(seed: UInt64(f))
+        let hints = Tensor(shape: TensorShape(n: 2, h: 35, w: 50, c: 3)) { _, _, _, c in
+            c == 2 ? (rng.next() % 7 == 0 ? 1 : 0) : Float(Int(rng.next() % 2001) - 1000) / 1000
+        }
+        let pooled = Ops.hintPool(hints, factor: f)
+        #expect(pooled.shape == TensorShape(n: 2, h: 35 / f, w: 50 / f, c: 3))
+        for n in 0..<2 {
+            for oy in 0..<pooled.h {
+                for ox in 0..<pooled.w {
+                    var sums: [Double] = [0, 0], mask = 0.0, peak: Float = 0
+                    for dy in 0..<f {
+                        for dx in 0..<f {
+                            let m = hints[n, oy * f + dy, ox * f + dx, 2]
+                            mask += Double(m); peak = max(peak, m)
+                            for k in 0..<2 { sums[k] += Double(hints[n, oy * f + dy, ox * f + dx, k] * m) }
+                        }
+                    }
+                    for k in 0..<2 {
+                        let want = mask == 0 ? 0 : sums[k] / mask
+                        #expect(abs(Double(pooled[n, oy, ox, k]) - want) <= 1e-5)
+                    }
+                    #expect(pooled[n, oy, ox, 2] == peak)
+                }
+            }
+        }
+    }
+
     @Test("bilinear resize (align_corners=False)",
           arguments: [(4, 5, 3, 8, 10), (5, 7, 18, 20, 28), (6, 9, 17, 13, 20), (9, 11, 2, 5, 7), (1, 1, 4, 3, 5),
                       (8, 8, 32, 16, 16), (3, 2, 16, 7, 9)])

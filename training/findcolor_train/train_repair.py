@@ -13,7 +13,8 @@ zooms show the photos' content at the scale of photos searched at their own size
 the pack's 176 px photos are smaller); `--init-from FILE` starts a new run from a detector's weights
 (an exported .safetensors or a run's last.pt; ignored when the run resumes from its own last.pt);
 `--clean-p` the share of undamaged crops (default 0.1) and `--pos-weight` the BCE weight of defect
-pixels (default 3), which set how readily the detector flags (its calibration at the stored thresholds).
+pixels (default 3), which set how readily the detector flags (its calibration at the stored thresholds);
+`--focal GAMMA` scales each pixel's BCE by (1 − p_t)^GAMMA (hard pixels count more; see `loss_fn`).
 The held-out check uses the run's damage version and zoom range.
 
 `--native MIN` takes the crops from the training photos' own files at their own resolution instead
@@ -92,9 +93,20 @@ def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3)):
     return torch.stack(xs), torch.stack(ms)
 
 
-def loss_fn(logits, mask, pos_weight=3.0):
-    bce = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(pos_weight))
+def loss_fn(logits, mask, pos_weight=3.0, focal=0.0):
+    """BCE (defect pixels weighted `pos_weight`) + soft Dice. With `focal` = γ > 0 each pixel's BCE is
+    scaled by (1 − p_t)^γ (Lin et al. 2017), p_t the probability given to its true class: pixels the
+    detector already gets right (most of a photo) count less, faint defects and defect-like texture more.
+    The sum is renormalised to the plain BCE's mean weight so that γ does not also change the step size."""
     p = torch.sigmoid(logits)
+    if focal > 0:
+        per = F.binary_cross_entropy_with_logits(logits, mask, reduction="none")
+        w = torch.where(mask > 0.5, torch.tensor(pos_weight), torch.tensor(1.0))
+        pt = torch.where(mask > 0.5, p, 1 - p)
+        mod = (1 - pt).detach().pow(focal)
+        bce = (w * mod * per).sum() / (mod.mean() * w.numel()).clamp_min(1e-8)
+    else:
+        bce = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(pos_weight))
     inter = (p * mask).sum()
     dice = 1 - (2 * inter + 1) / (p.sum() + mask.sum() + 1)
     return bce + dice, bce, dice
@@ -144,6 +156,8 @@ def main():
     ap.add_argument("--clean-p", type=float, default=0.1, help="share of training crops left undamaged")
     ap.add_argument("--pos-weight", type=float, default=3.0,
                     help="BCE weight of defect pixels (lower: fewer flags on clean texture at the stored thresholds)")
+    ap.add_argument("--focal", type=float, default=0.0, metavar="GAMMA",
+                    help="focal modulation (1 - p_t)^GAMMA of the BCE (0, the default: plain BCE)")
     ap.add_argument("--native", type=int, metavar="MIN",
                     help="crop the photos' own files at their own resolution (short side >= MIN) instead of the pack")
     ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt)")
@@ -195,7 +209,7 @@ def main():
             g["lr"] = lr
         x, m = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale)
         logits = model(x.to(memory_format=torch.channels_last))
-        loss, bce, dice = loss_fn(logits, m, a.pos_weight)
+        loss, bce, dice = loss_fn(logits, m, a.pos_weight, a.focal)
         opt.zero_grad(); loss.backward(); opt.step()
         step += 1
         if step % 50 == 0:

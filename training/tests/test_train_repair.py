@@ -16,3 +16,23 @@ def test_native_photos_keep_their_resolution(tmp_path):
     for _ in range(5):  # zoom at most 1: the window is at least the crop, then area-downsampled
         L = crop_L(photos, 0, 160, rng, scale=(0.6, 1.0))
         assert L.shape == (1, 160, 160) and 0 <= float(L.min()) and float(L.max()) <= 100
+
+
+def test_focal_loss_weights_hard_pixels_and_reduces_to_bce():
+    import torch
+    import torch.nn.functional as F
+    from findcolor_train.train_repair import loss_fn
+    mask = torch.zeros(1, 1, 4, 4); mask[..., 0, :] = 1
+    logits = torch.full((1, 1, 4, 4), -4.0); logits[..., 0, :2] = 4.0  # two defects found, two missed
+    plain = loss_fn(logits, mask, pos_weight=2.0)[1]
+    ref = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(2.0))
+    assert torch.allclose(plain, ref)
+    # γ → 0 gives the plain weighted BCE back
+    assert torch.allclose(loss_fn(logits, mask, 2.0, focal=1e-9)[1], ref, atol=1e-6)
+    # with γ = 2 the missed defects carry (almost) all of the loss: closed form per pixel
+    focal = loss_fn(logits, mask, 2.0, focal=2.0)[1]
+    p = torch.sigmoid(logits); pt = torch.where(mask > 0.5, p, 1 - p)
+    per = -torch.log(pt); w = torch.where(mask > 0.5, 2.0, 1.0); mod = (1 - pt) ** 2
+    assert torch.allclose(focal, (w * mod * per).sum() / (mod.mean() * 16), atol=1e-6)
+    missed = (w * mod * per)[..., 0, 2:].sum() / (w * mod * per).sum()
+    assert missed > 0.99
