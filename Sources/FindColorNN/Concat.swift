@@ -13,15 +13,18 @@ extension Ops {
         if tensors.count == 1 { return tensors[0] }
         let channels = tensors.reduce(0) { $0 + $1.c }
         return LayerProfile.record("concat → \(first.h)×\(first.w)×\(channels)", kind: "concat") {
-            // Few channels (the full-resolution inputs: L, hints, coarse ab): the reference copy
-            // loop beats oneDNN's concat there (`findcolor bench --layers`).
+            // Few channels (the full-resolution inputs: L, hints, coarse ab; the decoder's 16 + 3 at
+            // 1/2): the reference copy loop beats oneDNN's concat there (`findcolor bench --layers`;
+            // at 83 channels the two were even).
             channels <= smallConcatChannels ? concatReference(tensors)
                 : dispatch(backend, oneDNN: { try concatOneDNN(tensors) }, reference: { concatReference(tensors) })
         }
     }
 
     /// At most this many output channels: always the reference concatenation.
-    static let smallConcatChannels = 8
+    /// (8 until the decoder's 1/2 concatenation became 16 + 3 channels: 0.94–2.1 → 0.79–0.87 ms in
+    /// all concatenations at 256², three alternated runs of `findcolor bench --layers`.)
+    static let smallConcatChannels = 24
 
     static func concatShape(_ tensors: [Tensor]) -> TensorShape {
         let first = tensors[0].shape
