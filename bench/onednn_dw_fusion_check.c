@@ -10,7 +10,7 @@
  * expand is ReLU6, the depthwise ReLU6 (MobileNetV2's block). Prints the implementation and the
  * largest difference. With Debian's oneDNN 2.6.3 on AVX-512 (2026-12-05): NHWC → jit_1x1 with
  * max difference 6 (wrong: the fused kernel misreads NHWC; in the Swift runtime it also crashed
- * once reading out of bounds; timed in NHWC it took 0.44–0.55× the pair's time at 256²–512²
+ * once reading out of bounds; timed in NHWC it took 0.44–0.56× the pair's time at 256²–512²
  * inputs, which is what made it worth checking); nChw16c → correct (1e-6; not timed);
  * NHWC in, blocked out → ref_fused_convolution (slow). The runtime keeps NHWC tensors, so the
  * fusion is not used (README "Speed", tried and dropped).
