@@ -219,6 +219,7 @@ public final class Convolution: @unchecked Sendable {
            let sum = try? fused.run(input, adding: residual) {
             return sum
         }
+        if let narrow = kernel as? NarrowConvolution { return narrow.run(input, adding: residual) }
         switch descriptor.activation {
         case .none: return Ops.add(self(input), residual)
         case .relu: return Ops.add(linear(input), residual, relu: true)

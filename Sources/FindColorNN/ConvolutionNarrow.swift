@@ -40,10 +40,16 @@ final class NarrowConvolution: ConvolutionKernel {
 
     func unpackedParameters() throws -> (weights: [Float], bias: [Float]?) { (weights, originalBias) }
 
-    func run(_ input: Tensor) throws -> Tensor {
+    func run(_ input: Tensor) throws -> Tensor { run(input, adding: nil) }
+
+    /// activation(convolution + `residual`) (the network's last step: tanh(coarse ab + refine2)),
+    /// the addition in the same pass over the output.
+    func run(_ input: Tensor, adding residual: Tensor?) -> Tensor {
         let H = input.h, W = input.w
         let out = Tensor(uninitializedShape: TensorShape(n: input.n, h: H, w: W, c: 2))
+        precondition(residual == nil || residual!.shape == out.shape, "residual \(residual!.shape) does not match \(out.shape)")
         let src = UnsafeRawPointer(input.basePointer), dst = out.basePointer
+        let add = residual.map { UnsafePointer($0.basePointer) }
         let t0 = taps[0], t1 = taps[1], (b0, b1) = bias
         let activation = descriptor.activation
         Parallel.forEachRange(input.n * H, minimumChunk: Swift.max(1, 4096 / Swift.max(1, W))) { rows in
@@ -69,11 +75,16 @@ final class NarrowConvolution: ConvolutionKernel {
                             outRow[2 * x] = a0.sum() + b0
                             outRow[2 * x + 1] = a1.sum() + b1
                         }
+                        if let add {
+                            let r = add + row * W * 2
+                            for i in 0..<W * 2 { outRow[i] += r[i] }
+                        }
                         applyActivation(activation, outRow, W * 2)
                     }
                 }
             }
         }
+        withExtendedLifetime(residual) {}
         return out
     }
 }

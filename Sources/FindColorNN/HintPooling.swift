@@ -72,4 +72,123 @@ extension Ops {
         }
         return out
     }
+
+    /// `hintPool` at every factor 2, 4, 8, … up to `largest` (a power of two), the network's hint
+    /// pyramid: level 2 from the full-resolution hints, each next level from the sums of the one
+    /// before (2 × 2 blocks of cells), so the full-resolution raster is read once instead of once
+    /// per level. Equal to `hintPool(hints, factor: f)` up to float rounding of the sums (tested).
+    public static func hintPyramid(_ hints: Tensor, largest: Int) -> [Int: Tensor] {
+        precondition(largest >= 2 && largest & (largest - 1) == 0, "hintPyramid: largest factor \(largest) is not a power of two ≥ 2")
+        precondition(hints.c >= 2 && hints.h >= largest && hints.w >= largest,
+                     "hintPyramid: input \(hints.shape) smaller than factor \(largest)")
+        var out: [Int: Tensor] = [:]
+        _ = LayerProfile.record("hint pyramid /2…/\(largest)", kind: "hint pool") {
+            out = hintPyramidKernel(hints, largest: largest)
+            return out[2]!
+        }
+        return out
+    }
+
+    /// Per cell of one level: the mask-weighted sums of the value channels, the mask's sum and its
+    /// maximum, `stride` = values + 2 floats per cell, cells in (n, y, x) order.
+    private struct HintSums {
+        var n: Int, h: Int, w: Int, values: Int
+        var data: [Float]
+        var stride: Int { values + 2 }
+    }
+
+    static func hintPyramidKernel(_ hints: Tensor, largest: Int) -> [Int: Tensor] {
+        let c = hints.c, values = c - 1
+        // Level 2 from the hints.
+        var level = HintSums(n: hints.n, h: hints.h / 2, w: hints.w / 2, values: values, data: [])
+        level.data = [Float](repeating: 0, count: level.n * level.h * level.w * level.stride)
+        let inH = hints.h, inW = hints.w, st = level.stride, lh = level.h, lw = level.w
+        let px = UnsafePointer(hints.basePointer)
+        level.data.withUnsafeMutableBufferPointer { d in
+            let d = d.baseAddress!
+            Parallel.forEachRange(level.n * lh, minimumChunk: Swift.max(1, 2048 / Swift.max(1, lw))) { rows in
+                for r in rows {
+                    let b = r / lh, oy = r % lh
+                    if c == 3 {  // [a, b, mask]: the sums in registers
+                        for ox in 0..<lw {
+                            let top = px + ((b * inH + oy * 2) * inW + ox * 2) * 3, bottom = top + inW * 3
+                            let m0 = top[2], m1 = top[5], m2 = bottom[2], m3 = bottom[5]
+                            let cell = d + (r * lw + ox) * 4
+                            cell[0] = ((top[0] * m0 + top[3] * m1) + bottom[0] * m2) + bottom[3] * m3
+                            cell[1] = ((top[1] * m0 + top[4] * m1) + bottom[1] * m2) + bottom[4] * m3
+                            cell[2] = ((m0 + m1) + m2) + m3
+                            cell[3] = Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
+                        }
+                        continue
+                    }
+                    for ox in 0..<lw {
+                        let cell = d + (r * lw + ox) * st
+                        var maskSum: Float = 0, maskMax = -Float.infinity
+                        for dy in 0..<2 {
+                            for dx in 0..<2 {
+                                let pixel = px + ((b * inH + oy * 2 + dy) * inW + ox * 2 + dx) * c
+                                let mask = pixel[values]
+                                maskSum += mask
+                                maskMax = Swift.max(maskMax, mask)
+                                for k in 0..<values { cell[k] += pixel[k] * mask }
+                            }
+                        }
+                        cell[values] = maskSum
+                        cell[values + 1] = maskMax
+                    }
+                }
+            }
+        }
+        var out: [Int: Tensor] = [:]
+        var f = 2
+        while true {
+            out[f] = hintLevel(level, channels: c)
+            if f == largest { break }
+            level = halved(level)
+            f *= 2
+        }
+        return out
+    }
+
+    /// The pooled hints of one level: values = Σ v·m / Σ m (0 where Σ m = 0), mask = max.
+    private static func hintLevel(_ s: HintSums, channels c: Int) -> Tensor {
+        let out = Tensor(uninitializedShape: TensorShape(n: s.n, h: s.h, w: s.w, c: c))
+        let po = out.basePointer, values = s.values, st = s.stride
+        s.data.withUnsafeBufferPointer { d in
+            for i in 0..<s.n * s.h * s.w {
+                let cell = d.baseAddress! + i * st, dst = po + i * c
+                let m = cell[values]
+                for k in 0..<values { dst[k] = m == 0 ? 0 : cell[k] / m }
+                dst[values] = cell[values + 1]
+            }
+        }
+        return out
+    }
+
+    /// The next level: each cell the sums (and maximum) of a 2 × 2 block of the level's cells.
+    private static func halved(_ s: HintSums) -> HintSums {
+        var next = HintSums(n: s.n, h: s.h / 2, w: s.w / 2, values: s.values, data: [])
+        let st = s.stride, values = s.values
+        next.data = [Float](repeating: 0, count: next.n * next.h * next.w * st)
+        s.data.withUnsafeBufferPointer { d in
+            next.data.withUnsafeMutableBufferPointer { o in
+                for b in 0..<s.n {
+                    for y in 0..<next.h {
+                        for x in 0..<next.w {
+                            let cell = o.baseAddress! + ((b * next.h + y) * next.w + x) * st
+                            cell[values + 1] = -Float.infinity
+                            for dy in 0..<2 {
+                                for dx in 0..<2 {
+                                    let src = d.baseAddress! + ((b * s.h + 2 * y + dy) * s.w + 2 * x + dx) * st
+                                    for k in 0...values { cell[k] += src[k] }
+                                    cell[values + 1] = Swift.max(cell[values + 1], src[values + 1])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return next
+    }
 }

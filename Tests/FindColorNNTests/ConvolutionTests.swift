@@ -213,6 +213,25 @@ struct ConvolutionTests {
         }
     }
 
+    /// The network's last step, tanh(refine2(r) + coarse ab), in the narrow kernel's one pass.
+    @Test("the narrow 16→2 kernel adds a residual before its activation", arguments: [Activation.none, .tanh])
+    func narrowKernelWithResidual(_ activation: Activation) throws {
+        let c = ConvCase.make("narrow residual", n: 2, h: 9, w: 13, cin: 16, cout: 2, k: 3, padding: symmetric1, activation: activation)
+        let (weights, bias) = c.parameters
+        var linear = c.descriptor
+        linear.activation = .none
+        let naive = naiveConvolution(c.input, weights: weights, bias: bias, linear)
+        let residual = Tensor.random(naive.shape, seed: 21, in: -1...1)
+        let expected = Tensor(shape: naive.shape) { n, y, x, ch in
+            let v = naive[n, y, x, ch] + residual[n, y, x, ch]
+            return activation == .tanh ? Foundation.tanh(v) : v
+        }
+        for backend in [Backend.reference, .oneDNN] {
+            let layer = try Convolution(c.descriptor, weights: weights, bias: bias, backend: backend)
+            #expect(relativeError(layer(c.input, adding: residual), expected) <= 1e-5, "\(backend)")
+        }
+    }
+
     /// The 16 → 2 channel 3×3 kernel of the network's last layer (`NarrowConvolution`), on both
     /// backends, against the naive convolution: borders, batches, every activation.
     @Test("the narrow 3×3 16→2 kernel matches the naive convolution", arguments: Activation.allCases)

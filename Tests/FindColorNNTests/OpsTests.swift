@@ -98,6 +98,23 @@ struct OpsTests {
         }
     }
 
+    @Test("the hint pyramid equals hintPool at every factor (2 … 16), batches and odd sizes included")
+    func hintPyramidMatchesHintPool() {
+        var rng = SplitMix64(seed: 77)
+        for (n, h, w) in [(1, 64, 96), (2, 37, 50), (1, 16, 16)] {
+            let hints = Tensor(shape: TensorShape(n: n, h: h, w: w, c: 3)) { _, _, _, c in
+                c == 2 ? (rng.next() % 5 == 0 ? 1 : 0) : Float(Int(rng.next() % 2001) - 1000) / 1000
+            }
+            let pyramid = Ops.hintPyramid(hints, largest: 16)
+            #expect(pyramid.keys.sorted() == [2, 4, 8, 16])
+            for f in [2, 4, 8, 16] {
+                let direct = Ops.hintPool(hints, factor: f), level = pyramid[f]!
+                #expect(level.shape == direct.shape)
+                #expect(maxAbsDifference(level.scalars, direct.scalars) <= 1e-5, "\(n)×\(h)×\(w) /\(f)")
+            }
+        }
+    }
+
     @Test("bilinear resize (align_corners=False)",
           arguments: [(4, 5, 3, 8, 10), (5, 7, 18, 20, 28), (6, 9, 17, 13, 20), (9, 11, 2, 5, 7), (1, 1, 4, 3, 5),
                       (8, 8, 32, 16, 16), (3, 2, 16, 7, 9)])
