@@ -441,11 +441,16 @@ def composite(x, make_layers, rng, clean_p):
     return x, mask
 
 
-def damage_v2(L, rng, clean_p=0.1):
-    x, mask = composite(degrade_print(photo_look(L, rng), rng), layers_v2, rng, clean_p)
+def damage_v2(L, rng, clean_p=0.1, with_change=False):
+    """With `with_change`, also |ΔL*| that the defects made (the composited layers against the
+    print under them, before the scan's blur, grain and JPEG): how visible each defect pixel is.
+    The same random draws either way."""
+    base = degrade_print(photo_look(L, rng), rng)
+    x, mask = composite(base, layers_v2, rng, clean_p)
+    change = (x - base).abs() if with_change else None
     if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
         x = blur(x, rng.uniform(0.3, 0.6))
     x = grain(x, rng).clamp(0, 100)
     if rng.random() < 0.2:  # and its JPEG
         x = jpeg(x, rng.uniform(60, 95))
-    return x, mask.float()
+    return (x, mask.float(), change) if with_change else (x, mask.float())

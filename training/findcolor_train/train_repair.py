@@ -14,7 +14,9 @@ the pack's 176 px photos are smaller); `--init-from FILE` starts a new run from 
 (an exported .safetensors or a run's last.pt; ignored when the run resumes from its own last.pt);
 `--clean-p` the share of undamaged crops (default 0.1) and `--pos-weight` the BCE weight of defect
 pixels (default 3), which set how readily the detector flags (its calibration at the stored thresholds);
-`--focal GAMMA` scales each pixel's BCE by (1 − p_t)^GAMMA (hard pixels count more; see `loss_fn`).
+`--focal GAMMA` scales each pixel's BCE by (1 − p_t)^GAMMA (hard pixels count more; see `loss_fn`);
+`--faint-weight W --faint-below D` weights defect pixels that the damage changed by less than D L*
+(faint scratches, hairs, soft stains) 1 + W times in the BCE (`batch`).
 The held-out check uses the run's damage version and zoom range.
 
 `--native MIN` takes the crops from the training photos' own files at their own resolution instead
@@ -84,22 +86,34 @@ def crop_L(photos, i, size, rng, scale=(0.6, 1.3)):
     return rgb_to_lab(t.clamp(0, 1))[0, :1]
 
 
-def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3)):
-    xs, ms = [], []
+def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3), faint=None):
+    """Damaged crops and their masks; with `faint` = (weight, below), also per-pixel BCE weights:
+    1, and 1 + weight on defect pixels that the defect changed by less than `below` L*."""
+    xs, ms, ws = [], [], []
     for i in ids:
-        x, m = damage(crop_L(photos, i, size, rng, scale), rng, clean_p, version)
+        if faint:
+            from .damage import damage_v2
+            x, m, change = damage_v2(crop_L(photos, i, size, rng, scale), rng, clean_p, with_change=True)
+            ws.append(1 + faint[0] * m * (change < faint[1]).float())
+        else:
+            x, m = damage(crop_L(photos, i, size, rng, scale), rng, clean_p, version)
         xs.append(x)
         ms.append(m)
-    return torch.stack(xs), torch.stack(ms)
+    return torch.stack(xs), torch.stack(ms), (torch.stack(ws) if faint else None)
 
 
-def loss_fn(logits, mask, pos_weight=3.0, focal=0.0):
+def loss_fn(logits, mask, pos_weight=3.0, focal=0.0, weights=None):
     """BCE (defect pixels weighted `pos_weight`) + soft Dice. With `focal` = γ > 0 each pixel's BCE is
     scaled by (1 − p_t)^γ (Lin et al. 2017), p_t the probability given to its true class: pixels the
     detector already gets right (most of a photo) count less, faint defects and defect-like texture more.
     The sum is renormalised to the plain BCE's mean weight so that γ does not also change the step size."""
     p = torch.sigmoid(logits)
-    if focal > 0:
+    if weights is not None:  # per-pixel weights (`batch`'s faint-defect weights), BCE's mean over them
+        if focal > 0:
+            raise ValueError("per-pixel weights and focal modulation are not combined")
+        per = F.binary_cross_entropy_with_logits(logits, mask, pos_weight=torch.tensor(pos_weight), reduction="none")
+        bce = (weights * per).sum() / weights.sum()
+    elif focal > 0:
         per = F.binary_cross_entropy_with_logits(logits, mask, reduction="none")
         w = torch.where(mask > 0.5, torch.tensor(pos_weight), torch.tensor(1.0))
         pt = torch.where(mask > 0.5, p, 1 - p)
@@ -158,6 +172,9 @@ def main():
                     help="BCE weight of defect pixels (lower: fewer flags on clean texture at the stored thresholds)")
     ap.add_argument("--focal", type=float, default=0.0, metavar="GAMMA",
                     help="focal modulation (1 - p_t)^GAMMA of the BCE (0, the default: plain BCE)")
+    ap.add_argument("--faint-weight", type=float, default=0.0, metavar="W",
+                    help="extra BCE weight W on defect pixels changed by less than --faint-below L* (damage version 2)")
+    ap.add_argument("--faint-below", type=float, default=12.0, metavar="D")
     ap.add_argument("--native", type=int, metavar="MIN",
                     help="crop the photos' own files at their own resolution (short side >= MIN) instead of the pack")
     ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt)")
@@ -165,6 +182,8 @@ def main():
     scale = tuple(float(v) for v in a.scale.split(","))
     if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
         ap.error(f"--scale needs LO,HI with 0 < LO <= HI, not {a.scale!r}")
+    if a.faint_weight > 0 and a.damage_version != 2:
+        ap.error("--faint-weight needs --damage-version 2")
     torch.set_num_threads(a.threads)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -207,9 +226,10 @@ def main():
         lr = a.lr * (min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        x, m = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale)
+        faint = (a.faint_weight, a.faint_below) if a.faint_weight > 0 else None
+        x, m, w = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale, faint)
         logits = model(x.to(memory_format=torch.channels_last))
-        loss, bce, dice = loss_fn(logits, m, a.pos_weight, a.focal)
+        loss, bce, dice = loss_fn(logits, m, a.pos_weight, a.focal, w)
         opt.zero_grad(); loss.backward(); opt.step()
         step += 1
         if step % 50 == 0:

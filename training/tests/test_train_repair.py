@@ -36,3 +36,26 @@ def test_focal_loss_weights_hard_pixels_and_reduces_to_bce():
     assert torch.allclose(focal, (w * mod * per).sum() / (mod.mean() * 16), atol=1e-6)
     missed = (w * mod * per)[..., 0, 2:].sum() / (w * mod * per).sum()
     assert missed > 0.99
+
+
+def test_faint_defect_weights_follow_the_change_the_damage_made():
+    import torch
+    from findcolor_train.damage import damage, damage_v2
+    from findcolor_train.train_repair import batch
+    L = torch.linspace(20, 80, 96 * 96).reshape(1, 96, 96)
+    # the change is returned without altering the random draws: same picture and mask as damage()
+    x0, m0 = damage(L.clone(), np.random.default_rng(5), clean_p=0.0, version=2)
+    x1, m1, change = damage_v2(L.clone(), np.random.default_rng(5), clean_p=0.0, with_change=True)
+    assert torch.equal(x0, x1) and torch.equal(m0, m1)
+    assert float(change[m1 > 0.5].min()) >= 3.0 - 1e-4  # a mask pixel moved by at least MIN_CHANGE
+
+    class One:
+        def get(self, i):
+            return np.random.default_rng(i).integers(0, 255, (120, 120, 3), dtype=np.uint8)
+    x, m, w = batch(One(), [0, 1, 2], 64, np.random.default_rng(9), clean_p=0.0, version=2, scale=(1, 1), faint=(2.0, 12.0))
+    assert x.shape == m.shape == w.shape == (3, 1, 64, 64)
+    assert set(torch.unique(w).tolist()) <= {1.0, 3.0}
+    assert torch.all(w[m < 0.5] == 1)  # only defect pixels get the extra weight
+    assert 0 < int((w == 3).sum()) < int((m > 0.5).sum())  # some of them (the faint ones), not all
+    _, _, none = batch(One(), [0], 64, np.random.default_rng(9), clean_p=0.0, version=2, scale=(1, 1))
+    assert none is None
