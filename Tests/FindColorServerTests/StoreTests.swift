@@ -147,6 +147,26 @@ extension ServerTests {
             #expect(evicted == nil)
         }
 
+        /// A render found in the cache and evicted before it is marked as used (another render of
+        /// the project saved in between) is still served: marking it is no error.
+        @Test func touchingAnEvictedRenderIsNoError() async throws {
+            let data = try Fixtures.temporaryDirectory()
+            let store = try ProjectStore(dataDirectory: data, logger: Logger(label: "test"))
+            let id = try await store.createProject(.init(
+                name: "race", original: try Fixtures.grayPNG(), format: .png, width: 64, height: 48,
+                thumbnail: Data([1]))).project.id
+            let first = ProjectStore.RenderKey(projectId: id, stateHash: "first", kind: "full", format: "png")
+            await store.saveRender(first, data: Data([1]), milliseconds: 1, keep: 1)
+            var found = try #require(try await store.cachedRender(first)).record
+            // the next render evicts it (keep 1) before the first reader marks it as used
+            await store.saveRender(.init(projectId: id, stateHash: "second", kind: "full", format: "png"),
+                                   data: Data([2]), milliseconds: 1, keep: 1)
+            #expect(try await store.cachedRender(first) == nil)
+            found.lastUsedAt = Date()
+            try await store.touchRender(found)
+            #expect(try await store.cachedRender(first) == nil)  // and it does not come back
+        }
+
         /// The store checks settings with `ColorizeSettings.validate` whoever calls it: refused
         /// values are a 400-class `StoreError.invalid` naming the setting, and change nothing.
         @Test func storeRefusesInvalidSettings() async throws {

@@ -347,9 +347,21 @@ final class ProjectStore: Sendable {
             return nil
         }
         record.lastUsedAt = Self.now()
-        let touched = record
-        try await write { db in try touched.update(db) }
+        try await touchRender(record)
         return (data, record)
+    }
+
+    /// Marks a cached render as used now. A render evicted meanwhile (another render of the
+    /// project saved between this one's read and this write: the cache keeps the most recent few)
+    /// is not an error: the caller already holds its bytes. (`update` threw "Key not found" there,
+    /// and the request that had found the render failed.)
+    func touchRender(_ record: RenderRecord) async throws {
+        _ = try await write { db in
+            try RenderRecord
+                .filter(Column("projectId") == record.projectId && Column("stateHash") == record.stateHash
+                        && Column("kind") == record.kind && Column("format") == record.format)
+                .updateAll(db, Column("lastUsedAt").set(to: record.lastUsedAt))
+        }
     }
 
     /// `saveRender` in a task of its own (the response does not wait for the disk), then `done`.
