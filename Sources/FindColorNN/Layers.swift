@@ -64,8 +64,8 @@ public struct Conv2d {
         LayerProfile.record(name, kind: descriptor.profileKind) { convolution(x) }
     }
 
-    /// The convolution of `x` plus `residual` (`Convolution.callAsFunction(_:adding:)`: fused
-    /// into the convolution where oneDNN can).
+    /// activation(convolution of `x` + `residual`) (`Convolution.callAsFunction(_:adding:)`: the
+    /// addition fused into the convolution where oneDNN or the narrow kernel can).
     public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
         LayerProfile.record(name, kind: descriptor.profileKind) { convolution(x, adding: residual) }
     }
