@@ -131,6 +131,7 @@ struct Colorize: ParsableCommand {
 
         // Everything shared by the whole batch is read once, before the model, so mistakes fail fast.
         let limits = limitOptions.limits
+        limitOptions.applyMemoryMode()
         let hintList: [Hint]? = try hints.map { path in
             do { return try HintParser.parseList(try readHintFile(path)).map(\.hint) } catch let e as FindColorError {
                 throw ValidationError("hint file \(path): \(e)")

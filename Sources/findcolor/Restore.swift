@@ -126,6 +126,7 @@ struct Restore: ParsableCommand {
             return .png(bitDepth: 8)
         }
         let limits = limitOptions.limits
+        limitOptions.applyMemoryMode()
         let decoded = try readImage(input, limits: limits)
         let (w, h) = (decoded.image.width, decoded.image.height)
         try fmt.checkCanEncode(width: w, height: h)

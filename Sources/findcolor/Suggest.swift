@@ -21,6 +21,7 @@ struct Suggest: ParsableCommand {
     }
 
     func run() throws {
+        limitOptions.applyMemoryMode()
         let decoded = try readImage(input, limits: limitOptions.limits)
         let img = decoded.image
         let hintList = try hints.map { try HintParser.parse(try readHintFile($0), imageWidth: img.width, imageHeight: img.height) } ?? []

@@ -338,3 +338,20 @@ def test_eval_against_a_baseline_precision(tmp_path):
     assert "p50 / p99 / p99.9 / max" in p.stdout and "| 0.000 / 0.000 / 0.000 / 0.00 |" in p.stdout, p.stdout
     bad = run("eval", "--data", d, "--protocol", "repair", "--baseline-precision", "fp32", "--out", tmp_path / "ev2")
     assert bad.returncode != 0 and "--baseline-precision" in bad.stderr
+
+
+def test_low_memory_changes_memory_not_pixels(tmp_path):
+    """--low-memory (colorize, restore, suggest) only changes how memory is allocated: a scan large
+    enough for the detail windows comes out pixel for pixel the same (the peaks and the time it
+    costs are measured in the README, "Memory of large scans")."""
+    big = np.kron(scene(250, 180, 4), np.ones((8, 8), dtype=np.uint8))  # 2000×1440
+    src = tmp_path / "scan.png"
+    Image.fromarray(big).save(src)
+    outs = []
+    for extra in [[], ["--low-memory"]]:
+        out = tmp_path / f"out{len(outs)}.png"
+        run("colorize", src, "-o", out, "--preset", "balanced", *extra, check=True)
+        outs.append(np.asarray(Image.open(out)))
+    assert np.array_equal(outs[0], outs[1])
+    run("restore", src, "-o", tmp_path / "r.png", "--low-memory", check=True)
+    assert "--low-memory" in run("colorize", "--help").stdout
