@@ -133,7 +133,7 @@ public enum TensorMemoryPool {
     /// Trades time for memory on large photos: allocations of 4 MB or more are mapped on their own
     /// and given back when freed (glibc's `M_MMAP_THRESHOLD`, fixed), and no tensor is kept for
     /// reuse. A 24 MP colourization then peaks at 0.42–0.44 GB at `best` (0.60 without), at
-    /// 1.2–1.5× the time (README "Memory of large scans"). Process-wide, for the rest of the
+    /// 1.3–1.8× the time at `balanced` and `best` (README "Memory of large scans"). Process-wide, for the rest of the
     /// process; returns false where the C library has no `mallopt` (the pool is off either way).
     @discardableResult
     public static func useLowMemoryAllocation() -> Bool {
