@@ -220,17 +220,10 @@ public final class Convolution: @unchecked Sendable {
             return sum
         }
         if let narrow = kernel as? NarrowConvolution { return narrow.run(input, adding: residual) }
-        switch descriptor.activation {
-        case .none: return Ops.add(self(input), residual)
-        case .relu: return Ops.add(linear(input), residual, relu: true)
-        case .relu6, .tanh:
-            var sum = Ops.add(linear(input), residual)
-            let activation = descriptor.activation
-            sum.withUnsafeMutableBufferPointer { v in
-                for i in v.indices { v[i] = activation == .tanh ? Foundation.tanh(v[i]) : Swift.min(Swift.max(v[i], 0), 6) }
-            }
-            return sum
-        }
+        if descriptor.activation == .none { return Ops.add(self(input), residual) }
+        var sum = Ops.add(linear(input), residual)
+        sum.withUnsafeMutableBufferPointer { applyActivation(descriptor.activation, $0.baseAddress!, $0.count) }
+        return sum
     }
 
     /// This convolution without its activation (for `callAsFunction(_:adding:)` where it is not

@@ -149,7 +149,7 @@ struct CommaList<Element: ExpressibleByArgument>: ExpressibleByArgument {
     var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
 }
 
-/// Limits for decoding untrusted images.
+/// Limits for decoding untrusted images, and how much memory the work may hold (`--low-memory`).
 struct LimitOptions: ParsableArguments {
     @Option(name: .customLong("max-megapixels"), help: "Refuse images larger than this many megapixels.")
     var maxMegapixels: Double = 100

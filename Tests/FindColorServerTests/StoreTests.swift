@@ -129,12 +129,17 @@ extension ServerTests {
             #expect(kept.project.name == "kept")
         }
 
-        @Test func renderCacheKeepsOnlyTheMostRecent() async throws {
-            let data = try Fixtures.temporaryDirectory()
-            let store = try ProjectStore(dataDirectory: data, logger: Logger(label: "test"))
+        /// A fresh store holding one 64×48 gray project (for the render-cache tests).
+        static func storeWithProject(_ name: String) async throws -> (ProjectStore, String) {
+            let store = try ProjectStore(dataDirectory: try Fixtures.temporaryDirectory(), logger: Logger(label: "test"))
             let id = try await store.createProject(.init(
-                name: "cache", original: try Fixtures.grayPNG(), format: .png, width: 64, height: 48,
+                name: name, original: try Fixtures.grayPNG(), format: .png, width: 64, height: 48,
                 thumbnail: Data([1]))).project.id
+            return (store, id)
+        }
+
+        @Test func renderCacheKeepsOnlyTheMostRecent() async throws {
+            let (store, id) = try await Self.storeWithProject("cache")
             for i in 0..<5 {
                 let key = ProjectStore.RenderKey(projectId: id, stateHash: "state\(i)", kind: "full", format: "png")
                 await store.saveRender(key, data: Data([UInt8(i)]), milliseconds: 1, keep: 3)
@@ -150,11 +155,7 @@ extension ServerTests {
         /// A render found in the cache and evicted before it is marked as used (another render of
         /// the project saved in between) is still served: marking it is no error.
         @Test func touchingAnEvictedRenderIsNoError() async throws {
-            let data = try Fixtures.temporaryDirectory()
-            let store = try ProjectStore(dataDirectory: data, logger: Logger(label: "test"))
-            let id = try await store.createProject(.init(
-                name: "race", original: try Fixtures.grayPNG(), format: .png, width: 64, height: 48,
-                thumbnail: Data([1]))).project.id
+            let (store, id) = try await Self.storeWithProject("race")
             let first = ProjectStore.RenderKey(projectId: id, stateHash: "first", kind: "full", format: "png")
             await store.saveRender(first, data: Data([1]), milliseconds: 1, keep: 1)
             var found = try #require(try await store.cachedRender(first)).record

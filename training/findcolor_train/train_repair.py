@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 
 from .color import rgb_to_lab
-from .damage import damage
+from .damage import damage, damage_v2
 from .data import PackedPhotos, list_images, pack
 from .repair_model import METADATA_KEY, DefectNet
 
@@ -92,7 +92,6 @@ def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3), fain
     xs, ms, ws = [], [], []
     for i in ids:
         if faint:
-            from .damage import damage_v2
             x, m, change = damage_v2(crop_L(photos, i, size, rng, scale), rng, clean_p, with_change=True)
             ws.append(1 + faint[0] * m * (change < faint[1]).float())
         else:

@@ -358,8 +358,8 @@ final class ProjectStore: Sendable {
     func touchRender(_ record: RenderRecord) async throws {
         _ = try await write { db in
             try RenderRecord
-                .filter(Column("projectId") == record.projectId && Column("stateHash") == record.stateHash
-                        && Column("kind") == record.kind && Column("format") == record.format)
+                .filter(key: ["projectId": record.projectId, "stateHash": record.stateHash,
+                              "kind": record.kind, "format": record.format])
                 .updateAll(db, Column("lastUsedAt").set(to: record.lastUsedAt))
         }
     }
