@@ -24,6 +24,10 @@ public struct ModelConfig: Decodable, Sendable {
     public var hint_attention_8: Int?
     /// v3: the /2 decoder stage also sees the hints spread over the neighbourhood (absent: false).
     public var fine_hints: Bool?
+    /// false: the encoder sees L alone (its stem's hint filters are zero) and the hints reach only
+    /// the decoder, so one encoding of a photo serves every change of its hints (absent: true, the
+    /// v1/v2 models, whose stem sees [L, a, b, mask]).
+    public var encoder_hints: Bool?
     public var n_bins: Int
     public var input: Input
     /// What the network outputs, in words (export.py): `bins` says where the bin logits are, e.g.

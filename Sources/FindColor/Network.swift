@@ -35,6 +35,10 @@ public final class FindColorNetwork: @unchecked Sendable {
     static let skips: Set<Int> = [1, 3, 6, 13, 17]
 
     public let config: ModelConfig
+    /// Whether the encoder sees the hints (`ModelConfig.encoder_hints`). When it does not, its
+    /// outputs depend on L alone: `encode(L:)` once, then `callAsFunction(L:hints:encoding:)` for
+    /// every change of the hints runs only the decoder.
+    public let encoderSeesHints: Bool
     /// The bin head (`classify`) runs on the decoder's 1/4 features (`x4`): the resolution that
     /// `ModelConfig.logitsStride` must state.
     public static let binHeadStride = 4
@@ -62,7 +66,12 @@ public final class FindColorNetwork: @unchecked Sendable {
         }
         self.config = config
         spread = try HintSpread(size: config.hint_spread, backend: backend)
-        stem = try conv("encoder.features.0.0", stride: 2, activation: .relu6)
+        encoderSeesHints = config.encoder_hints ?? true
+        if encoderSeesHints {
+            stem = try conv("encoder.features.0.0", stride: 2, activation: .relu6)
+        } else {
+            stem = try Self.lightnessStem(w, backend: backend, precision: precision.layer("encoder.features.0.0"))
+        }
         var blocks: [InvertedResidual] = []
         var i = 1, cin = 32
         for (t, c, n, s) in Self.settings {
@@ -119,9 +128,47 @@ public final class FindColorNetwork: @unchecked Sendable {
         try w.verifyAllUsed()
     }
 
-    /// Encoder outputs at /2, /4, /8, /16, /32.
-    func encode(_ L: Tensor, _ hints: Tensor) -> [Tensor] {
-        var x = stem(Ops.concat([L, hints]))
+    /// The stem of a model whose encoder sees L alone: the stored [L, a, b, mask] filters' L part,
+    /// after checking that the hint part is zero (a file that says `encoder_hints: false` with
+    /// non-zero hint filters would compute something else than its training did).
+    static func lightnessStem(_ w: WeightStore, backend: Backend, precision: Precision) throws -> Conv {
+        let name = "encoder.features.0.0"
+        let weight = try w.require("\(name).weight")
+        guard weight.shape.count == 4, weight.shape[1] == 4 else {
+            throw NNError.invalidConfiguration("'\(name).weight' must be [out, 4, k, k], has shape \(weight.shape)")
+        }
+        let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        let perInput = kh * kw
+        var lightness = [Float]()
+        lightness.reserveCapacity(cout * perInput)
+        for o in 0..<cout {
+            let base = o * 4 * perInput
+            lightness.append(contentsOf: weight.values[base..<base + perInput])
+            guard weight.values[base + perInput..<base + 4 * perInput].allSatisfy({ $0 == 0 }) else {
+                throw FindColorError.model("the model says its encoder does not see the hints (encoder_hints false), but its stem has non-zero hint filters")
+            }
+        }
+        let bias = try w.require("\(name).bias", shape: [cout]).values
+        let d = ConvolutionDescriptor(inputChannels: 1, outputChannels: cout, kernelHeight: kh, kernelWidth: kw,
+                                      strideY: 2, strideX: 2,
+                                      padding: .explicit(ConvPadding(top: kh / 2, left: kw / 2, bottom: kh / 2, right: kw / 2)),
+                                      activation: .relu6)
+        return try Conv(d, weights: lightness, bias: bias, backend: backend, precision: precision, name: name)
+    }
+
+    /// The encoder's outputs for one input (/2, /4, /8, /16, /32): what the decoder takes with the
+    /// hints. Made by `encode(L:)` for models whose encoder sees L alone, and kept by callers
+    /// (`PassCache`) so that a change of the hints reruns only the decoder.
+    public struct Encoding: @unchecked Sendable {
+        let skips: [Tensor]
+        /// The network input's size it was computed for.
+        public let height: Int, width: Int
+        public var byteCount: Int { skips.reduce(0) { $0 + $1.count * MemoryLayout<Float>.stride } }
+    }
+
+    /// Encoder outputs at /2, /4, /8, /16, /32 (nil hints: none; not read when the encoder does not see them).
+    func encode(_ L: Tensor, _ hints: Tensor?) -> [Tensor] {
+        var x = encoderSeesHints ? stem(Ops.concat([L, hints ?? Tensor(n: 1, h: L.h, w: L.w, c: 3)])) : stem(L)
         var out: [Tensor] = []
         for (j, block) in blocks.enumerated() {
             x = block(x)
@@ -130,13 +177,25 @@ public final class FindColorNetwork: @unchecked Sendable {
         return out
     }
 
+    /// The encoding of L (L/100, H×W×1, multiples of 32) for a model whose encoder does not see the
+    /// hints; nil for one whose encoder does (its encoding changes with every hint).
+    public func encode(L: Tensor) -> Encoding? {
+        guard !encoderSeesHints else { return nil }
+        precondition(L.c == 1 && L.h % 32 == 0 && L.w % 32 == 0, "network input: L H×W×1, multiples of 32")
+        return Encoding(skips: encode(L, nil), height: L.h, width: L.w)
+    }
+
     static func up2(_ x: Tensor) -> Tensor { Ops.resizeBilinear(x, height: x.h * 2, width: x.w * 2) }
 
-    /// ab/110 at the input's resolution, and the bin logits at /4 when `logits` is true.
-    public func callAsFunction(L: Tensor, hints: Tensor, logits wantLogits: Bool = false) -> (ab: Tensor, logits: Tensor?) {
+    /// ab/110 at the input's resolution, and the bin logits at /4 when `logits` is true. With an
+    /// `encoding` of this L (`encode(L:)`), only the decoder runs.
+    public func callAsFunction(L: Tensor, hints: Tensor, logits wantLogits: Bool = false,
+                               encoding: Encoding? = nil) -> (ab: Tensor, logits: Tensor?) {
         precondition(L.c == 1 && hints.c == 3 && L.h == hints.h && L.w == hints.w, "network inputs: L H×W×1, hints H×W×3")
         precondition(L.h % 32 == 0 && L.w % 32 == 0, "network input size must be a multiple of 32, got \(L.h)×\(L.w)")
-        let s = encode(L, hints)
+        precondition(encoding.map { !encoderSeesHints && $0.height == L.h && $0.width == L.w } ?? true,
+                     "an encoding is for a model whose encoder does not see the hints, at the input's size")
+        let s = encoding?.skips ?? encode(L, hints)
         // The hints pooled to 1/2 … 1/16 in one pass over the full-resolution raster.
         let pools = Ops.hintPyramid(hints, largest: 16)
         let f16 = Ops.concat([Self.up2(lat32(s[4])), s[3]])
@@ -171,8 +230,7 @@ public final class FindColorNetwork: @unchecked Sendable {
     /// Encoder features for dense matching (reference colourization): the /8 features and the /16
     /// features upsampled to /8, concatenated (32 + 96 channels), computed from L alone.
     public func matchingFeatures(L: Tensor) -> Tensor {
-        let hints = Tensor(n: 1, h: L.h, w: L.w, c: 3)
-        let s = encode(L, hints)
+        let s = encode(L, nil)
         let up = Ops.resizeBilinear(s[3], height: s[2].h, width: s[2].w)
         return Ops.concat([s[2], up])
     }

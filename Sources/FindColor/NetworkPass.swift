@@ -17,7 +17,10 @@ extension Colorizer {
             Tensor.fromPlanes($0, width: W, height: H, channels: 3, rows: (0..<Hp).map { $0 < H ? $0 : -1 },
                               columns: (0..<Wp).map { $0 < W ? $0 : -1 })
         }
-        let (ab, lg) = network(L: lt, hints: ht, logits: logits || vividness > 0)
+        // A model whose encoder does not see the hints: the encoding of this L* from `passCache`
+        // when a pass over it ran recently (a hint change then runs only the decoder).
+        let encoding = network.encoderSeesHints ? nil : passCache?.encoding(of: L) { network.encode(L: lt) }
+        let (ab, lg) = network(L: lt, hints: ht, logits: logits || vividness > 0, encoding: encoding)
         var out = PlanarImage(width: W, height: H, channels: 2, data: ab.toPlanes(width: W, height: H, scale: config.input.ab_scale))
         if vividness > 0, let lg {
             let vivid = Self.annealedMean(lg, centres: config.bin_centres, temperature: config.annealed_mean_T)

@@ -13,6 +13,10 @@ import FindColorImage
 /// they fit in three quarters of `maxBytes` (inputs and output together), the oldest evicted
 /// first; the last quarter is for the photo parts of the last L* (`parts(of:)`), which do not
 /// depend on the hints at all.
+///
+/// For a model whose encoder does not see the hints (`FindColorNetwork.encoderSeesHints` false),
+/// it also keeps the encodings of the most recent L* planes (up to `encodingBytes`): a pass whose
+/// hints changed then runs only the decoder, with the same result as running the whole network.
 public final class PassCache: @unchecked Sendable {
     private struct Entry {
         let L: PlanarImage
@@ -24,7 +28,12 @@ public final class PassCache: @unchecked Sendable {
     }
 
     public let maxBytes: Int
+    /// The most the encodings hold (the oldest evicted first).
+    public let encodingBytes: Int
     private let lock = NSLock()
+    private var encodings: [(L: PlanarImage, encoding: FindColorNetwork.Encoding)] = []  // oldest first
+    /// Encodings found (`encoding(of:make:)`).
+    private(set) public var encodingHits = 0
     private var entries: [Entry] = []  // oldest first
     /// The photo parts (`ScanParts.parts(of:)`) of the last L* planes asked about (the preview's
     /// and the full render's), while they hold at most a quarter of `maxBytes`: parts depend on the
@@ -36,9 +45,40 @@ public final class PassCache: @unchecked Sendable {
     /// Photo parts found (`parts(of:)`).
     private(set) public var partsHits = 0
 
-    /// `maxBytes`: the most the cache holds (a pass larger than three quarters of it is not kept).
-    public init(maxBytes: Int = 32 << 20) {
+    /// `maxBytes`: the most the passes and photo parts hold (a pass larger than three quarters of
+    /// it is not kept); `encodingBytes`: the most the encodings hold.
+    public init(maxBytes: Int = 32 << 20, encodingBytes: Int = 32 << 20) {
         self.maxBytes = maxBytes
+        self.encodingBytes = encodingBytes
+    }
+
+    /// The encoding of the network input made from `L`, kept from an earlier pass over the same L*
+    /// (bit for bit), else `make()`'s, kept while it fits. `make` runs outside the lock.
+    func encoding(of L: PlanarImage, make: () -> FindColorNetwork.Encoding?) -> FindColorNetwork.Encoding? {
+        lock.lock()
+        if let i = encodings.lastIndex(where: { Self.same($0.L, L) }) {
+            encodingHits += 1
+            let kept = encodings.remove(at: i)
+            encodings.append(kept)
+            lock.unlock()
+            return kept.encoding
+        }
+        lock.unlock()
+        guard let made = make() else { return nil }
+        let bytes = { (e: (L: PlanarImage, encoding: FindColorNetwork.Encoding)) in
+            e.L.data.count * MemoryLayout<Float>.stride + e.encoding.byteCount
+        }
+        let entry = (L: L, encoding: made)
+        guard bytes(entry) <= encodingBytes else { return made }
+        lock.lock()
+        encodings.append(entry)
+        var total = encodings.reduce(0) { $0 + bytes($1) }
+        while total > encodingBytes, let oldest = encodings.first {
+            total -= bytes(oldest)
+            encodings.removeFirst()
+        }
+        lock.unlock()
+        return made
     }
 
     /// The output of a pass over `L` with `raster` (2 planes, or 3 with `confidence`), if kept.
@@ -99,6 +139,7 @@ public final class PassCache: @unchecked Sendable {
         lock.lock()
         entries.removeAll()
         lastParts.removeAll()
+        encodings.removeAll()
         lock.unlock()
     }
 

@@ -24,6 +24,9 @@ public enum MemoryCost {
     public static let serverBaseBytes = 192 << 20
     /// The colorizer's `PassCache` (the preview's pass, reused by the full render that follows).
     public static let passCacheBytes = 32 << 20
+    /// The same cache's encodings (models whose encoder does not see the hints: a hint change
+    /// reruns only the decoder).
+    public static let encodingCacheBytes = 32 << 20
     /// A request body is held about this many times while it is parsed (received bytes, parsed
     /// parts, one working copy).
     public static let bodyCopies = 3

@@ -29,7 +29,9 @@ func buildApplication(
     access: AccessPolicy, logger: Logger?, store: ProjectStore?
 ) throws -> Application<RouterResponder<AppContext>> {
     // A hint change renders the preview, then the full result: the second reuses the first's pass.
-    if colorizer.passCache == nil { colorizer.passCache = PassCache(maxBytes: MemoryCost.passCacheBytes) }
+    if colorizer.passCache == nil {
+        colorizer.passCache = PassCache(maxBytes: MemoryCost.passCacheBytes, encodingBytes: MemoryCost.encodingCacheBytes)
+    }
     return try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,
         queue: nil, limits: limits, access: access, logger: logger, store: store)

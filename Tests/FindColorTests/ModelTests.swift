@@ -43,25 +43,8 @@ import FindColorTestSupport
 /// Weight loading fails on tensors the network does not use (as mlx-swift's `verify: .noUnusedKeys`):
 /// a file whose configuration and weights disagree is refused, naming the tensors.
 @Suite struct UnusedWeights {
-    /// The bundled model's tensors and configuration, plus `extra`, written to a temporary file.
     func modelFile(adding extra: [String: [Float]], config: ((inout [String: Any]) -> Void)? = nil) throws -> URL {
-        let file = try SafeTensorsFile(contentsOf: Repo.model)
-        var metadata = file.metadata
-        if let config {
-            var json = try #require(JSONSerialization.jsonObject(with: Data(metadata["findcolor"]!.utf8)) as? [String: Any])
-            config(&json)
-            metadata["findcolor"] = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
-        }
-        var writer = SafeTensorsWriter(metadata: metadata)
-        for name in file.names {
-            try writer.add(name, shape: file.tensors[name]!.shape, values: file.floats(name))
-        }
-        for (name, values) in extra.sorted(by: { $0.key < $1.key }) {
-            writer.add(name, shape: [values.count], values: values)
-        }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("findcolor-unused-\(UUID().uuidString).safetensors")
-        try writer.write(to: url)
-        return url
+        try bundledModelVariant(adding: extra, config: config)
     }
 
     func loadError(_ url: URL) -> String? {
@@ -109,3 +92,28 @@ import FindColorTestSupport
     }
 }
 
+
+/// The bundled model's tensors and configuration, plus `extra`, with `transform` applied to each
+/// stored tensor's values and `config` to the configuration, written to a temporary file.
+func bundledModelVariant(adding extra: [String: [Float]] = [:], transform: ((String, inout [Float]) -> Void)? = nil,
+                         config: ((inout [String: Any]) -> Void)? = nil) throws -> URL {
+    let file = try SafeTensorsFile(contentsOf: Repo.model)
+    var metadata = file.metadata
+    if let config {
+        var json = try #require(JSONSerialization.jsonObject(with: Data(metadata["findcolor"]!.utf8)) as? [String: Any])
+        config(&json)
+        metadata["findcolor"] = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
+    }
+    var writer = SafeTensorsWriter(metadata: metadata)
+    for name in file.names {
+        var values = try file.floats(name)
+        transform?(name, &values)
+        writer.add(name, shape: file.tensors[name]!.shape, values: values)
+    }
+    for (name, values) in extra.sorted(by: { $0.key < $1.key }) {
+        writer.add(name, shape: [values.count], values: values)
+    }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("findcolor-variant-\(UUID().uuidString).safetensors")
+    try writer.write(to: url)
+    return url
+}

@@ -87,6 +87,8 @@ def folded_tensors(model):
         if isinstance(m, nn.Conv2d) and f"{name}.weight" not in out:
             out[f"{name}.weight"] = m.weight.detach().float().contiguous()
             out[f"{name}.bias"] = (m.bias.detach().float() if m.bias is not None else torch.zeros(m.out_channels)).contiguous()
+    if not model.encoder_hints:  # the encoder sees L alone: its stem's hint filters are zero in the file
+        out["encoder.features.0.0.weight"][:, 1:] = 0
     if getattr(model.decoder, "attention", 0):
         out["decoder.att_null"] = model.decoder.att_null.detach().float().reshape(1).contiguous()
     if getattr(model.decoder, "attention8", 0):

@@ -225,12 +225,18 @@ class Decoder(nn.Module):
 
 class FindColorNet(nn.Module):
     def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9, attention=0, attention8=0,
-                 fine_hints=False):
+                 fine_hints=False, encoder_hints=True):
         super().__init__()
         self.config = {"encoder": "mobilenet_v2", "decoder_widths": list(widths), "refine": refine, "n_bins": n_bins,
                        "hint_spread": spread, "hint_attention": attention}
         if attention8 or fine_hints:  # v3 keys (absent from v1/v2 files, which mean 0 / false)
             self.config.update({"hint_attention_8": attention8, "fine_hints": bool(fine_hints)})
+        # encoder_hints False: the encoder sees L alone (its stem's hint filters are held at zero), so the
+        # hints reach only the decoder and a runtime can encode a photo once for every change of its
+        # hints. (Absent from older files, which mean true.)
+        self.encoder_hints = encoder_hints
+        if not encoder_hints:
+            self.config["encoder_hints"] = False
         self.encoder = MobileNetV2Encoder()
         self.decoder = Decoder(widths, n_bins, refine, spread, attention, attention8, fine_hints)
 
@@ -238,7 +244,8 @@ class FindColorNet(nn.Module):
     def from_config(cfg):
         return FindColorNet(n_bins=cfg["n_bins"], widths=tuple(cfg["decoder_widths"]), refine=cfg["refine"],
                             spread=cfg.get("hint_spread", 9), attention=cfg.get("hint_attention", 0),
-                            attention8=cfg.get("hint_attention_8", 0), fine_hints=cfg.get("fine_hints", False))
+                            attention8=cfg.get("hint_attention_8", 0), fine_hints=cfg.get("fine_hints", False),
+                            encoder_hints=cfg.get("encoder_hints", True))
 
     def load_grown(self, state):
         """Load weights of a network without some of this one's parts (e.g. hint attention): convs
@@ -256,12 +263,15 @@ class FindColorNet(nn.Module):
             merged[name] = v
         new = [n for n in own if n not in state]
         merged.update({n: own[n] for n in new})
+        if not self.encoder_hints:  # the stem's hint filters: zero, whatever the source had
+            merged["encoder.features.0.0.weight"] = merged["encoder.features.0.0.weight"].clone()
+            merged["encoder.features.0.0.weight"][:, 1:] = 0
         self.load_state_dict(merged)
         return new
 
     def forward(self, L, hint, want_logits=True):
         """L: L/100 (B,1,H,W); hint: (B,3,H,W). Returns (ab/110, bin logits at /4)."""
-        skips = self.encoder(torch.cat([L, hint], 1))
+        skips = self.encoder(torch.cat([L, hint if self.encoder_hints else torch.zeros_like(hint)], 1))
         return self.decoder(L, hint, skips, want_logits)
 
 

@@ -42,8 +42,9 @@ def pretrained_path():
 
 
 def set_encoder_trainable(model, trainable):
+    stem_learns_hints = model.encoder_hints
     for name, p in model.encoder.named_parameters():
-        p.requires_grad_(trainable or name.startswith("features.0."))
+        p.requires_grad_(trainable or (stem_learns_hints and name.startswith("features.0.")))
 
 
 def lr_at(step, a):
@@ -141,6 +142,9 @@ def main():
     ap.add_argument("--attention8", type=int, default=0, help="v3: a second hint attention at 1/8 (query/key size; 0 = none)")
     ap.add_argument("--att8-null", type=float, default=3.0, help="null-slot logit of the 1/8 attention (fixed)")
     ap.add_argument("--fine-hints", action="store_true", help="v3: the /2 decoder stage also sees spread hints")
+    ap.add_argument("--decoder-hints", action="store_true",
+                    help="the hints reach only the decoder: the encoder sees L alone (stem hint filters zero) and "
+                         "stays frozen, so a runtime encodes a photo once for all its hint changes")
     ap.add_argument("--reg-loss", choices=["smoothl1", "l2"], default="smoothl1",
                     help="regression loss on ab: smooth-L1 (a median: greyish where colour is uncertain) or L2 (the mean, "
                          "what PSNR rewards)")
@@ -180,7 +184,8 @@ def run(a, out, dev):
     prior = torch.load(prior_path)
     weights = rebalance_weights(prior, centres=centres)
 
-    model = FindColorNet(n_bins=len(centres), attention=a.attention, attention8=a.attention8, fine_hints=a.fine_hints)
+    model = FindColorNet(n_bins=len(centres), attention=a.attention, attention8=a.attention8, fine_hints=a.fine_hints,
+                         encoder_hints=not a.decoder_hints)
     model.encoder.load_imagenet(pretrained_path())
     model = model.to(dev).to(memory_format=torch.channels_last)
     enc = [p for p in model.encoder.parameters()]
@@ -219,7 +224,7 @@ def run(a, out, dev):
     t_last, n_last, t_run = time.time(), 0, 0.0
     end = min(a.steps, a.stop_at or a.steps)
     while step < end:
-        frozen = step < a.frozen_steps
+        frozen = step < a.frozen_steps or a.decoder_hints
         set_encoder_trainable(model, not frozen)
         model.train()
         model.encoder.eval()  # BN statistics stay those of ImageNet

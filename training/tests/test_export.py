@@ -88,3 +88,39 @@ def test_exported_model_loads_back_for_training(tmp_path):
         ref = m(L, hint)[0]
         assert (back(L, hint)[0] - ref).abs().max() < 1e-5
         assert (v3(L, hint)[0] - ref).abs().max() < 1e-5
+
+
+def test_decoder_only_hints(tmp_path):
+    """encoder_hints=False: the encoder's outputs do not depend on the hints, the file says so and
+    holds zero hint filters in the stem (what the Swift runtime checks), and the folded forward of
+    the file computes the model; grown from a model whose stem saw the hints, its stem's hint
+    filters are zero; the training leaves the whole encoder frozen."""
+    from findcolor_train.train import set_encoder_trainable
+    torch.manual_seed(1)
+    src = randomised_model(32)
+    src.encoder.features[0][0].weight.data[:, 1:].normal_()  # a stem that sees the hints
+    m = FindColorNet(n_bins=len(gamut_bins()), attention=32, fine_hints=True, encoder_hints=False)
+    m.load_grown(src.state_dict())
+    assert m.encoder.features[0][0].weight[:, 1:].abs().max() == 0
+    m.eval()
+    L = torch.rand(1, 1, 64, 96)
+    hint = torch.zeros(1, 3, 64, 96)
+    hint[0, :, 10:16, 20:26] = torch.tensor([0.3, -0.2, 1.0]).view(3, 1, 1)
+    with torch.no_grad():
+        m.encoder.features[0][0].weight.data[:, 1:].normal_()  # even if the weights drifted, the model ignores them
+        ab_model = m(L, hint)[0]
+        path = tmp_path / "m.safetensors"
+        export(m, gamut_bins(), str(path))
+        t = load_file(str(path))
+        with safe_open(str(path), "pt") as f:
+            cfg = json.loads(f.metadata()["findcolor"])
+        assert cfg["encoder_hints"] is False
+        assert t["encoder.features.0.0.weight"][:, 1:].abs().max() == 0
+        assert (folded_forward(t, cfg, L, hint)[0] - ab_model).abs().max() < 1e-5
+        assert (ab_model - m(L, torch.zeros_like(hint))[0]).abs().max() > 1e-3  # the hints still matter
+    set_encoder_trainable(m, False)
+    assert not any(p.requires_grad for p in m.encoder.parameters())
+    full = randomised_model(32)
+    set_encoder_trainable(full, False)
+    assert all(p.requires_grad == n.startswith("features.0.") for n, p in full.encoder.named_parameters())
+    assert "encoder_hints" not in full.config  # older files: absent means true
