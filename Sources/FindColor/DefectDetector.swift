@@ -9,7 +9,8 @@ import FindColorNN
 /// and exported to `Models/findcolor-repair-v1.safetensors`; `DefectNet.forward` in
 /// training/findcolor_train/repair_model.py is the line-by-line reference for `logits`. Full
 /// resolution 8 channels, /2 16, /4 32, /8 64, bilinear upsampling with skip concatenations, every
-/// layer a 3×3 convolution with bias and ReLU, a 1×1 head.
+/// layer a 3×3 convolution with bias and ReLU, a 1×1 head; optionally (`Config.context`) a /16
+/// level whose output, with the /8 features, is added to them (f3 ← ReLU(f3 + d3([up(f4), f3]))).
 ///
 /// Photos whose short side exceeds `detectionShortSide` are searched at that short side (area
 /// downsampling) and the probability is upsampled bilinearly to the photo's size: the network knows
@@ -33,9 +34,12 @@ public final class DefectDetector: @unchecked Sendable {
         /// Searches averaged (optional, default 1): 1 the photo as it is; 2 also mirrored left to
         /// right; 4 also top to bottom and both. The thresholds are chosen for this count.
         public var mirrors: Int?
+        /// Channels of the /16 context level (optional; absent or 0: none). Inputs are then padded
+        /// to a multiple of 16 and the receptive field is about 170 px instead of 60.
+        public var context: Int?
 
         enum CodingKeys: String, CodingKey {
-            case kind, version, channels, multiple, threshold, mirrors
+            case kind, version, channels, multiple, threshold, mirrors, context
             case seedThreshold = "seed_threshold"
         }
     }
@@ -46,12 +50,18 @@ public final class DefectDetector: @unchecked Sendable {
     public let config: Config
     public let modelURL: URL
     let e0, e1a, e1b, e2a, e2b, e3a, e3b, d2, d1, d0, head: Conv2d
+    /// The /16 context level (nil: none).
+    let context: (e4a: Conv2d, e4b: Conv2d, d3: Conv2d)?
     let backend: Backend
 
-    /// Interior tile side and the margin read around it (a multiple of 8 that covers the receptive
-    /// field of about 60 px).
-    public var tile = 512
-    public let margin = 48
+    /// Interior tile side and the margin read around it (a multiple of `Config.multiple` that
+    /// covers the receptive field: about 60 px, 48; with the context level about 170 px, 96). The
+    /// tile must be a multiple of `Config.multiple` too, so that every window's strided grid is
+    /// the photo's.
+    public var tile = 512 {
+        didSet { precondition(tile > 0 && tile % config.multiple == 0, "tile \(tile) is not a multiple of \(config.multiple)") }
+    }
+    public let margin: Int
     /// The largest short side the network searches at (see above); nil: always the photo's own size.
     public var detectionShortSide: Int? = 640
 
@@ -65,7 +75,9 @@ public final class DefectDetector: @unchecked Sendable {
         } catch {
             throw FindColorError.model("the defect detector's configuration is unreadable (\(error))")
         }
-        guard cfg.kind == "defect-detector", cfg.version == 1, cfg.channels.count == 4, cfg.multiple == 8 else {
+        let hasContext = (cfg.context ?? 0) > 0
+        guard cfg.kind == "defect-detector", cfg.version == 1, cfg.channels.count == 4,
+              cfg.multiple == (hasContext ? 16 : 8) else {
             throw FindColorError.model("unsupported defect detector \(cfg.kind) v\(cfg.version) \(cfg.channels)")
         }
         if let m = cfg.mirrors, !Self.mirrorCounts.contains(m) {
@@ -79,6 +91,7 @@ public final class DefectDetector: @unchecked Sendable {
         config = cfg
         self.modelURL = modelURL
         self.backend = backend
+        margin = hasContext ? 96 : 48
         func conv(_ name: String, stride: Int = 1, relu: Bool = true) throws -> Conv2d {
             try Conv2d(store, name, stride: stride, activation: relu ? .relu : .none, backend: backend)
         }
@@ -89,6 +102,8 @@ public final class DefectDetector: @unchecked Sendable {
             e3a = try conv("e3a", stride: 2); e3b = try conv("e3b")
             d2 = try conv("d2"); d1 = try conv("d1"); d0 = try conv("d0")
             head = try conv("head", relu: false)
+            // d3's ReLU applies to d3's output plus f3 (`callAsFunction(_:adding:)`).
+            context = hasContext ? (try conv("e4a", stride: 2), try conv("e4b"), try conv("d3")) : nil
             try store.verifyAllUsed()
         } catch let e as FindColorError {
             throw e
@@ -112,13 +127,18 @@ public final class DefectDetector: @unchecked Sendable {
         return try DefectDetector(modelURL: url, backend: backend)
     }
 
-    /// The network on one input (N×H×W×1, L*/50 − 1, H and W multiples of 8): logits N×H×W×1.
+    /// The network on one input (N×H×W×1, L*/50 − 1, H and W multiples of `Config.multiple`):
+    /// logits N×H×W×1.
     public func logits(_ x: Tensor) -> Tensor {
         func up(_ t: Tensor, _ like: Tensor) -> Tensor { Ops.resizeBilinear(t, height: like.h, width: like.w, backend: backend) }
         let f0 = e0(x)
         let f1 = e1b(e1a(f0))
         let f2 = e2b(e2a(f1))
-        let f3 = e3b(e3a(f2))
+        var f3 = e3b(e3a(f2))
+        if let context {
+            let f4 = context.e4b(context.e4a(f3))
+            f3 = context.d3(Ops.concat([up(f4, f3), f3], backend: backend), adding: f3)
+        }
         let g2 = d2(Ops.concat([up(f3, f2), f2], backend: backend))
         let g1 = d1(Ops.concat([up(g2, f1), f1], backend: backend))
         let g0 = d0(Ops.concat([up(g1, f0), f0], backend: backend))

@@ -8,6 +8,17 @@ import FindColorTestSupport
 extension Repo {
     static let detector = root.appendingPathComponent("Models/findcolor-repair-v1.safetensors")
     static let repairGolden = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_golden.safetensors")
+    /// A detector with random weights and the /16 context level (channels 4, 6, 8, 10, context 12),
+    /// and its goldens (`repair_golden.py --random-model`).
+    static let contextDetector = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_context_tiny.safetensors")
+    static let contextGolden = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_context_golden.safetensors")
+}
+
+/// A detector file and the PyTorch goldens made from it.
+enum DetectorFixture: String, CaseIterable, Sendable {
+    case bundled, contextLevel
+    var model: URL { self == .bundled ? Repo.detector : Repo.contextDetector }
+    var golden: URL { self == .bundled ? Repo.repairGolden : Repo.contextGolden }
 }
 
 /// L* of a smooth synthetic scene (a ramp with a gentle wave), `width`×`height`.
@@ -22,43 +33,49 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
 }
 
 /// The defect detector against PyTorch (training/findcolor_train/repair_golden.py, from the bundled
-/// file), on both backends. Tolerances: logits 1e-3, probabilities 1e-4.
+/// file and from a random one with the context level), on both backends. Tolerances: logits 1e-3,
+/// probabilities 1e-4.
 @Suite(.serialized) struct DefectDetectorParity {
-    @Test(arguments: [Backend.reference, Backend.oneDNN])
-    func networkMatchesPyTorch(backend: Backend) throws {
-        let detector = try DefectDetector(modelURL: Repo.detector, backend: backend)
-        let golden = try SafeTensorsFile(contentsOf: Repo.repairGolden)
+    @Test(arguments: [Backend.reference, Backend.oneDNN], DetectorFixture.allCases)
+    func networkMatchesPyTorch(backend: Backend, fixture: DetectorFixture) throws {
+        let detector = try DefectDetector(modelURL: fixture.model, backend: backend)
+        let golden = try SafeTensorsFile(contentsOf: fixture.golden)
         let L = Tensor(shape: TensorShape(n: 1, h: 64, w: 96, c: 1), values: try golden.floats("net_64x96.L").map { $0 / 50 - 1 })
         let got = detector.logits(L).scalars
         let want = try golden.floats("net_64x96.logits")
         #expect(got.count == want.count)
         let d = zip(got, want).map { abs($0 - $1) }.max()!
-        #expect(d <= 1e-3, "logits on \(backend): max |Δ| = \(d)")
+        #expect(d <= 1e-3, "logits on \(backend), \(fixture): max |Δ| = \(d)")
     }
 
-    @Test(arguments: [Backend.reference, Backend.oneDNN])
-    func paddedProbabilityMatchesPyTorch(backend: Backend) throws {
-        let detector = try DefectDetector(modelURL: Repo.detector, backend: backend)
-        let golden = try SafeTensorsFile(contentsOf: Repo.repairGolden)
+    @Test(arguments: [Backend.reference, Backend.oneDNN], DetectorFixture.allCases)
+    func paddedProbabilityMatchesPyTorch(backend: Backend, fixture: DetectorFixture) throws {
+        let detector = try DefectDetector(modelURL: fixture.model, backend: backend)
+        let golden = try SafeTensorsFile(contentsOf: fixture.golden)
         let L = PlanarImage(width: 83, height: 75, channels: 1, data: try golden.floats("pad_75x83.L"))
         let got = detector.probability(L, mirrors: 1)  // one search, as the golden's
         let want = try golden.floats("pad_75x83.probability")
         let d = zip(got.data, want).map { abs($0 - $1) }.max()!
-        #expect(d <= 1e-4, "probability on \(backend): max |Δ| = \(d)")
-        // The golden scene has a bright scratch and dark dust: the detector sees them.
-        #expect(got.data.filter { $0 > 0.5 }.count > 50)
+        #expect(d <= 1e-4, "probability on \(backend), \(fixture): max |Δ| = \(d)")
+        if fixture == .bundled {
+            // The golden scene has a bright scratch and dark dust: the detector sees them.
+            #expect(got.data.filter { $0 > 0.5 }.count > 50)
+        }
     }
 
-    /// Tiles (with their margin) give the whole-photo result: no seams at tile borders.
-    @Test func tilesEqualTheWholePhoto() throws {
-        let detector = try DefectDetector(modelURL: Repo.detector)
+    /// Tiles (with their margin) give the whole-photo result: no seams at tile borders (the
+    /// context level's larger receptive field has its larger margin).
+    @Test(arguments: DetectorFixture.allCases)
+    func tilesEqualTheWholePhoto(fixture: DetectorFixture) throws {
+        let detector = try DefectDetector(modelURL: fixture.model)
+        #expect(detector.margin == (fixture == .bundled ? 48 : 96))
         var L = smoothScene(width: 170, height: 150)
         for y in 0..<150 { for x in 84...86 { L.data[y * 170 + x] = 95 } }  // a scratch across tile borders
         let whole = detector.probability(L)
-        detector.tile = 40
+        detector.tile = 48  // a multiple of the input multiple (8, 16 with the context level), as `tile` must be
         let tiled = detector.probability(L)
         let d = zip(whole.data, tiled.data).map { abs($0 - $1) }.max()!
-        #expect(d <= 1e-4, "tiled vs whole: max |Δp| = \(d)")
+        #expect(d <= 1e-4, "tiled vs whole (\(fixture)): max |Δp| = \(d)")
     }
 
     /// Mirrored searches averaged (`mirrors` 4) make the probability mirror-equivariant: the

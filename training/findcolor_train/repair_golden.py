@@ -6,9 +6,13 @@ stores synthetic inputs and outputs, NHWC float32 without N, in one small safete
     python -m findcolor_train.repair_golden --model ../Models/findcolor-repair-v1.safetensors \
         --out ../Tests/FindColorTests/Fixtures/repair_golden.safetensors
 
+With `--random-model FILE --channels 4,6,8,10 --context 12` it first writes a detector with random
+weights of that shape to FILE (a test fixture for shapes the bundled detector does not have, e.g. the
+context level) and makes the goldens from it.
+
 Cases: `net_64x96.L` (L*, H×W×1) and `net_64x96.logits` (the network on L*, sizes multiples of 8);
 `pad_75x83.L` and `pad_75x83.probability` (a size that is not: reflect-padded at the bottom and
-right to 80×88, sigmoid, cropped — what `DefectDetector.probability` does).
+right to 80×88 (80×96 with the context level's multiple of 16), sigmoid, cropped — what `DefectDetector.probability` does).
 """
 import argparse
 import json
@@ -36,7 +40,7 @@ def scene(H, W):
 def load(path):
     with safe_open(path, "pt") as f:
         cfg = json.loads(f.metadata()["findcolor_repair"])
-    net = DefectNet(tuple(cfg["channels"]))
+    net = DefectNet(tuple(cfg["channels"]), cfg.get("context", 0))
     net.load_state_dict(load_file(path))
     return net.eval()
 
@@ -45,7 +49,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--random-model", action="store_true", help="write a random detector to --model first")
+    ap.add_argument("--channels", default="8,16,32,64")
+    ap.add_argument("--context", type=int, default=0)
     a = ap.parse_args()
+    if a.random_model:
+        from .train_repair import export
+        torch.manual_seed(0)
+        rnd = DefectNet(tuple(int(c) for c in a.channels.split(",")), a.context)
+        with torch.no_grad():
+            for p in rnd.parameters():  # every layer non-zero (d3 starts at zero when trained)
+                p.normal_(0, 0.3)
+        export(rnd, a.model)
     net = load(a.model)
     nhwc = lambda x: x[0].permute(1, 2, 0).contiguous().float()  # noqa: E731
     out = {}
@@ -53,7 +68,9 @@ def main():
         L = scene(64, 96)
         out.update({"net_64x96.L": nhwc(L), "net_64x96.logits": nhwc(net(L))})
         L = scene(75, 83)
-        padded = F.pad(L, (0, 88 - 83, 0, 80 - 75), mode="reflect")
+        m = net.multiple
+        ph, pw = (75 + m - 1) // m * m, (83 + m - 1) // m * m
+        padded = F.pad(L, (0, pw - 83, 0, ph - 75), mode="reflect")
         p = torch.sigmoid(net(padded))[..., :75, :83]
         out.update({"pad_75x83.L": nhwc(L), "pad_75x83.probability": nhwc(p)})
     save_file(out, a.out, metadata={"model": a.model.split("/")[-1], "layout": "NHWC without N, float32"})

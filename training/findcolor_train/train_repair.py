@@ -180,6 +180,8 @@ def main():
     ap.add_argument("--native", type=int, metavar="MIN",
                     help="crop the photos' own files at their own resolution (short side >= MIN) instead of the pack")
     ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt)")
+    ap.add_argument("--context", type=int, default=0, metavar="C",
+                    help="add a /16 context level of C channels (repair_model.DefectNet); --init-from may lack it")
     a = ap.parse_args()
     scale = tuple(float(v) for v in a.scale.split(","))
     if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
@@ -192,7 +194,7 @@ def main():
     channels = tuple(int(c) for c in a.channels.split(","))
     if len(channels) != 4:
         ap.error(f"--channels needs 4 numbers, not {a.channels!r}")
-    model = DefectNet(channels).to(memory_format=torch.channels_last)
+    model = DefectNet(channels, a.context).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     rng = np.random.default_rng(a.seed)
     step = 0
@@ -208,8 +210,8 @@ def main():
             weights = load_file(a.init_from)
         else:
             weights = torch.load(a.init_from, weights_only=False)["model"]
-        model.load_state_dict(weights)
-        print(f"initialised from {a.init_from}")
+        new = model.grow_from(weights)
+        print(f"initialised from {a.init_from}" + (f"; new: {', '.join(new)}" if new else ""))
     if a.export:
         export(model, a.export)
         print(f"exported step {step} to {a.export}")

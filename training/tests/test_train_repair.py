@@ -59,3 +59,35 @@ def test_faint_defect_weights_follow_the_change_the_damage_made():
     assert 0 < int((w == 3).sum()) < int((m > 0.5).sum())  # some of them (the faint ones), not all
     _, _, none = batch(One(), [0], 64, np.random.default_rng(9), clean_p=0.0, version=2, scale=(1, 1))
     assert none is None
+
+
+def test_context_level_grows_from_a_detector_without_it(tmp_path):
+    """DefectNet(context=C): a detector grown from one without the /16 level computes what that one
+    did (d3 starts at zero), exports `context` and a multiple of 16 (what the Swift runtime reads),
+    and refuses weights of another shape; once d3 is non-zero the level changes the output."""
+    import json
+    import torch
+    from safetensors import safe_open
+    from findcolor_train.repair_model import DefectNet
+    from findcolor_train.train_repair import export
+    torch.manual_seed(0)
+    small = DefectNet((8, 16, 32, 64)).eval()
+    big = DefectNet((8, 16, 32, 64), context=64).eval()
+    assert sorted(big.grow_from(small.state_dict())) == ["d3.bias", "d3.weight", "e4a.bias", "e4a.weight",
+                                                          "e4b.bias", "e4b.weight"]
+    x = torch.rand(1, 1, 64, 96) * 100
+    with torch.no_grad():
+        assert torch.equal(small(x), big(x))
+        big.d3.weight.normal_(0, 0.05)
+        assert (small(x) - big(x)).abs().max() > 1e-3
+    path = tmp_path / "d.safetensors"
+    export(big, path)
+    with safe_open(str(path), "pt") as f:
+        cfg = json.loads(f.metadata()["findcolor_repair"])
+    assert cfg["context"] == 64 and cfg["multiple"] == 16
+    assert "context" not in small.config() and small.config()["multiple"] == 8
+    try:
+        DefectNet((8, 16, 32, 32), context=64).grow_from(small.state_dict())
+        raise AssertionError("weights of another shape were accepted")
+    except RuntimeError:  # load_state_dict's size mismatch
+        pass
