@@ -64,6 +64,10 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let colorizer = try modelOptions.load()
+        // Each photo goes through several passes with the same L* (one per hint count, and the
+        // one-hint precision's pass without hints, which is PSNR@0's): kept passes are reused (the
+        // same numbers), and for a model whose encoder does not see the hints, so is the encoding.
+        colorizer.passCache = PassCache()
         var o = EvalOptions()
         o.protocolKind = protocolKind
         o.ks = hints.values
