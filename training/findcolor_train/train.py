@@ -53,6 +53,17 @@ def lr_at(step, a):
     return a.lr * warm * (a.final_lr_frac + (1 - a.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * prog)))
 
 
+def chroma_shortfall(ab, gt_ab, weight):
+    """How far each crop's mean chroma |ab| falls short of its ground truth's, in ab/10, averaged over
+    the crops with `weight` (B,) (e.g. 1 for hint-free crops): a global statistic, not a per-pixel
+    target, so the network itself chooses where to put the colour it owes (issue 10: the regression
+    towards the mean is what makes automatic colour timid). ab, gt_ab: (B, 2, H, W) in ab units."""
+    def chroma(t):  # |ab| per pixel, with a gradient at 0
+        return (t.pow(2).sum(1) + 1e-6).sqrt().mean((1, 2))
+    short = (chroma(gt_ab) - chroma(ab)).clamp(min=0) / 10.0
+    return (short * weight).sum() / weight.sum().clamp(min=1)
+
+
 def locality_loss(ab1, ab0, gt_ab, hint_ab, margin=1.0):
     """Colour moved towards a crop's one hint where the ground truth is far from the hint's colour.
 
@@ -153,6 +164,9 @@ def main():
     ap.add_argument("--loc-weight", type=float, default=0.0,
                     help="weight of the locality loss: colour moved towards a hint where the ground truth is far from it")
     ap.add_argument("--loc-margin", type=float, default=1.0, help="movement (ab) the locality loss lets pass")
+    ap.add_argument("--chroma-weight", type=float, default=0.0,
+                    help="weight of the chroma term: per hint-free crop, how far the mean chroma |ab| of the output "
+                         "falls short of the ground truth's (ab/10; only a shortfall counts)")
     ap.add_argument("--many-hints-p", type=float, default=0.0, help="share of crops with 10–80 hint patches")
     ap.add_argument("--freeze-bn", choices=["encoder", "all"], default="encoder",
                     help="BatchNorm statistics kept frozen (all: needed when starting from an exported model)")
@@ -262,6 +276,9 @@ def run(a, out, dev):
         else:
             per_px = F.smooth_l1_loss(ab * AB_SCALE, gt_ab, beta=1.0, reduction="none").mean(1, keepdim=True) / 10.0
         reg = (per_px * w_full).mean()
+        chroma = torch.zeros(())
+        if a.chroma_weight > 0:
+            chroma = chroma_shortfall(ab * AB_SCALE, gt_ab, 1 - has.view(-1))
         ce = (F.cross_entropy(logits, tgt4, reduction="none") * w4).mean()
         loss = reg + a.cls_weight * ce
         att_loss = torch.zeros(())
@@ -277,7 +294,7 @@ def run(a, out, dev):
             if on and a.match_weight > 0 and "p" in rec:
                 match = match + attention_match_loss(rec["p"], rec["hinted"], rec["hp"], gt_ab, rec["scale"],
                                                      a.match_sigma, a.match_null)
-        loss = loss + a.att_weight * att_loss + a.match_weight * match
+        loss = loss + a.att_weight * att_loss + a.match_weight * match + a.chroma_weight * chroma
         loc = torch.zeros(())
         if P and a.loc_weight > 0:
             loc = locality_loss(ab[:P] * AB_SCALE, (ab[-P:] * AB_SCALE).detach(), gt_ab[:P], pair_hint_ab.to(dev), a.loc_margin)
@@ -291,7 +308,7 @@ def run(a, out, dev):
             dt = time.time() - t_last
             t_run += dt
             rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(),
-                   "loc": loc.item(), "match": match.item(), "lr": lr,
+                   "loc": loc.item(), "match": match.item(), "chroma": chroma.item(), "lr": lr,
                    "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
