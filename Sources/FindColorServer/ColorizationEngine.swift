@@ -16,6 +16,9 @@ protocol ColorizationEngine: Sendable {
     func suggestColors(_ image: PlanarImage, x: Int, y: Int, hints: [Hint], topK: Int) throws -> [SuggestedColor]
     /// Identifies the model: renders cached with another model are not served (computed once).
     func modelIdentity() -> String
+    /// Whether the engine keeps encodings of recent photos (`PassCache`, a model whose encoder
+    /// does not see the hints): their bytes are then part of the server's fixed memory use.
+    var keepsEncodings: Bool { get }
     /// A project's full-resolution render. By default `colorizeFull` of the decoded photo; the
     /// colorizer starts from the photo's L*, which `photo` keeps from one render to the next.
     func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage
@@ -30,6 +33,7 @@ protocol ColorizationEngine: Sendable {
 
 extension ColorizationEngine {
     func modelIdentity() -> String { "" }
+    var keepsEncodings: Bool { false }
 
     func colorizeFull(_ photo: RenderPhoto, _ request: ColorizeRequest) throws -> PlanarImage {
         try colorizeFull(try photo.image(), request)
@@ -73,6 +77,8 @@ struct RenderPhoto {
 }
 
 extension Colorizer: ColorizationEngine {
+    var keepsEncodings: Bool { !network.encoderSeesHints && passCache != nil }
+
     func colorizeFull(_ image: PlanarImage, _ request: ColorizeRequest) throws -> PlanarImage {
         try colorize(image, request).rgb
     }

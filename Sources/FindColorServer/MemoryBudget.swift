@@ -25,7 +25,7 @@ public enum MemoryCost {
     /// The colorizer's `PassCache` (the preview's pass, reused by the full render that follows).
     public static let passCacheBytes = 32 << 20
     /// The same cache's encodings (models whose encoder does not see the hints: a hint change
-    /// reruns only the decoder).
+    /// reruns only the decoder); counted only for such a model (`ColorizationEngine.keepsEncodings`).
     public static let encodingCacheBytes = 32 << 20
     /// A request body is held about this many times while it is parsed (received bytes, parsed
     /// parts, one working copy).

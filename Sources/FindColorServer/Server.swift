@@ -30,7 +30,8 @@ func buildApplication(
 ) throws -> Application<RouterResponder<AppContext>> {
     // A hint change renders the preview, then the full result: the second reuses the first's pass.
     if colorizer.passCache == nil {
-        colorizer.passCache = PassCache(maxBytes: MemoryCost.passCacheBytes, encodingBytes: MemoryCost.encodingCacheBytes)
+        colorizer.passCache = PassCache(maxBytes: MemoryCost.passCacheBytes,
+                                        encodingBytes: colorizer.network.encoderSeesHints ? 0 : MemoryCost.encodingCacheBytes)
     }
     return try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,

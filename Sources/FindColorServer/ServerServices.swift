@@ -66,7 +66,8 @@ struct ServerServices: Sendable {
         self.images = DecodedImageCache(budgetSamples: cacheSamples)
         self.memory = MemoryBudget(
             budget: limits.memoryBudgetBytes,
-            fixed: MemoryCost.serverBaseBytes + MemoryCost.passCacheBytes + MemoryCost.encodingCacheBytes + cacheSamples * MemoryLayout<Float>.size)
+            fixed: MemoryCost.serverBaseBytes + MemoryCost.passCacheBytes + (engine.keepsEncodings ? MemoryCost.encodingCacheBytes : 0)
+                + cacheSamples * MemoryLayout<Float>.size)
         self.connections = connections ?? ConnectionRegistry(maxConnections: limits.maxConnections)
         self.modelTag = String(ContentDigest.sha256Hex(engine.modelIdentity()).prefix(12))
     }

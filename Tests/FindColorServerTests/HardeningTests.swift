@@ -337,6 +337,30 @@ extension ServerTests {
             }
         }
 
+        /// The pass cache's encodings are part of the fixed memory only for a model that keeps them
+        /// (its encoder does not see the hints: the committed milestone v3l); v2 keeps none.
+        @Test func encodingsCountOnlyForModelsThatKeepThem() async throws {
+            let repository = URL(fileURLWithPath: #filePath)
+                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let decoderOnly = repository.appendingPathComponent("training/milestones/findcolor-v3l-step3000.safetensors")
+            for (colorizer, keeps) in [(try Fixtures.model(), false), (try Colorizer(modelURL: decoderOnly), true)] {
+                let dir = try Fixtures.temporaryDirectory()
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let limits = ServerLimits(imageCacheSamples: 0)
+                let app = try buildApplication(host: "127.0.0.1", port: 0, dataDirectory: dir, colorizer: colorizer,
+                                               limits: limits, access: .default, logger: nil, store: nil)
+                #expect(colorizer.keepsEncodings == keeps)
+                if keeps { #expect(colorizer.passCache?.encodingBytes == MemoryCost.encodingCacheBytes) }
+                try await app.test(.router) { client in
+                    try await client.execute(uri: "/health", method: .get) { response in
+                        let memory = response.json["memory"] as? [String: Any]
+                        #expect(memory?["fixedBytes"] as? Int == MemoryCost.serverBaseBytes + MemoryCost.passCacheBytes
+                                + (keeps ? MemoryCost.encodingCacheBytes : 0))
+                    }
+                }
+            }
+        }
+
         @Test func concurrentWorkBeyondTheBudgetGets503() async throws {
             let dir = try Fixtures.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
