@@ -9,6 +9,10 @@ BatchNorm statistics stay frozen throughout (batch 16 is too small to re-estimat
 Losses: smooth-L1 on ab, weighted by the class-rebalancing weight of the target colour raised to
 `--reg-rebalance` (`--reg-rebalance-hinted` for crops with hints), plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution,
 plus `--att-weight` × smooth-L1 of the hint attention's own colours (crops with hints only).
+`--chroma-weight` adds a per-crop chroma term on hint-free crops (`chroma_mismatch`).
+`--decoder-hints` keeps the encoder frozen throughout and feeds it L alone (the hints reach only
+the decoder; the exported file says `"encoder_hints": false` and the runtime reuses a photo's
+encoding across hint changes).
 `--init-from` starts a new run from another run's weights; a network that gains parts (the hint
 attention, `--attention`) starts computing exactly what the old one did (`FindColorNet.load_grown`).
 """
