@@ -137,23 +137,15 @@ public final class FindColorNetwork: @unchecked Sendable {
         guard weight.shape.count == 4, weight.shape[1] == 4 else {
             throw NNError.invalidConfiguration("'\(name).weight' must be [out, 4, k, k], has shape \(weight.shape)")
         }
-        let (cout, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        let perInput = kh * kw
-        var lightness = [Float]()
-        lightness.reserveCapacity(cout * perInput)
-        for o in 0..<cout {
+        let perInput = weight.shape[2] * weight.shape[3]
+        for o in 0..<weight.shape[0] {
             let base = o * 4 * perInput
-            lightness.append(contentsOf: weight.values[base..<base + perInput])
             guard weight.values[base + perInput..<base + 4 * perInput].allSatisfy({ $0 == 0 }) else {
                 throw FindColorError.model("the model says its encoder does not see the hints (encoder_hints false), but its stem has non-zero hint filters")
             }
         }
-        let bias = try w.require("\(name).bias", shape: [cout]).values
-        let d = ConvolutionDescriptor(inputChannels: 1, outputChannels: cout, kernelHeight: kh, kernelWidth: kw,
-                                      strideY: 2, strideX: 2,
-                                      padding: .explicit(ConvPadding(top: kh / 2, left: kw / 2, bottom: kh / 2, right: kw / 2)),
-                                      activation: .relu6)
-        return try Conv(d, weights: lightness, bias: bias, backend: backend, precision: precision, name: name)
+        return try Conv(w, name, inputChannels: 0..<1, stride: 2, biasAndActivation: true, activation: .relu6,
+                        backend: backend, precision: precision)
     }
 
     /// The encoder's outputs for one input (/2, /4, /8, /16, /32): what the decoder takes with the

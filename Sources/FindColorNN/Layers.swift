@@ -38,24 +38,30 @@ public struct Conv2d {
         self.name = name
     }
 
-    /// The stored layer `name`'s input channels `channels` alone (a 1×1 convolution over a
-    /// concatenation is the sum of the 1×1 convolutions of its parts), with the bias and the
-    /// activation only when `biasAndActivation`.
-    public init(_ weights: WeightStore, _ name: String, inputChannels channels: Range<Int>, biasAndActivation: Bool,
-                activation: Activation = .none, backend: Backend = .default, precision: Precision = .fp32) throws {
+    /// The stored layer `name`'s input channels `channels` alone (a convolution over a
+    /// concatenation is the sum of the convolutions of its parts), with the bias and the activation
+    /// only when `biasAndActivation`; padding as the whole layer's (PyTorch's `kernel / 2`).
+    public init(_ weights: WeightStore, _ name: String, inputChannels channels: Range<Int>, stride: Int = 1,
+                biasAndActivation: Bool, activation: Activation = .none, backend: Backend = .default,
+                precision: Precision = .fp32) throws {
         let weight = try weights.require("\(name).weight")
-        guard weight.shape.count == 4, weight.shape[2] == 1, weight.shape[3] == 1,
-              channels.lowerBound >= 0, channels.upperBound <= weight.shape[1], !channels.isEmpty else {
-            throw NNError.invalidConfiguration("'\(name).weight' \(weight.shape) has no 1×1 input channels \(channels)")
+        guard weight.shape.count == 4, channels.lowerBound >= 0, channels.upperBound <= weight.shape[1], !channels.isEmpty else {
+            throw NNError.invalidConfiguration("'\(name).weight' \(weight.shape) has no input channels \(channels)")
         }
-        let (cout, cin) = (weight.shape[0], weight.shape[1])
+        let (cout, cin, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        let k = kh * kw
         var part = [Float]()
-        part.reserveCapacity(cout * channels.count)
-        for o in 0..<cout { part.append(contentsOf: weight.values[o * cin + channels.lowerBound..<o * cin + channels.upperBound]) }
+        part.reserveCapacity(cout * channels.count * k)
+        for o in 0..<cout {
+            part.append(contentsOf: weight.values[(o * cin + channels.lowerBound) * k..<(o * cin + channels.upperBound) * k])
+        }
         let bias = biasAndActivation && (weights.contains("\(name).bias"))
             ? try weights.require("\(name).bias", shape: [cout]).values : nil
-        let descriptor = ConvolutionDescriptor(inputChannels: channels.count, outputChannels: cout, kernelSize: 1,
-                                               activation: biasAndActivation ? activation : .none)
+        let descriptor = ConvolutionDescriptor(
+            inputChannels: channels.count, outputChannels: cout, kernelHeight: kh, kernelWidth: kw,
+            strideY: stride, strideX: stride,
+            padding: .explicit(ConvPadding(top: kh / 2, left: kw / 2, bottom: kh / 2, right: kw / 2)),
+            activation: biasAndActivation ? activation : .none)
         try self.init(descriptor, weights: part, bias: bias, backend: backend, precision: precision,
                       name: "\(name)[\(channels.lowerBound)..<\(channels.upperBound)]")
     }

@@ -42,6 +42,7 @@ struct LayerTests {
             "d.weight": WeightArray(shape: [6, 11, 1, 1], values: g.floats(66, in: -0.5...0.5)),
             "d.bias": WeightArray(shape: [6], values: g.floats(6, in: -0.5...0.5)),
             "k.weight": WeightArray(shape: [6, 11, 3, 3], values: g.floats(594)),
+            "k.bias": WeightArray(shape: [6], values: g.floats(6, in: -0.5...0.5)),
         ])
         let whole = try Conv2d(store, "d", activation: .relu, backend: backend)
         let low = try Conv2d(store, "d", inputChannels: 0..<7, biasAndActivation: false, backend: backend)
@@ -54,8 +55,14 @@ struct LayerTests {
         let split = rest(skip, adding: up(low(coarse)))
         #expect(relativeError(split, expected) <= 1e-5)
         #expect(split.scalars.contains { $0 == 0 } && split.scalars.contains { $0 > 0 })  // the ReLU acted
-        // only 1×1 layers split, and only within their channels
-        #expect(throws: NNError.self) { try Conv2d(store, "k", inputChannels: 0..<3, biasAndActivation: false) }
+        // any kernel and stride splits the same way (the encoder's L-only stem: 3×3, stride 2)
+        let kWhole = try Conv2d(store, "k", stride: 2, activation: .relu6, backend: backend)
+        let kLow = try Conv2d(store, "k", inputChannels: 0..<3, stride: 2, biasAndActivation: false, backend: backend)
+        let kRest = try Conv2d(store, "k", inputChannels: 3..<11, stride: 2, biasAndActivation: true, activation: .relu6,
+                               backend: backend)
+        let a = Tensor.random(TensorShape(h: 9, w: 8, c: 3), seed: 3), b = Tensor.random(TensorShape(h: 9, w: 8, c: 8), seed: 4)
+        #expect(relativeError(kRest(b, adding: kLow(a)), kWhole(Ops.concat([a, b], backend: backend))) <= 1e-5)
+        // only within the layer's channels
         #expect(throws: NNError.self) { try Conv2d(store, "d", inputChannels: 7..<12, biasAndActivation: true) }
     }
 

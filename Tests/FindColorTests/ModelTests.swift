@@ -43,10 +43,6 @@ import FindColorTestSupport
 /// Weight loading fails on tensors the network does not use (as mlx-swift's `verify: .noUnusedKeys`):
 /// a file whose configuration and weights disagree is refused, naming the tensors.
 @Suite struct UnusedWeights {
-    func modelFile(adding extra: [String: [Float]], config: ((inout [String: Any]) -> Void)? = nil) throws -> URL {
-        try bundledModelVariant(adding: extra, config: config)
-    }
-
     func loadError(_ url: URL) -> String? {
         do {
             _ = try Colorizer(modelURL: url, backend: .reference)
@@ -64,20 +60,20 @@ import FindColorTestSupport
     }
 
     @Test func extraTensorsAreRefusedByName() throws {
-        let url = try modelFile(adding: ["decoder.d16.2.0.weight": [1, 2, 3], "head.old.bias": [0.5]])
+        let url = try bundledModelVariant(adding: ["decoder.d16.2.0.weight": [1, 2, 3], "head.old.bias": [0.5]])
         defer { try? FileManager.default.removeItem(at: url) }
         let message = try #require(loadError(url), "a model file with unused tensors was accepted")
         #expect(message.contains("2 weight(s) the network does not use"), "\(message)")
         #expect(message.contains("'decoder.d16.2.0.weight'") && message.contains("'head.old.bias'"), "\(message)")
         // The same tensors without the extras load.
-        let clean = try modelFile(adding: [:])
+        let clean = try bundledModelVariant()
         defer { try? FileManager.default.removeItem(at: clean) }
         #expect(loadError(clean) == nil)
     }
 
     /// The bin logits' grid is read from the configuration; one the network cannot produce is refused.
     @Test func binGridComesFromTheConfiguration() throws {
-        let url = try modelFile(adding: [:]) { $0["output"] = ["ab": "tanh * ab_scale at input resolution", "bins": "logits at 1/8 resolution"] }
+        let url = try bundledModelVariant(config: { $0["output"] = ["ab": "tanh * ab_scale at input resolution", "bins": "logits at 1/8 resolution"] })
         defer { try? FileManager.default.removeItem(at: url) }
         let message = try #require(loadError(url), "a configuration with bins at 1/8 was accepted")
         #expect(message.contains("1/8"), "\(message)")
@@ -85,7 +81,7 @@ import FindColorTestSupport
 
     /// A configuration without the hint attention, over weights that have it: its tensors are unused.
     @Test func configurationThatIgnoresWeightsIsRefused() throws {
-        let url = try modelFile(adding: [:]) { $0["hint_attention"] = 0 }
+        let url = try bundledModelVariant(config: { $0["hint_attention"] = 0 })
         defer { try? FileManager.default.removeItem(at: url) }
         let message = try #require(loadError(url), "weights the configuration does not use were accepted")
         #expect(message.contains("'decoder.att_k.weight'") && message.contains("'decoder.att_null'"), "\(message)")
