@@ -9,10 +9,20 @@ binary's (ratios are what carries over between runs on a shared machine).
 
     python3 bench/large_scan.py --binaries /tmp/old-findcolor,.build/release/findcolor --rounds 5
 
+`--args` adds configurations of one binary with extra arguments (each a quoted string, repeated;
+the first configuration is the binary as it is), e.g. what the repair adds and what it costs with
+another detector:
+
+    python3 bench/large_scan.py --presets balanced --rounds 3 \
+        --args=--repair --args="--repair --detector /tmp/other-detector.safetensors"
+
+Also prints each configuration's median peak resident memory (the child's maxrss from wait4).
+
 Run from the repository root (the bundled model is found from there). Needs Pillow.
 """
 import argparse
 import os
+import shlex
 import statistics
 import subprocess
 import tempfile
@@ -31,13 +41,22 @@ def main():
     ap.add_argument("--size", default="4000x3000")
     ap.add_argument("--precisions", default="",
                     help="comma-separated --precision values to run each binary with (e.g. fp32,auto); default: the binary's own")
+    ap.add_argument("--args", action="append", default=[], metavar="ARGS",
+                    help="a configuration of extra colorize arguments (repeatable; with one binary)")
     args = ap.parse_args()
     precisions = [p for p in args.precisions.split(",") if p] or [None]
-    # Each binary with each precision is one configuration, alternated like the binaries.
-    binaries = [(b, q) for b in args.binaries.split(",") for q in precisions]
+    if args.args and (len(args.binaries.split(",")) > 1 or precisions != [None]):
+        ap.error("--args takes one binary and no --precisions")
+    # A configuration: (binary, extra arguments). Each binary with each precision, or the binary as
+    # it is and with each --args; configurations are alternated within a round.
+    if args.args:
+        configs = [(args.binaries, "")] + [(args.binaries, a) for a in args.args]
+    else:
+        configs = [(b, f"--precision {q}" if q else "") for b in args.binaries.split(",") for q in precisions]
     presets = args.presets.split(",")
     w, h = (int(v) for v in args.size.split("x"))
-    times = {(b, p): [] for b in binaries for p in presets}
+    times = {(c, p): [] for c in configs for p in presets}
+    peaks = {(c, p): [] for c in configs for p in presets}
     with tempfile.TemporaryDirectory() as tmp:
         photos = []
         for name in SAMPLES:
@@ -46,21 +65,28 @@ def main():
             photos.append(path)
         out = os.path.join(tmp, "out.jpg")
         for r in range(args.rounds):
-            order = [(b, p, f) for p in presets for f in photos for b in binaries]
+            order = [(c, p, f) for p in presets for f in photos for c in configs]
             if r % 2:
                 order.reverse()
             for config, p, f in order:
-                b, q = config
+                b, extra = config
                 t0 = time.perf_counter()
-                subprocess.run([b, "colorize", f, "-o", out, "--preset", p, "--overwrite"]
-                               + (["--precision", q] if q else []), check=True, stdout=subprocess.DEVNULL)
+                child = subprocess.Popen([b, "colorize", f, "-o", out, "--preset", p, "--overwrite"] + shlex.split(extra),
+                                         stdout=subprocess.DEVNULL)
+                _, status, usage = os.wait4(child.pid, 0)
                 times[config, p].append(time.perf_counter() - t0)
-    print(f"{w}x{h} gray JPEG, {len(photos)} photos x {args.rounds} rounds, whole process, median seconds")
-    print("| preset | " + " | ".join(f"#{i + 1} {b}" + (f" --precision {q}" if q else "") for i, (b, q) in enumerate(binaries)) + " | " + " | ".join(f"#{i + 2} / #1" for i in range(len(binaries) - 1)) + " |")
-    print("|---" * (1 + 2 * len(binaries) - 1) + "|")
+                child.returncode = os.waitstatus_to_exitcode(status)
+                if child.returncode != 0:
+                    raise SystemExit(f"{b} colorize {f} {extra}: exit {child.returncode}")
+                peaks[config, p].append(usage.ru_maxrss / 1024)  # KiB -> MiB
+    print(f"{w}x{h} gray JPEG, {len(photos)} photos x {args.rounds} rounds, whole process, median seconds (peak RSS MiB)")
+    print("| preset | " + " | ".join(f"#{i + 1} {b} {e}".rstrip() for i, (b, e) in enumerate(configs)) + " | "
+          + " | ".join(f"#{i + 2} / #1" for i in range(len(configs) - 1)) + " |")
+    print("|---" * (1 + 2 * len(configs) - 1) + "|")
     for p in presets:
-        med = [statistics.median(times[b, p]) for b in binaries]
-        print(f"| {p} | " + " | ".join(f"{m:.2f}" for m in med) + " | "
+        med = [statistics.median(times[c, p]) for c in configs]
+        mem = [statistics.median(peaks[c, p]) for c in configs]
+        print(f"| {p} | " + " | ".join(f"{m:.2f} ({r:.0f})" for m, r in zip(med, mem)) + " | "
               + " | ".join(f"{m / med[0]:.2f}" for m in med[1:]) + " |")
 
 

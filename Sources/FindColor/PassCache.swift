@@ -31,14 +31,14 @@ public final class PassCache: @unchecked Sendable {
     /// The most the encodings hold (the oldest evicted first).
     public let encodingBytes: Int
     private let lock = NSLock()
-    private var encodings: [(L: PlanarImage, encoding: FindColorNetwork.Encoding)] = []  // oldest first
+    private var encodings: RecentItems<(L: PlanarImage, encoding: FindColorNetwork.Encoding)>
     /// Encodings found (`encoding(of:make:)`).
     private(set) public var encodingHits = 0
-    private var entries: [Entry] = []  // oldest first
+    private var entries: RecentItems<Entry>
     /// The photo parts (`ScanParts.parts(of:)`) of the last L* planes asked about (the preview's
     /// and the full render's), while they hold at most a quarter of `maxBytes`: parts depend on the
     /// photo only, and at 1 MP the seam search costs about as much as the guided upsampling.
-    private var lastParts: [(L: PlanarImage, parts: [ScanParts.Rect])] = []  // oldest first
+    private var lastParts: RecentItems<(L: PlanarImage, parts: [ScanParts.Rect])>
     /// Passes found and not found.
     private(set) public var hits = 0
     private(set) public var misses = 0
@@ -50,33 +50,25 @@ public final class PassCache: @unchecked Sendable {
     public init(maxBytes: Int = 32 << 20, encodingBytes: Int = 32 << 20) {
         self.maxBytes = maxBytes
         self.encodingBytes = encodingBytes
+        let floats = MemoryLayout<Float>.stride
+        encodings = RecentItems(capacity: encodingBytes) { $0.L.data.count * floats + $0.encoding.byteCount }
+        entries = RecentItems(capacity: maxBytes - maxBytes / 4) { $0.bytes }  // the rest is the parts' L*
+        lastParts = RecentItems(capacity: maxBytes / 4) { $0.L.data.count * floats }
     }
 
     /// The encoding of the network input made from `L`, kept from an earlier pass over the same L*
     /// (bit for bit), else `make()`'s, kept while it fits. `make` runs outside the lock.
     func encoding(of L: PlanarImage, make: () -> FindColorNetwork.Encoding?) -> FindColorNetwork.Encoding? {
         lock.lock()
-        if let i = encodings.lastIndex(where: { Self.same($0.L, L) }) {
+        if let kept = encodings.use(where: { Self.same($0.L, L) }) {
             encodingHits += 1
-            let kept = encodings.remove(at: i)
-            encodings.append(kept)
             lock.unlock()
             return kept.encoding
         }
         lock.unlock()
         guard let made = make() else { return nil }
-        let bytes = { (e: (L: PlanarImage, encoding: FindColorNetwork.Encoding)) in
-            e.L.data.count * MemoryLayout<Float>.stride + e.encoding.byteCount
-        }
-        let entry = (L: L, encoding: made)
-        guard bytes(entry) <= encodingBytes else { return made }
         lock.lock()
-        encodings.append(entry)
-        var total = encodings.reduce(0) { $0 + bytes($1) }
-        while total > encodingBytes, let oldest = encodings.first {
-            total -= bytes(oldest)
-            encodings.removeFirst()
-        }
+        encodings.add((L: L, encoding: made))
         lock.unlock()
         return made
     }
@@ -85,52 +77,38 @@ public final class PassCache: @unchecked Sendable {
     func output(L: PlanarImage, raster: PlanarImage, vividness: Float, confidence: Bool) -> PlanarImage? {
         lock.lock()
         defer { lock.unlock() }
-        for (i, e) in entries.enumerated().reversed()
-        where e.vividness == vividness && (!confidence || e.output.channels == 3)
-            && Self.same(e.L, L) && Self.same(e.raster, raster) {
-            hits += 1
-            let entry = entries.remove(at: i)
-            entries.append(entry)  // the most recently used is evicted last
-            return confidence || entry.output.channels == 2 ? entry.output
-                : PlanarImage(width: entry.output.width, height: entry.output.height, channels: 2,
-                              data: Array(entry.output.data[0..<2 * entry.output.planeSize]))
+        guard let entry = entries.use(where: { e in
+            e.vividness == vividness && (!confidence || e.output.channels == 3) && Self.same(e.L, L) && Self.same(e.raster, raster)
+        }) else {
+            misses += 1
+            return nil
         }
-        misses += 1
-        return nil
+        hits += 1
+        return confidence || entry.output.channels == 2 ? entry.output
+            : PlanarImage(width: entry.output.width, height: entry.output.height, channels: 2,
+                          data: Array(entry.output.data[0..<2 * entry.output.planeSize]))
     }
 
     /// Keeps the output of a pass (see `output(L:raster:vividness:confidence:)`).
     func store(L: PlanarImage, raster: PlanarImage, vividness: Float, output: PlanarImage) {
-        let entry = Entry(L: L, raster: raster, vividness: vividness, output: output)
-        let room = maxBytes - maxBytes / 4  // the rest is the parts' L*
-        guard entry.bytes <= room else { return }
         lock.lock()
-        defer { lock.unlock() }
-        entries.append(entry)
-        var total = entries.reduce(0) { $0 + $1.bytes }
-        while total > room, let oldest = entries.first {
-            total -= oldest.bytes
-            entries.removeFirst()
-        }
+        entries.add(Entry(L: L, raster: raster, vividness: vividness, output: output))
+        lock.unlock()
     }
 
     /// `ScanParts.parts(of: L)`, computed once for the same L*.
     func parts(of L: PlanarImage) -> [ScanParts.Rect] {
         lock.lock()
-        if let kept = lastParts.first(where: { Self.same($0.L, L) }) {
+        if let kept = lastParts.use(where: { Self.same($0.L, L) }) {
             partsHits += 1
             lock.unlock()
             return kept.parts
         }
         lock.unlock()
         let parts = ScanParts.parts(of: L)
-        let room = maxBytes / 4, bytes = { (L: PlanarImage) in L.data.count * MemoryLayout<Float>.stride }
-        if bytes(L) <= room {
-            lock.lock()
-            lastParts.append((L, parts))
-            while lastParts.reduce(0, { $0 + bytes($1.L) }) > room { lastParts.removeFirst() }
-            lock.unlock()
-        }
+        lock.lock()
+        lastParts.add((L: L, parts: parts))
+        lock.unlock()
         return parts
     }
 
@@ -151,5 +129,41 @@ public final class PassCache: @unchecked Sendable {
         return x.data.withUnsafeBytes { a in
             y.data.withUnsafeBytes { b in a.baseAddress == b.baseAddress || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
         }
+    }
+}
+
+/// Items oldest first that hold at most `capacity` bytes together (each item's size from `bytes`):
+/// adding one evicts the oldest until the rest fit, and an item found is made the most recent, so
+/// the least recently used goes first. An item larger than the capacity is not kept.
+struct RecentItems<Item> {
+    let capacity: Int
+    let bytes: (Item) -> Int
+    private(set) var items: [Item] = []
+    private var total = 0
+
+    init(capacity: Int, bytes: @escaping (Item) -> Int) {
+        self.capacity = capacity
+        self.bytes = bytes
+    }
+
+    mutating func add(_ item: Item) {
+        let size = bytes(item)
+        guard size <= capacity else { return }
+        items.append(item)
+        total += size
+        while total > capacity { total -= bytes(items.removeFirst()) }
+    }
+
+    /// The most recent item that `match`es, made the most recent.
+    mutating func use(where match: (Item) -> Bool) -> Item? {
+        guard let i = items.lastIndex(where: match) else { return nil }
+        let item = items.remove(at: i)
+        items.append(item)
+        return item
+    }
+
+    mutating func removeAll() {
+        items.removeAll()
+        total = 0
     }
 }

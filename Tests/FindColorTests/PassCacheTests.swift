@@ -69,4 +69,23 @@ import FindColorImage
         #expect(cache.parts(of: L) == expected)
         #expect(cache.partsHits == 2)
     }
+
+    /// The caches' bounded lists: oldest evicted first, a found item made the most recent, an item
+    /// larger than the capacity not kept.
+    @Test func recentItemsEvictTheLeastRecentlyUsed() {
+        var list = RecentItems<(name: String, size: Int)>(capacity: 10) { $0.size }
+        list.add(("a", 4)); list.add(("b", 4))
+        #expect(list.items.map(\.name) == ["a", "b"])
+        #expect(list.use(where: { $0.name == "a" })?.name == "a")  // a is now the most recent
+        list.add(("c", 4))  // 12 bytes: b, the least recently used, goes
+        #expect(list.items.map(\.name) == ["a", "c"])
+        list.add(("huge", 11))  // larger than the capacity: not kept, nothing evicted
+        #expect(list.items.map(\.name) == ["a", "c"])
+        list.add(("d", 10))  // fills it alone
+        #expect(list.items.map(\.name) == ["d"])
+        #expect(list.use(where: { $0.name == "a" }) == nil)
+        list.removeAll()
+        list.add(("e", 10))
+        #expect(list.items.map(\.name) == ["e"])  // the total was reset
+    }
 }
