@@ -214,17 +214,17 @@ extension ServerTests {
         @Test func anotherModelDoesNotReuseCachedRenders() async throws {
             let data = try Fixtures.temporaryDirectory()
             let red = try Fixtures.app(dataDirectory: data, engine: TaggedEngine(tag: "model-a", rgb: (0.8, 0.1, 0.1)))
-            var base = ""
-            try await red.test(.router) { client in
+            let base = try await red.test(.router) { client in
                 let api = ProjectClient(client: client)
                 let project = try await api.create(try Fixtures.grayPNG())
-                base = "/api/projects/\(try #require(project["id"] as? String))"
+                let base = "/api/projects/\(try #require(project["id"] as? String))"
                 try await client.execute(uri: "\(base)/result", method: .get) { response in
                     #expect(response.headers[Responses.cacheHeader] == "miss")
                 }
                 try await client.execute(uri: "\(base)/result", method: .get) { response in
                     #expect(response.headers[Responses.cacheHeader] == "hit")
                 }
+                return base
             }
             let blue = try Fixtures.app(dataDirectory: data, engine: TaggedEngine(tag: "model-b", rgb: (0.1, 0.1, 0.8)))
             try await blue.test(.router) { client in
