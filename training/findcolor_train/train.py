@@ -15,6 +15,9 @@ the decoder; the exported file says `"encoder_hints": false` and the runtime reu
 encoding across hint changes).
 `--init-from` starts a new run from another run's weights; a network that gains parts (the hint
 attention, `--attention`) starts computing exactly what the old one did (`FindColorNet.load_grown`).
+For a lent GPU (`training/gpu/v3-run.sh`): `--pack FILE` trains on a mini pack
+(`findcolor_train.minipack`) instead of `--data`, `--workers N` makes the batches in N processes,
+`--minutes M` ends the run when M minutes are spent, its lr cosine following the time.
 """
 import argparse
 import json
@@ -51,9 +54,11 @@ def set_encoder_trainable(model, trainable):
         p.requires_grad_(trainable or (stem_learns_hints and name.startswith("features.0.")))
 
 
-def lr_at(step, a):
+def lr_at(step, a, prog=None):
+    """Warm-up, then a cosine from lr to lr·final_lr_frac over `prog` (default step / steps; with
+    --minutes, the larger of that and the share of the time budget spent)."""
     warm = min(1.0, (step + 1) / a.warmup)
-    prog = step / max(1, a.steps)
+    prog = step / max(1, a.steps) if prog is None else prog
     return a.lr * warm * (a.final_lr_frac + (1 - a.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * prog)))
 
 
@@ -116,7 +121,7 @@ def save_atomic(obj, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, help="folder of colour training photos")
+    ap.add_argument("--data", help="folder of colour training photos (or --pack)")
     ap.add_argument("--eval-data", help="folder of held-out photos for periodic dev evaluation")
     ap.add_argument("--out", required=True, help="run folder (checkpoints, log)")
     ap.add_argument("--cache", default="cache", help="where the packed photos go")
@@ -144,6 +149,11 @@ def main():
     ap.add_argument("--eval-limit", type=int, default=40)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--init-from", help="start a new run from this checkpoint's weights (not its optimiser or step)")
+    ap.add_argument("--pack", help="train on a mini pack (findcolor_train.minipack) instead of --data's regular pack")
+    ap.add_argument("--minutes", type=float,
+                    help="time budget: the run ends when it is spent, the lr's cosine follows the larger of step/steps and time spent/budget")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes that make the batches (crops, degradation, hints) ahead of the training step (0: in the training process)")
     ap.add_argument("--geometric-p", type=float, default=1 / 8,
                     help="hint count ~ Geometric(p) on hinted crops (mean 1/p; lower density for larger p)")
     ap.add_argument("--attention", type=int, default=32,
@@ -183,6 +193,11 @@ def main():
     a = ap.parse_args()
     if a.crop % 32 or a.late_crop % 32:
         ap.error("--crop and --late-crop must be multiples of 32")
+    if not a.data and not a.pack:
+        ap.error("give --data (the training photos) or --pack (a mini pack)")
+    if a.workers and (a.pairs or (a.late_frac > 0 and a.late_crop != a.crop)):
+        ap.error("--workers makes the batches in other processes: it needs --pairs 0 and no late crop "
+                 "(--late-frac 0 or --late-crop equal to --crop)")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -198,11 +213,38 @@ def main():
         LOCK.unlink(missing_ok=True)
 
 
+class Batches(torch.utils.data.IterableDataset):
+    """Endless training batches (lab, degraded L, hints) made in a DataLoader worker, each worker
+    with its own seeded samplers (`--workers`)."""
+
+    def __init__(self, photos, a, seed):
+        self.photos, self.a, self.seed = photos, a, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        torch.set_num_threads(1)
+        a = self.a
+        sampler = BatchSampler(self.photos, a.crop, seed=self.seed * 1000 + 2 * wid)
+        hinter = TrainingHintSampler(p_none=a.p_none, geometric_p=a.geometric_p, seed=self.seed * 1000 + 2 * wid + 1,
+                                     p_many=a.many_hints_p)
+        while True:
+            lab, L_in = sampler(a.batch)
+            yield lab, L_in, hinter(lab[:, 1:])
+
+
 def run(a, out, dev):
-    pack(a.data, a.cache)
-    photos = PackedPhotos(a.cache)
+    if a.pack:
+        from .minipack import MiniPack
+        photos = MiniPack(a.pack)
+        print(f"{len(photos)} photos from {a.pack}", flush=True)
+        Path(a.cache).mkdir(parents=True, exist_ok=True)
+        prior_path = Path(a.cache) / f"ab_prior_{Path(a.pack).stem}.pt"
+    else:
+        pack(a.data, a.cache)
+        photos = PackedPhotos(a.cache)
+        prior_path = Path(a.cache) / "ab_prior.pt"
     centres = gamut_bins()
-    prior_path = Path(a.cache) / "ab_prior.pt"
     if not prior_path.exists():
         torch.save(ab_prior(photos, centres), prior_path)
     prior = torch.load(prior_path)
@@ -210,7 +252,8 @@ def run(a, out, dev):
 
     model = FindColorNet(n_bins=len(centres), attention=a.attention, attention8=a.attention8, fine_hints=a.fine_hints,
                          encoder_hints=not a.decoder_hints)
-    model.encoder.load_imagenet(pretrained_path())
+    if not a.init_from and not (out / "last.pt").exists():  # else its weights are replaced below
+        model.encoder.load_imagenet(pretrained_path())
     model = model.to(dev).to(memory_format=torch.channels_last)
     enc = [p for p in model.encoder.parameters()]
     dec = [p for p in model.decoder.parameters()]
@@ -247,6 +290,12 @@ def run(a, out, dev):
     w_dev, c_dev = weights.to(dev), centres.to(dev)
     t_last, n_last, t_run = time.time(), 0, 0.0
     end = min(a.steps, a.stop_at or a.steps)
+    t_start = time.time()
+    batches = None
+    if a.workers:
+        loader = torch.utils.data.DataLoader(Batches(photos, a, a.seed + 7919 * step), batch_size=None,
+                                             num_workers=a.workers, prefetch_factor=4, persistent_workers=True)
+        batches = iter(loader)
     while step < end:
         frozen = step < a.frozen_steps or a.decoder_hints
         set_encoder_trainable(model, not frozen)
@@ -257,8 +306,11 @@ def run(a, out, dev):
                 if isinstance(m, torch.nn.BatchNorm2d):
                     m.eval()
         sampler.crop = a.late_crop if step >= a.steps * (1 - a.late_frac) else a.crop
-        lab, L_in = sampler(a.batch)
-        hint = hinter(lab[:, 1:])
+        if batches is not None:
+            lab, L_in, hint = next(batches)
+        else:
+            lab, L_in = sampler(a.batch)
+            hint = hinter(lab[:, 1:])
         P = min(a.pairs, a.batch)
         pair_hint_ab = None
         if P:  # locality pairs: crops 0..P-1 get one hint; their copies, appended, get none
@@ -271,7 +323,14 @@ def run(a, out, dev):
         gt_ab = lab[:, 1:]
         tgt4 = nearest_bin(F.avg_pool2d(gt_ab, 4), c_dev)
         w4 = w_dev[tgt4]
-        lr = lr_at(step, a)
+        spent = (time.time() - t_start) / 60 / a.minutes if a.minutes else 0.0
+        if spent >= 1:
+            end = step  # the time budget is spent: save and stop
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
+                         "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}, ckpt)
+            print(json.dumps({"step": step, "stopped": "time budget spent", "minutes": a.minutes}), flush=True)
+            break
+        lr = lr_at(step, a, max(step / max(1, a.steps), spent) if a.minutes else None)
         for g in opt.param_groups:
             g["lr"] = lr * g["lr_mult"]
         ab, logits = model(L_in / 100.0, hint)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# (milestones/repair4-last.pt left the tree on 2026-12-05 evening: `git show 52de837:training/milestones/repair4-last.pt > milestones/repair4-last.pt` first)
 # repair4 (issue 15): repair3's recipe with 1.5x the channels (12, 24, 48, 96: ~2.25x the work), to see
 # what capacity buys (the model card names capacity as one need of the next detector). Started
 # 2026-12-04 night on 1 CPU thread; resumable (runs/repair4/last.pt); run from training/. Export and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# (milestones/repair5-last.pt left the tree on 2026-12-05 evening: `git show ad0ac7f:training/milestones/repair5-last.pt > milestones/repair5-last.pt` first)
 # repair6 (issue 15): repair5's final step (12000) on the published protocol (2026-12-05 07:40,
 # thresholds 0.8/0.995): recall 0.63 (torn corners 0.87, spots 0.41) and L* inside the masks
 # +5.18 dB, but precision 0.39 and 1.19 % of clean photos flagged (repair3: 0.48 / 0.45 %). Its

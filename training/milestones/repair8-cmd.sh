@@ -1,4 +1,5 @@
 #!/bin/sh
+# (milestones/repair6-last.pt left the tree on 2026-12-05 evening: `git show b7a83c9:training/milestones/repair6-last.pt > milestones/repair6-last.pt` first)
 # repair8 (issue 15): repair6's final step (16000; bundled export = its step 15000, dev protocol F1
 # 0.634, recall by kind: scratches 0.64, dust 0.70, hairs 0.52, spots 0.42, cracks 0.55) misses
 # faint damage. repair7 (focal BCE, `--focal 2`) made it worse (bsds500 F1 0.50 at step 3000 with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# (milestones/repair8-last.pt left the tree on 2026-12-05 evening: `git show c1c3a26:training/milestones/repair8-last.pt > milestones/repair8-last.pt` first)
 # repair9 (issue 15): repair8's final step grown by a /16 context level of 64 channels (`--context 64`:
 # receptive field about 60 -> 170 px; the new level's output conv d3 starts at zero, so step 0 is
 # repair8). repair6-8 (8-64 channels, ~60 px) sat at the same F1 with three loss/data variants: is the
