@@ -46,6 +46,9 @@ public struct Damage {
     public var mask: PlanarImage
     /// Per pixel, the `Kind.rawValue` of the last defect that made it a mask pixel (0 outside the mask).
     public var kinds: [UInt8]
+    /// Per pixel, the largest |ΔL*| that one defect layer made there (0 outside the mask): how
+    /// visible the damage is (`RepairReport`'s recall by change).
+    public var change: [Float]
 
     /// Damages `L` (one plane, L* in [0, 100]) with the generator's draws.
     public static func render(_ L: PlanarImage, rng: inout SeededGenerator) -> Damage {
@@ -54,6 +57,7 @@ public struct Damage {
         var x = L
         var mask = PlanarImage(width: W, height: H, channels: 1)
         var kinds = [UInt8](repeating: 0, count: W * H)
+        var change = [Float](repeating: 0, count: W * H)
         func chance(_ p: Double) -> Bool { rng.uniform() < p }
         func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * rng.uniform() }
         func int(_ a: Int, _ b: Int) -> Int { a + Int(rng.uniform() * Double(b - a + 1)) }
@@ -73,6 +77,7 @@ public struct Damage {
                 if a >= minimumOpacity && abs(after - before) >= minimumChange {
                     mask.data[i] = 1
                     kinds[i] = kind.rawValue
+                    change[i] = max(change[i], abs(after - before))
                 }
             }
         }
@@ -166,7 +171,7 @@ public struct Damage {
             for i in x.data.indices { x.data[i] += Float(rng.normal(sd: sigma)) }
         }
         for i in x.data.indices { x.data[i] = min(max(x.data[i], 0), 100) }
-        return Damage(damaged: x, mask: mask, kinds: kinds)
+        return Damage(damaged: x, mask: mask, kinds: kinds, change: change)
     }
 
     /// A damage layer: coverage per pixel index and the value it pulls towards.

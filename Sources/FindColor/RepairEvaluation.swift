@@ -19,11 +19,18 @@ public struct RepairRow: Sendable {
     /// Defect pixels and detected ones per `Damage.Kind` (indexed by its raw value).
     public var defectsByKind = [Int](repeating: 0, count: Damage.Kind.allCases.count + 1)
     public var foundByKind = [Int](repeating: 0, count: Damage.Kind.allCases.count + 1)
+    /// Defect pixels and detected ones per band of the damage's |ΔL*| (`RepairReport.changeBands`).
+    public var defectsByChange = [Int](repeating: 0, count: RepairReport.changeBands.count)
+    public var foundByChange = [Int](repeating: 0, count: RepairReport.changeBands.count)
 }
 
 public struct RepairReport: Sendable {
     public var rows: [RepairRow]
     public var seed: UInt64
+
+    /// Lower bounds of the |ΔL*| bands of the recall by change (a defect moves L* by ≥ 3).
+    public static let changeBands: [Float] = [3, 6, 12, 25]
+    static func changeBand(_ change: Float) -> Int { changeBands.lastIndex { change >= $0 } ?? 0 }
 
     static func psnr(sse: Double, count: Int) -> Double {
         count == 0 ? .nan : (sse == 0 ? 99 : 10 * log10(100 * 100 / (sse / Double(count))))
@@ -63,6 +70,16 @@ public struct RepairReport: Sendable {
         }
         if !byKind.isEmpty {
             s += "| recall by kind of defect (its share of the damaged pixels) | | \(byKind.joined(separator: ", ")) |\n"
+        }
+        let byChange = Self.changeBands.indices.compactMap { b -> String? in
+            let d = rows.reduce(0) { $0 + $1.defectsByChange[b] }
+            guard d > 0 else { return nil }
+            let f = rows.reduce(0) { $0 + $1.foundByChange[b] }
+            let upper = b + 1 < Self.changeBands.count ? String(format: "–%.0f", Self.changeBands[b + 1]) : "+"
+            return String(format: "%.0f%@ %.2f (%.0f %%)", Self.changeBands[b], upper, Double(f) / Double(d), 100 * Double(d) / Double(max(1, defects)))
+        }
+        if !byChange.isEmpty {
+            s += "| recall by the damage's \\|ΔL*\\| (its share of the damaged pixels) | | \(byChange.joined(separator: ", ")) |\n"
         }
         s += String(format: "| L* PSNR inside the masks, dB | %.2f | %.2f (%+.2f) |\n",
                     lPSNR(inside: true, repaired: false), lPSNR(inside: true, repaired: true),
@@ -136,7 +153,9 @@ extension Evaluator {
                     r.defects += 1
                     let kind = Int(damage.kinds[i])
                     r.defectsByKind[kind] += 1
-                    if found { r.truePositives += 1; r.foundByKind[kind] += 1 }
+                    let band = RepairReport.changeBand(damage.change[i])
+                    r.defectsByChange[band] += 1
+                    if found { r.truePositives += 1; r.foundByKind[kind] += 1; r.foundByChange[band] += 1 }
                     r.sseInsideDegraded += ed * ed
                     r.sseInsideRepaired += er * er
                 } else {

@@ -280,6 +280,7 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
             for i in d.kinds.indices {
                 let masked = d.mask.data[i] > 0.5
                 #expect(masked == (d.kinds[i] != 0))
+                #expect(masked ? d.change[i] >= Damage.minimumChange && d.change[i] <= 100 : d.change[i] == 0)
                 if masked {
                     #expect(Damage.Kind(rawValue: d.kinds[i]) != nil)
                     seen.insert(d.kinds[i])
@@ -287,6 +288,11 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
             }
         }
         #expect(seen.count >= 4, "kinds seen: \(seen.sorted())")
+    }
+
+    /// The bands of the protocol's recall by change: [3, 6), [6, 12), [12, 25), [25, ∞).
+    @Test func changeBandsAreHalfOpen() {
+        #expect([3, 5.99, 6, 11.9, 12, 24.9, 25, 100].map { RepairReport.changeBand(Float($0)) } == [0, 0, 1, 1, 2, 2, 3, 3])
     }
 }
 
