@@ -56,10 +56,14 @@ public final class DefectDetector: @unchecked Sendable {
 
     /// Interior tile side and the margin read around it (a multiple of `Config.multiple` that
     /// covers the receptive field: about 60 px, 48; with the context level about 170 px, 96). The
-    /// tile must be a multiple of `Config.multiple` too, so that every window's strided grid is
-    /// the photo's.
+    /// tile is a multiple of `Config.multiple` too, so that every window's strided grid is the
+    /// photo's: a value set is rounded up to one (at least one multiple).
     public var tile = 512 {
-        didSet { precondition(tile > 0 && tile % config.multiple == 0, "tile \(tile) is not a multiple of \(config.multiple)") }
+        didSet {
+            let m = config.multiple
+            let rounded = max(m, (tile + m - 1) / m * m)
+            if tile != rounded { tile = rounded }
+        }
     }
     public let margin: Int
     /// The largest short side the network searches at (see above); nil: always the photo's own size.

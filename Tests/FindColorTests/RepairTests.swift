@@ -72,7 +72,10 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         var L = smoothScene(width: 170, height: 150)
         for y in 0..<150 { for x in 84...86 { L.data[y * 170 + x] = 95 } }  // a scratch across tile borders
         let whole = detector.probability(L)
-        detector.tile = 48  // a multiple of the input multiple (8, 16 with the context level), as `tile` must be
+        detector.tile = 0
+        #expect(detector.tile == detector.config.multiple)  // rounded up to one multiple
+        detector.tile = 40  // rounded up to a multiple of the input multiple (16 with the context level): 48
+        #expect(detector.tile == 48)
         let tiled = detector.probability(L)
         let d = zip(whole.data, tiled.data).map { abs($0 - $1) }.max()!
         #expect(d <= 1e-4, "tiled vs whole (\(fixture)): max |Δp| = \(d)")
