@@ -221,8 +221,12 @@ public final class FindColorNetwork: @unchecked Sendable {
 
     /// Encoder features for dense matching (reference colourization): the /8 features and the /16
     /// features upsampled to /8, concatenated (32 + 96 channels), computed from L alone.
-    public func matchingFeatures(L: Tensor) -> Tensor {
-        let s = encode(L, nil)
+    public func matchingFeatures(L: Tensor) -> Tensor { matchingFeatures(skips: encode(L, nil)) }
+
+    /// The same from an encoding of L (`encode(L:)`, a model whose encoder does not see the hints).
+    func matchingFeatures(_ encoding: Encoding) -> Tensor { matchingFeatures(skips: encoding.skips) }
+
+    private func matchingFeatures(skips s: [Tensor]) -> Tensor {
         let up = Ops.resizeBilinear(s[3], height: s[2].h, width: s[2].w)
         return Ops.concat([s[2], up])
     }

@@ -52,7 +52,7 @@ struct ReferenceMatcher {
         let refLab = srgbToLab(ref)
         let Lr = refLab.channel(0)
 
-        let ft = features(Lt), fr = features(Lr)
+        let ft = features(Lt, keep: true), fr = features(Lr, keep: false)
         let cell = 8  // the /8 feature grid
         // Valid cells (inside the unpadded image), and for the target inside the region.
         let tCells = cells(width: tw, height: th, fw: ft.w, fh: ft.h, cell: cell) { x, y in
@@ -106,8 +106,16 @@ struct ReferenceMatcher {
         return Result(hints: hints, referenceStatistics: Self.statistics(refLab), matched: matched, candidates: tCells.count)
     }
 
-    func features(_ L: PlanarImage) -> Tensor {
-        colorizer.network.matchingFeatures(L: colorizer.networkInput(L))
+    /// The matching features of L. For a model whose encoder does not see the hints they come from
+    /// the encoding of L, which `keep` (the target's) leaves in the colorizer's `PassCache`: the
+    /// image-wise pass over the same L* at the same working size then runs only the decoder.
+    func features(_ L: PlanarImage, keep: Bool) -> Tensor {
+        let network = colorizer.network, input = colorizer.networkInput(L)
+        if !network.encoderSeesHints {
+            let encoding = keep ? colorizer.passCache?.encoding(of: L) { network.encode(L: input) } : nil
+            if let encoding = encoding ?? network.encode(L: input) { return network.matchingFeatures(encoding) }
+        }
+        return network.matchingFeatures(L: input)
     }
 
     struct Cell { var x: Int; var y: Int }

@@ -72,6 +72,26 @@ import FindColorNN
         #expect(cache.encodingHits == 3)
     }
 
+    /// Reference colourization encodes the target once: the matching features come from the
+    /// encoding that the image-wise pass then takes from the cache; the result is the same as
+    /// without a cache.
+    @Test func referenceMatchingSharesTheTargetsEncoding() throws {
+        let url = try Self.zeroedStemModel(encoderHints: false)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let cached = try Colorizer(modelURL: url), plain = try Colorizer(modelURL: url)
+        let cache = PassCache()
+        cached.passCache = cache
+        let (L, _) = Self.inputs(160, 120)
+        // A colour reference: the same kind of scene, tinted (sRGB in [0, 1]).
+        let gray = syntheticScene(width: 120, height: 90)
+        let tint: [Float] = [1.0, 0.7, 0.4]
+        var request = ColorizeRequest(settings: ColorizeSettings())
+        request.reference = PlanarImage(width: 120, height: 90, channels: 3) { x, y, c in gray[x, y, 0] * tint[c] }
+        let a = try cached.colorize(lightness: L, request), b = try plain.colorize(lightness: L, request)
+        #expect(a.rgb.data == b.rgb.data)
+        #expect(cache.encodingHits >= 1, "the pass took the target's encoding from the matching")
+    }
+
     /// Models whose encoder sees the hints keep no encodings (theirs change with every hint).
     @Test func modelsWhoseEncoderSeesHintsKeepNone() throws {
         let colorizer = try Colorizer(modelURL: Repo.model)
