@@ -27,6 +27,49 @@ public struct RepairRow: Sendable {
 public struct RepairReport: Sendable {
     public var rows: [RepairRow]
     public var seed: UInt64
+    /// Where the detector erred, for the first `EvalOptions.sheetRows` photos of at least
+    /// `sheetSide` px a side: the degraded L* | the masks over it (green found, red missed, blue
+    /// flagged where there is no damage) | the repaired L*, each the `sheetSide`-px window of the
+    /// photo with the most missed defect pixels (`sheetTiles`).
+    public var sheet: PlanarImage?
+
+    static let sheetSide = 256
+
+    /// The three tiles of one photo (see `sheet`), nil when the photo is smaller than `sheetSide`.
+    static func sheetTiles(damaged: PlanarImage, truth: PlanarImage, found: PlanarImage, repaired: PlanarImage) -> [PlanarImage]? {
+        let W = damaged.width, H = damaged.height, side = sheetSide
+        guard W >= side, H >= side else { return nil }
+        // The window (on a 16-px grid) with the most missed defect pixels, from an integral image.
+        var integral = [Int](repeating: 0, count: (W + 1) * (H + 1))
+        for y in 0..<H {
+            var row = 0
+            for x in 0..<W {
+                let i = y * W + x
+                if truth.data[i] > 0.5 && found.data[i] <= 0.5 { row += 1 }
+                integral[(y + 1) * (W + 1) + x + 1] = integral[y * (W + 1) + x + 1] + row
+            }
+        }
+        var best = (x: 0, y: 0, n: -1)
+        for y in stride(from: 0, through: H - side, by: 16) {
+            for x in stride(from: 0, through: W - side, by: 16) {
+                let n = integral[(y + side) * (W + 1) + x + side] - integral[y * (W + 1) + x + side]
+                    - integral[(y + side) * (W + 1) + x] + integral[y * (W + 1) + x]
+                if n > best.n { best = (x, y, n) }
+            }
+        }
+        func gray(_ L: PlanarImage) -> PlanarImage {
+            PlanarImage(width: side, height: side, channels: 3) { x, y, _ in
+                min(max(L.data[(best.y + y) * W + best.x + x] / 100, 0), 1)
+            }
+        }
+        let overlay = PlanarImage(width: side, height: side, channels: 3) { x, y, c in
+            let i = (best.y + y) * W + best.x + x
+            let t = truth.data[i] > 0.5, f = found.data[i] > 0.5
+            let colour: [Float]? = t && f ? [0.1, 0.85, 0.2] : t ? [0.95, 0.1, 0.1] : f ? [0.2, 0.4, 1] : nil
+            return colour?[c] ?? 0.6 * min(max(damaged.data[i] / 100, 0), 1)
+        }
+        return [gray(damaged), overlay, gray(repaired)]
+    }
 
     /// Lower bounds of the |ΔL*| bands of the recall by change (a defect moves L* by ≥ 3).
     public static let changeBands: [Float] = [3, 6, 12, 25]
@@ -131,6 +174,7 @@ extension Evaluator {
         if let limit = options.limit { files = Array(files.prefix(limit)) }
         let request = ColorizeRequest(settings: options.settings)
         var rows: [RepairRow] = []
+        var sheetTiles: [[PlanarImage]] = []
         for (index, rel) in files.enumerated() {
             progress(index, files.count, rel)
             guard let decoded = try? ImageCodec.read(url: directory.appendingPathComponent(rel)), decoded.image.channels == 3 else { continue }
@@ -164,6 +208,11 @@ extension Evaluator {
                     r.sseOutsideRepaired += er * er
                 }
             }
+            if sheetTiles.count < options.sheetRows,
+               let tiles = RepairReport.sheetTiles(damaged: damage.damaged, truth: damage.mask, found: repaired.mask,
+                                                   repaired: repaired.lightness) {
+                sheetTiles.append(tiles)
+            }
             r.colourDegraded = Metrics.psnr(try colorizer.colorize(lightness: damage.damaged, request).rgb, rgb)
             r.colourRepaired = Metrics.psnr(try colorizer.colorize(lightness: repaired.lightness, request).rgb, rgb)
             var sc = settings
@@ -176,6 +225,6 @@ extension Evaluator {
             rows.append(r)
         }
         guard !rows.isEmpty else { throw FindColorError.invalidOption("no readable colour photos under \(directory.path)") }
-        return RepairReport(rows: rows, seed: options.seed)
+        return RepairReport(rows: rows, seed: options.seed, sheet: Self.contactSheet(sheetTiles))
     }
 }

@@ -120,6 +120,9 @@ struct Eval: ParsableCommand {
             try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
             try Data((header + report.table).utf8).write(to: outURL.appendingPathComponent("summary.md"), options: .atomic)
             try Data(report.csv.utf8).write(to: outURL.appendingPathComponent("eval.csv"), options: .atomic)
+            if let sheet = report.sheet {
+                try ImageCodec.write(sheet, to: outURL.appendingPathComponent("contact_sheet.png"), format: .png(bitDepth: 8))
+            }
             print(header + report.table, terminator: "")
             return
         }

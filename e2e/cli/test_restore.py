@@ -108,9 +108,10 @@ def test_repair_protocol_with_detected_and_true_masks(tmp_path):
     clean photos and the L* gain inside the masks is at least the detected masks'."""
     d = tmp_path / "gt"
     d.mkdir()
-    y, x = np.mgrid[0:180, 0:240]
     for i in range(4):
-        g = 60 + 120 * x / 240 + 30 * np.sin(y / (12 + 4 * i)) * np.cos(x / 31)
+        h, w = (272, 320) if i == 3 else (180, 240)  # one photo large enough for the contact sheet
+        y, x = np.mgrid[0:h, 0:w]
+        g = 60 + 120 * x / w + 30 * np.sin(y / (12 + 4 * i)) * np.cos(x / 31)
         rgb = np.dstack([g * (0.7 + 0.1 * i), g, g * 0.8]).clip(0, 255).astype(np.uint8)
         Image.fromarray(rgb).save(d / f"{i}.png")
 
@@ -129,6 +130,9 @@ def test_repair_protocol_with_detected_and_true_masks(tmp_path):
     out, detected = table("--defect-mirrors", "2")
     assert "2 detector searches" in out and "4 photos" in out, out
     assert (tmp_path / "ev" / "eval.csv").read_text().count("\n") == 5
+    assert "recall by the damage's" in out, out
+    # Where the detector erred, for the photos of at least 256 px a side: one row of three 256-px tiles.
+    assert Image.open(tmp_path / "ev" / "contact_sheet.png").size == (3 * 256 + 4 * 4, 256 + 2 * 4)
     out, plain = table("--defect-mirrors", "2", "--no-halo")
     assert "no halo growth" in out, out
     out, true = table("--true-masks")
