@@ -30,6 +30,7 @@ gets the look of a digital photo at its own resolution before the damage (JPEG b
 camera sharpening halos: textures the detector must leave alone), and the damaged print the look of
 a scan after it (a slight blur, JPEG). The mask rule is the same.
 """
+import functools
 import io
 import math
 
@@ -284,7 +285,9 @@ def curve_layer(rng, h, w, curves, blur_max, op_lo, tone):
     return Layer(a, torch.full_like(a, tone()))
 
 
-def layers_v2(rng, h, w, L):
+def layers_v2(rng, h, w, L, stain_p=0.4):
+    """Version 2's defect layers; `stain_p`: the chance of stains on a crop (the default 0.4 keeps
+    the draws of the runs that used it)."""
     s = max(h, w)
     out = []
     bright = lambda: rng.random() < 0.55  # noqa: E731
@@ -350,7 +353,7 @@ def layers_v2(rng, h, w, L):
             tgt[0, y0:y1, x0:x1] = torch.where(take, torch.tensor(tone()), tgt[0, y0:y1, x0:x1])
         out.append(Layer(a, tgt))
     # stains: noise-field stains (version 1's) or discrete soft blobs with a flat interior
-    if rng.random() < 0.4:
+    if rng.random() < stain_p:
         if rng.random() < 0.35:
             cell = int(rng.integers(6, 24))
             noise = smooth_noise(rng, h, w, cell)
@@ -441,12 +444,12 @@ def composite(x, make_layers, rng, clean_p):
     return x, mask
 
 
-def damage_v2(L, rng, clean_p=0.1, with_change=False):
+def damage_v2(L, rng, clean_p=0.1, with_change=False, stain_p=0.4):
     """With `with_change`, also |ΔL*| that the defects made (the composited layers against the
     print under them, before the scan's blur, grain and JPEG): how visible each defect pixel is.
-    The same random draws either way."""
+    The same random draws either way. `stain_p`: see `layers_v2`."""
     base = degrade_print(photo_look(L, rng), rng)
-    x, mask = composite(base, layers_v2, rng, clean_p)
+    x, mask = composite(base, functools.partial(layers_v2, stain_p=stain_p), rng, clean_p)
     change = (x - base).abs() if with_change else None
     if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
         x = blur(x, rng.uniform(0.3, 0.6))

@@ -66,3 +66,17 @@ def test_version_1_is_unchanged_by_version_2():
     a, ma = damage(L, np.random.default_rng(11))
     b, mb = damage(L, np.random.default_rng(11), version=1)
     assert torch.equal(a, b) and torch.equal(ma, mb)
+
+
+def test_stain_probability_adds_stains_and_keeps_the_default_draws():
+    import numpy as np
+    import torch
+    from findcolor_train.damage import damage_v2
+    L = torch.full((1, 96, 96), 50.0)
+    # The default is the runs' recipe: passing 0.4 changes no draw.
+    a = damage_v2(L, np.random.default_rng(3), clean_p=0.0)
+    b = damage_v2(L, np.random.default_rng(3), clean_p=0.0, stain_p=0.4)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    share = {p: np.mean([float(damage_v2(L, np.random.default_rng(s), clean_p=0.0, stain_p=p)[1].mean())
+                         for s in range(24)]) for p in (0.0, 1.0)}
+    assert share[1.0] > share[0.0] * 1.3, share
