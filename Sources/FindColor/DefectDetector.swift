@@ -151,13 +151,17 @@ public final class DefectDetector: @unchecked Sendable {
 
     /// The defect probability of every pixel of an L* plane (values in [0, 1], the plane's size).
     public func probability(_ L: PlanarImage, mirrors: Int? = nil) -> PlanarImage {
+        let p = searchedProbability(L, mirrors: mirrors)
+        return p.width == L.width && p.height == L.height ? p : resizeBilinear(p, width: L.width, height: L.height)
+    }
+
+    /// The probability at the size `L` is searched at (`searchSize`, else its own), from `mirrors`
+    /// searches (default: the model's).
+    func searchedProbability(_ L: PlanarImage, mirrors: Int?) -> PlanarImage {
         precondition(L.channels == 1, "the detector reads one L* plane")
         let mirrors = mirrors ?? config.mirrors ?? 1
-        let W = L.width, H = L.height
-        if let (w, h) = searchSize(width: W, height: H) {
-            return resizeBilinear(tiledProbability(resizeArea(L, width: w, height: h), mirrors: mirrors), width: W, height: H)
-        }
-        return tiledProbability(L, mirrors: mirrors)
+        guard let (w, h) = searchSize(width: L.width, height: L.height) else { return tiledProbability(L, mirrors: mirrors) }
+        return tiledProbability(resizeArea(L, width: w, height: h), mirrors: mirrors)
     }
 
     /// The size a `width`×`height` photo is searched at (its short side at `detectionShortSide`), or
@@ -240,18 +244,13 @@ public final class DefectDetector: @unchecked Sendable {
     /// repair9 on a scratch and dust drawn 4× larger on a 2560×1920 scene: 0.76 of the defect pixels
     /// found against 1.0 at 640×480; `largeScansAreSearchedAtTheDetectorsScale`).
     public func detect(_ L: PlanarImage, threshold: Float? = nil, seedThreshold: Float? = nil, mirrors: Int? = nil) -> PlanarImage {
-        precondition(L.channels == 1, "the detector reads one L* plane")
         let t = threshold ?? config.threshold
-        let high = seedThreshold ?? config.seedThreshold ?? t
-        let mirrors = mirrors ?? config.mirrors ?? 1
-        let W = L.width, H = L.height
-        guard let (w, h) = searchSize(width: W, height: H) else {
-            return Self.hysteresis(tiledProbability(L, mirrors: mirrors), low: t, high: high)
-        }
-        let small = Self.hysteresis(tiledProbability(resizeArea(L, width: w, height: h), mirrors: mirrors), low: t, high: high)
-        var mask = resizeBilinear(small, width: W, height: H)
-        for i in mask.data.indices { mask.data[i] = mask.data[i] >= 0.5 ? 1 : 0 }
-        return mask
+        let p = searchedProbability(L, mirrors: mirrors)
+        let mask = Self.hysteresis(p, low: t, high: seedThreshold ?? config.seedThreshold ?? t)
+        guard p.width != L.width || p.height != L.height else { return mask }
+        var up = resizeBilinear(mask, width: L.width, height: L.height)
+        for i in up.data.indices { up.data[i] = up.data[i] >= 0.5 ? 1 : 0 }
+        return up
     }
 
     /// 1 where `p > low` and the pixel's 8-connected region of such pixels reaches `p > high`.

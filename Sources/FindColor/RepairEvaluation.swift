@@ -62,11 +62,16 @@ public struct RepairReport: Sendable {
                 min(max(L.data[(best.y + y) * W + best.x + x] / 100, 0), 1)
             }
         }
+        // Green found, red missed, blue flagged without damage, else the degraded L* dimmed.
+        let found3: SIMD3<Float> = [0.1, 0.85, 0.2], missed3: SIMD3<Float> = [0.95, 0.1, 0.1], wrong3: SIMD3<Float> = [0.2, 0.4, 1]
         let overlay = PlanarImage(width: side, height: side, channels: 3) { x, y, c in
             let i = (best.y + y) * W + best.x + x
-            let t = truth.data[i] > 0.5, f = found.data[i] > 0.5
-            let colour: [Float]? = t && f ? [0.1, 0.85, 0.2] : t ? [0.95, 0.1, 0.1] : f ? [0.2, 0.4, 1] : nil
-            return colour?[c] ?? 0.6 * min(max(damaged.data[i] / 100, 0), 1)
+            switch (truth.data[i] > 0.5, found.data[i] > 0.5) {
+            case (true, true): return found3[c]
+            case (true, false): return missed3[c]
+            case (false, true): return wrong3[c]
+            case (false, false): return 0.6 * min(max(damaged.data[i] / 100, 0), 1)
+            }
         }
         return [gray(damaged), overlay, gray(repaired)]
     }

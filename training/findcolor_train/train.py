@@ -195,6 +195,12 @@ def main():
         ap.error("--crop and --late-crop must be multiples of 32")
     if not a.data and not a.pack:
         ap.error("give --data (the training photos) or --pack (a mini pack)")
+    if a.pack and not Path(a.pack).is_file():
+        ap.error(f"--pack {a.pack}: no such file (make it with python -m findcolor_train.minipack)")
+    if a.minutes is not None and a.minutes <= 0:
+        ap.error("--minutes must be above 0")
+    if a.workers < 0:
+        ap.error("--workers must be 0 or more")
     if a.workers and (a.pairs or (a.late_frac > 0 and a.late_crop != a.crop)):
         ap.error("--workers makes the batches in other processes: it needs --pairs 0 and no late crop "
                  "(--late-frac 0 or --late-crop equal to --crop)")
@@ -224,13 +230,16 @@ class Batches(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info else 0
         torch.set_num_threads(1)
-        a = self.a
-        sampler = BatchSampler(self.photos, a.crop, seed=self.seed * 1000 + 2 * wid)
-        hinter = TrainingHintSampler(p_none=a.p_none, geometric_p=a.geometric_p, seed=self.seed * 1000 + 2 * wid + 1,
-                                     p_many=a.many_hints_p)
+        sampler, hinter = samplers(self.photos, self.a, self.seed * 1000 + 2 * wid)
         while True:
-            lab, L_in = sampler(a.batch)
+            lab, L_in = sampler(self.a.batch)
             yield lab, L_in, hinter(lab[:, 1:])
+
+
+def samplers(photos, a, seed):
+    """The crop sampler (seed `seed`) and the hint sampler (`seed + 1`) of a run."""
+    return (BatchSampler(photos, a.crop, seed=seed),
+            TrainingHintSampler(p_none=a.p_none, geometric_p=a.geometric_p, seed=seed + 1, p_many=a.many_hints_p))
 
 
 def run(a, out, dev):
@@ -259,8 +268,7 @@ def run(a, out, dev):
     dec = [p for p in model.decoder.parameters()]
     opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
                             lr=a.lr, weight_decay=1e-4)
-    sampler = BatchSampler(photos, a.crop, seed=a.seed)
-    hinter = TrainingHintSampler(p_none=a.p_none, geometric_p=a.geometric_p, seed=a.seed + 1, p_many=a.many_hints_p)
+    sampler, hinter = samplers(photos, a, a.seed)
     step = 0
     ckpt = out / "last.pt"
     if ckpt.exists():

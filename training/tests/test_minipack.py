@@ -103,3 +103,7 @@ def test_training_on_a_pack_with_workers_stops_at_its_time_budget(tmp_path):
     r = subprocess.run([sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
                         "--workers", "1", "--pairs", "2"], cwd=ROOT / "training", capture_output=True, text=True)
     assert r.returncode != 0 and "--workers" in r.stderr
+    for bad, message in ((["--pack", str(tmp_path / "none.fcpk")], "no such file"), (["--pack", str(pack), "--minutes", "0"], "above 0")):
+        r = subprocess.run([sys.executable, "-m", "findcolor_train.train", "--out", str(out), *bad],
+                           cwd=ROOT / "training", capture_output=True, text=True)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
