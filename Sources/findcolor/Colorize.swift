@@ -145,7 +145,7 @@ struct Colorize: ParsableCommand {
         let regionMask = try region.map { try readMask($0, limits: limits) }
         // The first photo is decoded on a second thread while the model loads (both are mostly
         // single-threaded); its errors are reported in the loop below, as for every photo.
-        let firstPhoto = plan.items.first.map { item in Prefetch { try ImageCodec.read(url: item.input, limits: limits) } }
+        let firstPhoto = plan.items.first.map { item in Prefetch { try ImageCodec.readLightness(url: item.input, limits: limits) } }
         let colorizer = try modelOptions.load()
         if repair && (repairOptions.mask != nil || repairOptions.keepMask != nil) && !outputIsFile {
             throw ValidationError("--mask and --keep-mask are for one photo; a batch is repaired with the detected masks")
@@ -166,8 +166,9 @@ struct Colorize: ParsableCommand {
             progress.update(done: i, failed: failures.count, current: item.input.lastPathComponent)
             let photoStart = Date()
             do {
-                let decoded = try i == 0 && firstPhoto != nil ? firstPhoto!.take() : ImageCodec.read(url: item.input, limits: limits)
-                let (w, h) = (decoded.image.width, decoded.image.height)
+                // L* alone: a colour scan's RGB is never needed (outputs take the input's L*).
+                var L = try (i == 0 && firstPhoto != nil ? firstPhoto!.take() : ImageCodec.readLightness(url: item.input, limits: limits)).lightness
+                let (w, h) = (L.width, L.height)
                 let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side
                 var request = ColorizeRequest(settings: settings)
@@ -177,7 +178,6 @@ struct Colorize: ParsableCommand {
                     try HintParser.validate(hintList, imageWidth: w, imageHeight: h)
                     request.hints = hintList
                 }
-                var L = lightness(of: decoded.image)
                 if let restorer {
                     L = try restorer.repair(lightness: L, try repairOptions.settings(width: w, height: h, limits: limits)).lightness
                 }

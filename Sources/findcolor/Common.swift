@@ -209,6 +209,16 @@ func readImage(_ path: String, limits: DecodeLimits, what: String = "image") thr
     }
 }
 
+/// Reads an image file's L* (`ImageCodec.readLightness`: a colour JPEG never becomes float RGB),
+/// with `readImage`'s message on failure.
+func readLightness(_ path: String, limits: DecodeLimits, what: String = "image") throws -> LightnessImage {
+    do {
+        return try ImageCodec.readLightness(url: URL(fileURLWithPath: path), limits: limits).lightness
+    } catch {
+        throw InputError("\(what) \(path): \(describe(error, about: path))")
+    }
+}
+
 /// Loads a hint file (validated against the image later, per photo). Reads at most one byte more
 /// than the largest accepted document, from a file, a pipe (/dev/stdin) or a device alike.
 func readHintFile(_ path: String) throws -> Data {

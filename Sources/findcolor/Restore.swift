@@ -127,12 +127,12 @@ struct Restore: ParsableCommand {
         }
         let limits = limitOptions.limits
         limitOptions.applyMemoryMode()
-        let decoded = try readImage(input, limits: limits)
-        let (w, h) = (decoded.image.width, decoded.image.height)
+        let L = try readLightness(input, limits: limits)
+        let (w, h) = (L.width, L.height)
         try fmt.checkCanEncode(width: w, height: h)
         let settings = try repair.settings(width: w, height: h, limits: limits)
         let restorer = try repair.loadRestorer()
-        let result = try restorer.repair(lightness: lightness(of: decoded.image), settings)
+        let result = try restorer.repair(lightness: L, settings)
         try createFolder(for: outURL)
         try ImageCodec.write(grayImage(lightness: result.lightness), to: outURL, format: fmt)
         if let maskOut, let maskFormat {

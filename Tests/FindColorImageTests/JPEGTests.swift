@@ -128,6 +128,49 @@ import Testing
     }
 }
 
+/// `ImageCodec.decodeLightness`: L* straight from a colour JPEG's 8-bit samples must equal L* of the
+/// photo decoded whole, exactly, with the EXIF orientation applied; other files go the whole way.
+@Suite struct DecodeLightnessTests {
+    @Test func colourJPEGLightnessEqualsTheWholeDecodeForEveryOrientation() throws {
+        let image = smoothImage(width: 96, height: 40, channels: 3)
+        let jpeg = try ImageCodec.encode(image, as: .jpeg(quality: 90))
+        for orientation in [1, 3, 6, 8] as [UInt16] {
+            let data = orientation == 1 ? jpeg
+                : JPEGTests.splice(JPEGTests.exifSegment(orientation: orientation, bigEndian: false), into: jpeg)
+            let whole = try ImageCodec.decode(data)
+            let direct = try ImageCodec.decodeLightness(data)
+            #expect(direct.sourceLayout == .rgb && direct.orientation == Int(orientation) && direct.format == .jpeg)
+            #expect(direct.lightness == lightness(of: whole.image), "orientation \(orientation)")
+        }
+    }
+
+    @Test func everyByteTripleGivesTheSameLightness() {
+        // All 256 levels of each channel against each other in a few combinations, through both paths.
+        var bytes: [UInt8] = []
+        for v in 0..<256 {
+            bytes += [UInt8(v), UInt8(255 - v), UInt8((v * 7) % 256)]
+            bytes += [UInt8(v), UInt8(v), UInt8(v)]
+        }
+        let n = bytes.count / 3
+        let direct = bytes.withUnsafeBufferPointer { lightness(ofRGB8: $0.baseAddress!, width: n, height: 1) }
+        let planar = bytes.withUnsafeBufferPointer {
+            SampleConversion.planar(from: $0.baseAddress!, width: n, height: 1, storedChannels: 3, colorChannels: 3, alpha: .none)
+        }
+        #expect(direct == lightness(of: planar))
+        #expect(abs(direct[1, 0, 0]) < 1e-4 && abs(direct[2 * 255 + 1, 0, 0] - 100) < 1e-3)  // (0, 0, 0) black, (255, 255, 255) white
+    }
+
+    @Test func grayJPEGAndPNGGoTheWholeWay() throws {
+        let gray = smoothImage(width: 40, height: 24, channels: 1)
+        for data in [try ImageCodec.encode(gray, as: .jpeg(quality: 90)), try ImageCodec.encode(gray, as: .png(bitDepth: 8))] {
+            #expect(try ImageCodec.decodeLightness(data).lightness == lightness(of: ImageCodec.decode(data).image))
+        }
+        let colourPNG = try ImageCodec.encode(smoothImage(width: 40, height: 24, channels: 3), as: .png(bitDepth: 8))
+        #expect(try ImageCodec.decodeLightness(colourPNG).lightness == lightness(of: ImageCodec.decode(colourPNG).image))
+        #expect(throws: ImageError.self) { try ImageCodec.decodeLightness(Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 1])) }
+    }
+}
+
 /// Large JPEGs are written in bands compressed in parallel and joined with restart markers
 /// (`JPEGCodec.encodeStrips`): the file must decode to exactly the pixels of a one-piece encoding.
 @Suite struct JPEGBandTests {

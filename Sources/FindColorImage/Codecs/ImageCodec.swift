@@ -23,6 +23,16 @@ public enum ImageCodec {
         }
     }
 
+    /// L\* of an encoded image: `lightness(of: decode(data).image)`, the same values, but a colour
+    /// JPEG's L\* comes straight from its 8-bit samples (no float RGB planes, 288 MB for 24 MP;
+    /// measured in README "Speed", "The tensor arena").
+    public static func decodeLightness(_ data: Data, limits: DecodeLimits = .default) throws -> DecodedLightness {
+        switch try ImageFormat.detect(data) {
+        case .jpeg: return try JPEGCodec.decodeLightness(data, limits: limits)
+        case .png, .tiff: return DecodedLightness(try decode(data, limits: limits))
+        }
+    }
+
     /// Encodes a 1-channel (gray) or 3-channel (RGB) sRGB image with samples in [0, 1] (values
     /// outside are clamped, NaN becomes 0).
     public static func encode(_ image: PlanarImage, as format: OutputFormat) throws -> Data {
@@ -73,6 +83,16 @@ public enum ImageCodec {
     /// else that can be opened (a pipe such as /dev/stdin, a device) is read to its end, but given
     /// up after its first bytes if they are no image's and after `maxStreamBytes(limits)` bytes.
     public static func read(url: URL, limits: DecodeLimits = .default) throws -> DecodedImage {
+        try decode(readData(url: url, limits: limits), limits: limits)
+    }
+
+    /// Reads an image file's L\* (`decodeLightness`), with `read`'s errors.
+    public static func readLightness(url: URL, limits: DecodeLimits = .default) throws -> DecodedLightness {
+        try decodeLightness(readData(url: url, limits: limits), limits: limits)
+    }
+
+    /// The bytes of an image file (mapped when it is a regular file), with `read`'s errors.
+    static func readData(url: URL, limits: DecodeLimits) throws -> Data {
         let path = url.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImageError.io(path: path, detail: posixReason(errno)) }
@@ -92,7 +112,7 @@ public enum ImageCodec {
         default:
             data = try readStream(fd, path: path, maxBytes: maxStreamBytes(limits))
         }
-        return try decode(data, limits: limits)
+        return data
     }
 
     /// The most bytes read from a stream: no compressed image is larger than its decoded buffer.

@@ -21,13 +21,57 @@ enum JPEGCodec {
     static let maxScans = 500
 
     static func decode(_ data: Data, limits: DecodeLimits) throws -> DecodedImage {
+        try decompress(data, limits: limits) { pixels, w, h, layout, orientation in
+            // Planar floats, then upright.
+            var image: PlanarImage = pixels.withUnsafeBufferPointer { p in
+                switch layout {
+                case .gray:
+                    return SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
+                                                   storedChannels: 1, colorChannels: 1, alpha: .none)
+                case .cmyk:
+                    return cmykToRGB(p.baseAddress!, width: w, height: h)
+                default:
+                    return SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
+                                                   storedChannels: 3, colorChannels: 3, alpha: .none)
+                }
+            }
+            image = image.applyingOrientation(orientation)
+            return DecodedImage(image: image, format: .jpeg, sourceLayout: layout, bitDepth: 8, orientation: orientation)
+        }
+    }
+
+    /// L\* of the photo, upright: for a colour JPEG straight from its 8-bit samples
+    /// (`lightness(ofRGB8:)`, the same values as `lightness(of:)` of `decode`'s image) without the
+    /// float RGB planes (a 24 MP photo: 288 MB); gray and CMYK ones through `decode`'s image.
+    static func decodeLightness(_ data: Data, limits: DecodeLimits) throws -> DecodedLightness {
+        try decompress(data, limits: limits) { pixels, w, h, layout, orientation in
+            let L: LightnessImage = pixels.withUnsafeBufferPointer { p in
+                switch layout {
+                case .gray:
+                    return lightness(of: SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
+                                                                 storedChannels: 1, colorChannels: 1, alpha: .none))
+                case .cmyk:
+                    return lightness(of: cmykToRGB(p.baseAddress!, width: w, height: h))
+                default:
+                    return lightness(ofRGB8: p.baseAddress!, width: w, height: h)
+                }
+            }
+            return DecodedLightness(lightness: L.applyingOrientation(orientation), format: .jpeg, sourceLayout: layout,
+                                    bitDepth: 8, orientation: orientation)
+        }
+    }
+
+    /// Decompresses to 8-bit samples (gray: 1 a pixel, RGB: 3, CMYK: 4) and hands them to `body`
+    /// with the size, the layout and the EXIF orientation (not yet applied).
+    private static func decompress<R>(_ data: Data, limits: DecodeLimits,
+                                      _ body: ([UInt8], Int, Int, SourceLayout, Int) throws -> R) throws -> R {
         guard data.count >= 4 else { throw ImageError.corrupt(format: .jpeg, detail: "the file is only \(data.count) bytes long") }
         guard let handle = tjInitDecompress() else {
             throw ImageError.corrupt(format: .jpeg, detail: "could not initialise the TurboJPEG decompressor")
         }
         defer { tjDestroy(handle) }
 
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> DecodedImage in
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> R in
             let jpeg = raw.bindMemory(to: UInt8.self).baseAddress!
             let jpegSize = UInt(raw.count)
 
@@ -66,23 +110,8 @@ enum JPEGCodec {
                 }
             }
 
-            // 3. Planar floats, then upright.
-            let w = Int(width), h = Int(height)
-            var image: PlanarImage = pixels.withUnsafeBufferPointer { p in
-                switch layout {
-                case .gray:
-                    return SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
-                                                   storedChannels: 1, colorChannels: 1, alpha: .none)
-                case .cmyk:
-                    return cmykToRGB(p.baseAddress!, width: w, height: h)
-                default:
-                    return SampleConversion.planar(from: p.baseAddress!, width: w, height: h,
-                                                   storedChannels: 3, colorChannels: 3, alpha: .none)
-                }
-            }
             let orientation = EXIF.orientation(inJPEG: raw) ?? 1
-            image = image.applyingOrientation(orientation)
-            return DecodedImage(image: image, format: .jpeg, sourceLayout: layout, bitDepth: 8, orientation: orientation)
+            return try body(pixels, Int(width), Int(height), layout, orientation)
         }
     }
 
