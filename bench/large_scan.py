@@ -18,6 +18,9 @@ another detector:
 
 Also prints each configuration's median peak resident memory (the child's maxrss from wait4).
 
+`--sepia` writes the scans as colour (RGB) JPEGs, the photos toned like an old print (the way
+many archives scan black-and-white prints); the default is gray JPEGs.
+
 Run from the repository root (the bundled model is found from there). Needs Pillow.
 """
 import argparse
@@ -28,7 +31,7 @@ import subprocess
 import tempfile
 import time
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 SAMPLES = ["detroit-1915", "solvay-1927"]
 
@@ -41,6 +44,7 @@ def main():
     ap.add_argument("--size", default="4000x3000")
     ap.add_argument("--precisions", default="",
                     help="comma-separated --precision values to run each binary with (e.g. fp32,auto); default: the binary's own")
+    ap.add_argument("--sepia", action="store_true", help="scan the photos as sepia-toned colour JPEGs instead of gray ones")
     ap.add_argument("--args", action="append", default=[], metavar="ARGS",
                     help="a configuration of extra colorize arguments (repeatable; with one binary)")
     args = ap.parse_args()
@@ -61,7 +65,10 @@ def main():
         photos = []
         for name in SAMPLES:
             path = os.path.join(tmp, f"{name}-{w}x{h}.jpg")
-            Image.open(os.path.join("samples", f"{name}.jpg")).convert("L").resize((w, h), Image.BICUBIC).save(path, quality=92)
+            gray = Image.open(os.path.join("samples", f"{name}.jpg")).convert("L").resize((w, h), Image.BICUBIC)
+            if args.sepia:  # a toned print: dark brown to warm white
+                gray = ImageOps.colorize(gray, black=(40, 26, 13), white=(255, 240, 205))
+            gray.save(path, quality=92)
             photos.append(path)
         out = os.path.join(tmp, "out.jpg")
         for r in range(args.rounds):
@@ -79,7 +86,7 @@ def main():
                 if child.returncode != 0:
                     raise SystemExit(f"{b} colorize {f} {extra}: exit {child.returncode}")
                 peaks[config, p].append(usage.ru_maxrss / 1024)  # KiB -> MiB
-    print(f"{w}x{h} gray JPEG, {len(photos)} photos x {args.rounds} rounds, whole process, median seconds (peak RSS MiB)")
+    print(f"{w}x{h} {'sepia colour' if args.sepia else 'gray'} JPEG, {len(photos)} photos x {args.rounds} rounds, whole process, median seconds (peak RSS MiB)")
     print("| preset | " + " | ".join(f"#{i + 1} {b} {e}".rstrip() for i, (b, e) in enumerate(configs)) + " | "
           + " | ".join(f"#{i + 2} / #1" for i in range(len(configs) - 1)) + " |")
     print("|---" * (1 + 2 * len(configs) - 1) + "|")
