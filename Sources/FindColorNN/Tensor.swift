@@ -94,9 +94,6 @@ public enum TensorMemoryPool {
     /// Freed bytes held resident for reuse now.
     public static var cachedBytes: Int { TensorArena.shared?.idleResidentBytes ?? 0 }
 
-    /// Bytes of live buffers in the arena now.
-    public static var arenaUsedBytes: Int { TensorArena.shared?.usedBytes ?? 0 }
-
     static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
         if byteCount >= minimumBytes, alignment <= TensorArena.pageSize,
            let p = TensorArena.shared?.allocate(byteCount: byteCount) {

@@ -27,11 +27,16 @@ final class TensorArena: @unchecked Sendable {
 
     let base: UnsafeMutableRawPointer
     let reservedBytes: Int
-    private var free: [Block]  // sorted by offset, no two adjacent of the same kind
+    private var free: [Block]  // sorted by offset; no two touching blocks of the same kind
     private var live: [Int: Int] = [:]  // offset → size of the blocks handed out
-    private(set) var idleResidentBytes = 0
-    private(set) var usedBytes = 0
+    private var idle = 0  // bytes of dirty free blocks
+    private var used = 0  // bytes handed out
     private let lock = NSLock()
+
+    /// Bytes of freed blocks whose pages are still resident.
+    var idleResidentBytes: Int { lock.withLock { idle } }
+    /// Bytes of the blocks handed out now.
+    var usedBytes: Int { lock.withLock { used } }
 
     /// Reserves `bytes` of address space (no memory is committed until written; `MAP_NORESERVE`);
     /// nil where the system refuses.
@@ -72,7 +77,7 @@ final class TensorArena: @unchecked Sendable {
             }
             guard let i = best else { return nil }
             let b = free[i]
-            if b.dirty { idleResidentBytes -= size }
+            if b.dirty { idle -= size }
             if b.size == size {
                 free.remove(at: i)
             } else {
@@ -80,7 +85,7 @@ final class TensorArena: @unchecked Sendable {
                 free[i].size -= size
             }
             live[b.offset] = size
-            usedBytes += size
+            used += size
             return base + b.offset
         }
     }
@@ -92,8 +97,8 @@ final class TensorArena: @unchecked Sendable {
             guard let size = live.removeValue(forKey: offset) else {
                 preconditionFailure("TensorArena.release: \(p) was not handed out by this arena")
             }
-            usedBytes -= size
-            idleResidentBytes += size
+            used -= size
+            idle += size
             insert(Block(offset: offset, size: size, dirty: true))
         }
     }
@@ -102,11 +107,11 @@ final class TensorArena: @unchecked Sendable {
     /// `keeping` bytes of them stay resident.
     func clean(keeping: Int = 0) {
         lock.withLock {
-            while idleResidentBytes > keeping {
+            while idle > keeping {
                 guard let i = free.indices.filter({ free[$0].dirty }).max(by: { free[$0].size < free[$1].size }) else { break }
                 let b = free.remove(at: i)
                 _ = madvise(base + b.offset, b.size, MADV_DONTNEED)
-                idleResidentBytes -= b.size
+                idle -= b.size
                 insert(Block(offset: b.offset, size: b.size, dirty: false))
             }
         }
