@@ -1,4 +1,4 @@
-// libFuzzer target: the image decode path (`ImageCodec.decode`, JPEG/PNG/TIFF).
+// libFuzzer target: the image decode path (`ImageCodec.decode` and `decodeLightness`, JPEG/PNG/TIFF).
 //
 // Every input must either throw (an `ImageError`) or decode to a well-formed image; anything
 // else — a crash, an ASan report, a broken invariant below (checked with `fatalError`), a
@@ -32,6 +32,16 @@ public func fuzzDecode(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
         fatalError("ImageCodec.decode threw a \(type(of: error)), not an ImageError: \(error)")
     }
     check(decoded, data)
+    // The L*-only path (`decodeLightness`: a colour JPEG's L* from its 8-bit samples) must give the
+    // same L* as the whole decode, or fail where it fails.
+    do {
+        let direct = try ImageCodec.decodeLightness(data, limits: fuzzLimits)
+        if direct.lightness != lightness(of: decoded.image) || direct.orientation != decoded.orientation {
+            fatalError("decodeLightness differs from lightness(of: decode(...).image)")
+        }
+    } catch {
+        fatalError("decodeLightness threw (\(error)) where decode succeeded")
+    }
     return 0
 }
 
