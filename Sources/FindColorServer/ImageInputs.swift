@@ -28,6 +28,21 @@ enum ImageInputs {
         }
     }
 
+    /// L* of an uploaded image (`ImageCodec.decodeLightness`: a colour JPEG's L* without its float
+    /// RGB planes), with `decode`'s checks and errors.
+    static func decodeLightness(_ data: Data, role: String, maxPixels: Int) throws -> LightnessImage {
+        if ImageFormat(detecting: data) == nil, !data.isEmpty {
+            if let match = knownUnsupported.first(where: { $0.matches(data) }) {
+                throw APIError.unsupportedMediaType("the \(role) is a \(match.name) file; upload a JPEG, PNG or TIFF image")
+            }
+        }
+        do {
+            return try ImageCodec.decodeLightness(data, limits: DecodeLimits(maxPixels: maxPixels)).lightness
+        } catch let error as ImageError {
+            throw APIError.image(error, role: role)
+        }
+    }
+
     /// Decodes a region mask and checks that it has the photo's size. The result is a 1-channel
     /// image in [0, 1] (white = inside the region), by `ColorizeRequest.regionMask(from:)`.
     static func decodeMask(_ data: Data, width: Int, height: Int, maxPixels: Int) throws -> PlanarImage {

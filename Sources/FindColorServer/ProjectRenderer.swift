@@ -166,9 +166,12 @@ private struct RenderInputs: Sendable {
     func colourInput(_ images: DecodedImageCache, _ limits: ServerLimits) -> RenderPhoto {
         let project = snapshot.project
         guard let repair else {
-            return RenderPhoto(width: project.width, height: project.height, key: project.originalDigest, images: images) {
-                try photo(images, limits)
-            }
+            // The render needs the photo's L* alone: a colour upload is decoded to L* directly.
+            return RenderPhoto(width: project.width, height: project.height, key: project.originalDigest, images: images,
+                               image: { try photo(images, limits) },
+                               lightness: { [photoURL] in
+                                   try images.lightness(at: photoURL, digest: project.originalDigest, role: "photo", maxPixels: limits.maxPixels)
+                               })
         }
         return RenderPhoto(width: project.width, height: project.height, key: repair.cacheKey, images: images) {
             try repair.repairedPhoto(try photo(images, limits), images: images, maxPixels: limits.maxPixels)

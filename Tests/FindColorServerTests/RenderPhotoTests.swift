@@ -82,6 +82,38 @@ extension ServerTests {
             #expect(source.count == 1)
         }
 
+        /// A project's photo without repair: its L* is decoded from the file alone (a colour JPEG's
+        /// RGB is never made or kept), with the values of the whole decode; when the decoded image is
+        /// cached already, its L* is taken from it.
+        @Test func aColourUploadIsDecodedToLightnessAlone() throws {
+            let colour = Self.photo(width: 120, height: 80, channels: 3, seed: 4)
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("findcolor-lightness-\(UUID().uuidString).jpg")
+            try ImageCodec.encode(colour, as: .jpeg(quality: 90)).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let expected = lightness(of: try ImageCodec.read(url: url).image)
+            let images = DecodedImageCache(budgetSamples: 10_000_000)
+            let L = try images.lightness(at: url, digest: "d", role: "photo", maxPixels: 1_000_000)
+            #expect(L == expected)
+            #expect(images.count == 1)  // the L* plane, no RGB image
+            let photo = RenderPhoto(width: 120, height: 80, key: "d", images: images, image: { colour },
+                                    lightness: { try images.lightness(at: url, digest: "d", role: "photo", maxPixels: 1_000_000) })
+            #expect(try photo.lightness() == expected)
+            // From a cached decode (another cache): the same plane.
+            let warm = DecodedImageCache(budgetSamples: 10_000_000)
+            _ = try warm.image(at: url, digest: "d", role: "photo", maxPixels: 1_000_000)
+            #expect(try warm.lightness(at: url, digest: "d", role: "photo", maxPixels: 1_000_000) == expected)
+            // A missing file and a non-image say so.
+            #expect(throws: StoreError.self) {
+                try DecodedImageCache(budgetSamples: 1_000).lightness(at: url.appendingPathExtension("gone"), digest: "x", role: "photo", maxPixels: 1_000_000)
+            }
+            let text = url.deletingPathExtension().appendingPathExtension("txt")
+            try Data("not an image".utf8).write(to: text)
+            defer { try? FileManager.default.removeItem(at: text) }
+            #expect(throws: (any Error).self) {
+                try DecodedImageCache(budgetSamples: 1_000).lightness(at: text, digest: "y", role: "photo", maxPixels: 1_000_000)
+            }
+        }
+
         @Test func aPlaneLargerThanTheBudgetIsNotKept() throws {
             let images = DecodedImageCache(budgetSamples: 1_000)
             let source = Source(Self.photo(width: 200, height: 100, channels: 1, seed: 0))
