@@ -75,7 +75,7 @@ public func lightness(of image: PlanarImage) -> LightnessImage {
 /// L* of 8-bit interleaved sRGB pixels (3 bytes each, `width × height`): the same values as
 /// `lightness(of:)` of the planar image `SampleConversion.planar` makes of them (each byte's sRGB
 /// decoding from a 256-entry table of the same `SRGBTransfer.decode`, then the same sum and
-/// `CIELab.f`), without that image: a colour JPEG's L* with a third of the memory and without a
+/// `CIELab.f`), without that image (12 bytes a pixel): a colour JPEG's L* without a
 /// `powf` per sample (`ImageCodec.decodeLightness`).
 public func lightness(ofRGB8 pixels: UnsafePointer<UInt8>, width: Int, height: Int) -> LightnessImage {
     let n = width * height
