@@ -108,7 +108,7 @@ final class TensorArena: @unchecked Sendable {
     func clean(keeping: Int = 0) {
         lock.withLock {
             while idle > keeping {
-                guard let i = free.indices.filter({ free[$0].dirty }).max(by: { free[$0].size < free[$1].size }) else { break }
+                guard let i = free.indices.lazy.filter({ self.free[$0].dirty }).max(by: { self.free[$0].size < self.free[$1].size }) else { break }
                 let b = free.remove(at: i)
                 _ = madvise(base + b.offset, b.size, MADV_DONTNEED)
                 idle -= b.size

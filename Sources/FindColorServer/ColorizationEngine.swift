@@ -64,15 +64,15 @@ struct RenderPhoto {
 
     /// `image` with its L* planes cached in `images` under `key` (a content digest of everything
     /// the image depends on).
-    /// `lightness`, when given, makes the L* instead (e.g. from the file without its RGB,
-    /// `DecodedImageCache.lightness(at:…)`), cached under the same key.
+    /// `lightness`, when given, makes the L* plane instead of `lightness(of: image())` (e.g. from
+    /// the file without its RGB, `DecodedImageCache.lightness(at:…)`); it is cached the same way.
     init(width: Int, height: Int, key: String, images: DecodedImageCache, image: @escaping () throws -> PlanarImage,
          lightness makeLightness: (() throws -> LightnessImage)? = nil) {
         self.width = width
         self.height = height
         self.image = image
-        let lightness = makeLightness
-            ?? { try images.cached("lightness:\(key)") { FindColorImage.lightness(of: try image()) } }
+        let make = makeLightness ?? { FindColorImage.lightness(of: try image()) }
+        let lightness = { try images.cached("lightness:\(key)", make: make) }
         self.lightness = lightness
         previewLightness = { side in
             try images.cached("lightness-\(side):\(key)") { Colorizer.previewLightness(fromLightness: try lightness(), shortSide: side) }

@@ -27,17 +27,15 @@ final class DecodedImageCache: @unchecked Sendable {
         return image
     }
 
-    /// L* of the file at `url` (content digest `digest`), kept under "lightness:`digest`": from the
-    /// decoded image when that is cached, else decoded as L* alone (`ImageInputs.decodeLightness`;
-    /// a colour photo's RGB is then neither made nor kept). The same values either way.
+    /// L* of the file at `url` (content digest `digest`): from the decoded image when that is
+    /// cached, else decoded as L* alone (`ImageInputs.decodeLightness`: a colour photo's RGB is
+    /// neither made nor kept). The same values either way; not cached here (`RenderPhoto` keeps it).
     func lightness(at url: URL, digest: String, role: String, maxPixels: Int) throws -> LightnessImage {
-        try cached("lightness:\(digest)") {
-            if let decoded = lookup(digest) { return FindColorImage.lightness(of: decoded) }
-            guard let data = try? Data(contentsOf: url) else {
-                throw StoreError.fileMissing("the \(role) (\(url.lastPathComponent))")
-            }
-            return try ImageInputs.decodeLightness(data, role: role, maxPixels: maxPixels)
+        if let decoded = lookup(digest) { return FindColorImage.lightness(of: decoded) }
+        guard let data = try? Data(contentsOf: url) else {
+            throw StoreError.fileMissing("the \(role) (\(url.lastPathComponent))")
         }
+        return try ImageInputs.decodeLightness(data, role: role, maxPixels: maxPixels)
     }
 
     /// The image cached under `key`, or `make()`'s, then kept under `key` (derived images: a

@@ -37,7 +37,7 @@ enum ImageInputs {
             }
         }
         do {
-            return try ImageCodec.decodeLightness(data, limits: DecodeLimits(maxPixels: maxPixels)).lightness
+            return try ImageCodec.decodeLightness(data, limits: DecodeLimits(maxPixels: maxPixels))
         } catch let error as ImageError {
             throw APIError.image(error, role: role)
         }

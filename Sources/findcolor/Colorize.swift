@@ -167,7 +167,7 @@ struct Colorize: ParsableCommand {
             let photoStart = Date()
             do {
                 // L* alone: a colour scan's RGB is never needed (outputs take the input's L*).
-                var L = try (i == 0 && firstPhoto != nil ? firstPhoto!.take() : ImageCodec.readLightness(url: item.input, limits: limits)).lightness
+                var L = try (i == 0 && firstPhoto != nil ? firstPhoto!.take() : ImageCodec.readLightness(url: item.input, limits: limits))
                 let (w, h) = (L.width, L.height)
                 let fmt = try outputFormat(for: item)
                 try fmt.checkCanEncode(width: w, height: h) // before the work: JPEG stops at 65500 px per side

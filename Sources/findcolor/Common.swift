@@ -213,7 +213,7 @@ func readImage(_ path: String, limits: DecodeLimits, what: String = "image") thr
 /// with `readImage`'s message on failure.
 func readLightness(_ path: String, limits: DecodeLimits, what: String = "image") throws -> LightnessImage {
     do {
-        return try ImageCodec.readLightness(url: URL(fileURLWithPath: path), limits: limits).lightness
+        return try ImageCodec.readLightness(url: URL(fileURLWithPath: path), limits: limits)
     } catch {
         throw InputError("\(what) \(path): \(describe(error, about: path))")
     }

@@ -139,8 +139,8 @@ import Testing
                 : JPEGTests.splice(JPEGTests.exifSegment(orientation: orientation, bigEndian: false), into: jpeg)
             let whole = try ImageCodec.decode(data)
             let direct = try ImageCodec.decodeLightness(data)
-            #expect(direct.sourceLayout == .rgb && direct.orientation == Int(orientation) && direct.format == .jpeg)
-            #expect(direct.lightness == lightness(of: whole.image), "orientation \(orientation)")
+            #expect(whole.orientation == Int(orientation))
+            #expect(direct == lightness(of: whole.image), "orientation \(orientation)")
         }
     }
 
@@ -163,10 +163,10 @@ import Testing
     @Test func grayJPEGAndPNGGoTheWholeWay() throws {
         let gray = smoothImage(width: 40, height: 24, channels: 1)
         for data in [try ImageCodec.encode(gray, as: .jpeg(quality: 90)), try ImageCodec.encode(gray, as: .png(bitDepth: 8))] {
-            #expect(try ImageCodec.decodeLightness(data).lightness == lightness(of: ImageCodec.decode(data).image))
+            #expect(try ImageCodec.decodeLightness(data) == lightness(of: ImageCodec.decode(data).image))
         }
         let colourPNG = try ImageCodec.encode(smoothImage(width: 40, height: 24, channels: 3), as: .png(bitDepth: 8))
-        #expect(try ImageCodec.decodeLightness(colourPNG).lightness == lightness(of: ImageCodec.decode(colourPNG).image))
+        #expect(try ImageCodec.decodeLightness(colourPNG) == lightness(of: ImageCodec.decode(colourPNG).image))
         #expect(throws: ImageError.self) { try ImageCodec.decodeLightness(Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 1])) }
     }
 }

@@ -94,10 +94,11 @@ extension ServerTests {
             let images = DecodedImageCache(budgetSamples: 10_000_000)
             let L = try images.lightness(at: url, digest: "d", role: "photo", maxPixels: 1_000_000)
             #expect(L == expected)
-            #expect(images.count == 1)  // the L* plane, no RGB image
+            #expect(images.count == 0)  // no RGB image made or kept
             let photo = RenderPhoto(width: 120, height: 80, key: "d", images: images, image: { colour },
                                     lightness: { try images.lightness(at: url, digest: "d", role: "photo", maxPixels: 1_000_000) })
             #expect(try photo.lightness() == expected)
+            #expect(images.count == 1)  // the render keeps the L* plane
             // From a cached decode (another cache): the same plane.
             let warm = DecodedImageCache(budgetSamples: 10_000_000)
             _ = try warm.image(at: url, digest: "d", role: "photo", maxPixels: 1_000_000)

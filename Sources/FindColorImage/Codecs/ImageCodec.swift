@@ -26,10 +26,10 @@ public enum ImageCodec {
     /// L\* of an encoded image: `lightness(of: decode(data).image)`, the same values, but a colour
     /// JPEG's L\* comes straight from its 8-bit samples (no float RGB planes, 288 MB for 24 MP;
     /// measured in README "Speed", "The tensor arena").
-    public static func decodeLightness(_ data: Data, limits: DecodeLimits = .default) throws -> DecodedLightness {
+    public static func decodeLightness(_ data: Data, limits: DecodeLimits = .default) throws -> LightnessImage {
         switch try ImageFormat.detect(data) {
         case .jpeg: return try JPEGCodec.decodeLightness(data, limits: limits)
-        case .png, .tiff: return DecodedLightness(try decode(data, limits: limits))
+        case .png, .tiff: return lightness(of: try decode(data, limits: limits).image)
         }
     }
 
@@ -87,7 +87,7 @@ public enum ImageCodec {
     }
 
     /// Reads an image file's L\* (`decodeLightness`), with `read`'s errors.
-    public static func readLightness(url: URL, limits: DecodeLimits = .default) throws -> DecodedLightness {
+    public static func readLightness(url: URL, limits: DecodeLimits = .default) throws -> LightnessImage {
         try decodeLightness(readData(url: url, limits: limits), limits: limits)
     }
 

@@ -281,31 +281,6 @@ public enum SourceLayout: String, Equatable, Sendable {
 /// in [0, 1], the EXIF / TIFF orientation already applied (so width and height are as displayed),
 /// and any alpha channel composited over white (transparent areas of an old scan become paper white,
 /// which is what a viewer shows and what a colorizer wants to see).
-/// L\* of a decoded photo (`ImageCodec.readLightness`): what the colorizer needs of it, without the
-/// float RGB planes a colour photo would otherwise hold (3 × 4 bytes a pixel).
-public struct DecodedLightness: Sendable {
-    /// L\* in [0, 100], upright (the orientation applied).
-    public var lightness: LightnessImage
-    public var format: ImageFormat
-    public var sourceLayout: SourceLayout
-    public var bitDepth: Int
-    public var orientation: Int
-
-    public init(lightness: LightnessImage, format: ImageFormat, sourceLayout: SourceLayout, bitDepth: Int, orientation: Int = 1) {
-        self.lightness = lightness
-        self.format = format
-        self.sourceLayout = sourceLayout
-        self.bitDepth = bitDepth
-        self.orientation = orientation
-    }
-
-    /// L\* of an image decoded whole.
-    public init(_ decoded: DecodedImage) {
-        self.init(lightness: FindColorImage.lightness(of: decoded.image), format: decoded.format,
-                  sourceLayout: decoded.sourceLayout, bitDepth: decoded.bitDepth, orientation: decoded.orientation)
-    }
-}
-
 public struct DecodedImage: Sendable {
     public var image: PlanarImage
     public var format: ImageFormat

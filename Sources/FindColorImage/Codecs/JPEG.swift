@@ -43,7 +43,7 @@ enum JPEGCodec {
     /// L\* of the photo, upright: for a colour JPEG straight from its 8-bit samples
     /// (`lightness(ofRGB8:)`, the same values as `lightness(of:)` of `decode`'s image) without the
     /// float RGB planes (a 24 MP photo: 288 MB); gray and CMYK ones through `decode`'s image.
-    static func decodeLightness(_ data: Data, limits: DecodeLimits) throws -> DecodedLightness {
+    static func decodeLightness(_ data: Data, limits: DecodeLimits) throws -> LightnessImage {
         try decompress(data, limits: limits) { pixels, w, h, layout, orientation in
             let L: LightnessImage = pixels.withUnsafeBufferPointer { p in
                 switch layout {
@@ -56,8 +56,7 @@ enum JPEGCodec {
                     return lightness(ofRGB8: p.baseAddress!, width: w, height: h)
                 }
             }
-            return DecodedLightness(lightness: L.applyingOrientation(orientation), format: .jpeg, sourceLayout: layout,
-                                    bitDepth: 8, orientation: orientation)
+            return L.applyingOrientation(orientation)
         }
     }
 
