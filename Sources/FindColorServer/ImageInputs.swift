@@ -16,28 +16,25 @@ enum ImageInputs {
 
     /// Decodes an uploaded image; `role` names it in error messages ("image", "reference photo", ...).
     static func decode(_ data: Data, role: String, maxPixels: Int) throws -> DecodedImage {
-        if ImageFormat(detecting: data) == nil, !data.isEmpty {
-            if let match = knownUnsupported.first(where: { $0.matches(data) }) {
-                throw APIError.unsupportedMediaType("the \(role) is a \(match.name) file; upload a JPEG, PNG or TIFF image")
-            }
-        }
-        do {
-            return try ImageCodec.decode(data, limits: DecodeLimits(maxPixels: maxPixels))
-        } catch let error as ImageError {
-            throw APIError.image(error, role: role)
-        }
+        try decoding(data, role: role, maxPixels: maxPixels) { try ImageCodec.decode(data, limits: $0) }
     }
 
     /// L* of an uploaded image (`ImageCodec.decodeLightness`: a colour JPEG's L* without its float
     /// RGB planes), with `decode`'s checks and errors.
     static func decodeLightness(_ data: Data, role: String, maxPixels: Int) throws -> LightnessImage {
+        try decoding(data, role: role, maxPixels: maxPixels) { try ImageCodec.decodeLightness(data, limits: $0) }
+    }
+
+    /// `decode`'s checks around a decoder: known unsupported formats named (415), decoding errors
+    /// as API errors about `role`.
+    private static func decoding<T>(_ data: Data, role: String, maxPixels: Int, _ body: (DecodeLimits) throws -> T) throws -> T {
         if ImageFormat(detecting: data) == nil, !data.isEmpty {
             if let match = knownUnsupported.first(where: { $0.matches(data) }) {
                 throw APIError.unsupportedMediaType("the \(role) is a \(match.name) file; upload a JPEG, PNG or TIFF image")
             }
         }
         do {
-            return try ImageCodec.decodeLightness(data, limits: DecodeLimits(maxPixels: maxPixels))
+            return try body(DecodeLimits(maxPixels: maxPixels))
         } catch let error as ImageError {
             throw APIError.image(error, role: role)
         }
