@@ -16,7 +16,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Kernel backend: onednn (fast) or reference (pure Swift).")
     var backend: BackendChoice = .onednn
 
-    @Option(help: "Convolution arithmetic: fp32; mixed (the decoder in bfloat16, fp32 sums); bf16 (every convolution; moves colours by up to ~6 ab); auto: mixed where the CPU has AVX-512 BF16 (and --backend onednn), else fp32.")
+    @Option(help: "Convolution arithmetic: fp32; mixed (the decoder in bfloat16, fp32 sums); bf16 (every convolution; moves colours by up to ~6 ab); auto: mixed where it is also faster (AVX-512 BF16 on an AMD CPU, --backend onednn), else fp32.")
     var precision: PrecisionChoice = .auto
 
     func validate() throws {

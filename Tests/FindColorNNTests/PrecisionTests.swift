@@ -30,6 +30,17 @@ struct PrecisionTests {
         }
     }
 
+    /// The default's CPU rule reads the vendor of /proc/cpuinfo's first processor.
+    @Test("the CPU vendor is read from /proc/cpuinfo")
+    func cpuVendor() {
+        let amd = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n\nprocessor\t: 1\nvendor_id\t: AuthenticAMD\n"
+        #expect(Precision.cpuVendor(cpuinfo: amd) == "AuthenticAMD")
+        #expect(Precision.cpuVendor(cpuinfo: "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: avx512_bf16\n") == "GenuineIntel")
+        #expect(Precision.cpuVendor(cpuinfo: "") == "")
+        #expect(Precision.cpuVendor(cpuinfo: "processor : 0\nCPU implementer : 0x41\n") == "")  // aarch64
+        #expect(!Precision.bf16IsFaster || Precision.bf16.isSupported)
+    }
+
     @Test("the vectorised, threaded conversion equals the scalar one")
     func bulkConversion() {
         var generator = SplitMix64(seed: 5)

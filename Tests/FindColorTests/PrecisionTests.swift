@@ -10,7 +10,8 @@ import FindColorNN
         #expect(ModelPrecision.bf16.layer("encoder.features.3.conv.2") == .bf16)
         #expect(ModelPrecision.mixed.layer("encoder.features.0.0") == .fp32)
         #expect(ModelPrecision.mixed.layer("decoder.refine2") == .bf16)
-        #expect(ModelPrecision.automatic == (Precision.bf16.isSupported ? .mixed : .fp32))
+        #expect(ModelPrecision.automatic == (Precision.bf16IsFaster ? .mixed : .fp32))
+        #expect(!Precision.bf16IsFaster || Precision.bf16.isSupported)
     }
 
     /// `mixed` (the decoder in bf16) against fp32 on the bundled model: the network's ab stay within

@@ -13,7 +13,7 @@ plus `--att-weight` × smooth-L1 of the hint attention's own colours (crops with
 adversarial term from a PatchGAN critic trained alongside (`adversarial.py`; hint-free crops by default).
 `--decoder-hints` keeps the encoder frozen throughout and feeds it L alone (the hints reach only
 the decoder; the exported file says `"encoder_hints": false` and the runtime reuses a photo's
-encoding across hint changes).
+encoding across hint changes); with `--train-encoder` the encoder is trained too, on L alone.
 `--init-from` starts a new run from another run's weights; a network that gains parts (the hint
 attention, `--attention`) starts computing exactly what the old one did (`FindColorNet.load_grown`).
 For a lent GPU (`training/gpu/v3-run.sh`): `--pack FILE` trains on a mini pack
@@ -59,7 +59,7 @@ def set_encoder_trainable(model, trainable):
 def lr_at(step, a, prog=None):
     """Warm-up, then a cosine from lr to lr·final_lr_frac over `prog` (default step / steps; with
     --minutes, the larger of that and the share of the time budget spent)."""
-    warm = min(1.0, (step + 1) / a.warmup)
+    warm = min(1.0, (step + 1) / a.warmup) if a.warmup > 0 else 1.0
     prog = step / max(1, a.steps) if prog is None else prog
     return a.lr * warm * (a.final_lr_frac + (1 - a.final_lr_frac) * 0.5 * (1 + math.cos(math.pi * prog)))
 
@@ -176,6 +176,9 @@ def main():
     ap.add_argument("--decoder-hints", action="store_true",
                     help="the hints reach only the decoder: the encoder sees L alone (stem hint filters zero) and "
                          "stays frozen, so a runtime encodes a photo once for all its hint changes")
+    ap.add_argument("--train-encoder", action="store_true",
+                    help="with --decoder-hints: train the encoder too (on L alone, at --encoder-lr-mult) after "
+                         "--frozen-steps; its input's hint channels are zero, so its stem's hint filters stay zero")
     ap.add_argument("--reg-loss", choices=["smoothl1", "l2"], default="smoothl1",
                     help="regression loss on ab: smooth-L1 (a median: greyish where colour is uncertain) or L2 (the mean, "
                          "what PSNR rewards)")
@@ -335,7 +338,7 @@ def run(a, out, dev):
                                              num_workers=a.workers, prefetch_factor=4, persistent_workers=True)
         batches = iter(loader)
     while step < end:
-        frozen = step < a.frozen_steps or a.decoder_hints
+        frozen = step < a.frozen_steps or (a.decoder_hints and not a.train_encoder)
         set_encoder_trainable(model, not frozen)
         model.train()
         model.encoder.eval()  # BN statistics stay those of ImageNet

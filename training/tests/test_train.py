@@ -1,7 +1,17 @@
-"""train.py's loss terms."""
-import torch
+"""train.py's loss terms and encoder training."""
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from findcolor_train.minipack import build
 from findcolor_train.train import chroma_mismatch
+from test_minipack import FakePhotos
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_chroma_mismatch_of_the_weighted_crops():
@@ -27,3 +37,32 @@ def test_chroma_mismatch_of_the_weighted_crops():
     z = torch.zeros(1, 2, 4, 4, requires_grad=True)  # gray output: a finite gradient
     chroma_mismatch(z, gt[:1], torch.ones(1)).backward()
     assert torch.isfinite(z.grad).all()
+
+
+@pytest.mark.skipif(not (ROOT / "Models/findcolor-v2.safetensors").exists(), reason="needs the bundled model")
+@pytest.mark.parametrize("train_encoder", [False, True])
+def test_decoder_hints_train_the_encoder_only_when_asked(tmp_path, train_encoder):
+    """--decoder-hints alone keeps the encoder as it was; with --train-encoder it learns on L alone,
+    its stem's hint filters held at zero (the exported file's `encoder_hints: false` stays true)."""
+    pack = tmp_path / "p.fcpk"
+    build(FakePhotos(), pack, short=128, max_bytes=1 << 30)
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
+           "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
+           "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
+           "--decoder-hints", "--batch", "4", "--threads", "1", "--device", "cpu", "--steps", "3", "--lr", "1e-3",
+           "--warmup", "0"] + (["--train-encoder"] if train_encoder else [])
+    r = subprocess.run(cmd, cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    model = torch.load(out / "last.pt", weights_only=False)["model"]
+    before = load_file(str(ROOT / "Models/findcolor-v2.safetensors"))  # BatchNorm folded: the run's starting convs
+    stem = model["encoder.features.0.0.weight"]
+    assert stem[:, 1:].abs().max() == 0
+    shared = [k for k in before if k.startswith("encoder.") and k in model and before[k].shape == model[k].shape]
+    assert len(shared) > 50
+    stem_key = "encoder.features.0.0.weight"
+    before[stem_key] = before[stem_key][:, :1]  # the stem's L filters (its hint filters were zeroed at the start)
+    model[stem_key] = model[stem_key][:, :1]
+    changed = [k for k in shared if not torch.equal(before[k], model[k].to(before[k].dtype))]
+    assert bool(changed) == train_encoder
+    assert not torch.equal(before["decoder.d4.0.weight"], model["decoder.d4.0.weight"])

@@ -1,0 +1,9 @@
+#!/bin/sh
+# v3t (issue 10; 2026-12-06): the v3 parts without the attention match loss, hints only in the decoder,
+# the whole network trained. From v3l's final export (hints only in the decoder, v2's PSNR within
+# 0.05 dB), grown by the 1/8 hint attention (`--attention8 32`; `--fine-hints` as v3l), the encoder
+# trained on L alone at 0.1x the lr (`--train-encoder`, new), every crop's ab loss rebalanced at 0.5
+# (v3k: rebalancing alone keeps v2's hint curve), the attention's own colour loss, and no match loss
+# (v3j/v3i: the match loss is what cost v3d-v3g their 0.4-0.7 dB at k = 10). A long run meant to go on
+# across sessions (resumable from runs/v3t/last.pt; milestones exported from it).
+exec python3 -m findcolor_train.train --data ../../shared/data/train --eval-data ../../shared/data/eval --out runs/v3t --init-from milestones/findcolor-v3l-step3000.safetensors --attention 32 --attention8 32 --fine-hints --decoder-hints --train-encoder --att-weight 1.0 --freeze-bn all --reg-rebalance 0.5 --steps 16000 --frozen-steps 0 --lr 1e-4 --warmup 200 --eval-every 1000 --ckpt-every 250 --threads ${THREADS:-2}
