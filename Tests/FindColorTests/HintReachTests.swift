@@ -14,14 +14,17 @@ import FindColorImage
         let L = PlanarImage(width: 256, height: 128, channels: 1) { x, _, _ in (124..<132).contains(x) ? 20 : 60 }
         let w = LocalHintRegion.weights(L: L, hints: [Hint(x: 40, y: 60, size: 4, a: 50, b: 20)])
         #expect(w.width == 256 && w.height == 128)
-        // Full weight within half the reach (0.6 × 128 / 2 = 38 px) of the hint, in the left field.
+        // Full weight within half the reach (1.5 × 128 / 2 = 96 px) of the hint, in the left field.
         #expect(w[42, 62, 0] == 1 && w[70, 62, 0] == 1 && w[42, 30, 0] == 1)
         let right = (0..<128).flatMap { y in (136..<256).map { x in w[x, y, 0] } }
         #expect(right.max()! == 0, "beyond the bar: \(right.max()!)")
         // On one flat field with no edge, the weight falls with distance: 0 beyond the reach.
-        let flat = PlanarImage(width: 256, height: 256, channels: 1, repeating: 50)
+        // (Reach 1.5 × 128 = 192 px: full weight to 96 px, none from 192 px on.)
+        let flat = PlanarImage(width: 512, height: 128, channels: 1, repeating: 50)
         let wf = LocalHintRegion.weights(L: flat, hints: [Hint(x: 0, y: 0, size: 2, a: 0, b: 0)])
-        #expect(wf[10, 10, 0] == 1 && wf[255, 255, 0] == 0)
+        #expect(wf[10, 10, 0] == 1 && wf[80, 20, 0] == 1)
+        #expect(wf[150, 20, 0] > 0 && wf[150, 20, 0] < 1)
+        #expect(wf[200, 20, 0] == 0 && wf[511, 127, 0] == 0)
     }
 
     /// Two look-alike discs on a plain background: a hint on the left disc with `spread: local`
