@@ -18,7 +18,8 @@ encoding across hint changes); with `--train-encoder` the encoder is trained too
 attention, `--attention`) starts computing exactly what the old one did (`FindColorNet.load_grown`).
 For a lent GPU (`training/gpu/v3-run.sh`): `--pack FILE` trains on a mini pack
 (`findcolor_train.minipack`) instead of `--data`, `--workers N` makes the batches in N processes,
-`--minutes M` ends the run when M minutes are spent, its lr cosine following the time.
+`--minutes M` ends the run when M minutes are spent, its lr cosine following the time (the minutes of
+earlier invocations of a resumed run count: its checkpoint keeps them).
 """
 import argparse
 import json
@@ -288,6 +289,7 @@ def run(a, out, dev):
         critic = PatchCritic().to(dev).to(memory_format=torch.channels_last)
         critic_opt = torch.optim.Adam(critic.parameters(), lr=a.adv_lr, betas=(0.5, 0.999))
     step = 0
+    minutes_before = 0.0  # training minutes of earlier invocations of this run (--minutes counts them)
     adv_from = a.adv_warmup  # the step from which the colour network pays the adversarial term
     ckpt = out / "last.pt"
     if ckpt.exists():
@@ -298,6 +300,7 @@ def run(a, out, dev):
         hinter.load_state_dict(s["hinter"])
         torch.set_rng_state(s["torch_rng"])
         step = s["step"]
+        minutes_before = s.get("minutes", 0.0)  # (absent from checkpoints before 2026-12-06: 0)
         if critic is not None:
             if "critic" in s:
                 critic.load_state_dict(s["critic"])
@@ -320,7 +323,8 @@ def run(a, out, dev):
         model.decoder.att8_null.data.fill_(a.att8_null)
     def state():
         s = {"model": model.state_dict(), "opt": opt.state_dict(), "sampler": sampler.state_dict(),
-             "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step, **meta}
+             "hinter": hinter.state_dict(), "torch_rng": torch.get_rng_state(), "step": step,
+             "minutes": minutes_before + (time.time() - t_start) / 60, **meta}
         if critic is not None:
             s.update(critic=critic.state_dict(), critic_opt=critic_opt.state_dict(), adv_from=adv_from)
         return s
@@ -364,7 +368,7 @@ def run(a, out, dev):
         gt_ab = lab[:, 1:]
         tgt4 = nearest_bin(F.avg_pool2d(gt_ab, 4), c_dev)
         w4 = w_dev[tgt4]
-        spent = (time.time() - t_start) / 60 / a.minutes if a.minutes else 0.0
+        spent = (minutes_before + (time.time() - t_start) / 60) / a.minutes if a.minutes else 0.0
         if spent >= 1:
             end = step  # the time budget is spent: save and stop
             save_atomic(state(), ckpt)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from findcolor_train.minipack import MiniPack, build
 from findcolor_train.train import lr_at
@@ -92,14 +93,21 @@ def test_training_on_a_pack_with_workers_stops_at_its_time_budget(tmp_path):
     pack = tmp_path / "p.fcpk"
     build(FakePhotos(), pack, short=128, max_bytes=1 << 30)
     out = tmp_path / "run"
-    r = subprocess.run([sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
-                        "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
-                        "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
-                        "--batch", "2", "--steps", "100000", "--minutes", "0.05", "--workers", "1", "--threads", "1",
-                        "--device", "cpu"], cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
+    cmd = [sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
+           "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
+           "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
+           "--batch", "2", "--steps", "100000", "--minutes", "0.05", "--workers", "1", "--threads", "1", "--device", "cpu"]
+    r = subprocess.run(cmd, cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "time budget spent" in r.stdout
     assert (out / "last.pt").exists()
+    s = torch.load(out / "last.pt", weights_only=False)
+    assert s["minutes"] >= 0.05
+    # Resumed with the same budget: the minutes already spent count, so it stops where it was.
+    r = subprocess.run(cmd, cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "resumed from" in r.stdout and "time budget spent" in r.stdout
+    assert torch.load(out / "last.pt", weights_only=False)["step"] == s["step"]
     r = subprocess.run([sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
                         "--workers", "1", "--pairs", "2"], cwd=ROOT / "training", capture_output=True, text=True)
     assert r.returncode != 0 and "--workers" in r.stderr
