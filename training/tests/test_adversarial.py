@@ -1,14 +1,12 @@
 """The adversarial term (findcolor_train.adversarial, train.py --adv-weight)."""
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from findcolor_train.adversarial import PatchCritic, critic_loss, generator_loss
-from findcolor_train.minipack import build
-from test_minipack import FakePhotos
+from test_minipack import small_training_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,14 +43,8 @@ def test_critic_learns_to_tell_colour_from_gray():
 
 @pytest.mark.skipif(not (ROOT / "Models/findcolor-v2.safetensors").exists(), reason="needs the bundled model")
 def test_training_with_the_critic_resumes_it(tmp_path):
-    pack = tmp_path / "p.fcpk"
-    build(FakePhotos(), pack, short=128, max_bytes=1 << 30)
-    out = tmp_path / "run"
-    base = [sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
-            "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
-            "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
-            "--decoder-hints", "--batch", "4", "--p-none", "0.5", "--threads", "1", "--device", "cpu",
-            "--adv-weight", "0.05", "--adv-warmup", "2", "--ckpt-every", "2"]
+    base, out, _ = small_training_run(tmp_path, "--decoder-hints", "--batch", "4", "--p-none", "0.5",
+                                      "--adv-weight", "0.05", "--adv-warmup", "2", "--ckpt-every", "2")
     r = subprocess.run(base + ["--steps", "6", "--stop-at", "4"], cwd=ROOT / "training", capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -65,5 +57,5 @@ def test_training_with_the_critic_resumes_it(tmp_path):
     assert s2["step"] == 6
     changed = [k for k in s["critic"] if not torch.equal(s["critic"][k], s2["critic"][k])]
     assert changed  # the resumed critic went on learning
-    r = subprocess.run(base[:-8] + ["--adv-weight", "-1"], cwd=ROOT / "training", capture_output=True, text=True)
+    r = subprocess.run(base[:-6] + ["--adv-weight", "-1"], cwd=ROOT / "training", capture_output=True, text=True)
     assert r.returncode == 2 and "--adv-weight" in r.stderr

@@ -88,15 +88,22 @@ def test_time_budget_drives_the_cosine():
     assert lr_at(500, a, prog=0.0) == pytest.approx(a.lr)
 
 
-@pytest.mark.skipif(not (ROOT / "Models/findcolor-v2.safetensors").exists(), reason="needs the bundled model")
-def test_training_on_a_pack_with_workers_stops_at_its_time_budget(tmp_path):
+def small_training_run(tmp_path, *extra):
+    """A pack of FakePhotos in tmp_path and the command line of a tiny CPU training run on it from
+    the bundled model (64-px crops, one thread), `extra` appended: (argv, run folder, pack)."""
     pack = tmp_path / "p.fcpk"
     build(FakePhotos(), pack, short=128, max_bytes=1 << 30)
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
-           "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
-           "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
-           "--batch", "2", "--steps", "100000", "--minutes", "0.05", "--workers", "1", "--threads", "1", "--device", "cpu"]
+    argv = [sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
+            "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
+            "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
+            "--threads", "1", "--device", "cpu", *extra]
+    return argv, out, pack
+
+
+@pytest.mark.skipif(not (ROOT / "Models/findcolor-v2.safetensors").exists(), reason="needs the bundled model")
+def test_training_on_a_pack_with_workers_stops_at_its_time_budget(tmp_path):
+    cmd, out, pack = small_training_run(tmp_path, "--batch", "2", "--steps", "100000", "--minutes", "0.05", "--workers", "1")
     r = subprocess.run(cmd, cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "time budget spent" in r.stdout

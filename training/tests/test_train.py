@@ -1,15 +1,13 @@
 """train.py's loss terms and encoder training."""
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from findcolor_train.minipack import build
 from findcolor_train.train import chroma_mismatch
-from test_minipack import FakePhotos
+from test_minipack import small_training_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,14 +42,8 @@ def test_chroma_mismatch_of_the_weighted_crops():
 def test_decoder_hints_train_the_encoder_only_when_asked(tmp_path, train_encoder):
     """--decoder-hints alone keeps the encoder as it was; with --train-encoder it learns on L alone,
     its stem's hint filters held at zero (the exported file's `encoder_hints: false` stays true)."""
-    pack = tmp_path / "p.fcpk"
-    build(FakePhotos(), pack, short=128, max_bytes=1 << 30)
-    out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "findcolor_train.train", "--pack", str(pack), "--out", str(out),
-           "--cache", str(tmp_path / "cache"), "--init-from", str(ROOT / "Models/findcolor-v2.safetensors"),
-           "--attention", "32", "--freeze-bn", "all", "--crop", "64", "--late-frac", "0", "--frozen-steps", "0",
-           "--decoder-hints", "--batch", "4", "--threads", "1", "--device", "cpu", "--steps", "3", "--lr", "1e-3",
-           "--warmup", "0"] + (["--train-encoder"] if train_encoder else [])
+    cmd, out, _ = small_training_run(tmp_path, "--decoder-hints", "--batch", "4", "--steps", "3", "--lr", "1e-3",
+                                     "--warmup", "0", *(["--train-encoder"] if train_encoder else []))
     r = subprocess.run(cmd, cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     model = torch.load(out / "last.pt", weights_only=False)["model"]
