@@ -1,4 +1,5 @@
 import Foundation
+import FindColorParallel
 import FindColorImage
 import FindColorNN
 
@@ -164,9 +165,8 @@ struct ReferenceMatcher {
                     sim.withUnsafeMutableBufferPointer { psim in
                         nonisolated(unsafe) let A = pa.baseAddress!, B = pb.baseAddress!
                         nonisolated(unsafe) let OB = pbest.baseAddress!, OS = psim.baseAddress!
-                        DispatchQueue.concurrentPerform(iterations: max(1, min(na, 8))) { chunk in
-                            let lo = chunk * na / max(1, min(na, 8)), hi = (chunk + 1) * na / max(1, min(na, 8))
-                            for i in lo..<hi {
+                        Parallel.forEachRange(na, minimumChunk: max(1, 65_536 / max(1, nb * C))) { rows in
+                            for i in rows {
                                 var bi = 0, bs: Float = -2
                                 let ai = A + i * C
                                 for j in 0..<nb {

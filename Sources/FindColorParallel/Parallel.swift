@@ -6,6 +6,12 @@ import Foundation
 ///
 /// Small jobs run inline on the calling thread: starting threads costs more than it saves below a
 /// few tens of thousands of samples.
+///
+/// The threads are OpenMP's (libgomp's team, the one oneDNN runs on) wherever the process has the
+/// OpenMP runtime, else libdispatch's. One pool for both matters on a few cores: with libdispatch
+/// beside OpenMP, oneDNN's workers went on spinning for the next convolution while the Swift
+/// kernels between convolutions woke other threads on the same cores (a 256² forward pass
+/// 1.3–1.6× slower; README "One pool of threads").
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -25,7 +31,7 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        run(chunks: chunks) { chunk in
             let start = count * chunk / chunks
             let end = count * (chunk + 1) / chunks
             if start < end { body(start..<end) }
@@ -53,10 +59,81 @@ public enum Parallel {
             return
         }
         let chunks = Swift.min(count, threads * 4)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        run(chunks: chunks) { chunk in
             let start = chunk * count / chunks
             let end = (chunk + 1) * count / chunks
             if start < end { body(start..<end) }
         }
     }
+
+    /// Which threads `forEachRange` and `forEachChunk` run on.
+    public enum Pool: String, Sendable {
+        /// The OpenMP runtime's team (found in the process at run time).
+        case openMP
+        /// libdispatch's `concurrentPerform` (where the process has no OpenMP runtime).
+        case dispatch
+    }
+
+    /// The pool in use: OpenMP's where the process has it.
+    public static var pool: Pool { OpenMPTeam.entryPoints == nil ? .dispatch : .openMP }
+
+    /// Calls `body(0..<chunks)` concurrently, on at most `threadCount` threads (each thread takes
+    /// every n-th chunk).
+    static func run(chunks: Int, _ body: (Int) -> Void) {
+        guard chunks > 1 else {
+            if chunks == 1 { body(0) }
+            return
+        }
+        guard let omp = OpenMPTeam.entryPoints else {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            var job = OpenMPTeam.Job(body: body, chunks: chunks)
+            withUnsafeMutablePointer(to: &job) { p in
+                omp.parallel({ raw in
+                    guard let raw, let omp = OpenMPTeam.entryPoints else { return }
+                    let job = raw.assumingMemoryBound(to: OpenMPTeam.Job.self)
+                    let n = max(1, Int(omp.threadCount())), chunks = job.pointee.chunks
+                    var chunk = Int(omp.threadNumber())
+                    while chunk < chunks {
+                        job.pointee.body(chunk)
+                        chunk += n
+                    }
+                }, UnsafeMutableRawPointer(p), UInt32(Swift.min(chunks, threadCount)), 0)
+            }
+        }
+    }
+}
+
+/// libgomp's entry points, looked up in the process at run time (this module does not link
+/// OpenMP; the binaries that link oneDNN have it).
+enum OpenMPTeam {
+    typealias Function = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    /// `GOMP_parallel(fn, data, num_threads, flags)`: runs `fn(data)` on every thread of a team
+    /// (the calling thread included) and returns when all have.
+    typealias ParallelFunction = @convention(c) (Function, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
+    typealias IntFunction = @convention(c) () -> Int32
+
+    struct EntryPoints: @unchecked Sendable {
+        let parallel: ParallelFunction
+        let threadNumber: IntFunction
+        let threadCount: IntFunction
+    }
+
+    struct Job {
+        let body: (Int) -> Void
+        let chunks: Int
+    }
+
+    static let entryPoints: EntryPoints? = {
+        if ProcessInfo.processInfo.environment["FINDCOLOR_THREADS_POOL"] == "dispatch" { return nil }
+        guard let process = dlopen(nil, RTLD_NOW),
+              let parallel = dlsym(process, "GOMP_parallel"),
+              let number = dlsym(process, "omp_get_thread_num"),
+              let count = dlsym(process, "omp_get_num_threads") else { return nil }
+        return EntryPoints(parallel: unsafeBitCast(parallel, to: ParallelFunction.self),
+                           threadNumber: unsafeBitCast(number, to: IntFunction.self),
+                           threadCount: unsafeBitCast(count, to: IntFunction.self))
+    }()
 }

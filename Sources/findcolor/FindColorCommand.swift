@@ -15,11 +15,11 @@ struct FindColorCommand: AsyncParsableCommand {
         subcommands: [Colorize.self, Restore.self, Report.self, Suggest.self, Eval.self, Bench.self, Serve.self]
     )
 
-    /// oneDNN's OpenMP threads must not spin between primitives on a 2-core machine (it starves the
-    /// Swift kernels running in between); libgomp reads OMP_WAIT_POLICY only at start-up, so the
-    /// program re-executes itself once with it set.
+    /// oneDNN's OpenMP threads spin only briefly between primitives (a long spin starves other work
+    /// on a 2-core machine, none costs a wake-up per convolution); libgomp reads its settings only
+    /// at start-up, so the program re-executes itself once with them set.
     static func main() async {
-        OneDNN.reexecWithPassiveWaitPolicyIfNeeded()
+        OneDNN.reexecWithOpenMPWaitSettingsIfNeeded()
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

@@ -77,6 +77,40 @@ struct ParallelTests {
         Parallel.forEachRange(1000) { r in lock.withLock { ranges.append(r) } }
         #expect(ranges.count == 2 && ranges.map(\.count).reduce(0, +) == 1000)
     }
+
+    /// A process that links oneDNN runs the Swift kernels on OpenMP's team (one pool of threads for
+    /// both): every item exactly once, on as many threads as asked, nested calls included.
+    @Test("the OpenMP team: each item once, on threadCount threads, nesting runs inline")
+    func openMPTeam() {
+        #expect(Parallel.pool == .openMP)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            for (count, work) in [(1, 1 << 20), (7, 1 << 20), (1000, 1000), (100_003, 1)] {
+                let lock = NSLock()
+                var seen = [Int](repeating: 0, count: count)
+                var threadIDs = Set<UInt>()
+                Parallel.forEachChunk(count: count, workPerItem: work) { r in
+                    lock.withLock {
+                        threadIDs.insert(UInt(pthread_self()))
+                        for i in r { seen[i] += 1 }
+                    }
+                }
+                #expect(seen.allSatisfy { $0 == 1 }, "forEachChunk, \(count) items, \(threads) threads")
+                let chunks = count * work >= Parallel.minimumParallelWork ? min(count, threads * 4) : 1
+                #expect(threadIDs.count == min(threads, chunks), "\(count) items, \(threads) threads")
+                seen = [Int](repeating: 0, count: count)
+                Parallel.forEachRange(count) { outer in
+                    // An inner call from a team thread runs on that thread (OpenMP does not nest).
+                    Parallel.forEachRange(outer.count) { inner in
+                        lock.withLock { for i in inner { seen[outer.lowerBound + i] += 1 } }
+                    }
+                }
+                #expect(seen.allSatisfy { $0 == 1 }, "nested forEachRange, \(count) items, \(threads) threads")
+            }
+        }
+    }
 }
 
 /// The arena of large tensor buffers: best fit, freed blocks merged and reused with their pages

@@ -149,9 +149,11 @@ enum JPEGCodec {
         let rowBytes = image.width * image.channels
         image.samples.withUnsafeBufferPointer { p in
             parts.withUnsafeMutableBufferPointer { out in
-                DispatchQueue.concurrentPerform(iterations: bands) { i in
-                    let y0 = i * rowsPerBand * 8, rows = min(rowsPerBand * 8, image.height - y0)
-                    out[i] = Result { try compress(p.baseAddress! + y0 * rowBytes, image, rows: rows, quality: quality) }
+                Parallel.forEachRange(bands) { range in
+                    for i in range {
+                        let y0 = i * rowsPerBand * 8, rows = min(rowsPerBand * 8, image.height - y0)
+                        out[i] = Result { try compress(p.baseAddress! + y0 * rowBytes, image, rows: rows, quality: quality) }
+                    }
                 }
             }
         }
