@@ -14,7 +14,8 @@ struct Bench: ParsableCommand {
             resident memory (VmHWM). Run one pipeline size per process to read its own peak. \
             Layers (--layers): where the forward pass's time goes at each --sizes, per layer and per kind \
             of work (1×1 and depthwise convolutions, concatenations, resizes, the hint attention …), \
-            medians of --repeat profiled runs.
+            medians of --repeat profiled runs; with a pipeline, also the time spent inside the network's \
+            layers over all of its passes (network_layers_median_ms).
             """)
 
     @Option(help: "Square sizes for the forward pass, comma-separated (empty for none).") var sizes = CommaList<Int>([256, 512])
@@ -23,7 +24,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs per measurement.") var `repeat`: Int = 10
     @Option(help: "Whole-pipeline photo size in megapixels (0 for none).") var pipelineMegapixels: Double = 0
     @OptionGroup(title: "Settings of the pipeline measurement") var settingsOptions: SettingsOptions
-    @Flag(help: "Also print the per-layer time table of the forward pass at each --sizes.") var layers = false
+    @Flag(help: "Also print the per-layer time table of the forward pass at each --sizes, and the pipeline's time inside the network's layers.") var layers = false
     @Flag(help: "Print JSON lines instead of text.") var json = false
     @OptionGroup var modelOptions: ModelOptions
 
@@ -73,19 +74,24 @@ struct Bench: ParsableCommand {
         if pipelineMegapixels > 0 {
             let colorizer = try modelOptions.load()
             let w = Int((pipelineMegapixels * 1e6 * 4 / 3).squareRoot()), h = Int(Double(w) * 3 / 4)
-            var times: [Double] = []
+            var times: [Double] = [], inLayers: [Double] = []
             let runs = max(1, min(`repeat`, 3))
             for _ in 0..<runs {
                 let gray = Self.syntheticGray(width: w, height: h)
                 let t0 = DispatchTime.now()
                 let L = lightness(of: gray)
                 let request = ColorizeRequest(settings: settingsOptions.settings)
-                let out = try colorizer.colorize8(lightness: L, request)  // as `colorize` writes a JPEG
-                _ = try ImageCodec.encode(out.rgb, as: .jpeg(quality: 92))
+                // With --layers, the time inside the network's layers is summed over every pass.
+                let (out, entries) = try layers ? LayerProfile.measure { try colorizer.colorize8(lightness: L, request) }
+                                                : (try colorizer.colorize8(lightness: L, request), [])
+                _ = try ImageCodec.encode(out.rgb, as: .jpeg(quality: 92))  // as `colorize` writes a JPEG
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
+                inLayers.append(entries.reduce(0) { $0 + $1.milliseconds })
             }
-            report(["what": "pipeline", "backend": modelOptions.backend.rawValue, "size": "\(w)x\(h)", "median_ms": median(times),
-                    "min_ms": times.min()!, "runs": Double(times.count), "peak_rss_mb": Self.peakResidentMB()])
+            var row: [String: Any] = ["what": "pipeline", "backend": modelOptions.backend.rawValue, "size": "\(w)x\(h)", "median_ms": median(times),
+                                      "min_ms": times.min()!, "runs": Double(times.count), "peak_rss_mb": Self.peakResidentMB()]
+            if layers { row["network_layers_median_ms"] = median(inLayers) }
+            report(row)
         }
     }
 
@@ -140,7 +146,7 @@ struct Bench: ParsableCommand {
             let d = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: d, as: UTF8.self))
         } else {
-            let keys = ["what", "backend", "precision", "size", "name", "kind", "output", "median_ms", "min_ms", "runs", "speedup_vs_first", "layers", "peak_rss_mb"]
+            let keys = ["what", "backend", "precision", "size", "name", "kind", "output", "median_ms", "min_ms", "runs", "speedup_vs_first", "layers", "peak_rss_mb", "network_layers_median_ms"]
             print(keys.compactMap { k in fields[k].map { v in "\(k)=\(v is Double ? String(format: k == "speedup_vs_first" ? "%.2f" : "%.1f", v as! Double) : "\(v)")" } }.joined(separator: "  "))
         }
     }
