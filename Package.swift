@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "FindColor",
                 "FindColorImage",
+                "FindColorParallel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -76,21 +76,24 @@ public enum OneDNN {
     /// Whether oneDNN initialised (the `.oneDNN` backend is usable).
     public static var isAvailable: Bool { OneDNNRuntime.shared != nil }
 
-    /// How long OpenMP's idle threads wait before they sleep: a short spin (`GOMP_SPINCOUNT=30000`,
-    /// tens of microseconds), then sleep (`OMP_WAIT_POLICY=passive`). libgomp's default spins for
-    /// milliseconds or (when it counts more threads than cores) hardly at all; a thread that
-    /// sleeps after every primitive costs a futex wake-up per convolution, one that spins for
-    /// milliseconds starves any other work on two cores. The Swift kernels between the primitives
-    /// run on the same OpenMP team (`Parallel.pool`), so a worker still spinning picks them up at
-    /// once. Measured side by side on 2 cores (README "One pool of threads"): a 256² forward pass
-    /// 16.4 → 9 ms against passive alone. libgomp reads these variables only when the process
-    /// starts, so setting them later has no effect. Call this first thing in `main`: unless either
-    /// variable is already set (the user's choice stands), it sets both and re-executes the program
-    /// with the same arguments (Linux; elsewhere, or if the exec fails, it returns and nothing changes).
+    /// How long OpenMP's idle threads wait before they sleep: a short spin, then sleep.
+    /// `GOMP_SPINCOUNT=30000` (tens of microseconds) with `OMP_WAIT_POLICY=active`, which here only
+    /// sets the spin of the "throttled" case (libgomp managing more threads than there are cores,
+    /// as in the web app, whose model is loaded on another thread than the one that runs it) to
+    /// 1,000 instead of none. libgomp's default spins for milliseconds (starving any other work on
+    /// two cores) or, throttled, hardly at all; `passive` alone sleeps after every primitive, a
+    /// futex wake-up per convolution. The Swift kernels between the primitives run on the same
+    /// OpenMP team (`Parallel.useOpenMPTeam`), so a worker still spinning picks them up at once.
+    /// Measured side by side on 2 cores (README "One pool of threads"): a 256² forward pass 16 → 9
+    /// ms, the web app's preview render 28 → 23 ms. libgomp reads these variables only when the
+    /// process starts, so setting them later has no effect. Call this first thing in `main`:
+    /// unless either variable is already set (the user's choice stands), it sets both and
+    /// re-executes the program with the same arguments (Linux; elsewhere, or if the exec fails, it
+    /// returns and nothing changes).
     public static func reexecWithOpenMPWaitSettingsIfNeeded() {
         #if os(Linux)
         guard getenv("OMP_WAIT_POLICY") == nil, getenv("GOMP_SPINCOUNT") == nil else { return }
-        setenv("OMP_WAIT_POLICY", "passive", 1)
+        setenv("OMP_WAIT_POLICY", "active", 1)
         setenv("GOMP_SPINCOUNT", "30000", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv("OMP_WAIT_POLICY")   // exec failed: carry on unchanged

@@ -7,11 +7,13 @@ import Foundation
 /// Small jobs run inline on the calling thread: starting threads costs more than it saves below a
 /// few tens of thousands of samples.
 ///
-/// The threads are OpenMP's (libgomp's team, the one oneDNN runs on) wherever the process has the
-/// OpenMP runtime, else libdispatch's. One pool for both matters on a few cores: with libdispatch
-/// beside OpenMP, oneDNN's workers went on spinning for the next convolution while the Swift
-/// kernels between convolutions woke other threads on the same cores (a 256² forward pass
-/// 1.3–1.6× slower; README "One pool of threads").
+/// On the thread that runs the network (`useOpenMPTeam()`: the CLI's main thread, the web app's
+/// inference thread) the threads are OpenMP's: libgomp's team of that thread, the one oneDNN runs
+/// on. One pool for both matters on a few cores: with libdispatch beside OpenMP, a 256² forward
+/// pass was 1.5× slower (README "One pool of threads"). Other threads use libdispatch: each thread
+/// that starts OpenMP work gets a team of its own, and once libgomp manages more threads than
+/// there are cores it stops spinning at all (the web app's previews lost the gain that way).
+/// Work started inside a team's work runs on the calling thread.
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -74,8 +76,15 @@ public enum Parallel {
         case dispatch
     }
 
-    /// The pool in use: OpenMP's where the process has it.
-    public static var pool: Pool { OpenMPTeam.entryPoints == nil ? .dispatch : .openMP }
+    /// The pool the calling thread's parallel work runs on.
+    public static var pool: Pool { OpenMPTeam.entryPoints != nil && OpenMPTeam.isOwner ? .openMP : .dispatch }
+
+    /// Makes the calling thread's parallel work run on its OpenMP team (where the process has the
+    /// OpenMP runtime), or (`false`) on libdispatch again. For the one thread that runs the network
+    /// and the image code around it.
+    public static func useOpenMPTeam(_ enabled: Bool = true) {
+        OpenMPTeam.isOwner = enabled
+    }
 
     /// Calls `body(0..<chunks)` concurrently, on at most `threadCount` threads (each thread takes
     /// every n-th chunk).
@@ -84,7 +93,11 @@ public enum Parallel {
             if chunks == 1 { body(0) }
             return
         }
-        guard let omp = OpenMPTeam.entryPoints else {
+        guard let omp = OpenMPTeam.entryPoints, OpenMPTeam.isOwner else {
+            if let omp = OpenMPTeam.entryPoints, omp.inParallel() != 0 {
+                for chunk in 0..<chunks { body(chunk) }  // inside a team's work: on this thread
+                return
+            }
             DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
             return
         }
@@ -119,7 +132,20 @@ enum OpenMPTeam {
         let parallel: ParallelFunction
         let threadNumber: IntFunction
         let threadCount: IntFunction
+        let inParallel: IntFunction
     }
+
+    /// Whether the calling thread runs its parallel work on its team (a thread-specific flag).
+    static var isOwner: Bool {
+        get { pthread_getspecific(ownerKey) != nil }
+        set { pthread_setspecific(ownerKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+
+    private static let ownerKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create")
+        return key
+    }()
 
     struct Job {
         let body: (Int) -> Void
@@ -131,9 +157,11 @@ enum OpenMPTeam {
         guard let process = dlopen(nil, RTLD_NOW),
               let parallel = dlsym(process, "GOMP_parallel"),
               let number = dlsym(process, "omp_get_thread_num"),
-              let count = dlsym(process, "omp_get_num_threads") else { return nil }
+              let count = dlsym(process, "omp_get_num_threads"),
+              let inParallel = dlsym(process, "omp_in_parallel") else { return nil }
         return EntryPoints(parallel: unsafeBitCast(parallel, to: ParallelFunction.self),
                            threadNumber: unsafeBitCast(number, to: IntFunction.self),
-                           threadCount: unsafeBitCast(count, to: IntFunction.self))
+                           threadCount: unsafeBitCast(count, to: IntFunction.self),
+                           inParallel: unsafeBitCast(inParallel, to: IntFunction.self))
     }()
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import FindColorParallel
 import Foundation
 
 /// A bounded, serial queue for the heavy work (decoding, colorizing, encoding).
@@ -132,6 +133,7 @@ final class InferenceWorker: @unchecked Sendable {
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceIncrement)  // 0: this thread
             Thread.current.name = "findcolor-infer"
             #endif
+            Parallel.useOpenMPTeam()  // the network and the image code around it: one pool of threads
             while let job = inbox.next() {
                 job()
             }

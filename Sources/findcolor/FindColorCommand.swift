@@ -1,5 +1,6 @@
 import ArgumentParser
 import FindColorNN
+import FindColorParallel
 import Foundation
 
 @main
@@ -20,6 +21,7 @@ struct FindColorCommand: AsyncParsableCommand {
     /// at start-up, so the program re-executes itself once with them set.
     static func main() async {
         OneDNN.reexecWithOpenMPWaitSettingsIfNeeded()
+        Parallel.useOpenMPTeam()  // the commands run the network on this thread
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

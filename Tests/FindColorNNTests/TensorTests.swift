@@ -78,11 +78,20 @@ struct ParallelTests {
         #expect(ranges.count == 2 && ranges.map(\.count).reduce(0, +) == 1000)
     }
 
-    /// A process that links oneDNN runs the Swift kernels on OpenMP's team (one pool of threads for
-    /// both): every item exactly once, on as many threads as asked, nested calls included.
+    /// The thread that runs the network (`useOpenMPTeam`) runs the Swift kernels on its OpenMP team
+    /// (one pool of threads with oneDNN): every item exactly once, on as many threads as asked,
+    /// nested calls included; other threads keep libdispatch.
     @Test("the OpenMP team: each item once, on threadCount threads, nesting runs inline")
     func openMPTeam() {
+        #expect(Parallel.pool == .dispatch)
+        Parallel.useOpenMPTeam()
+        defer { Parallel.useOpenMPTeam(false) }
         #expect(Parallel.pool == .openMP)
+        final class Seen: @unchecked Sendable { var pool: Parallel.Pool? }
+        let seen = Seen(), done = DispatchSemaphore(value: 0)
+        Thread { seen.pool = Parallel.pool; done.signal() }.start()
+        done.wait()
+        #expect(seen.pool == .dispatch, "another thread keeps libdispatch")
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         for threads in [1, 2, 3] {
