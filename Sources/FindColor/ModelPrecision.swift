@@ -14,9 +14,6 @@ public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConverti
     case mixed
     /// Every convolution in bf16.
     case bf16
-    /// The convolutions oneDNN runs (1×1, depthwise, strided) in int8 (`Precision.int8`); the wide
-    /// 3×3 ones stay on the fp32 Winograd kernel.
-    case int8
 
     /// The precision of the convolution with these weights ("encoder.…" or "decoder.…").
     public func layer(_ name: String) -> Precision {
@@ -24,27 +21,11 @@ public enum ModelPrecision: String, Sendable, CaseIterable, CustomStringConverti
         case .fp32: return .fp32
         case .bf16: return .bf16
         case .mixed: return name.hasPrefix("encoder.") ? .fp32 : .bf16
-        case .int8: return .int8
         }
     }
 
-    /// Whether this CPU runs it (bf16 kernels need AVX-512 BF16, int8 ones AVX-512 VNNI, both oneDNN).
-    public var isSupported: Bool {
-        switch self {
-        case .fp32: return true
-        case .mixed, .bf16: return Precision.bf16.isSupported
-        case .int8: return Precision.int8.isSupported
-        }
-    }
-
-    /// What the CPU needs for it, for messages.
-    public var requirement: String {
-        switch self {
-        case .fp32: return "nothing"
-        case .mixed, .bf16: return "AVX-512 BF16 and oneDNN"
-        case .int8: return "AVX-512 VNNI and oneDNN"
-        }
-    }
+    /// Whether this CPU runs it (bf16 kernels need AVX-512 BF16 and oneDNN).
+    public var isSupported: Bool { self == .fp32 || Precision.bf16.isSupported }
 
     /// The default: `mixed` where the CPU runs it faster than fp32 (`Precision.bf16IsFaster`), else `fp32`.
     public static var automatic: ModelPrecision { Precision.bf16IsFaster ? .mixed : .fp32 }

@@ -146,7 +146,7 @@ public final class Convolution: @unchecked Sendable {
     ///   - precision: of the oneDNN convolution. A precision this CPU does not support
     ///     (`Precision.isSupported`), or the reference backend, gives fp32. In bf16 the wide 3×3
     ///     convolutions run oneDNN's direct bf16 kernel rather than the fp32 Winograd one (the
-    ///     faster of the two at 512², README "Speed"); in int8 they stay on Winograd's.
+    ///     faster of the two at 512², README "Speed").
     public init(_ descriptor: ConvolutionDescriptor, weights: [Float], bias: [Float]?,
                 backend: Backend = .default, precision: Precision = .fp32) throws {
         let reduced = precision != .fp32 && precision.isSupported
@@ -165,7 +165,7 @@ public final class Convolution: @unchecked Sendable {
             kernel = NarrowConvolution(descriptor, weights: weights, bias: bias)
             self.backend = backend.resolved
         } else if backend.resolved == .oneDNN, Convolution.winograd, OneDNNRuntime.shared != nil,
-                  !(reduced && precision == .bf16),
+                  !reduced,
                   WinogradConvolution.supports(descriptor), descriptor.inputChannels >= 16, descriptor.outputChannels >= 16 {
             // A quarter of the direct convolution's multiplies (see `WinogradConvolution`).
             kernel = WinogradConvolution(descriptor, weights: weights, bias: bias)

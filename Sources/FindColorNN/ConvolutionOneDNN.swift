@@ -5,12 +5,7 @@ import FindColorParallel
 /// oneDNN picks for this CPU (`format_tag_any`); a primitive is compiled and cached per input shape.
 /// In `.bf16` precision the weights are packed as bfloat16 and each input is converted to bfloat16
 /// (`FloatConversion.convertToBFloat16`, into the runtime's scratch buffer) before the convolution,
-/// which accumulates and writes fp32: the tensors between layers stay fp32. In `.int8` the weights
-/// are packed as signed 8-bit integers with a scale per output channel, each input is quantised
-/// with a scale of its own (`FloatConversion.quantizeToInt8`), and the 32-bit sums are scaled back
-/// to fp32 (the weights' scales as output scales, the input's as a multiplier post-op given at
-/// each call) before the bias (a per-channel addition: in oneDNN 2.x an int8 convolution's own
-/// bias would be added before the scaling), the residual and the activation.
+/// which accumulates and writes fp32: the tensors between layers stay fp32.
 final class OneDNNConvolution: ConvolutionKernel {
     /// A compiled convolution for one input shape, with memory objects whose data handles are
     /// swapped on each call.
@@ -26,9 +21,6 @@ final class OneDNNConvolution: ConvolutionKernel {
         let extraWeightStorage: AlignedBuffer?
         /// The tensor added to the output by the fused binary post-op (plans with `adding`).
         var addend: OneDNNMemory?
-        /// int8: the input's scale in this call (the multiplier of post-op 0), and its memory.
-        var inputScale: AlignedBuffer?
-        var inputScaleMemory: OneDNNMemory?
 
         init(primitive: OneDNNPrimitive, source: OneDNNMemory, destination: OneDNNMemory,
              weights: OneDNNMemory, bias: OneDNNMemory?, outputShape: TensorShape,
@@ -62,27 +54,19 @@ final class OneDNNConvolution: ConvolutionKernel {
     private let packedWeights: AlignedBuffer
     private let bias: AlignedBuffer?
     private var plans: [PlanKey: Plan] = [:]
-    /// int8: each output channel's weight scale (the weights are round(w / scale)), the fp32
-    /// weights (for `unpackedParameters`) and the bias as a 1×C×1×1 addend.
-    private let weightScales: [Float]?
-    private let originalWeights: [Float]?
-    private let int8BiasDesc: dnnl_memory_desc_t?
 
     /// Throws if oneDNN has no implementation for `d` at `precision` other than its slow reference
     /// one (bf16 on CPUs without AVX-512 BF16).
     init(_ d: ConvolutionDescriptor, weights: [Float], bias: [Float]?, runtime: OneDNNRuntime,
          precision: Precision = .fp32) throws {
-        let int8 = precision == .int8
-        let int8BiasDesc = int8 && bias != nil ? try OneDNNDesc.make([1, d.outputChannels, 1, 1], dnnl_nchw) : nil
-        let scales = int8 ? OneDNNConvolution.weightScales(weights, outputChannels: d.outputChannels) : nil
-        let attributes = try OneDNNConvolution.attributes(d, weightScales: scales, bias: int8BiasDesc, adding: nil)
+        let attributes = try OneDNNAttributes(activation: d.activation)
         let dataType = precision.dnnlType
         let userDesc = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), d.groups > 1 ? dnnl_goihw : dnnl_oihw)
         let nominal = TensorShape(n: 1, h: Swift.max(OneDNNConvolution.nominalSize, d.kernelHeight),
                                   w: Swift.max(OneDNNConvolution.nominalSize, d.kernelWidth), c: d.inputChannels)
         let any = try OneDNNDesc.make(OneDNNConvolution.weightDims(d), dnnl_format_tag_any, dataType)
         let (packedDesc, packed) = try runtime.withExclusiveAccess { () throws -> (dnnl_memory_desc_t, AlignedBuffer) in
-            let (pd, _) = try OneDNNConvolution.primitiveDesc(d, input: nominal, weights: any, hasBias: bias != nil && !int8,
+            let (pd, _) = try OneDNNConvolution.primitiveDesc(d, input: nominal, weights: any, hasBias: bias != nil,
                                                  attributes: attributes, runtime: runtime, sourceType: dataType)
             if precision != .fp32, pd.isReference {
                 throw OneDNNError(operation: "\(precision) convolution (only the reference implementation)", status: -1)
@@ -91,14 +75,8 @@ final class OneDNNConvolution: ConvolutionKernel {
                 throw OneDNNError(operation: "query weights layout", status: -1)
             }
             let packed = AlignedBuffer(count: (OneDNNDesc.byteSize(chosen) + 3) / 4)
-            // int8: quantised by the reorder (each output channel times 1 / its scale, rounded,
-            // with the compensation oneDNN keeps beside signed weights).
-            let quantise = try scales.map {
-                try OneDNNAttributes(outputScales: $0.map { 1 / $0 }, mask: d.groups > 1 ? 0b11 : 0b1)
-            }
             try weights.withUnsafeBytes { raw in
-                try OneDNNReorder.run(from: userDesc, raw.baseAddress!, to: chosen, packed.pointer, runtime: runtime,
-                                      attributes: quantise)
+                try OneDNNReorder.run(from: userDesc, raw.baseAddress!, to: chosen, packed.pointer, runtime: runtime)
             }
             return (chosen, packed)
         }
@@ -110,35 +88,6 @@ final class OneDNNConvolution: ConvolutionKernel {
         packedWeightsDesc = packedDesc
         packedWeights = packed
         self.bias = bias.map { AlignedBuffer($0) }
-        weightScales = scales
-        originalWeights = int8 ? weights : nil
-        self.int8BiasDesc = int8BiasDesc
-    }
-
-    /// Each output channel's scale for symmetric 8-bit weights: its largest magnitude / 127 (1 for
-    /// an all-zero channel). The weights of one output channel are contiguous in OIHW and GOIHW.
-    static func weightScales(_ weights: [Float], outputChannels: Int) -> [Float] {
-        let k = weights.count / outputChannels
-        return (0..<outputChannels).map { oc in
-            let m = weights[oc * k..<(oc + 1) * k].reduce(Float(0)) { Swift.max($0, Swift.abs($1)) }
-            return m > 0 ? m / 127 : 1
-        }
-    }
-
-    /// The post-ops of this convolution. int8: the weights' scales as output scales, then the
-    /// input's scale (a 1×1×1×1 multiplier given at each call: oneDNN 2.6's int8 kernels take no
-    /// output scales given at run time) and the bias (1×C×1×1), as post-ops 0 and 1; then (with
-    /// `adding`) the residual; then the activation.
-    private static func attributes(_ d: ConvolutionDescriptor, weightScales: [Float]?, bias: dnnl_memory_desc_t?,
-                                   adding: dnnl_memory_desc_t?) throws -> OneDNNAttributes {
-        var binaries: [(alg: dnnl_alg_kind_t, desc: dnnl_memory_desc_t)] = []
-        if weightScales != nil {
-            binaries.append((dnnl_binary_mul, try OneDNNDesc.make([1, 1, 1, 1], dnnl_nchw)))
-            if let bias { binaries.append((dnnl_binary_add, bias)) }
-        }
-        if let adding { binaries.append((dnnl_binary_add, adding)) }
-        return try OneDNNAttributes(postOps: OneDNNAttributes.eltwise(d.activation), binaries: binaries,
-                                    outputScales: weightScales)
     }
 
     /// oneDNN weight dims: OIHW, or GOIHW when grouped (same memory order as PyTorch's OIHW).
@@ -178,14 +127,13 @@ final class OneDNNConvolution: ConvolutionKernel {
     private func plan(for input: TensorShape, adding: Bool = false) throws -> Plan {
         let key = PlanKey(shape: input, threads: Parallel.threadCount, adding: adding)
         if let cached = plans[key] { return cached }
-        let int8 = precision == .int8
-        let hasBias = bias != nil && !int8
+        let hasBias = bias != nil
         var attributes = self.attributes
         if adding {
             guard let out = descriptor.outputShape(for: input) else {
                 throw NNError.invalidConfiguration("input \(input) smaller than the kernel")
             }
-            attributes = try Self.attributes(descriptor, weightScales: weightScales, bias: int8BiasDesc, adding: try OneDNNDesc.nhwc(out))
+            attributes = try OneDNNAttributes(activation: descriptor.activation, adding: try OneDNNDesc.nhwc(out))
         }
         let pd: OneDNNPrimitiveDesc
         let outShape: TensorShape
@@ -219,7 +167,7 @@ final class OneDNNConvolution: ConvolutionKernel {
             weightsMemory = try OneDNNMemory(wanted, data: storage.pointer, runtime: runtime)
         }
         let biasMemory = try bias.map {
-            try OneDNNMemory(int8BiasDesc ?? (try OneDNNDesc.make([descriptor.outputChannels], dnnl_x)), data: $0.pointer,
+            try OneDNNMemory(try OneDNNDesc.make([descriptor.outputChannels], dnnl_x), data: $0.pointer,
                              runtime: runtime)
         }
         if adding, pd.isReference {
@@ -231,12 +179,6 @@ final class OneDNNConvolution: ConvolutionKernel {
                         weights: weightsMemory, bias: biasMemory, outputShape: outShape,
                         extraWeightStorage: extra)
         if adding { plan.addend = try OneDNNMemory(try OneDNNDesc.nhwc(outShape), data: nil, runtime: runtime) }
-        if int8 {
-            let scale = AlignedBuffer(count: 1)
-            plan.inputScale = scale
-            plan.inputScaleMemory = try OneDNNMemory(try OneDNNDesc.make([1, 1, 1, 1], dnnl_nchw), data: scale.pointer,
-                                                     runtime: runtime)
-        }
         plans[key] = plan
         implementations[key.shape] = pd.implementation
         return plan
@@ -288,17 +230,6 @@ final class OneDNNConvolution: ConvolutionKernel {
                 FloatConversion.convertToBFloat16(input.basePointer, bits, count: count)
                 try compiled.source.setData(buffer.pointer)
                 converted = buffer
-            } else if self.precision == .int8, let inputScaleBuffer = compiled.inputScale {
-                // The input's own scale: its largest magnitude maps to 127.
-                let count = input.shape.count
-                let largest = FloatConversion.largestMagnitude(input.basePointer, count: count)
-                let inputScale = largest > 0 && largest.isFinite ? largest / 127 : 1
-                let buffer = runtime.scratch(bytes: count)
-                let bytes = UnsafeMutableRawPointer(buffer.pointer).bindMemory(to: Int8.self, capacity: count)
-                FloatConversion.quantizeToInt8(input.basePointer, bytes, count: count, scale: inputScale)
-                inputScaleBuffer.pointer[0] = inputScale
-                try compiled.source.setData(buffer.pointer)
-                converted = buffer
             } else {
                 try compiled.source.setData(input.basePointer)
             }
@@ -306,22 +237,10 @@ final class OneDNNConvolution: ConvolutionKernel {
             var args: [(Int32, OneDNNMemory)] = [(OneDNNArg.src, compiled.source),
                                                  (OneDNNArg.weights, compiled.weights),
                                                  (OneDNNArg.dst, compiled.destination)]
-            var postOp = 0
-            if let scaleMemory = compiled.inputScaleMemory {
-                args.append((OneDNNArg.postOpSource1(postOp), scaleMemory))
-                postOp += 1
-            }
-            if let biasMemory = compiled.bias {
-                if self.precision == .int8 {
-                    args.append((OneDNNArg.postOpSource1(postOp), biasMemory))
-                    postOp += 1
-                } else {
-                    args.append((OneDNNArg.bias, biasMemory))
-                }
-            }
+            if let biasMemory = compiled.bias { args.append((OneDNNArg.bias, biasMemory)) }
             if let residual, let addend = compiled.addend {
                 try addend.setData(residual.basePointer)
-                args.append((OneDNNArg.postOpSource1(postOp), addend))
+                args.append((OneDNNArg.postOpSource1(0), addend))
             }
             try runtime.execute(compiled.primitive, args)
             withExtendedLifetime((converted, residual)) {}
@@ -330,7 +249,6 @@ final class OneDNNConvolution: ConvolutionKernel {
     }
 
     func unpackedParameters() throws -> (weights: [Float], bias: [Float]?) {
-        if let originalWeights { return (originalWeights, bias.map { Array($0.buffer) }) }
         var weights = [Float](repeating: 0, count: descriptor.weightCount)
         let userDesc = userWeightsDesc, packedDesc = packedWeightsDesc, packed = packedWeights
         try runtime.withExclusiveAccess {

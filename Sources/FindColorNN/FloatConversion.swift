@@ -51,66 +51,6 @@ public enum FloatConversion {
         }
     }
 
-    /// The largest magnitude of `count` floats (0 for none), split across the compute threads.
-    /// (Comparisons and `replacing`, which compile to vector instructions; the generic SIMD
-    /// `pointwiseMax`, `clamped` and integer conversions here ran element by element.)
-    public static func largestMagnitude(_ source: UnsafePointer<Float>, count: Int) -> Float {
-        let chunks = Swift.max(1, Swift.min(Parallel.threadCount, count >> 16))
-        var partial = [Float](repeating: 0, count: chunks)
-        partial.withUnsafeMutableBufferPointer { out in
-            let results = out.baseAddress!
-            Parallel.forEachRange(chunks) { chunkRange in
-                for chunk in chunkRange {
-                    let lo = count * chunk / chunks, hi = count * (chunk + 1) / chunks
-                    var m = SIMD16<Float>(repeating: 0)
-                    var i = lo
-                    let src = UnsafeRawPointer(source)
-                    while i + 16 <= hi {
-                        let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                        let a = v.replacing(with: -v, where: v .< 0)
-                        m = m.replacing(with: a, where: a .> m)
-                        i += 16
-                    }
-                    var r: Float = 0
-                    for k in 0..<16 { r = Swift.max(r, m[k]) }
-                    while i < hi {
-                        r = Swift.max(r, Swift.abs(source[i]))
-                        i += 1
-                    }
-                    results[chunk] = r
-                }
-            }
-        }
-        return partial.max() ?? 0
-    }
-
-    /// `count` floats as signed 8-bit integers: `source[i] / scale` rounded to nearest (ties to
-    /// even) and clamped to −127…127, split across the compute threads for large counts. The
-    /// rounding adds 1.5 · 2²³, after which a float's low mantissa bits hold the rounded integer
-    /// in two's complement (exact for |x| < 2²²).
-    public static func quantizeToInt8(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Int8>,
-                                      count: Int, scale: Float) {
-        let inverse = 1 / scale
-        Parallel.forEachRange(count, minimumChunk: 1 << 16) { range in
-            var i = range.lowerBound
-            let src = UnsafeRawPointer(source), dst = UnsafeMutableRawPointer(destination)
-            let lo = SIMD16<Float>(repeating: -127), hi = SIMD16<Float>(repeating: 127)
-            let magic = SIMD16<Float>(repeating: 12_582_912)  // 1.5 · 2²³
-            while i + 16 <= range.upperBound {
-                var v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * inverse
-                v = v.replacing(with: hi, where: v .> hi)
-                v = v.replacing(with: lo, where: v .< lo)
-                let bits = unsafeBitCast(v + magic, to: SIMD16<UInt32>.self)
-                dst.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: bits), toByteOffset: i, as: SIMD16<UInt8>.self)
-                i += 16
-            }
-            while i < range.upperBound {
-                destination[i] = Int8(Swift.min(127, Swift.max(-127, (source[i] * inverse).rounded(.toNearestOrEven))))
-                i += 1
-            }
-        }
-    }
-
     /// Little-endian elements of `dtype` converted to Float.
     static func floats(from bytes: UnsafeRawBufferPointer, dtype: SafeTensorsDType) -> [Float] {
         let count = bytes.count / dtype.byteSize

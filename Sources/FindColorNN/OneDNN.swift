@@ -230,47 +230,22 @@ final class OneDNNAttributes {
     /// - Parameter adding: a tensor of the output's shape added before the element-wise post-ops
     ///   (a binary post-op, the first of the list; its data is passed at execution as
     ///   `OneDNNArg.postOpSource1(0)`).
-    convenience init(postOps eltwise: [(alg: dnnl_alg_kind_t, alpha: Float, beta: Float)], adding: dnnl_memory_desc_t? = nil) throws {
-        try self.init(postOps: eltwise, binaries: adding.map { [(dnnl_binary_add, $0)] } ?? [])
-    }
-
-    /// - Parameters:
-    ///   - binaries: element-wise operations with other tensors before the element-wise post-ops,
-    ///     in order (binary post-ops 0, 1, …; broadcast where their dims are 1, e.g. a bias as
-    ///     1×C×1×1, a scalar as 1×1×1×1).
-    ///   - outputScales: per-output-channel scales of an int8 convolution's 32-bit sums, applied
-    ///     before the post-ops.
-    init(postOps eltwise: [(alg: dnnl_alg_kind_t, alpha: Float, beta: Float)],
-         binaries: [(alg: dnnl_alg_kind_t, desc: dnnl_memory_desc_t)], outputScales: [Float]? = nil) throws {
+    init(postOps eltwise: [(alg: dnnl_alg_kind_t, alpha: Float, beta: Float)], adding: dnnl_memory_desc_t? = nil) throws {
         var attr: dnnl_primitive_attr_t?
         try dnnlCheck(dnnl_primitive_attr_create(&attr), "attribute creation")
         handle = attr!
-        if let outputScales {
-            try dnnlCheck(dnnl_primitive_attr_set_output_scales(handle, Int64(outputScales.count), 1 << 1, outputScales),
-                          "output scales")
-        }
-        if !eltwise.isEmpty || !binaries.isEmpty {
+        if !eltwise.isEmpty || adding != nil {
             var ops: dnnl_post_ops_t?
             try dnnlCheck(dnnl_post_ops_create(&ops), "post-ops creation")
             defer { dnnl_post_ops_destroy(ops) }
-            for var binary in binaries {
-                try dnnlCheck(dnnl_post_ops_append_binary(ops, binary.alg, &binary.desc), "binary post-op")
+            if var addend = adding {
+                try dnnlCheck(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &addend), "binary add post-op")
             }
             for op in eltwise {
                 try dnnlCheck(dnnl_post_ops_append_eltwise(ops, 1, op.alg, op.alpha, op.beta), "eltwise post-op")
             }
             try dnnlCheck(dnnl_primitive_attr_set_post_ops(handle, ops), "set post-ops")
         }
-    }
-
-    /// Output scales given at creation (a reorder that quantises: destination = scale × source,
-    /// one scale per index along the dimensions in `mask`).
-    init(outputScales: [Float], mask: Int32) throws {
-        var attr: dnnl_primitive_attr_t?
-        try dnnlCheck(dnnl_primitive_attr_create(&attr), "attribute creation")
-        handle = attr!
-        try dnnlCheck(dnnl_primitive_attr_set_output_scales(handle, Int64(outputScales.count), mask, outputScales),
-                      "output scales")
     }
 
     /// Post-ops: (with `adding`) the addition of a tensor, then the fused activation.
@@ -294,11 +269,10 @@ final class OneDNNAttributes {
 enum OneDNNReorder {
     static func run(from source: dnnl_memory_desc_t, _ sourceData: UnsafeRawPointer,
                     to destination: dnnl_memory_desc_t, _ destinationData: UnsafeMutableRawPointer,
-                    runtime: OneDNNRuntime, attributes: OneDNNAttributes? = nil) throws {
+                    runtime: OneDNNRuntime) throws {
         var src = source, dst = destination
         var pdHandle: dnnl_primitive_desc_t?
-        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pdHandle, &src, runtime.engine, &dst, runtime.engine,
-                                                         attributes?.handle),
+        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pdHandle, &src, runtime.engine, &dst, runtime.engine, nil),
                       "reorder descriptor")
         let pd = OneDNNPrimitiveDesc(adopting: pdHandle!)
         let primitive = try OneDNNPrimitive(pd, name: "reorder")

@@ -7,33 +7,17 @@ import Foundation
 /// mantissa) and converts each convolution's input to bfloat16; products are accumulated and
 /// written in fp32, and every other op (concatenations, resizes, the hint attention) stays fp32. It needs a CPU with AVX-512 BF16 (`isSupported`); elsewhere oneDNN
 /// would fall back to its slow reference kernels, so layers then stay fp32.
-///
-/// `.int8` quantises each convolution's weights per output channel and its input per call (the
-/// input's largest magnitude maps to 127, symmetric, no zero point), multiplies 8-bit integers into
-/// 32-bit sums (AVX-512 VNNI's `vpdpbusd`) and scales them back to fp32 per output channel before
-/// the bias, the residual and the activation. It applies to the convolutions oneDNN runs (1×1,
-/// depthwise, strided); the wide 3×3 ones stay on the fp32 Winograd kernel and the narrow ones on
-/// theirs. It needs AVX-512 VNNI (`isSupported`).
 public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     case fp32
     case bf16
-    case int8
 
     /// Whether the fast oneDNN kernels for this precision run on this CPU.
     public var isSupported: Bool {
         switch self {
         case .fp32: return true
         case .bf16: return Self.bf16Supported
-        case .int8: return Self.int8Supported
         }
     }
-
-    private static let int8Supported: Bool = {
-        guard OneDNN.isAvailable else { return false }
-        let isa = dnnl_get_effective_cpu_isa().rawValue
-        let vnni = dnnl_cpu_isa_avx512_core_vnni.rawValue
-        return isa & vnni == vnni
-    }()
 
     private static let bf16Supported: Bool = {
         guard OneDNN.isAvailable else { return false }
@@ -63,12 +47,5 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    /// The data type of the convolution's input and weights.
-    var dnnlType: dnnl_data_type_t {
-        switch self {
-        case .fp32: return dnnl_f32
-        case .bf16: return dnnl_bf16
-        case .int8: return dnnl_s8
-        }
-    }
+    var dnnlType: dnnl_data_type_t { self == .bf16 ? dnnl_bf16 : dnnl_f32 }
 }

@@ -16,7 +16,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Kernel backend: onednn (fast) or reference (pure Swift).")
     var backend: BackendChoice = .onednn
 
-    @Option(help: "Convolution arithmetic: fp32; mixed (the decoder in bfloat16, fp32 sums); bf16 (every convolution; moves colours by up to ~6 ab); int8 (the 1×1, depthwise and strided convolutions in 8-bit integers, AVX-512 VNNI; moves colours, see the README); auto: mixed where it is also faster (AVX-512 BF16 on an AMD CPU, --backend onednn), else fp32.")
+    @Option(help: "Convolution arithmetic: fp32; mixed (the decoder in bfloat16, fp32 sums); bf16 (every convolution; moves colours by up to ~6 ab); auto: mixed where it is also faster (AVX-512 BF16 on an AMD CPU, --backend onednn), else fp32.")
     var precision: PrecisionChoice = .auto
 
     func validate() throws {
@@ -24,7 +24,7 @@ struct ModelOptions: ParsableArguments {
         if let p = precision.explicit, p != .fp32 {
             guard backend == .onednn else { throw ValidationError("--precision \(p) needs --backend onednn") }
             guard p.isSupported else {
-                throw ValidationError("--precision \(p) needs a CPU with \(p.requirement) (this one lacks one of them): use fp32 or auto")
+                throw ValidationError("--precision \(p) needs a CPU with AVX-512 BF16 and oneDNN (this one lacks one of them): use fp32 or auto")
             }
         }
     }
@@ -45,7 +45,7 @@ struct ModelOptions: ParsableArguments {
 
 /// `--precision`: a `ModelPrecision`, or auto (`ModelPrecision.automatic`).
 enum PrecisionChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, fp32, mixed, bf16, int8
+    case auto, fp32, mixed, bf16
 
     var explicit: ModelPrecision? { ModelPrecision(rawValue: rawValue) }
 }
