@@ -72,7 +72,8 @@ public enum Parallel {
     public enum Pool: String, Sendable {
         /// The OpenMP runtime's team (found in the process at run time).
         case openMP
-        /// libdispatch's `concurrentPerform` (where the process has no OpenMP runtime).
+        /// libdispatch's `concurrentPerform` (threads other than the network's, or a process
+        /// without the OpenMP runtime).
         case dispatch
     }
 
@@ -93,11 +94,11 @@ public enum Parallel {
             if chunks == 1 { body(0) }
             return
         }
+        if let omp = OpenMPTeam.entryPoints, omp.inParallel() != 0 {
+            for chunk in 0..<chunks { body(chunk) }  // inside a team's work: on this thread
+            return
+        }
         guard let omp = OpenMPTeam.entryPoints, OpenMPTeam.isOwner else {
-            if let omp = OpenMPTeam.entryPoints, omp.inParallel() != 0 {
-                for chunk in 0..<chunks { body(chunk) }  // inside a team's work: on this thread
-                return
-            }
             DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
             return
         }
