@@ -1,0 +1,9 @@
+#!/bin/sh
+# v3u (issue 10; 2026-12-06, seventh session): v3t run on at larger crops. v3t's step-15,000 export
+# (on all development photos within 0.12 dB of v2 at every k: 23.62 / 24.71 / 27.42 / 29.78 dB at
+# k = 0 / 1 / 10 / 100 against 23.74 / 24.74 / 27.37 / 29.73, CF 27.9 against 27.1) with v3t's
+# architecture and losses, trained on crops of 192 px instead of 128 (the network sees small faces
+# and details at 128–192 px only: the model card's "Next training run"), lr 5e-5 over a 30,000-step
+# schedule. A long run meant to go on across sessions (resumable from runs/v3u/last.pt; milestones
+# exported from it).
+exec python3 -m findcolor_train.train --data ../../shared/data/train --eval-data ../../shared/data/eval --out runs/v3u --init-from milestones/findcolor-v3t-step15000.safetensors --attention 32 --attention8 32 --fine-hints --decoder-hints --train-encoder --att-weight 1.0 --freeze-bn all --reg-rebalance 0.5 --crop 192 --steps 30000 --frozen-steps 0 --lr 5e-5 --warmup 200 --eval-every 1000 --ckpt-every 250 --threads ${THREADS:-2}
