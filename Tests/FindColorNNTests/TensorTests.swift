@@ -87,11 +87,11 @@ struct ParallelTests {
         Parallel.useOpenMPTeam()
         defer { Parallel.useOpenMPTeam(false) }
         #expect(Parallel.pool == .openMP)
-        final class Seen: @unchecked Sendable { var pool: Parallel.Pool? }
-        let seen = Seen(), done = DispatchSemaphore(value: 0)
-        Thread { seen.pool = Parallel.pool; done.signal() }.start()
+        final class PoolBox: @unchecked Sendable { var pool: Parallel.Pool? }
+        let otherThread = PoolBox(), done = DispatchSemaphore(value: 0)
+        Thread { otherThread.pool = Parallel.pool; done.signal() }.start()
         done.wait()
-        #expect(seen.pool == .dispatch, "another thread keeps libdispatch")
+        #expect(otherThread.pool == .dispatch, "another thread keeps libdispatch")
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         for threads in [1, 2, 3] {
