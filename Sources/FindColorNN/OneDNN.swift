@@ -79,8 +79,8 @@ public enum OneDNN {
     /// How long OpenMP's idle threads wait before they sleep: a short spin, then sleep.
     /// `GOMP_SPINCOUNT=30000` (tens of microseconds) with `OMP_WAIT_POLICY=active`, which here only
     /// sets the spin of the "throttled" case (libgomp managing more threads than there are cores,
-    /// as in the web app, whose model is loaded on another thread than the one that runs it) to
-    /// 1,000 instead of none. libgomp's default spins for milliseconds (starving any other work on
+    /// as when two threads each started OpenMP work; the web app therefore loads its model on the
+    /// thread that runs it) to 1,000 instead of none. libgomp's default spins for milliseconds (starving any other work on
     /// two cores) or, throttled, hardly at all; `passive` alone sleeps after every primitive, a
     /// futex wake-up per convolution. The Swift kernels between the primitives run on the same
     /// OpenMP team (`Parallel.useOpenMPTeam`), so a worker still spinning picks them up at once.

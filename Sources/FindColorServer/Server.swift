@@ -26,7 +26,7 @@ public func buildApplication(
 /// The same, on a store the caller keeps (`runServer` waits for its background writes at the end).
 func buildApplication(
     host: String, port: Int, dataDirectory: URL, colorizer: Colorizer, limits: ServerLimits,
-    access: AccessPolicy, logger: Logger?, store: ProjectStore?
+    access: AccessPolicy, logger: Logger?, store: ProjectStore?, queue: InferenceQueue? = nil
 ) throws -> Application<RouterResponder<AppContext>> {
     // A hint change renders the preview, then the full result: the second reuses the first's pass.
     if colorizer.passCache == nil {
@@ -35,19 +35,21 @@ func buildApplication(
     }
     return try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, engine: colorizer,
-        queue: nil, limits: limits, access: access, logger: logger, store: store)
+        queue: queue, limits: limits, access: access, logger: logger, store: store)
 }
 
 /// Runs the server until SIGINT or SIGTERM (then finishes the requests in flight and returns).
 /// This is what `findcolor serve` calls. Raises the process's open-file limit to its hard limit,
-/// and lowers `limits.maxConnections` (with a warning) when even that cannot hold them.
+/// and lowers `limits.maxConnections` (with a warning) when even that cannot hold them. `queue`:
+/// the inference queue to use (one whose worker already loaded `colorizer`), else a new one.
 public func runServer(
     host: String = "127.0.0.1",
     port: Int = 8080,
     dataDirectory: URL,
     colorizer: Colorizer,
     limits: ServerLimits = .default,
-    access: AccessPolicy = .default
+    access: AccessPolicy = .default,
+    queue: InferenceQueue? = nil
 ) async throws {
     var limits = limits
     let fileLimit = FileDescriptorLimit.raiseToHard()
@@ -64,7 +66,7 @@ public func runServer(
     let store = try ProjectStore(dataDirectory: dataDirectory, logger: serverLogger())
     let app = try buildApplication(
         host: host, port: port, dataDirectory: dataDirectory, colorizer: colorizer, limits: limits, access: access,
-        logger: nil, store: store)
+        logger: nil, store: store, queue: queue)
     try await app.runService()
     // Renders answered just before the stop are still on their way to the disk cache.
     await store.finishBackgroundWrites()

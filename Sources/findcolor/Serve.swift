@@ -66,9 +66,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let limits = try limits()
-        let colorizer = try modelOptions.load()
+        // The model loads on the inference queue's thread, the one that will run it: the compute
+        // library then keeps one thread team, whose threads spin briefly between layers instead of
+        // yielding as libgomp's threads do when it manages more threads than there are cores.
+        let queue = InferenceQueue(maxWaiting: limits.maxWaitingJobs)
+        let options = modelOptions
+        let colorizer = try await queue.run { try options.load() }
         let dir = URL(fileURLWithPath: data)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try await runServer(host: host, port: port, dataDirectory: dir, colorizer: colorizer, limits: limits, access: access)
+        try await runServer(host: host, port: port, dataDirectory: dir, colorizer: colorizer, limits: limits, access: access,
+                            queue: queue)
     }
 }

@@ -118,6 +118,21 @@ extension ServerTests {
             #expect(try await queue.run { 5 } == 5)
         }
 
+        /// `findcolor serve` loads its model as the queue's first job so that loading and every
+        /// render run on one thread (one thread team of the compute library): every job runs on the
+        /// worker's own thread, the same one each time, and not on the caller's.
+        @Test func everyJobRunsOnTheWorkersOneThread() async throws {
+            let queue = InferenceQueue(maxWaiting: 4)
+            let caller = pthread_self()
+            var threads: [pthread_t] = []
+            for _ in 0..<4 {
+                threads.append(try await queue.run { pthread_self() })
+            }
+            #expect(threads.allSatisfy { pthread_equal($0, threads[0]) != 0 })
+            #expect(pthread_equal(threads[0], caller) == 0)
+            #expect(try await queue.run { Thread.current.name } == "findcolor-infer")
+        }
+
         @Test func fullQueueAnswers503WithRetryAfter() async throws {
             let engine = BlockingEngine()
             let queue = InferenceQueue(maxWaiting: 0)
