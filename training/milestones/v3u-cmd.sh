@@ -6,4 +6,7 @@
 # and details at 128–192 px only: the model card's "Next training run"), lr 5e-5 over a 30,000-step
 # schedule. A long run meant to go on across sessions (resumable from runs/v3u/last.pt; milestones
 # exported from it).
-exec python3 -m findcolor_train.train --data ../../shared/data/train --eval-data ../../shared/data/eval --out runs/v3u --init-from milestones/findcolor-v3t-step15000.safetensors --attention 32 --attention8 32 --fine-hints --decoder-hints --train-encoder --att-weight 1.0 --freeze-bn all --reg-rebalance 0.5 --crop 192 --steps 30000 --frozen-steps 0 --lr 5e-5 --warmup 200 --eval-every 1000 --ckpt-every 250 --threads ${THREADS:-2}
+# Shortened on 2026-12-06 (eighth session) at its step 3,250 from 30,000 to 9,000 steps, so that its
+# cosine ends within the session and its last step can be compared with v3t's converged one (the lr
+# at step 3,250 of 9,000: 0.71 of its peak, falling to 0 at 9,000).
+exec python3 -m findcolor_train.train --data ../../shared/data/train --eval-data ../../shared/data/eval --out runs/v3u --init-from milestones/findcolor-v3t-step15000.safetensors --attention 32 --attention8 32 --fine-hints --decoder-hints --train-encoder --att-weight 1.0 --freeze-bn all --reg-rebalance 0.5 --crop 192 --steps 9000 --frozen-steps 0 --lr 5e-5 --warmup 200 --eval-every 1000 --ckpt-every 250 --threads ${THREADS:-2}
