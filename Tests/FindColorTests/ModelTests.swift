@@ -6,12 +6,28 @@ import FindColorNN
 import FindColorTestSupport
 
 /// Parity of the Swift network with the PyTorch golden vectors (training/findcolor_train/golden.py),
-/// on both backends. Tolerance: 1e-3 in Lab ab units; bin logits 1e-3.
+/// on both backends, for the bundled v2 and for the v3 architecture (the milestone v3t at step
+/// 15,000: the 1/8 hint attention, spread hints at 1/2, hints only in the decoder; its goldens by
+/// `python -m findcolor_train.golden --model milestones/findcolor-v3t-step15000.safetensors
+/// --out ../Tests/FindColorTests/Fixtures/golden_v3t.safetensors`). Tolerance: 1e-3 in Lab ab
+/// units; bin logits 1e-3.
 @Suite(.serialized) struct NetworkParity {
-    @Test(arguments: [Backend.reference, Backend.oneDNN])
-    func matchesPyTorchGoldens(backend: Backend) throws {
-        let colorizer = try Colorizer(modelURL: Repo.model, backend: backend)
-        let golden = try SafeTensorsFile(contentsOf: Repo.golden)
+    static let models: [(model: URL, golden: URL)] = [
+        (Repo.model, Repo.golden),
+        (Repo.root.appendingPathComponent("training/milestones/findcolor-v3t-step15000.safetensors"),
+         Repo.root.appendingPathComponent("Tests/FindColorTests/Fixtures/golden_v3t.safetensors")),
+    ]
+
+    @Test(arguments: [Backend.reference, Backend.oneDNN], [0, 1])
+    func matchesPyTorchGoldens(backend: Backend, model: Int) throws {
+        let (url, goldenURL) = Self.models[model]
+        let colorizer = try Colorizer(modelURL: url, backend: backend)
+        let golden = try SafeTensorsFile(contentsOf: goldenURL)
+        #expect(golden.metadata["model"] == url.lastPathComponent)
+        if model == 1 {  // the v3 parts are there, so the goldens exercise them
+            #expect(colorizer.config.hint_attention_8 == 32 && colorizer.config.fine_hints == true)
+            #expect(!colorizer.network.encoderSeesHints)
+        }
         for name in ["auto_64x64", "hints_64x96", "bins_32x32"] {
             let shape = golden.tensors["\(name).L"]!.shape  // H, W, 1
             let (H, W) = (shape[0], shape[1])
@@ -23,11 +39,11 @@ import FindColorTestSupport
             let got = ab.scalars
             #expect(got.count == expected.count)
             let maxDiff = zip(got, expected).map { abs($0 - $1) }.max()! * colorizer.config.input.ab_scale
-            #expect(maxDiff <= 1e-3, "\(name) on \(backend): max |Δab| = \(maxDiff)")
+            #expect(maxDiff <= 1e-3, "\(url.lastPathComponent) \(name) on \(backend): max |Δab| = \(maxDiff)")
             if wantLogits, let logits {
                 let e = try golden.floats("\(name).logits")
                 let d = zip(logits.scalars, e).map { abs($0 - $1) }.max()!
-                #expect(d <= 1e-3, "\(name) logits on \(backend): max |Δ| = \(d)")
+                #expect(d <= 1e-3, "\(url.lastPathComponent) \(name) logits on \(backend): max |Δ| = \(d)")
             }
         }
     }
