@@ -338,11 +338,11 @@ extension ServerTests {
         }
 
         /// The pass cache's encodings are part of the fixed memory only for a model that keeps them
-        /// (its encoder does not see the hints: the committed milestone v3t at step 15,000); v2 keeps none.
+        /// (its encoder does not see the hints: the committed milestone v3u at step 9,000); v2 keeps none.
         @Test func encodingsCountOnlyForModelsThatKeepThem() async throws {
             let repository = URL(fileURLWithPath: #filePath)
                 .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let decoderOnly = repository.appendingPathComponent("training/milestones/findcolor-v3t-step15000.safetensors")
+            let decoderOnly = repository.appendingPathComponent("training/milestones/findcolor-v3u-step9000.safetensors")
             for (colorizer, keeps) in [(try Fixtures.model(), false), (try Colorizer(modelURL: decoderOnly), true)] {
                 let dir = try Fixtures.temporaryDirectory()
                 defer { try? FileManager.default.removeItem(at: dir) }

@@ -6,16 +6,16 @@ import FindColorNN
 import FindColorTestSupport
 
 /// Parity of the Swift network with the PyTorch golden vectors (training/findcolor_train/golden.py),
-/// on both backends, for the bundled v2 and for the v3 architecture (the milestone v3t at step
-/// 15,000: the 1/8 hint attention, spread hints at 1/2, hints only in the decoder; its goldens by
-/// `python -m findcolor_train.golden --model milestones/findcolor-v3t-step15000.safetensors
-/// --out ../Tests/FindColorTests/Fixtures/golden_v3t.safetensors`). Tolerance: 1e-3 in Lab ab
+/// on both backends, for the bundled v2 and for the v3 architecture (the milestone v3u at step
+/// 9,000: the 1/8 hint attention, spread hints at 1/2, hints only in the decoder; its goldens by
+/// `python -m findcolor_train.golden --model milestones/findcolor-v3u-step9000.safetensors
+/// --out ../Tests/FindColorTests/Fixtures/golden_v3u.safetensors`). Tolerance: 1e-3 in Lab ab
 /// units; bin logits 1e-3.
 @Suite(.serialized) struct NetworkParity {
     static let models: [(model: URL, golden: URL)] = [
         (Repo.model, Repo.golden),
-        (Repo.root.appendingPathComponent("training/milestones/findcolor-v3t-step15000.safetensors"),
-         Repo.root.appendingPathComponent("Tests/FindColorTests/Fixtures/golden_v3t.safetensors")),
+        (Repo.root.appendingPathComponent("training/milestones/findcolor-v3u-step9000.safetensors"),
+         Repo.root.appendingPathComponent("Tests/FindColorTests/Fixtures/golden_v3u.safetensors")),
     ]
 
     @Test(arguments: [Backend.reference, Backend.oneDNN], [0, 1])

@@ -9,9 +9,9 @@
 # After: the exported model, its training log and the checkpoint's weights come back in $OUT
 # (each file under 16 MiB); evaluate the export here with `findcolor eval ... --model FILE`.
 #
-# The run (v3t's recipe, training/milestones/v3t-cmd.sh, since 2026-12-06), from v3t's step-15,000
-# export (since 2026-12-06, eighth session; before, from v3l's): the network that matches v2's hint
-# curve on the CPU with the hints reaching only the decoder (the web app encodes a photo once for all
+# The run (v3t's recipe, training/milestones/v3t-cmd.sh, since 2026-12-06), from v3u's step-9,000
+# export (since 2026-12-06, eighth session; before, from v3l's): the network that passes v2's hint
+# curve a little on the CPU (v3t's recipe on 192-px crops) with the hints reaching only the decoder (the web app encodes a photo once for all
 # its hint changes) and the 1/8 hint attention, trained on whole (the encoder on L alone at 0.1x the lr,
 # `--train-encoder`) with the ab loss rebalanced at 0.5 (the lever for colourfulness on the CPU runs,
 # model card "Model v3 runs tried") and the attention's own colour loss, without the attention match
@@ -28,7 +28,7 @@ cd training
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 python3 -m findcolor_train.train --pack pack/train-128.fcpk --out runs/v3gpu --device "$DEVICE" \
-  --init-from milestones/findcolor-v3t-step15000.safetensors --decoder-hints --train-encoder \
+  --init-from milestones/findcolor-v3u-step9000.safetensors --decoder-hints --train-encoder \
   --attention 32 --attention8 32 --fine-hints --att-weight 1.0 --many-hints-p 0.15 \
   --freeze-bn all --reg-rebalance 0.5 --frozen-steps 0 --crop 128 --late-frac 0 --batch "$BATCH" \
   --lr 2e-4 --warmup 200 --steps 1000000 --minutes "$MINUTES" --workers "$WORKERS" --threads 4 \

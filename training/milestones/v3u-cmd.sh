@@ -9,4 +9,8 @@
 # Shortened on 2026-12-06 (eighth session) at its step 3,250 from 30,000 to 9,000 steps, so that its
 # cosine ends within the session and its last step can be compared with v3t's converged one (the lr
 # at step 3,250 of 9,000: 0.71 of its peak, falling to 0 at 9,000).
+# Finished at step 9,000 (2026-12-06 08:34): its export is milestones/findcolor-v3u-step9000.safetensors
+# (all development photos 23.62 / 24.75 / 27.53 / 29.83 dB at k = 0 / 1 / 10 / 100, CF 28.7, reach
+# 8.5, share 34 %; model card "v3u"). Its start, v3t's step-15,000 export, is in git history:
+# git show f563493:training/milestones/findcolor-v3t-step15000.safetensors > milestones/findcolor-v3t-step15000.safetensors
 exec python3 -m findcolor_train.train --data ../../shared/data/train --eval-data ../../shared/data/eval --out runs/v3u --init-from milestones/findcolor-v3t-step15000.safetensors --attention 32 --attention8 32 --fine-hints --decoder-hints --train-encoder --att-weight 1.0 --freeze-bn all --reg-rebalance 0.5 --crop 192 --steps 9000 --frozen-steps 0 --lr 5e-5 --warmup 200 --eval-every 1000 --ckpt-every 250 --threads ${THREADS:-2}
