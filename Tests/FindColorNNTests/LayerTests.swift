@@ -3,7 +3,10 @@ import Testing
 @testable import FindColorNN
 import FindColorTestSupport
 
-@Suite("Layers and weight store")
+/// Serialized: `LayerProfile.measure` records every layer called in the process while it runs, so
+/// the tests here that call layers of the same names must not run beside `layerProfile` (seen: its
+/// entries picked up `depthwiseAndPointwise`'s "dec.dw" and "head").
+@Suite("Layers and weight store", .serialized)
 struct LayerTests {
     /// A store with one conv, one depthwise conv and a 1×1 head, as PyTorch would export them.
     static func makeStore() -> WeightStore {
