@@ -89,6 +89,15 @@ public final class InferenceQueue: @unchecked Sendable {
         }
     }
 
+    /// Runs `job` on the worker thread outside the queue's accounting (not a request: no admission,
+    /// not counted in `status`): `findcolor serve` loads its model this way, on the thread that
+    /// will run it, so that the compute library keeps one thread team.
+    public func prepare<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            worker.submit { continuation.resume(with: Result { try job() }) }
+        }
+    }
+
     private func admit() throws {
         try locked {
             let pending = running + waiting

@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
         // yielding as libgomp's threads do when it manages more threads than there are cores.
         let queue = InferenceQueue(maxWaiting: limits.maxWaitingJobs)
         let options = modelOptions
-        let colorizer = try await queue.run { try options.load() }
+        let colorizer = try await queue.prepare { try options.load() }
         let dir = URL(fileURLWithPath: data)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try await runServer(host: host, port: port, dataDirectory: dir, colorizer: colorizer, limits: limits, access: access,

@@ -118,13 +118,14 @@ extension ServerTests {
             #expect(try await queue.run { 5 } == 5)
         }
 
-        /// `findcolor serve` loads its model as the queue's first job so that loading and every
-        /// render run on one thread (one thread team of the compute library): every job runs on the
-        /// worker's own thread, the same one each time, and not on the caller's.
+        /// `findcolor serve` loads its model with `prepare` so that loading and every render run on
+        /// one thread (one thread team of the compute library): every job runs on the worker's own
+        /// thread, the same one each time, not on the caller's; `prepare` is not counted as a request.
         @Test func everyJobRunsOnTheWorkersOneThread() async throws {
             let queue = InferenceQueue(maxWaiting: 4)
             let caller = pthread_self()
-            var threads: [pthread_t] = []
+            var threads: [pthread_t] = [try await queue.prepare { pthread_self() }]
+            #expect(queue.status.completed == 0)
             for _ in 0..<4 {
                 threads.append(try await queue.run { pthread_self() })
             }

@@ -11,8 +11,9 @@
 #
 # The run (v3t's recipe, training/milestones/v3t-cmd.sh, since 2026-12-06), from v3u's step-9,000
 # export (since 2026-12-06, eighth session; before, from v3l's): the network that passes v2's hint
-# curve a little on the CPU (v3t's recipe on 192-px crops) with the hints reaching only the decoder (the web app encodes a photo once for all
-# its hint changes) and the 1/8 hint attention, trained on whole (the encoder on L alone at 0.1x the lr,
+# curve a little on the CPU (v3t's recipe on 192-px crops), with the hints reaching only the decoder
+# (the web app encodes a photo once for all its hint changes) and the 1/8 hint attention, trained on
+# whole (the encoder on L alone at 0.1x the lr,
 # `--train-encoder`) with the ab loss rebalanced at 0.5 (the lever for colourfulness on the CPU runs,
 # model card "Model v3 runs tried") and the attention's own colour loss, without the attention match
 # loss (v3i/v3j: it cost the hint curve; v3t without it: PSNR@10 0.4 dB above v3e/v3f at the same

@@ -8,7 +8,7 @@
 # exported from it).
 # Shortened on 2026-12-06 (eighth session) at its step 3,250 from 30,000 to 9,000 steps, so that its
 # cosine ends within the session and its last step can be compared with v3t's converged one (the lr
-# at step 3,250 of 9,000: 0.71 of its peak, falling to 0 at 9,000).
+# at step 3,250 of 9,000: 0.71 of its peak, falling to 5 % of it at 9,000).
 # Finished at step 9,000 (2026-12-06 08:34): its export is milestones/findcolor-v3u-step9000.safetensors
 # (all development photos 23.62 / 24.75 / 27.53 / 29.83 dB at k = 0 / 1 / 10 / 100, CF 28.7, reach
 # 8.5, share 34 %; model card "v3u"). Its start, v3t's step-15,000 export, is in git history:
