@@ -2,9 +2,10 @@ import Foundation
 
 /// Per-layer wall time of a forward pass (`findcolor bench --layers`): while `measure` runs its body,
 /// every named layer (`Conv2d`) and tensor op (`Ops.concat`, `add`, `tanh`, `resizeBilinear`,
-/// `hintPool`, `hintAttention`) adds its time to an entry. One forward pass at a time: the recorder is
-/// process-wide and not thread-safe (the ops parallelise inside themselves; the network calls them one
-/// after another). Off, the cost is one load of an optional per op.
+/// `hintPool`, `hintAttention`) called on the thread that runs `measure` adds its time to an entry
+/// (the ops parallelise inside themselves; the network calls them one after another on its thread),
+/// so layers run elsewhere in the process at the same time are not counted. One measurement at a
+/// time. Off, the cost is one load of an optional per op.
 public enum LayerProfile {
     /// One layer's or op's time in a measured run.
     public struct Entry: Sendable, Equatable {
@@ -19,6 +20,7 @@ public enum LayerProfile {
     }
 
     final class Recorder: @unchecked Sendable {
+        let thread = pthread_self()
         var entries: [Entry] = []
         var index: [String: Int] = [:]
     }
@@ -38,7 +40,7 @@ public enum LayerProfile {
     /// Times `body` under `name` when a measurement is running (the name and kind are built only then).
     @inline(__always)
     public static func record(_ name: @autoclosure () -> String, kind: @autoclosure () -> String, _ body: () -> Tensor) -> Tensor {
-        guard let r = recorder else { return body() }
+        guard let r = recorder, pthread_equal(r.thread, pthread_self()) != 0 else { return body() }
         let t0 = DispatchTime.now().uptimeNanoseconds
         let out = body()
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6

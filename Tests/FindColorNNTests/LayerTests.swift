@@ -3,10 +3,7 @@ import Testing
 @testable import FindColorNN
 import FindColorTestSupport
 
-/// Serialized: `LayerProfile.measure` records every layer called in the process while it runs, so
-/// the tests here that call layers of the same names must not run beside `layerProfile` (seen: its
-/// entries picked up `depthwiseAndPointwise`'s "dec.dw" and "head").
-@Suite("Layers and weight store", .serialized)
+@Suite("Layers and weight store")
 struct LayerTests {
     /// A store with one conv, one depthwise conv and a 1×1 head, as PyTorch would export them.
     static func makeStore() -> WeightStore {
@@ -102,6 +99,15 @@ struct LayerTests {
         #expect(entries.first { $0.name == "head" }?.output == "8×8×2")
         #expect(entries.allSatisfy { $0.milliseconds >= 0 })
         #expect(LayerProfile.recorder == nil)
+        // Layers run on another thread during a measurement are not counted (other work in the process).
+        let (_, own) = LayerProfile.measure { () -> Tensor in
+            let done = DispatchSemaphore(value: 0)
+            Thread { _ = dw(Tensor.random(TensorShape(h: 5, w: 5, c: 8), seed: 9)); done.signal() }.start()
+            done.wait()
+            return head(dw(conv(x)))
+        }
+        #expect(own.map(\.name) == ["enc.0.0", "dec.dw", "head"])
+        #expect(own.map(\.calls) == [1, 1, 1])
     }
 
     @Test("missing and mis-shaped weights throw")
