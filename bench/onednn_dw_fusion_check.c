@@ -13,7 +13,7 @@
  * once reading out of bounds; timed in NHWC it took 0.44–0.56× the pair's time at 256²–512²
  * inputs, which is what made it worth checking); nChw16c → correct (1e-6; not timed);
  * NHWC in, blocked out → ref_fused_convolution (slow). The runtime keeps NHWC tensors, so the
- * fusion is not used (README "Speed", tried and dropped).
+ * fusion is not used (docs/speed.md, tried and dropped).
  */
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>

@@ -74,7 +74,7 @@ public final class Colorizer: @unchecked Sendable {
         let fused = try fusedAB(L: L, request: request, spec: request.settings.ensemble)
         // Freed tensor memory beyond the web app's working set back to the system; for large photos
         // all of it and the C allocator's free memory, before the finish adds its full-resolution
-        // buffers (README "Speed"). Small ones keep their working set: the web app's next 1 MP
+        // buffers (docs/speed.md). Small ones keep their working set: the web app's next 1 MP
         // render would fault the pages in again.
         TensorMemoryPool.drain()
         if L.planeSize >= Self.trimHeapPixels { TensorMemoryPool.trimHeap() }

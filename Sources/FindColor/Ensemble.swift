@@ -14,7 +14,7 @@ import FindColorParallel
 /// weighted per pixel by the square of its confidence (the peak probability of its colour
 /// distribution at that pixel): a window that sees a face at the right scale is sure of it and wins
 /// there; on a plain sky the image-wise pass, which sees the whole sky, is as sure and keeps it.
-/// Measured on mosaics of development photos (MODEL_CARD.md, README: `findcolor eval --protocol
+/// Measured on mosaics of development photos (MODEL_CARD.md, docs/quality.md: `findcolor eval --protocol
 /// mosaic`). Hints are rasterised once per pass from the same rule (`Hint.scaled`) and cropped with
 /// the windows, so a hint means the same in every window.
 public struct EnsembleSpec: Codable, Equatable, Sendable {

@@ -17,7 +17,7 @@ import FindColorImage
 /// as the widest region whose one-hint leak share stays under 15 %: one-hint reach 6.2 ab, leak
 /// share 13.5 %, PSNR@1 / @10 −0.43 / −0.19 dB against `similar` (reach 8.5, share 29.6 %). The
 /// first values, 3 and 0.6, gave reach 2.4 and share 1 % at −2.4 dB at k = 10: a region too small
-/// to be useful (README "Hints that stay where they are put").
+/// to be useful (docs/quality.md, "Hints that stay where they are put").
 ///
 /// The colorizer runs its passes with every hint and again without the local ones, and keeps the
 /// difference (what the local hints changed) only under this weight: outside the region a local

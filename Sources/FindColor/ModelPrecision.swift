@@ -2,7 +2,7 @@ import FindColorNN
 
 /// The arithmetic of the network's convolutions (`Precision` per layer).
 ///
-/// Measured on the 199 development photos, protocol A, against fp32 (README "Speed"): `bf16`
+/// Measured on the 199 development photos, protocol A, against fp32 (docs/speed.md): `bf16`
 /// everywhere moves the output's ab by 5.7 at the 99th percentile (the ImageNet encoder's features
 /// are sensitive to bfloat16's 8-bit mantissa), beyond the 1 ab allowed for a default; `mixed`
 /// (bf16 in the decoder only) stays far within it. `automatic` is `mixed` where bf16 is also faster

@@ -16,7 +16,7 @@ import FindColorImage
 /// alternate as they come). Parts are at least `minimumPartFraction` of the side they divide and
 /// 32 px. Measured (2026-12-04, `MODEL_CARD.md`): on 6 mosaics of development photos (4×4 of 512²,
 /// 8×8 of 256²) most seams score 5–19 (a few under 4, where two tiles meet in similar tones); of 599 single photos (development, historical, training) 4
-/// are cut, each along the black or white bars that frame it (README, "Many scenes in one scan").
+/// are cut, each along the black or white bars that frame it (docs/quality.md).
 public enum ScanParts {
     public static let minimumRatio: Float = 4
     public static let minimumShare: Float = 0.5

@@ -146,7 +146,7 @@ public final class Convolution: @unchecked Sendable {
     ///   - precision: of the oneDNN convolution. A precision this CPU does not support
     ///     (`Precision.isSupported`), or the reference backend, gives fp32. In bf16 the wide 3×3
     ///     convolutions run oneDNN's direct bf16 kernel rather than the fp32 Winograd one (the
-    ///     faster of the two at 512², README "Speed").
+    ///     faster of the two at 512², docs/speed.md).
     public init(_ descriptor: ConvolutionDescriptor, weights: [Float], bias: [Float]?,
                 backend: Backend = .default, precision: Precision = .fp32) throws {
         let reduced = precision != .fp32 && precision.isSupported

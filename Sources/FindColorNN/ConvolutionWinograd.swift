@@ -11,7 +11,7 @@ import Foundation
 /// The transforms run in Swift on 8-channel vectors (NHWC keeps a pixel's channels together), the
 /// 36 products in one batched oneDNN matmul, over blocks of `tilesPerBlock` tiles so that the
 /// transformed blocks stay in cache. The decoder's wide 3×3 layers (`d4`, `d8`, `d16`) are where
-/// the network spends most of its time; see `FindColorNetwork` and README, "Speed".
+/// the network spends most of its time; see `FindColorNetwork` and docs/speed.md.
 ///
 /// Numerics: the transforms mix values with weights up to 8 (Aᵀ) and 5 (Bᵀ), so rounding errors are
 /// larger than the direct convolution's (tested against the naive convolution at 1e-5 of the

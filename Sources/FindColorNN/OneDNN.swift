@@ -84,7 +84,7 @@ public enum OneDNN {
     /// two cores) or, throttled, hardly at all; `passive` alone sleeps after every primitive, a
     /// futex wake-up per convolution. The Swift kernels between the primitives run on the same
     /// OpenMP team (`Parallel.useOpenMPTeam`), so a worker still spinning picks them up at once.
-    /// Measured side by side on 2 cores (README "One pool of threads"): a 256² forward pass 16 → 9
+    /// Measured side by side on 2 cores (docs/speed.md, "One pool of threads"): a 256² forward pass 16 → 9
     /// ms, the web app's preview render 28 → 23 ms. libgomp reads these variables only when the
     /// process starts, so setting them later has no effect. Call this first thing in `main`:
     /// unless either variable is already set (the user's choice stands), it sets both and

@@ -27,7 +27,7 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     }()
 
     /// Whether bf16 convolutions are worth taking by default on this CPU: AVX-512 BF16 and an AMD
-    /// processor. Measured with `findcolor bench --precision fp32|mixed` (README "Speed"): on AMD
+    /// processor. Measured with `findcolor bench --precision fp32|mixed` (docs/speed.md): on AMD
     /// EPYC (Zen 4), where a 512-bit instruction issues as two 256-bit halves, a bf16 dot product
     /// does twice the multiply-adds of an fp32 one and the decoder in bf16 made the pass 1.15–1.23×
     /// faster; on an Intel Xeon with AVX-512 BF16 (family 6, model 207, AMX not exposed), whose two

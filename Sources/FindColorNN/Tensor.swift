@@ -68,7 +68,7 @@ public final class AlignedBuffer: @unchecked Sendable {
 /// Before the arena (until 2026-12-05), buffers of 32 MB or more were kept in a pool by exact size
 /// and everything else came from glibc's malloc: a 1024² pass took ~350 instead of ~520 ms with the
 /// pool, but a 24 MP colourization at `best` peaked at 0.58–0.61 GB, ~200 MB of it freed tensors
-/// in glibc's fragmented heaps (README, "Memory of large scans").
+/// in glibc's fragmented heaps (docs/speed.md, "Memory of large scans").
 public enum TensorMemoryPool {
     /// Buffers from this size up live in the arena (1 MiB: a 256² pass's larger tensors; below it
     /// malloc's own bins reuse blocks without faults or fragmentation worth the name).
@@ -125,7 +125,7 @@ public enum TensorMemoryPool {
     /// Trades time for memory on large photos: freed tensor buffers go back to the system at once
     /// (capacity 0), and other allocations of 4 MB or more are mapped on their own and given back
     /// when freed (glibc's `M_MMAP_THRESHOLD`, fixed), so every pass faults its pages in again
-    /// (measured in README "Memory of large scans"). Process-wide, for the rest of the process;
+    /// (measured in docs/speed.md, "Memory of large scans"). Process-wide, for the rest of the process;
     /// returns false where the C library has no `mallopt` (the arena gives its pages back either way).
     @discardableResult
     public static func useLowMemoryAllocation() -> Bool {

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Why not `malloc`: a network pass allocates and frees buffers of a few to a few hundred MB, in a
 /// different order of sizes from layer to layer. glibc kept the freed ones in fragmented heaps (a
-/// 24 MP colourization at `best` held ~200 MB more than it used, README "Memory of large scans");
+/// 24 MP colourization at `best` held ~200 MB more than it used, docs/speed.md, "Memory of large scans");
 /// allocators that give such blocks back to the system at once (mimalloc, or glibc with a fixed
 /// mmap threshold) made every pass fault its pages in again (a 1024² pass 1.3–1.45× slower). Here a
 /// freed buffer's pages stay resident and serve the next buffer that fits in them, and resident

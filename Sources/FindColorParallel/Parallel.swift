@@ -10,7 +10,7 @@ import Foundation
 /// On the thread that runs the network (`useOpenMPTeam()`: the CLI's main thread, the web app's
 /// inference thread) the threads are OpenMP's: libgomp's team of that thread, the one oneDNN runs
 /// on. One pool for both matters on a few cores: with libdispatch beside OpenMP, a 256² forward
-/// pass was 1.5× slower (README "One pool of threads"). Other threads use libdispatch: each thread
+/// pass was 1.5× slower (docs/speed.md, "One pool of threads"). Other threads use libdispatch: each thread
 /// that starts OpenMP work gets a team of its own, and once libgomp manages more threads than
 /// there are cores it stops spinning at all (the web app's previews lost the gain that way).
 /// Work started inside a team's work runs on the calling thread.

@@ -15,7 +15,7 @@ import FindColorNN
     }
 
     /// `mixed` (the decoder in bf16) against fp32 on the bundled model: the network's ab stay within
-    /// a small distance (the README's measurement on 199 photos: p99 0.09 ab). Where the CPU has no
+    /// a small distance (docs/speed.md's measurement on 199 photos, "Reduced precision": p99 0.09 ab). Where the CPU has no
     /// AVX-512 BF16 every layer stays fp32 and the outputs are identical.
     @Test func mixedStaysCloseToFP32() throws {
         let mixed = try Colorizer(modelURL: Repo.model, precision: .mixed)

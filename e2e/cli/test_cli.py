@@ -302,7 +302,7 @@ def bf16_cpu():
 
 
 def amd_cpu():
-    """Whether /proc/cpuinfo names an AMD CPU (auto takes mixed only there: README "The default
+    """Whether /proc/cpuinfo names an AMD CPU (auto takes mixed only there: docs/speed.md, "The default
     precision by CPU")."""
     try:
         return "AuthenticAMD" in Path("/proc/cpuinfo").read_text()
@@ -353,7 +353,7 @@ def test_eval_against_a_baseline_precision(tmp_path):
 def test_low_memory_changes_memory_not_pixels(tmp_path):
     """--low-memory (colorize, restore, suggest) only changes how memory is allocated: a scan large
     enough for the detail windows comes out pixel for pixel the same (the peaks and the time it
-    costs are measured in the README, "Memory of large scans")."""
+    costs are measured in docs/speed.md, "Memory of large scans")."""
     big = np.kron(scene(250, 180, 4), np.ones((8, 8), dtype=np.uint8))  # 2000×1440
     src = tmp_path / "scan.png"
     Image.fromarray(big).save(src)

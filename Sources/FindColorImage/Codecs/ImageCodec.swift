@@ -25,7 +25,7 @@ public enum ImageCodec {
 
     /// L\* of an encoded image: `lightness(of: decode(data).image)`, the same values, but a colour
     /// JPEG's L\* comes straight from its 8-bit samples (no float RGB planes, 288 MB for 24 MP;
-    /// measured in README "Speed", "The tensor arena").
+    /// measured in docs/speed.md, "The tensor arena").
     public static func decodeLightness(_ data: Data, limits: DecodeLimits = .default) throws -> LightnessImage {
         switch try ImageFormat.detect(data) {
         case .jpeg: return try JPEGCodec.decodeLightness(data, limits: limits)
