@@ -18,7 +18,8 @@
 # model card "Model v3 runs tried") and the attention's own colour loss, without the attention match
 # loss (v3i/v3j: it cost the hint curve; v3t without it: PSNR@10 0.4 dB above v3e/v3f at the same
 # step); 15 % of crops with many hints; batch 64 of 128-px crops, for MINUTES minutes of wall time
-# (the lr's cosine follows the time), 12 processes making the batches.
+# (the lr's cosine follows the time), 12 processes making the batches, under bfloat16 autocast
+# (`--bf16`, since 2026-12-06, ninth session: the GPU's tensor cores; the weights stay float32).
 set -e
 MINUTES=${1:-7}
 # For a dry run on a CPU: DEVICE=cpu BATCH=8 WORKERS=2 sh training/gpu/v3-run.sh 0.5
@@ -33,7 +34,7 @@ python3 -m findcolor_train.train --pack pack/train-128.fcpk --out runs/v3gpu --d
   --attention 32 --attention8 32 --fine-hints --att-weight 1.0 --many-hints-p 0.15 \
   --freeze-bn all --reg-rebalance 0.5 --frozen-steps 0 --crop 128 --late-frac 0 --batch "$BATCH" \
   --lr 2e-4 --warmup 200 --steps 1000000 --minutes "$MINUTES" --workers "$WORKERS" --threads 4 \
-  --ckpt-every 2000 2>&1 | grep -v Warning
+  --ckpt-every 2000 --bf16 2>&1 | grep -v Warning
 python3 -m findcolor_train.export --checkpoint runs/v3gpu/last.pt --out "$OUT/findcolor-v3gpu.safetensors"
 cp runs/v3gpu/log.jsonl "$OUT/v3gpu-log.jsonl"
 python3 - <<'PY'

@@ -58,3 +58,22 @@ def test_decoder_hints_train_the_encoder_only_when_asked(tmp_path, train_encoder
     changed = [k for k in shared if not torch.equal(before[k], model[k].to(before[k].dtype))]
     assert bool(changed) == train_encoder
     assert not torch.equal(before["decoder.d4.0.weight"], model["decoder.d4.0.weight"])
+
+
+@pytest.mark.skipif(not (ROOT / "Models/findcolor-v2.safetensors").exists(), reason="needs the bundled model")
+def test_bf16_autocast_trains_float32_weights(tmp_path):
+    """--bf16: the forward and backward run under bfloat16 autocast, the weights, their optimiser state
+    and the logged losses stay float32 and finite, and the weights move; the v3 parts (1/8 attention,
+    fine hints, hints only in the decoder) and the attention's colour loss run through it."""
+    cmd, out, _ = small_training_run(tmp_path, "--bf16", "--batch", "4", "--steps", "3", "--lr", "1e-3", "--warmup", "0",
+                                     "--attention8", "32", "--fine-hints", "--decoder-hints", "--train-encoder",
+                                     "--att-weight", "1.0", "--reg-rebalance", "0.5")
+    r = subprocess.run(cmd, cwd=ROOT / "training", capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    s = torch.load(out / "last.pt", weights_only=False)
+    assert all(v.dtype == torch.float32 for v in s["model"].values() if v.is_floating_point())
+    before = load_file(str(ROOT / "Models/findcolor-v2.safetensors"))
+    assert not torch.equal(before["decoder.d4.0.weight"], s["model"]["decoder.d4.0.weight"].to(before["decoder.d4.0.weight"].dtype))
+    moments = [t for st in s["opt"]["state"].values() for k, t in st.items() if k in ("exp_avg", "exp_avg_sq")]
+    assert moments and all(t.dtype == torch.float32 and torch.isfinite(t).all() for t in moments)
+    assert any(t.abs().max() > 0 for t in moments)  # gradients reached the optimiser
