@@ -21,9 +21,10 @@ For a lent GPU (`training/gpu/v3-run.sh`): `--pack FILE` trains on a mini pack
 `--minutes M` ends the run when M minutes are spent, its lr cosine following the time (the minutes of
 earlier invocations of a resumed run count: its checkpoint keeps them).
 `--bf16` runs the network's forward and backward under bfloat16 autocast (the weights, the optimiser
-and the losses stay in float32): a training step of the v3 network at batch 16 of 256² took 2.22
-instead of 3.78 s on 2 cores of the Intel Xeon with AVX-512 BF16 (1.70×, median of 3 rounds of 3
-steps each, alternated; 2026-12-06). On a GPU it is the usual mixed precision.
+and the losses stay in float32). On 2 cores of the Intel Xeon with AVX-512 BF16 (2026-12-06, v3v's
+flags, 50-step runs alternated, `experiments/bf16_step_bench.py`): 7.85 and 7.75 images/s against
+6.64 and 7.26 in float32, about 1.12×: the convolutions gain, the rest of the step does not. On a
+GPU it is the usual mixed precision (tensor cores).
 """
 import argparse
 import json
