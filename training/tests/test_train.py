@@ -62,9 +62,9 @@ def test_decoder_hints_train_the_encoder_only_when_asked(tmp_path, train_encoder
 
 @pytest.mark.skipif(not (ROOT / "Models/findcolor-v2.safetensors").exists(), reason="needs the bundled model")
 def test_bf16_autocast_trains_float32_weights(tmp_path):
-    """--bf16: the forward and backward run under bfloat16 autocast, the weights, their optimiser state
-    and the logged losses stay float32 and finite, and the weights move; the v3 parts (1/8 attention,
-    fine hints, hints only in the decoder) and the attention's colour loss run through it."""
+    """--bf16: the forward and backward run under bfloat16 autocast; the weights and their optimiser
+    moments stay float32 and finite, gradients reach the optimiser and the weights move; the v3 parts
+    (1/8 attention, fine hints, hints only in the decoder) and the attention's colour loss run through it."""
     cmd, out, _ = small_training_run(tmp_path, "--bf16", "--batch", "4", "--steps", "3", "--lr", "1e-3", "--warmup", "0",
                                      "--attention8", "32", "--fine-hints", "--decoder-hints", "--train-encoder",
                                      "--att-weight", "1.0", "--reg-rebalance", "0.5")
