@@ -23,8 +23,9 @@ earlier invocations of a resumed run count: its checkpoint keeps them).
 `--bf16` runs the network's forward and backward under bfloat16 autocast (the weights, the optimiser
 and the losses stay in float32). On 2 cores of the Intel Xeon with AVX-512 BF16 (2026-12-06, v3v's
 flags, 50-step runs alternated, `experiments/bf16_step_bench.py`): 7.85 and 7.75 images/s against
-6.64 and 7.26 in float32, about 1.12×: the convolutions gain, the rest of the step does not. On a
-GPU it is the usual mixed precision (tensor cores).
+6.64 and 7.26 in float32 in one run, 7.61 against 7.60 in a second (12:07): 1.00–1.12×, within the
+shared machine's noise, so no reliable gain on this CPU (the decoder's memory-bound full-resolution
+layers dominate the step). On a GPU it is the usual mixed precision (tensor cores).
 """
 import argparse
 import json
