@@ -86,6 +86,8 @@ public struct EvalRow {
     public var milliseconds: Double
     /// The one-hint precision of this photo (nil when not measured or, per value, no such pixels).
     public var precision: HintPrecision? = nil
+    /// Gross errors of the automatic (k = 0) output (nil when k = 0 is not evaluated).
+    public var grossErrors: GrossColourErrors? = nil
     /// PSNR@k of `EvalOptions.baseline`, when set.
     public var baselinePSNR: [Int: Double] = [:]
 }
@@ -129,6 +131,39 @@ public struct DifferenceHistogram: Sendable {
             let da = Double(a.data[n + i] - b.data[n + i]), db = Double(a.data[2 * n + i] - b.data[2 * n + i])
             add((da * da + db * db).squareRoot())
         }
+    }
+}
+
+/// Gross colour errors of automatic colour (the same definition as `gross_colour_errors` in
+/// training/findcolor_train/evaluate.py): the share of a photo's pixels whose ab (of the 8-bit sRGB
+/// output, read back as L*a*b*) is more than `distance` from the ground truth's and whose chroma
+/// - exceeds the ground truth's by more than `margin`: **invented** colour (a red blotch on a face,
+///   a purple jacket), what a higher colourfulness can cost;
+/// - or falls short of it by more than `margin`: **timid** colour (a red coat left gray), what a
+///   cautious model costs.
+/// PSNR and colourfulness alone do not tell the two apart.
+public struct GrossColourErrors: Sendable, Equatable {
+    public var invented: Double
+    public var timid: Double
+
+    public static let distance: Float = 30, margin: Float = 15
+
+    /// `output`: sRGB in [0, 1] (quantised to 8 bits here, as PSNR is); `truth`: L*a*b*, same size.
+    public static func measure(output: PlanarImage, truth: PlanarImage) -> GrossColourErrors {
+        precondition(output.width == truth.width && output.height == truth.height && output.channels == 3 && truth.channels == 3,
+                     "sizes differ")
+        var q = output
+        for i in 0..<q.data.count { q.data[i] = Metrics.quantize(q.data[i]) / 255 }
+        let lab = srgbToLab(q), n = lab.planeSize
+        var invented = 0, timid = 0
+        for i in 0..<n {
+            let a = lab.data[n + i], b = lab.data[2 * n + i], ta = truth.data[n + i], tb = truth.data[2 * n + i]
+            let d = ((a - ta) * (a - ta) + (b - tb) * (b - tb)).squareRoot()
+            guard d > distance else { continue }
+            let c = (a * a + b * b).squareRoot(), tc = (ta * ta + tb * tb).squareRoot()
+            if c > tc + margin { invented += 1 } else if c < tc - margin { timid += 1 }
+        }
+        return GrossColourErrors(invented: Double(invented) / Double(max(1, n)), timid: Double(timid) / Double(max(1, n)))
     }
 }
 
@@ -209,6 +244,8 @@ public struct EvalReport {
         if options.ks.contains(0) {  // automatic colourfulness is measured on the k = 0 output only
             row("CF automatic (k = 0)", rows.map(\.cfAuto))
             row("|ΔCF| automatic", rows.map { abs($0.cfAuto - $0.cfTruth) })
+            row("automatic: invented colour, % of pixels", rows.compactMap { $0.grossErrors.map { $0.invented * 100 } })
+            row("automatic: timid colour, % of pixels", rows.compactMap { $0.grossErrors.map { $0.timid * 100 } })
         }
         if options.baseline != nil {
             for k in options.ks {
@@ -230,13 +267,13 @@ public struct EvalReport {
     }
 
     public var csv: String {
-        var s = "file,gray," + options.ks.map { "psnr@\($0)" }.joined(separator: ",") + ",cf_truth,cf_auto,reach,leak,leak_share,ms\n"
+        var s = "file,gray," + options.ks.map { "psnr@\($0)" }.joined(separator: ",") + ",cf_truth,cf_auto,invented,timid,reach,leak,leak_share,ms\n"
         for r in rows {
             s += "\"\(r.file.replacingOccurrences(of: "\"", with: "\"\""))\"," + String(format: "%.4f", r.gray) + ","
             s += options.ks.map { String(format: "%.4f", r.psnr[$0] ?? .nan) }.joined(separator: ",")
             let p = r.precision
-            s += String(format: ",%.4f,%.4f,%.4f,%.4f,%.4f,%.1f\n", r.cfTruth, r.cfAuto, p?.reach ?? .nan, p?.leak ?? .nan,
-                        p?.leakShare ?? .nan, r.milliseconds)
+            s += String(format: ",%.4f,%.4f,%.6f,%.6f,%.4f,%.4f,%.4f,%.1f\n", r.cfTruth, r.cfAuto, r.grossErrors?.invented ?? .nan,
+                        r.grossErrors?.timid ?? .nan, p?.reach ?? .nan, p?.leak ?? .nan, p?.leakShare ?? .nan, r.milliseconds)
         }
         return s
     }
@@ -298,7 +335,11 @@ public struct Evaluator {
                     row.baselinePSNR[k] = Metrics.psnr(reference, gt)
                     abDifference.addABDistances(out, reference)
                 }
-                if k == 0 { row.cfAuto = Metrics.colourfulness(out); tiles.append(out) }
+                if k == 0 {
+                    row.cfAuto = Metrics.colourfulness(out)
+                    row.grossErrors = GrossColourErrors.measure(output: out, truth: lab)
+                    tiles.append(out)
+                }
                 if k == options.sheetK { tiles.append(Self.marked(out, hints: request.hints)) }
             }
             row.milliseconds = ms(since: t0)

@@ -22,6 +22,27 @@ import FindColorImage
     }
 }
 
+@Suite struct GrossColourErrorTests {
+    /// Five pixels, each one case of the definition: gray where the truth is ab (40, 0) (40 away,
+    /// 40 less chroma: timid); pure red where the truth is gray (invented); gray where the truth is
+    /// ab (10, 0) (only 10 away: neither); red on red (neither); red where the truth has red's
+    /// chroma at the opposite a (160 away, the same chroma: a wrong hue, neither).
+    @Test func closedForm() {
+        let gray: [Float] = [0.5, 0.5, 0.5], red: [Float] = [1, 0, 0]
+        let colours = [gray, red, gray, red, red]
+        let output = PlanarImage(width: 5, height: 1, channels: 3) { x, _, c in colours[x][c] }
+        let r = srgbToLab(PlanarImage(width: 1, height: 1, channels: 3) { _, _, c in red[c] })
+        let (ra, rb) = (r.data[1], r.data[2])
+        #expect(ra > 70 && rb > 60)
+        let truthAB: [(Float, Float)] = [(40, 0), (0, 0), (10, 0), (ra, rb), (-ra, rb)]
+        let truth = PlanarImage(width: 5, height: 1, channels: 3) { x, _, c in c == 0 ? 50 : (c == 1 ? truthAB[x].0 : truthAB[x].1) }
+        let e = GrossColourErrors.measure(output: output, truth: truth)
+        #expect(abs(e.invented - 0.2) < 1e-12 && abs(e.timid - 0.2) < 1e-12, "\(e)")
+        // A perfect output has neither.
+        #expect(GrossColourErrors.measure(output: output, truth: srgbToLab(output)) == GrossColourErrors(invented: 0, timid: 0))
+    }
+}
+
 @Suite struct DifferenceHistogramTests {
     /// Quantiles of 1…1000 (× 0.001·7): closed form, within one bin (0.001) above the exact value.
     @Test func quantilesAndMaximum() {

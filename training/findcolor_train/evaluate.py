@@ -84,9 +84,29 @@ def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", cen
             row[f"psnr@{k}"] = psnr_u8(out, gt_u8)
             if k == 0:
                 row["cf@0"] = colourfulness(out)
+                row["invented@0"], row["timid@0"] = gross_colour_errors(out, lab)
         rows.append(row)
     secs = (time.time() - t0) / max(1, len(files))
     return rows, secs
+
+
+GROSS_DISTANCE, GROSS_MARGIN = 30.0, 15.0
+
+
+def gross_colour_errors(out_u8, gt_lab):
+    """Gross errors of an automatic output (Swift: `GrossColourErrors` in FindColor/Evaluation.swift).
+
+    out_u8: the 8-bit sRGB output (3, H, W); gt_lab: the ground truth's Lab (3, H, W). Among the
+    pixels whose ab (of the output read back as Lab) is more than GROSS_DISTANCE from the truth's,
+    the share of all pixels, in %, whose chroma exceeds the truth's by more than GROSS_MARGIN
+    (invented colour) and the share whose chroma falls short of it by more than GROSS_MARGIN (timid)."""
+    ab = rgb_to_lab(out_u8.float() / 255.0)[1:]
+    gt = gt_lab[1:].float()
+    far = (ab - gt).norm(dim=0) > GROSS_DISTANCE
+    c, tc = ab.norm(dim=0), gt.norm(dim=0)
+    invented = (far & (c > tc + GROSS_MARGIN)).double().mean().item() * 100
+    timid = (far & (c < tc - GROSS_MARGIN)).double().mean().item() * 100
+    return invented, timid
 
 
 REACH_RADIUS, LEAK_DISTANCE, LEAK_MOVE, MARGIN = 10.0, 30.0, 5.0, 8

@@ -1,4 +1,4 @@
-"""The one-hint precision measure (issue 10) and the locality loss, on hand-made outputs."""
+"""The one-hint precision measure and the gross colour errors (issue 10), and the locality loss, on hand-made outputs."""
 import torch
 
 from findcolor_train.evaluate import hint_precision
@@ -78,3 +78,19 @@ def test_attention_match_loss_prefers_matching_hints_and_the_null_slot():
     target = torch.tensor([[[q0[0], 0.0, q0[1]], [0.0, 0.0, 1.0]]])
     entropy = -(q0 * q0.log()).sum() / 2
     assert abs(attention_match_loss(target, hinted, hp, gt, 16).item() - entropy.item()) < 1e-5
+
+
+def test_gross_colour_errors_closed_form():
+    """The same five cases as Swift's GrossColourErrorTests: timid, invented, neither (near),
+    neither (exact), neither (a wrong hue of the same chroma)."""
+    from findcolor_train.color import rgb_to_lab
+    from findcolor_train.evaluate import gross_colour_errors
+    gray, red = [128, 128, 128], [255, 0, 0]
+    out = torch.tensor([gray, red, gray, red, red], dtype=torch.uint8).T.reshape(3, 1, 5)
+    ra, rb = rgb_to_lab(torch.tensor([1.0, 0.0, 0.0]).reshape(3, 1, 1))[1:, 0, 0].tolist()
+    assert ra > 70 and rb > 60
+    ab = torch.tensor([[40, 0], [0, 0], [10, 0], [ra, rb], [-ra, rb]], dtype=torch.float32).T.reshape(2, 1, 5)
+    gt = torch.cat([torch.full((1, 1, 5), 50.0), ab])
+    invented, timid = gross_colour_errors(out, gt)
+    assert abs(invented - 20.0) < 1e-9 and abs(timid - 20.0) < 1e-9
+    assert gross_colour_errors(out, rgb_to_lab(out.float() / 255.0)) == (0.0, 0.0)
