@@ -16,6 +16,8 @@ struct Eval: ParsableCommand {
             colour. reach = mean movement where the true colour is within 10 ab of the hint's, leak = the \
             same where it is more than 30 ab away, leak share = the fraction of those moved more than 5 ab \
             (pixels within 8 px of the hint are left out).
+            Gross colour errors of the automatic (k = 0) output: the share of pixels more than 30 ab from the \
+            true colour and more chromatic than it by over 15 (invented colour) or less by over 15 (timid).
             PSNR on 8-bit sRGB; colourfulness per Hasler & Süsstrunk. Seeded: numbers repeat.
             Writes eval.csv (per photo), summary.md (the table) and contact_sheet.png \
             (gray | automatic | with hints | ground truth) into --out.
