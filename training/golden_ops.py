@@ -79,7 +79,7 @@ def main():
         tensors[f"{name}.output"] = nhwc(torch.cat([pooled, m_max], 1))
         cases[name] = {"op": "hintpool", "factor": factor}
 
-    def hint_attn(name, d, h, w, density, null_logit):
+    def hint_attn(name, d, h, w, density, null_logit, distance_slope=0.0):
         q = torch.randn(1, d, h, w)
         k = torch.randn(1, d, h, w)
         ab = torch.rand(1, 2, h, w) * 2 - 1
@@ -88,8 +88,11 @@ def main():
         tensors[f"{name}.query"] = nhwc(q)
         tensors[f"{name}.key"] = nhwc(k)
         tensors[f"{name}.hints"] = nhwc(hints)
-        tensors[f"{name}.output"] = nhwc(hint_attention(q, k, hints, torch.tensor([null_logit])))
+        tensors[f"{name}.output"] = nhwc(hint_attention(q, k, hints, torch.tensor([null_logit]),
+                                                        distance_slope=distance_slope))
         cases[name] = {"op": "hintattention", "null_logit": null_logit}
+        if distance_slope:
+            cases[name]["distance_slope"] = distance_slope
 
     conv("conv3x3_s1", cin=5, cout=7, h=9, w=11, k=3, stride=1, padding=(1, 1, 1, 1))
     conv("conv3x3_s1_relu_wide", cin=16, cout=40, h=6, w=19, k=3, stride=1, padding=(1, 1, 1, 1), activation="relu")
@@ -109,6 +112,7 @@ def main():
     hint_pool("hintpool_f4", h=16, w=20, factor=4)
     hint_attn("hintattention_sparse", d=32, h=6, w=9, density=0.1, null_logit=0.5)
     hint_attn("hintattention_dense", d=8, h=5, w=7, density=0.6, null_logit=-1.25)
+    hint_attn("hintattention_distance", d=16, h=7, w=10, density=0.15, null_logit=1.0, distance_slope=6.0)
 
     os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)
     save_file({k: v.contiguous() for k, v in tensors.items()}, output_path,

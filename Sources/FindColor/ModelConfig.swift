@@ -22,6 +22,9 @@ public struct ModelConfig: Decodable, Sendable {
     public var hint_attention: Int?
     /// v3: size of the second hint attention's projections at 1/8 (absent or 0: none).
     public var hint_attention_8: Int?
+    /// v3: the hint attentions' distance slope: a hint score loses slope × the two cells' distance
+    /// in units of the grid's short side (`Ops.hintAttention`; absent: 0, content alone).
+    public var hint_attention_distance: Float?
     /// v3: the /2 decoder stage also sees the hints spread over the neighbourhood (absent: false).
     public var fine_hints: Bool?
     /// false: the encoder sees L alone (its stem's hint filters are zero) and the hints reach only

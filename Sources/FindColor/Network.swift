@@ -50,6 +50,8 @@ public final class FindColorNetwork: @unchecked Sendable {
     let attention: (query: Conv, key: Conv, nullLogit: Float)?
     /// The same at 1/8 over the finer features (v3 models; nil for older ones).
     let attention8: (query: Conv, key: Conv, nullLogit: Float)?
+    /// Both attentions' distance slope (`ModelConfig.hint_attention_distance`; 0 where absent).
+    let attentionDistance: Float
     let lat32, d16a, d16b, d8a, d8b, d4, d2b, ab2, classify, refine1, refine2: Conv
     /// `decoder.d2.0.0`, a 1×1 convolution over [up2(x4), s[0], hints at /2], in two parts: the
     /// x4 channels' part runs at 1/4 before the upsampling (bilinear resizing and a 1×1 convolution
@@ -108,6 +110,7 @@ public final class FindColorNetwork: @unchecked Sendable {
         } else {
             attention8 = nil
         }
+        attentionDistance = config.hint_attention_distance ?? 0
         d16a = try conv("decoder.d16.0.0", activation: .relu)
         d16b = try conv("decoder.d16.1.0", activation: .relu)
         d8a = try conv("decoder.d8.0.0", activation: .relu)
@@ -193,13 +196,15 @@ public final class FindColorNetwork: @unchecked Sendable {
         let f16 = Ops.concat([Self.up2(lat32(s[4])), s[3]])
         let pooled16 = pools[16]!
         let att = attention.map {
-            Ops.hintAttention(query: $0.query(f16), key: $0.key(f16), hints: pooled16, nullLogit: $0.nullLogit)
+            Ops.hintAttention(query: $0.query(f16), key: $0.key(f16), hints: pooled16, nullLogit: $0.nullLogit,
+                              distanceSlope: attentionDistance)
         }
         var x = d16b(d16a(Ops.concat([f16, pooled16, spread(pooled16)] + (att.map { [$0] } ?? []))))
         let f8 = Ops.concat([Self.up2(x), s[2]])
         let pooled8 = pools[8]!
         let att8 = attention8.map {
-            Ops.hintAttention(query: $0.query(f8), key: $0.key(f8), hints: pooled8, nullLogit: $0.nullLogit)
+            Ops.hintAttention(query: $0.query(f8), key: $0.key(f8), hints: pooled8, nullLogit: $0.nullLogit,
+                              distanceSlope: attentionDistance)
         }
         x = d8b(d8a(Ops.concat([f8, pooled8, spread(pooled8)] + (att.map { [Self.up2($0)] } ?? []) + (att8.map { [$0] } ?? []))))
         let x4 = d4(Ops.concat([Self.up2(x), s[1], hintFeatures(pools[4]!)] + (att8.map { [Self.up2($0)] } ?? [])))

@@ -13,6 +13,7 @@ struct GoldenCase: Decodable, Sendable {
     var width: Int?
     var factor: Int?
     var null_logit: Float?
+    var distance_slope: Float?
 }
 
 enum Goldens {
@@ -54,7 +55,8 @@ enum Goldens {
             return Ops.hintPool(try nhwc(file, "\(name).hints"), factor: try #require(c.factor))
         case "hintattention":
             return Ops.hintAttention(query: try nhwc(file, "\(name).query"), key: try nhwc(file, "\(name).key"),
-                                     hints: try nhwc(file, "\(name).hints"), nullLogit: try #require(c.null_logit))
+                                     hints: try nhwc(file, "\(name).hints"), nullLogit: try #require(c.null_logit),
+                                     distanceSlope: c.distance_slope ?? 0)
         default:
             Issue.record("unknown golden op \(c.op)")
             return try nhwc(file, "\(name).output")
@@ -67,7 +69,7 @@ struct GoldenTests {
     @Test("the fixture holds every case golden_ops.py writes")
     func fixtureContents() throws {
         let (_, cases) = try Goldens.load()
-        #expect(cases.count >= 17)
+        #expect(cases.count >= 18)
         #expect(Set(cases.values.map(\.op)) == ["conv", "resize", "hintpool", "hintattention"])
     }
 

@@ -19,6 +19,8 @@ def load_checkpoint_model(path):
     s = torch.load(path, map_location="cpu", weights_only=False)
     cfg = s["config"]
     model = FindColorNet.from_config(cfg)
+    if "decoder.att_dist" in s["model"]:  # a run that learns its distance slope (train.py --att-distance-learn)
+        model.decoder.att_dist = torch.nn.Parameter(s["model"]["decoder.att_dist"].clone())
     model.load_state_dict(s["model"])
     model.eval()
     return model, s["centres"]
@@ -104,6 +106,8 @@ def config_json(model, centres, extra=None):
         "output": {"ab": "tanh * ab_scale at input resolution", "bins": "logits at 1/4 resolution"},
         "bin_centres": centres.tolist(), "annealed_mean_T": ANNEALED_MEAN_T,
     }
+    if hasattr(model.decoder, "att_dist"):  # a learnt distance slope: its value now
+        cfg["hint_attention_distance"] = float(model.decoder.att_dist.detach().reshape(-1)[0])
     if extra:
         cfg.update(extra)
     return json.dumps(cfg)
@@ -168,7 +172,8 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
     hp16 = pool_hints(hint, 16)
     att16, att8 = [], []
     if cfg.get("hint_attention", 0):
-        att = hint_attention(conv(f16, "decoder.att_q"), conv(f16, "decoder.att_k"), hp16, t["decoder.att_null"])
+        att = hint_attention(conv(f16, "decoder.att_q"), conv(f16, "decoder.att_k"), hp16, t["decoder.att_null"],
+                            distance_slope=cfg.get("hint_attention_distance", 0.0))
         att16, att8 = [att], [up2(att)]
     x = conv(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1), "decoder.d16.0.0", act="relu")
     x = conv(x, "decoder.d16.1.0", act="relu")
@@ -176,7 +181,8 @@ def folded_forward(t, cfg, L, hint, want_logits=False):
     hp8 = pool_hints(hint, 8)
     fine8, fine4 = [], []
     if cfg.get("hint_attention_8", 0):
-        a8 = hint_attention(conv(f8, "decoder.att8_q"), conv(f8, "decoder.att8_k"), hp8, t["decoder.att8_null"])
+        a8 = hint_attention(conv(f8, "decoder.att8_q"), conv(f8, "decoder.att8_k"), hp8, t["decoder.att8_null"],
+                           distance_slope=cfg.get("hint_attention_distance", 0.0))
         fine8, fine4 = [a8], [up2(a8)]
     x = conv(torch.cat([f8, hp8, spread_hints(hp8, k)] + att8 + fine8, 1), "decoder.d8.0.0", act="relu")
     x = conv(x, "decoder.d8.1.0", act="relu")

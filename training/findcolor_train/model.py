@@ -124,7 +124,16 @@ def hint_features(hint, f, k):
     return torch.cat([hp, spread_hints(hp, k)], 1)
 
 
-def hint_attention(q, k, hp, null_logit, keep=None):
+def cell_distances(h, w, dtype=torch.float32, device=None):
+    """(h·w, h·w) distances between the cells of an h×w grid, in units of its short side (so the same
+    at any resolution)."""
+    yy, xx = torch.meshgrid(torch.arange(h, dtype=dtype, device=device), torch.arange(w, dtype=dtype, device=device),
+                            indexing="ij")
+    pos = torch.stack([yy.flatten(), xx.flatten()], 1)
+    return torch.cdist(pos, pos) / min(h, w)
+
+
+def hint_attention(q, k, hp, null_logit, keep=None, distance_slope=0.0):
     """Content-based hint propagation at one scale (1/16).
 
     q, k: (B,d,h,w) query and key projections of the decoder's features; hp: pooled hints
@@ -134,11 +143,16 @@ def hint_attention(q, k, hp, null_logit, keep=None):
     that look like the hinted one, however far away, and fades where nothing hinted looks alike.
     Returns 4 channels: [a, b, tanh(best score / 4), weight on the hints (1 − null weight)], all
     zero for an image without hints. (The Swift runtime implements this function.) `keep`, a dict,
-    receives the attention weights over [cells…, null] (B, N, N+1) for the training's match loss."""
+    receives the attention weights over [cells…, null] (B, N, N+1) for the training's match loss.
+    `distance_slope` (v3 "hint_attention_distance", 0 in older files): each score loses slope × the
+    two cells' distance (`cell_distances`), so of two look-alike regions the nearer one takes more of
+    a hint's colour."""
     B, d, h, w = q.shape
     qf, kf = q.flatten(2), k.flatten(2)
     m = hp[:, 2].flatten(1) > 0  # (B, N) hinted cells
     s = torch.einsum("bdn,bdm->bnm", qf, kf) / math.sqrt(d)
+    if torch.is_tensor(distance_slope) or distance_slope:
+        s = s - distance_slope * cell_distances(h, w, s.dtype, s.device)[None]
     s = torch.where(m[:, None, :], s, torch.full_like(s, -1e4))
     null = null_logit.reshape(1, 1, 1).to(s.dtype).expand(B, s.shape[1], 1)
     p_all = torch.softmax(torch.cat([s, null], -1), -1)
@@ -157,9 +171,15 @@ def up2(x):
 
 class Decoder(nn.Module):
     def __init__(self, widths=(160, 128, 96, 64, 32), n_bins=226, refine=16, spread=9, attention=0, attention8=0,
-                 fine_hints=False):
+                 fine_hints=False, attention_distance=0.0, learn_distance=False):
         super().__init__()
         w32, w16, w8, w4, w2 = widths
+        # the hint attentions' distance slope (hint_attention): a fixed design constant like the null
+        # slot (train.py --att-distance), or with learn_distance a parameter the losses set
+        # (--att-distance-learn; its value goes into the exported configuration)
+        self.attention_distance = float(attention_distance)
+        if learn_distance:
+            self.att_dist = nn.Parameter(torch.tensor([float(attention_distance)]))
         self.spread, self.attention, self.attention8, self.fine_hints = spread, attention, attention8, fine_hints
         na = 4 if attention else 0  # hint-attention channels into d16 and d8
         na8 = 4 if attention8 else 0  # fine (1/8) hint-attention channels into d8 and d4
@@ -196,10 +216,11 @@ class Decoder(nn.Module):
         f16 = torch.cat([up2(x), s16], 1)
         hp16 = pool_hints(hint, 16)
         att16, att8 = [], []
+        slope = self.att_dist if hasattr(self, "att_dist") else self.attention_distance
         if self.attention:
             self.last_attention = {"scale": 16, "hp": hp16}  # for the training's auxiliary losses
             att = hint_attention(self.att_q(f16), self.att_k(f16), hp16, self.att_null,
-                                 self.last_attention if self.training else None)
+                                 self.last_attention if self.training else None, slope)
             self.last_attention["out"] = att
             att16, att8 = [att], [up2(att)]
         x = self.d16(torch.cat([f16, hp16, spread_hints(hp16, k)] + att16, 1))
@@ -209,7 +230,7 @@ class Decoder(nn.Module):
         if self.attention8:
             self.last_attention8 = {"scale": 8, "hp": hp8}
             a8 = hint_attention(self.att8_q(f8), self.att8_k(f8), hp8, self.att8_null,
-                                self.last_attention8 if self.training else None)
+                                self.last_attention8 if self.training else None, slope)
             self.last_attention8["out"] = a8
             fine8, fine4 = [a8], [up2(a8)]
         x = self.d8(torch.cat([f8, hp8, spread_hints(hp8, k)] + att8 + fine8, 1))
@@ -225,7 +246,7 @@ class Decoder(nn.Module):
 
 class FindColorNet(nn.Module):
     def __init__(self, n_bins=226, widths=(160, 128, 96, 64, 32), refine=16, spread=9, attention=0, attention8=0,
-                 fine_hints=False, encoder_hints=True):
+                 fine_hints=False, encoder_hints=True, attention_distance=0.0, learn_distance=False):
         super().__init__()
         self.config = {"encoder": "mobilenet_v2", "decoder_widths": list(widths), "refine": refine, "n_bins": n_bins,
                        "hint_spread": spread, "hint_attention": attention}
@@ -234,18 +255,22 @@ class FindColorNet(nn.Module):
         # encoder_hints False: the encoder sees L alone (its stem's hint filters are held at zero), so the
         # hints reach only the decoder and a runtime can encode a photo once for every change of its
         # hints. (Absent from older files, which mean true.)
+        if attention_distance:  # absent from older files, which mean 0
+            self.config["hint_attention_distance"] = float(attention_distance)
         self.encoder_hints = encoder_hints
         if not encoder_hints:
             self.config["encoder_hints"] = False
         self.encoder = MobileNetV2Encoder()
-        self.decoder = Decoder(widths, n_bins, refine, spread, attention, attention8, fine_hints)
+        self.decoder = Decoder(widths, n_bins, refine, spread, attention, attention8, fine_hints, attention_distance,
+                               learn_distance)
 
     @staticmethod
     def from_config(cfg):
         return FindColorNet(n_bins=cfg["n_bins"], widths=tuple(cfg["decoder_widths"]), refine=cfg["refine"],
                             spread=cfg.get("hint_spread", 9), attention=cfg.get("hint_attention", 0),
                             attention8=cfg.get("hint_attention_8", 0), fine_hints=cfg.get("fine_hints", False),
-                            encoder_hints=cfg.get("encoder_hints", True))
+                            encoder_hints=cfg.get("encoder_hints", True),
+                            attention_distance=cfg.get("hint_attention_distance", 0.0))
 
     def load_grown(self, state):
         """Load weights of a network without some of this one's parts (e.g. hint attention): convs

@@ -171,6 +171,12 @@ def main():
                     help="hint attention: query/key size at 1/16 (0 = none, the architecture of runs/v2)")
     ap.add_argument("--att-null", type=float, default=3.0,
                     help="logit of the hint attention's null slot (fixed; higher = a hint's colour spreads less far)")
+    ap.add_argument("--att-distance", type=float, default=0.0,
+                    help="distance slope of the hint attentions (fixed): a score loses slope x the cells' distance in "
+                         "units of the grid's short side, so nearer look-alike regions take more of a hint's colour")
+    ap.add_argument("--att-distance-learn", action="store_true",
+                    help="learn the distance slope (from --att-distance), at --att-distance-lr")
+    ap.add_argument("--att-distance-lr", type=float, default=1e-2, help="learning rate of a learnt distance slope")
     ap.add_argument("--att-weight", type=float, default=1.0,
                     help="weight of the auxiliary loss on the hint attention's own colours (trains its similarity)")
     ap.add_argument("--match-weight", type=float, default=0.0,
@@ -283,14 +289,18 @@ def run(a, out, dev):
     weights = rebalance_weights(prior, centres=centres)
 
     model = FindColorNet(n_bins=len(centres), attention=a.attention, attention8=a.attention8, fine_hints=a.fine_hints,
-                         encoder_hints=not a.decoder_hints)
+                         encoder_hints=not a.decoder_hints, attention_distance=a.att_distance,
+                         learn_distance=a.att_distance_learn)
     if not a.init_from and not (out / "last.pt").exists():  # else its weights are replaced below
         model.encoder.load_imagenet(pretrained_path())
     model = model.to(dev).to(memory_format=torch.channels_last)
     enc = [p for p in model.encoder.parameters()]
-    dec = [p for p in model.decoder.parameters()]
-    opt = torch.optim.AdamW([{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}],
-                            lr=a.lr, weight_decay=1e-4)
+    dist = [model.decoder.att_dist] if a.att_distance_learn else []
+    dec = [p for p in model.decoder.parameters() if all(p is not q for q in dist)]
+    groups = [{"params": enc, "lr_mult": a.encoder_lr_mult}, {"params": dec, "lr_mult": 1.0}]
+    if dist:  # one scalar: Adam moves it about lr per step, so it gets its own, larger rate
+        groups.append({"params": dist, "lr_mult": a.att_distance_lr / a.lr, "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups, lr=a.lr, weight_decay=1e-4)
     sampler, hinter = samplers(photos, a, a.seed)
     critic = critic_opt = None
     if a.adv_weight > 0:
@@ -451,6 +461,8 @@ def run(a, out, dev):
             rec = {"step": step, "loss": loss.item(), "reg": reg.item(), "ce": ce.item(), "att": att_loss.item(),
                    "loc": loc.item(), "match": match.item(), "chroma": chroma.item(), "adv": adv.item(), "critic": crit.item(), "lr": lr,
                    "img_s": n_last / dt, "frozen": frozen, "crop": sampler.crop, "hours": t_run / 3600}
+            if a.att_distance_learn:
+                rec["att_distance"] = model.decoder.att_dist.item()
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
             log.flush()

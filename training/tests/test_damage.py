@@ -80,3 +80,31 @@ def test_stain_probability_adds_stains_and_keeps_the_default_draws():
     share = {p: np.mean([float(damage_v2(L, np.random.default_rng(s), clean_p=0.0, stain_p=p)[1].mean())
                          for s in range(24)]) for p in (0.0, 1.0)}
     assert share[1.0] > share[0.0] * 1.3, share
+
+
+def test_straight_lines_cross_the_whole_crop():
+    """`straight_line` (train_repair --straight-p): vertical, horizontal or slanted, end to end."""
+    from findcolor_train.damage import rasterise, straight_line
+    rng = np.random.default_rng(0)
+    kinds = set()
+    for _ in range(40):
+        m = rasterise(96, 128, [(straight_line(rng, 96, 128), 2.0)])[0] >= 0.5
+        rows, cols = int(m.any(1).sum()), int(m.any(0).sum())
+        if cols == 128 and rows <= 3:
+            kinds.add("horizontal")
+        elif rows == 96 and cols <= 3:
+            kinds.add("vertical")
+        else:
+            kinds.add("slanted")
+            sides = int(m[0].any()) + int(m[-1].any()) + int(m[:, 0].any()) + int(m[:, -1].any())
+            assert sides >= 2  # it enters and leaves the crop
+    assert kinds == {"horizontal", "vertical", "slanted"}
+
+
+def test_straight_p_zero_keeps_the_draws():
+    """straight_p 0 draws nothing more: the runs made before it see the same damage."""
+    from findcolor_train.damage import damage_v2
+    L = torch.rand(1, 64, 64) * 100
+    a = damage_v2(L, np.random.default_rng(5), 0.1)
+    b = damage_v2(L, np.random.default_rng(5), 0.1, straight_p=0.0)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])

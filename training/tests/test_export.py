@@ -7,13 +7,14 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from findcolor_train.bins import gamut_bins
-from findcolor_train.export import export, folded_forward
+from findcolor_train.export import export, folded_forward, load_checkpoint_model
 from findcolor_train.model import FindColorNet
 
 
-def randomised_model(attention=32, attention8=0, fine_hints=False):
+def randomised_model(attention=32, attention8=0, fine_hints=False, attention_distance=0.0):
     torch.manual_seed(0)
-    m = FindColorNet(n_bins=len(gamut_bins()), attention=attention, attention8=attention8, fine_hints=fine_hints)
+    m = FindColorNet(n_bins=len(gamut_bins()), attention=attention, attention8=attention8, fine_hints=fine_hints,
+                     attention_distance=attention_distance)
     for mod in m.modules():  # non-trivial BN statistics so that folding matters
         if isinstance(mod, torch.nn.BatchNorm2d):
             mod.running_mean.uniform_(-0.5, 0.5)
@@ -27,9 +28,10 @@ def randomised_model(attention=32, attention8=0, fine_hints=False):
     return m.eval()
 
 
-@pytest.mark.parametrize("attention,attention8,fine_hints", [(0, 0, False), (32, 0, False), (32, 32, True)])
-def test_export_round_trip(tmp_path, attention, attention8, fine_hints):
-    m = randomised_model(attention, attention8, fine_hints)
+@pytest.mark.parametrize("attention,attention8,fine_hints,distance",
+                         [(0, 0, False, 0.0), (32, 0, False, 0.0), (32, 32, True, 0.0), (32, 32, True, 6.0)])
+def test_export_round_trip(tmp_path, attention, attention8, fine_hints, distance):
+    m = randomised_model(attention, attention8, fine_hints, distance)
     path = tmp_path / "m.safetensors"
     export(m, gamut_bins(), str(path))
     t = load_file(str(path))
@@ -38,6 +40,7 @@ def test_export_round_trip(tmp_path, attention, attention8, fine_hints):
     assert cfg["n_bins"] == len(cfg["bin_centres"]) == len(gamut_bins())
     assert cfg["hint_attention"] == attention
     assert cfg.get("hint_attention_8", 0) == attention8 and cfg.get("fine_hints", False) == fine_hints
+    assert cfg.get("hint_attention_distance", 0.0) == distance
     L = torch.rand(1, 1, 64, 96)
     hint = torch.zeros(1, 3, 64, 96)
     hint[0, :, 10:16, 20:26] = torch.tensor([0.3, -0.2, 1.0]).view(3, 1, 1)
@@ -124,3 +127,36 @@ def test_decoder_only_hints(tmp_path):
     set_encoder_trainable(full, False)
     assert all(p.requires_grad == n.startswith("features.0.") for n, p in full.encoder.named_parameters())
     assert "encoder_hints" not in full.config  # older files: absent means true
+
+
+def test_learnt_distance_slope_is_exported_with_its_value(tmp_path):
+    """A slope learnt in training (train.py --att-distance-learn) goes into the exported configuration
+    with the value it has then, and the folded forward reproduces the model with it."""
+    torch.manual_seed(0)
+    m = FindColorNet(n_bins=len(gamut_bins()), attention=32, attention8=32, fine_hints=True, attention_distance=2.0,
+                     learn_distance=True).eval()
+    assert m.decoder.att_dist.requires_grad
+    with torch.no_grad():
+        m.decoder.att_dist.fill_(3.5)
+    path = tmp_path / "m.safetensors"
+    export(m, gamut_bins(), str(path))
+    with safe_open(str(path), "pt") as f:
+        cfg = json.loads(f.metadata()["findcolor"])
+    assert cfg["hint_attention_distance"] == 3.5
+    t = load_file(str(path))
+    assert "decoder.att_dist" not in t  # a configuration value, not a tensor
+    L = torch.rand(1, 1, 64, 64)
+    hint = torch.zeros(1, 3, 64, 64)
+    hint[0, :, 4:8, 4:8] = torch.tensor([0.3, -0.2, 1.0]).view(3, 1, 1)
+    hint[0, :, 50:54, 40:44] = torch.tensor([-0.4, 0.1, 1.0]).view(3, 1, 1)
+    with torch.no_grad():
+        ab, _ = m(L, hint)
+        ab2, _ = folded_forward(t, cfg, L, hint)
+    assert (ab - ab2).abs().max() < 1e-5
+    # a training checkpoint of such a run loads for export with its slope
+    ck = tmp_path / "last.pt"
+    torch.save({"config": m.config, "model": m.state_dict(), "centres": gamut_bins()}, ck)
+    m2, _ = load_checkpoint_model(str(ck))
+    assert float(m2.decoder.att_dist) == 3.5
+    with torch.no_grad():
+        assert torch.equal(m2(L, hint)[0], ab)

@@ -90,3 +90,29 @@ def test_hint_attention_closed_form():
     assert abs(out[0, 1, 1, 1].item() - (math.exp(s) * -0.25 + 0.75) / z) < 1e-6
     assert abs(out[0, 3, 1, 1].item() - (math.exp(s) + 1) / z) < 1e-6
     assert torch.all(hint_attention(q, k, torch.zeros(1, 3, 3, 4), torch.tensor([0.0])) == 0)
+
+
+def test_hint_attention_distance_slope_closed_form():
+    """With a distance slope, two hinted cells that score alike share a cell's weight in the ratio
+    exp(slope × (d2 − d1) / short side): the nearer one takes more (model.hint_attention)."""
+    import math
+    from findcolor_train.model import cell_distances, hint_attention
+    h, w, slope = 4, 6, 6.0
+    D = cell_distances(h, w)
+    assert D.shape == (24, 24) and abs(D[0, 5].item() - 5 / 4) < 1e-6 and abs(D[0, 23].item() - math.hypot(3, 5) / 4) < 1e-6
+    q = torch.ones(1, 2, h, w)
+    k = torch.ones(1, 2, h, w)  # every score alike: q·k/sqrt(2) = sqrt(2)
+    hp = torch.zeros(1, 3, h, w)
+    hp[0, :, 0, 0] = torch.tensor([1.0, 0.0, 1.0])  # hinted cell (0, 0): colour a = 1
+    hp[0, :, 3, 5] = torch.tensor([0.0, 1.0, 1.0])  # hinted cell (3, 5): colour b = 1
+    out = hint_attention(q, k, hp, torch.tensor([-1e4]), distance_slope=slope)
+    for y, x in [(0, 1), (2, 2), (3, 4)]:
+        d1, d2 = math.hypot(y, x) / h, math.hypot(y - 3, x - 5) / h
+        ratio = math.exp(slope * (d2 - d1))  # weight of (0, 0) over that of (3, 5)
+        assert abs(out[0, 0, y, x].item() - ratio / (1 + ratio)) < 1e-5
+        assert abs(out[0, 1, y, x].item() - 1 / (1 + ratio)) < 1e-5
+    # the best score (channel 2) is the nearest hint's, less its distance
+    assert abs(out[0, 2, 0, 1].item() - math.tanh((math.sqrt(2) - slope * 1 / h) / 4)) < 1e-6
+    # slope 0 is the content-only attention
+    plain = hint_attention(q, k, hp, torch.tensor([-1e4]))
+    assert torch.allclose(plain[0, 0], torch.full((h, w), 0.5))
