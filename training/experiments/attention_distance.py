@@ -19,9 +19,9 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import findcolor_train.model as M
-from findcolor_train.color import rgb_to_lab, rgb_uint8_from_lab
-from findcolor_train.data import MIN_CHROMA, lab_chroma_mean, list_images
-from findcolor_train.evaluate import hint_precision, load_square, predict, psnr_u8
+from findcolor_train.color import rgb_uint8_from_lab
+from findcolor_train.data import list_images
+from findcolor_train.evaluate import colour_photos, hint_precision, predict, psnr_u8
 from findcolor_train.export import load_exported
 from findcolor_train.hints import AB_SCALE, hints_from_points, protocol_points
 
@@ -46,11 +46,7 @@ def dist_attention(q, k, hp, null_logit, keep=None, distance_slope=0.0):
 M.hint_attention = dist_attention
 res = {s: {"psnr@0": [], "psnr@1": [], "psnr@10": [], "reach": [], "leak": [], "share": []} for s in SLOPES}
 with torch.no_grad():
-    for idx, f in enumerate(files):
-        gt = load_square(f, SIZE)
-        lab = rgb_to_lab(gt.float() / 255.0)
-        if lab_chroma_mean(lab) < MIN_CHROMA:
-            continue
+    for idx, f, gt, lab in colour_photos(files, SIZE):
         L = lab[None, :1]
         for sl in SLOPES:
             slope_now["v"] = sl

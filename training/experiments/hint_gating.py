@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from findcolor_train.color import rgb_to_lab, rgb_uint8_from_lab
-from findcolor_train.data import MIN_CHROMA, lab_chroma_mean, list_images
-from findcolor_train.evaluate import hint_precision, load_square, psnr_u8
+from findcolor_train.color import rgb_uint8_from_lab
+from findcolor_train.data import list_images
+from findcolor_train.evaluate import colour_photos, hint_precision, psnr_u8
 from findcolor_train.export import load_exported
 from findcolor_train.hints import AB_SCALE, hints_from_points, protocol_points
 
@@ -40,11 +40,7 @@ def run(L, hint):
 
 
 with torch.no_grad():
-    for idx, f in enumerate(files):
-        gt = load_square(f, SIZE)
-        lab = rgb_to_lab(gt.float() / 255.0)
-        if lab_chroma_mean(lab) < MIN_CHROMA:
-            continue
+    for idx, f, gt, lab in colour_photos(files, SIZE):
         L = lab[None, :1]
         ab0, logits0 = run(L, torch.zeros(1, 3, SIZE, SIZE))
         P = F.interpolate(torch.softmax(logits0, 1), size=(SIZE, SIZE), mode="bilinear", align_corners=False)[0]

@@ -285,11 +285,12 @@ def curve_layer(rng, h, w, curves, blur_max, op_lo, tone):
     return Layer(a, torch.full_like(a, tone()))
 
 
-def straight_line(rng, h, w):
-    """A perfectly straight line across the whole crop: vertical or horizontal (a film's tramline
-    scratch, 0.8 of them) or at any angle, through a random point."""
+def straight_line(rng, h, w, vertical_only=False):
+    """A perfectly straight line across the whole crop: vertical or horizontal (0.8 of them; with
+    `vertical_only` vertical, a film's tramline scratch, which runs along the film) or at any angle,
+    through a random point."""
     u = rng.random()
-    theta = math.pi / 2 if u < 0.5 else (0.0 if u < 0.8 else rng.uniform(0, math.pi))
+    theta = math.pi / 2 if u < (0.8 if vertical_only else 0.5) else (0.0 if u < 0.8 else rng.uniform(0, math.pi))
     cy, cx = rng.uniform(0, h), rng.uniform(0, w)
     length = 2.0 * math.hypot(h, w)
     n = max(2, int(length / 0.35))
@@ -297,10 +298,11 @@ def straight_line(rng, h, w):
     return np.stack([cy + t * math.sin(theta), cx + t * math.cos(theta)], 1).astype(np.float32)
 
 
-def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0):
+def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False):
     """Version 2's defect layers; `stain_p`: the chance of stains on a crop (the default 0.4 keeps
     the draws of the runs that used it); `straight_p`: the chance that a scratch is a perfectly
-    straight line across the crop (`straight_line`; 0, the default, draws nothing for it)."""
+    straight line across the crop (`straight_line`; 0, the default, draws nothing for it), with
+    `straight_vertical` never a horizontal one."""
     s = max(h, w)
     out = []
     bright = lambda: rng.random() < 0.55  # noqa: E731
@@ -312,7 +314,7 @@ def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0):
             theta = (math.pi / 2 + rng.normal(0, 0.12)) if vertical else rng.uniform(0, math.pi)
             length = rng.uniform(0.3, 1.8) * s
             if straight_p and rng.random() < straight_p:
-                pts = straight_line(rng, h, w)
+                pts = straight_line(rng, h, w, straight_vertical)
             elif rng.random() < 0.5:
                 pts = walk(rng, h, w, length, theta, rng.uniform(0.0005, 0.004))
             else:
@@ -459,12 +461,13 @@ def composite(x, make_layers, rng, clean_p):
     return x, mask
 
 
-def damage_v2(L, rng, clean_p=0.1, with_change=False, stain_p=0.4, straight_p=0.0):
+def damage_v2(L, rng, clean_p=0.1, with_change=False, stain_p=0.4, straight_p=0.0, straight_vertical=False):
     """With `with_change`, also |ΔL*| that the defects made (the composited layers against the
     print under them, before the scan's blur, grain and JPEG): how visible each defect pixel is.
-    The same random draws either way. `stain_p`, `straight_p`: see `layers_v2`."""
+    The same random draws either way. `stain_p`, `straight_p`, `straight_vertical`: see `layers_v2`."""
     base = degrade_print(photo_look(L, rng), rng)
-    x, mask = composite(base, functools.partial(layers_v2, stain_p=stain_p, straight_p=straight_p), rng, clean_p)
+    x, mask = composite(base, functools.partial(layers_v2, stain_p=stain_p, straight_p=straight_p,
+                                                     straight_vertical=straight_vertical), rng, clean_p)
     change = (x - base).abs() if with_change else None
     if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
         x = blur(x, rng.uniform(0.3, 0.6))

@@ -62,11 +62,10 @@ def predict(model, L, hint, output="regression", centres=None, T=ANNEALED_MEAN_T
 
 
 
-def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", centres=None, limit=None, skipped=None):
-    size = protocol_size(protocol)
-    files = files[:limit] if limit else files
-    rows = []
-    t0 = time.time()
+def colour_photos(files, size, skipped=None):
+    """(index, path, 8-bit RGB (3, size, size), Lab) of each photo with colour, its index in `files`
+    (the protocols' hint seeds use it); gray ground truths are left out (their names appended to
+    `skipped`)."""
     for idx, f in enumerate(files):
         gt_u8 = load_square(f, size)
         lab = rgb_to_lab(gt_u8.float() / 255.0)
@@ -74,6 +73,15 @@ def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", cen
             if skipped is not None:
                 skipped.append(f.name)
             continue
+        yield idx, f, gt_u8, lab
+
+
+def evaluate(model, files, protocol="A", ks=KS, seed=0, output="regression", centres=None, limit=None, skipped=None):
+    size = protocol_size(protocol)
+    files = files[:limit] if limit else files
+    rows = []
+    t0 = time.time()
+    for idx, f, gt_u8, lab in colour_photos(files, size, skipped):
         row = {"file": f.name, "gray": psnr_u8(rgb_uint8_from_lab(torch.cat([lab[:1], torch.zeros(2, size, size)])), gt_u8),
                "cf_gt": colourfulness(gt_u8)}
         for k in ks:
@@ -144,11 +152,7 @@ def evaluate_precision(model, files, protocol="A", seed=0, limit=None):
     size = protocol_size(protocol)
     files = files[:limit] if limit else files
     vals = {"reach": [], "leak": [], "leak_share": []}
-    for idx, f in enumerate(files):
-        gt_u8 = load_square(f, size)
-        lab = rgb_to_lab(gt_u8.float() / 255.0)
-        if lab_chroma_mean(lab) < MIN_CHROMA:
-            continue
+    for idx, f, gt_u8, lab in colour_photos(files, size):
         (y, x, s), = protocol_points(protocol, 1, size, size, np.random.default_rng([seed, idx, 1]))
         hint = hints_from_points(lab[1:], [(y, x, s)])
         ab0 = predict(model, lab[None, :1], torch.zeros_like(hint)[None])[0]

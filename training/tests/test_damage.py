@@ -108,3 +108,11 @@ def test_straight_p_zero_keeps_the_draws():
     a = damage_v2(L, np.random.default_rng(5), 0.1)
     b = damage_v2(L, np.random.default_rng(5), 0.1, straight_p=0.0)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_vertical_only_straight_lines_are_never_horizontal():
+    from findcolor_train.damage import rasterise, straight_line
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        m = rasterise(96, 128, [(straight_line(rng, 96, 128, vertical_only=True), 2.0)])[0] >= 0.5
+        assert not (int(m.any(0).sum()) == 128 and int(m.any(1).sum()) <= 3)
