@@ -45,7 +45,14 @@ def main(argv=None):
     print("| eval.csv | source | photos | " + " | ".join(columns) + " |")
     print("|---" * (3 + len(columns)) + "|")
     for path in a.csv:
-        table = summarise(path, columns)
+        try:
+            table = summarise(path, columns)
+        except OSError as e:
+            print(f"eval_by_source: cannot read {path}: {e.strerror}", file=sys.stderr)
+            return 2
+        except KeyError:
+            print(f"eval_by_source: {path} has no 'file' column (not an eval.csv of `findcolor eval`)", file=sys.stderr)
+            return 2
         for src in sorted(table, key=lambda s: (s == "all", s)):
             n = max((cnt for _, cnt in table[src].values()), default=0)
             cells = [f"{table[src][c][0]:.3f}" if c in table[src] else "" for c in columns]

@@ -68,6 +68,9 @@ public struct ModelConfig: Decodable, Sendable {
         guard cfg.logitsStride == FindColorNetwork.binHeadStride else {
             throw FindColorError.model("bin logits at 1/\(cfg.logitsStride) resolution are not supported (this network's bin head is at 1/\(FindColorNetwork.binHeadStride))")
         }
+        if let slope = cfg.hint_attention_distance, !(abs(slope) <= 1000) {
+            throw FindColorError.model("hint_attention_distance \(slope) is out of range (|slope| ≤ 1000; trained models use 0–10)")
+        }
         guard cfg.bin_centres.count == cfg.n_bins, cfg.bin_centres.allSatisfy({ $0.count == 2 }) else {
             throw FindColorError.model("bin table has \(cfg.bin_centres.count) entries, expected \(cfg.n_bins)")
         }

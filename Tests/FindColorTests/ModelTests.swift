@@ -95,6 +95,20 @@ import FindColorTestSupport
         #expect(message.contains("1/8"), "\(message)")
     }
 
+    /// The hint attentions' distance slope is read from the configuration (absent: 0); one far outside
+    /// any trained value is refused by name rather than turning scores into infinities.
+    @Test func distanceSlopeComesFromTheConfiguration() throws {
+        let ok = try bundledModelVariant(config: { $0["hint_attention_distance"] = 2.5 })
+        defer { try? FileManager.default.removeItem(at: ok) }
+        #expect(loadError(ok) == nil)
+        #expect(try Colorizer(modelURL: ok, backend: .reference).network.attentionDistance == 2.5)
+        #expect(Shared.colorizer.network.attentionDistance == 0)
+        let bad = try bundledModelVariant(config: { $0["hint_attention_distance"] = 1e30 })
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let message = try #require(loadError(bad), "a distance slope of 1e30 was accepted")
+        #expect(message.contains("hint_attention_distance"), "\(message)")
+    }
+
     /// A configuration without the hint attention, over weights that have it: its tensors are unused.
     @Test func configurationThatIgnoresWeightsIsRefused() throws {
         let url = try bundledModelVariant(config: { $0["hint_attention"] = 0 })

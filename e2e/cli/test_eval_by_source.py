@@ -23,3 +23,13 @@ def test_means_per_source_skip_nan_and_missing(tmp_path):
     assert rows["-"] == ["1", "25.000", "", ""]  # no `__`: source "-"
     assert rows["all"] == ["4", "24.250", "0.300", ""]
     assert list(rows)[-1] == "all"
+
+
+def test_missing_or_foreign_csv_is_a_clear_error(tmp_path):
+    script = str(ROOT / "bench" / "eval_by_source.py")
+    r = subprocess.run([sys.executable, script, str(tmp_path / "nope.csv")], capture_output=True, text=True)
+    assert r.returncode == 2 and "cannot read" in r.stderr and "Traceback" not in r.stderr
+    other = tmp_path / "other.csv"
+    other.write_text("name,value\nx,1\n")
+    r = subprocess.run([sys.executable, script, str(other)], capture_output=True, text=True)
+    assert r.returncode == 2 and "no 'file' column" in r.stderr and "Traceback" not in r.stderr

@@ -18,9 +18,8 @@ VERSION = 1
 def load_checkpoint_model(path):
     s = torch.load(path, map_location="cpu", weights_only=False)
     cfg = s["config"]
-    model = FindColorNet.from_config(cfg)
-    if "decoder.att_dist" in s["model"]:  # a run that learns its distance slope (train.py --att-distance-learn)
-        model.decoder.att_dist = torch.nn.Parameter(s["model"]["decoder.att_dist"].clone())
+    # a run that learns its distance slope (train.py --att-distance-learn) keeps it as a parameter
+    model = FindColorNet.from_config(cfg, learn_distance="decoder.att_dist" in s["model"])
     model.load_state_dict(s["model"])
     model.eval()
     return model, s["centres"]

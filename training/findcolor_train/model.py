@@ -265,12 +265,12 @@ class FindColorNet(nn.Module):
                                learn_distance)
 
     @staticmethod
-    def from_config(cfg):
+    def from_config(cfg, learn_distance=False):
         return FindColorNet(n_bins=cfg["n_bins"], widths=tuple(cfg["decoder_widths"]), refine=cfg["refine"],
                             spread=cfg.get("hint_spread", 9), attention=cfg.get("hint_attention", 0),
                             attention8=cfg.get("hint_attention_8", 0), fine_hints=cfg.get("fine_hints", False),
                             encoder_hints=cfg.get("encoder_hints", True),
-                            attention_distance=cfg.get("hint_attention_distance", 0.0))
+                            attention_distance=cfg.get("hint_attention_distance", 0.0), learn_distance=learn_distance)
 
     def load_grown(self, state):
         """Load weights of a network without some of this one's parts (e.g. hint attention): convs
