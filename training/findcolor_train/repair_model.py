@@ -57,12 +57,59 @@ class DefectNet(nn.Module):
         return 16 if self.context else MULTIPLE
 
     def grow_from(self, state):
-        """Load a detector's weights that lack this one's context level (which keeps its
-        initialisation, d3 at zero: the same output as the smaller network). Returns the new names."""
-        missing, unexpected = self.load_state_dict(state, strict=False)
-        if unexpected or any(not n.startswith(("e4a.", "e4b.", "d3.")) for n in missing):
-            raise ValueError(f"not a smaller detector of this shape: missing {missing}, unexpected {unexpected}")
-        return missing
+        """Load the weights of a smaller detector: one that lacks this one's context level (which
+        keeps its initialisation, d3 at zero) and/or has fewer channels per level (each old tensor
+        is copied into the corner of the new one, concatenated inputs piece by piece; the new
+        channels keep their random incoming weights, and every weight from a new channel into an
+        old one, or into the head, starts at zero). Either way the grown network computes exactly
+        what the smaller one did and the new channels learn from there. Returns the names of the
+        tensors that were not copied whole (new or widened)."""
+        own = self.state_dict()
+        extra = [n for n in state if n not in own]
+        if extra:
+            raise ValueError(f"not a smaller detector of this shape: unexpected {extra}")
+        missing = [n for n in own if n not in state]
+        if any(not n.startswith(("e4a.", "e4b.", "d3.")) for n in missing):
+            raise ValueError(f"not a smaller detector of this shape: missing {missing}")
+        old_c = tuple(int(state[f"{n}.weight"].shape[0]) for n in ("e0", "e1a", "e2a", "e3a"))
+        new_c = self.channels
+        if any(o > n for o, n in zip(old_c, new_c)):
+            raise ValueError(f"channels {old_c} do not fit in {new_c}")
+        old_ctx = int(state["e4a.weight"].shape[0]) if "e4a.weight" in state else 0
+        if old_ctx > self.context or (old_ctx and not self.context):
+            raise ValueError(f"context {old_ctx} does not fit in {self.context}")
+        c0, c1, c2, c3 = old_c
+        # each layer's input: the pieces it concatenates, as (old width, new width)
+        inputs = {"e0": [(1, 1)], "e1a": [(c0, new_c[0])], "e1b": [(c1, new_c[1])],
+                  "e2a": [(c1, new_c[1])], "e2b": [(c2, new_c[2])], "e3a": [(c2, new_c[2])],
+                  "e3b": [(c3, new_c[3])], "d2": [(c3, new_c[3]), (c2, new_c[2])],
+                  "d1": [(c2, new_c[2]), (c1, new_c[1])], "d0": [(c1, new_c[1]), (c0, new_c[0])],
+                  "head": [(c0, new_c[0])], "e4a": [(c3, new_c[3])], "e4b": [(old_ctx, self.context)],
+                  "d3": [(old_ctx, self.context), (c3, new_c[3])]}
+        changed = list(missing)
+        with torch.no_grad():
+            for name, module in self.named_children():
+                if f"{name}.weight" not in state:
+                    continue
+                w, b = state[f"{name}.weight"], state[f"{name}.bias"]
+                if w.shape == module.weight.shape:
+                    module.weight.copy_(w)
+                    module.bias.copy_(b)
+                    continue
+                changed += [f"{name}.weight", f"{name}.bias"]
+                out_old = w.shape[0]
+                nw = module.weight.clone()
+                nw[:out_old] = 0  # the old outputs see the new inputs with zero weight
+                o_old = o_new = 0
+                for old_w, new_w in inputs[name]:
+                    nw[:out_old, o_new:o_new + old_w] = w[:, o_old:o_old + old_w]
+                    # a new output may read new inputs, but no new input may reach an old output
+                    o_old += old_w
+                    o_new += new_w
+                module.weight.copy_(nw)
+                module.bias[:out_old] = b
+                module.bias[out_old:] = 0
+        return changed
 
     @staticmethod
     def up(x, like):

@@ -188,7 +188,8 @@ def main():
                     help="with --straight-p: no horizontal straight lines (film tramlines run along the film)")
     ap.add_argument("--native", type=int, metavar="MIN",
                     help="crop the photos' own files at their own resolution (short side >= MIN) instead of the pack")
-    ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt)")
+    ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt); they may be a narrower "
+                         "detector (fewer channels, no or a smaller context level): DefectNet.grow_from")
     ap.add_argument("--context", type=int, default=0, metavar="C",
                     help="add a /16 context level of C channels (repair_model.DefectNet); --init-from may lack it")
     a = ap.parse_args()

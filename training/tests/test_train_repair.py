@@ -88,6 +88,36 @@ def test_context_level_grows_from_a_detector_without_it(tmp_path):
     assert "context" not in small.config() and small.config()["multiple"] == 8
     try:
         DefectNet((8, 16, 32, 32), context=64).grow_from(small.state_dict())
-        raise AssertionError("weights of another shape were accepted")
-    except RuntimeError:  # load_state_dict's size mismatch
-        pass
+        raise AssertionError("weights of a wider detector were accepted")
+    except ValueError as e:
+        assert "do not fit" in str(e)
+
+
+def test_a_wider_detector_grown_from_a_narrower_one_starts_where_it_was():
+    """`grow_from` widens every level (and the context level) keeping the old network's function:
+    old tensors copied into the corners, concatenated inputs piece by piece, new inputs into old
+    outputs at zero; the new channels are live (they learn, and once they reach the head they count)."""
+    import torch
+    from findcolor_train.repair_model import DefectNet
+    torch.manual_seed(1)
+    small = DefectNet((8, 16, 32, 64), context=64).eval()
+    with torch.no_grad():  # a trained-looking detector: no zero tensors to hide a wrong copy
+        for p in small.parameters():
+            p.normal_(0, 0.2)
+    wide = DefectNet((12, 24, 48, 96), context=96).eval()
+    changed = wide.grow_from(small.state_dict())
+    assert "head.weight" in changed and "d2.weight" in changed and "e0.weight" in changed
+    x = torch.rand(2, 1, 48, 80) * 100
+    with torch.no_grad():
+        assert torch.allclose(small(x), wide(x), atol=1e-5, rtol=0)
+        # the old tensors sit in the corners, the new channels have live incoming weights
+        assert torch.equal(wide.d2.weight[:32, :64], small.d2.weight[:, :64])
+        assert torch.equal(wide.d2.weight[:32, 96:128], small.d2.weight[:, 64:])
+        assert wide.d2.weight[:32, 64:96].abs().max() == 0 and wide.d2.weight[32:].abs().max() > 0
+        wide.head.weight[:, 8:].normal_(0, 0.5)  # the new channels now reach the output
+        assert (small(x) - wide(x)).abs().max() > 1e-3
+    # and the grown network learns through its new channels
+    wide.train()
+    wide.zero_grad()
+    wide(x).mean().backward()
+    assert wide.e0.weight.grad[8:].abs().max() > 0
