@@ -79,7 +79,7 @@ class DefectNet(nn.Module):
         if old_ctx > self.context or (old_ctx and not self.context):
             raise ValueError(f"context {old_ctx} does not fit in {self.context}")
         c0, c1, c2, c3 = old_c
-        # each layer's input: the pieces it concatenates, as (old width, new width)
+        # each layer's input: the pieces it concatenates, in forward's order, as (old width, new width)
         inputs = {"e0": [(1, 1)], "e1a": [(c0, new_c[0])], "e1b": [(c1, new_c[1])],
                   "e2a": [(c1, new_c[1])], "e2b": [(c2, new_c[2])], "e3a": [(c2, new_c[2])],
                   "e3b": [(c3, new_c[3])], "d2": [(c3, new_c[3]), (c2, new_c[2])],
