@@ -10,6 +10,10 @@ same at any resolution), in both attentions (1/16 and 1/8); a model trained with
 drawn (seed 7) from every source of ../../shared/data/train (DATA=folder: drawn from that folder
 instead) at protocol A (256², the hints of training's evaluate): PSNR@0/@1/@10 and the one-hint
 reach, leak and leak share for each slope (0 = the model as it is).
+
+MODE=temperature: the values are instead factors on the attentions' logits (the scores and the null
+slot's logit alike, a softmax temperature of 1/value; 1 = the model as it is): does a sharper
+attention keep a hint off the cells that resemble its own only weakly?
 """
 import os
 import sys
@@ -38,7 +42,12 @@ slope_now = {"v": 0.0}
 orig = M.hint_attention
 
 
+TEMPERATURE = os.environ.get("MODE") == "temperature"
+
+
 def dist_attention(q, k, hp, null_logit, keep=None, distance_slope=0.0):
+    if TEMPERATURE:  # every logit (q·k/√d and the null slot's) times the value
+        return orig(q * slope_now["v"], k, hp, null_logit * slope_now["v"], keep, distance_slope)
     # the model's own slope (0 for models trained without one) plus the one measured here
     return orig(q, k, hp, null_logit, keep, distance_slope + slope_now["v"])
 
@@ -66,5 +75,5 @@ with torch.no_grad():
                             r[key].append(v)
 for sl in SLOPES:
     r = res[sl]
-    print(f"slope {sl:5.2f}  " + "  ".join(f"{k} {np.mean(v):.3f}" for k, v in r.items()) + f"  (n {len(r['psnr@0'])})",
+    print(f"{'factor' if TEMPERATURE else 'slope'} {sl:5.2f}  " + "  ".join(f"{k} {np.mean(v):.3f}" for k, v in r.items()) + f"  (n {len(r['psnr@0'])})",
           flush=True)

@@ -298,13 +298,34 @@ def straight_line(rng, h, w, vertical_only=False):
     return np.stack([cy + t * math.sin(theta), cx + t * math.cos(theta)], 1).astype(np.float32)
 
 
-def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False):
+def texture_sampler(rng, L, p):
+    """Where dust and stains are centred: with chance `p` per crop drawn in proportion to the local
+    contrast of L (the standard deviation over 9×9 px, plus 1 L* so flat areas still get some), else
+    uniformly; with `p` 0 it draws nothing (the draws of runs without it are unchanged)."""
+    _, h, w = L.shape
+    if not p or rng.random() >= p:
+        return lambda: (rng.uniform(0, h), rng.uniform(0, w))
+    x = L[None].float()
+    m = F.avg_pool2d(x, 9, 1, 4, count_include_pad=False)
+    sd = (F.avg_pool2d(x * x, 9, 1, 4, count_include_pad=False) - m * m).clamp(min=0).sqrt()[0, 0] + 1.0
+    cdf = np.cumsum(sd.flatten().double().numpy())
+    cdf /= cdf[-1]
+
+    def draw():
+        i = min(int(np.searchsorted(cdf, rng.random())), h * w - 1)
+        return (i // w + rng.random(), i % w + rng.random())
+    return draw
+
+
+def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False, texture_p=0.0):
     """Version 2's defect layers; `stain_p`: the chance of stains on a crop (the default 0.4 keeps
     the draws of the runs that used it); `straight_p`: the chance that a scratch is a perfectly
     straight line across the crop (`straight_line`; 0, the default, draws nothing for it), with
-    `straight_vertical` never a horizontal one."""
+    `straight_vertical` never a horizontal one; `texture_p`: the chance that the crop's dust and
+    stains sit mostly on its busy texture (`texture_sampler`; 0, the default, draws nothing)."""
     s = max(h, w)
     out = []
+    place = texture_sampler(rng, L, texture_p)
     bright = lambda: rng.random() < 0.55  # noqa: E731
     tone = lambda: rng.uniform(78, 100) if bright() else rng.uniform(0, 22)  # noqa: E731
     # scratches: random walks or bent straight lines; some fade in and out along their length
@@ -355,7 +376,7 @@ def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False
         a = torch.zeros(1, h, w)
         tgt = torch.zeros(1, h, w)
         for _ in range(int(rng.integers(3, 80))):
-            cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+            cy, cx = place()
             r = float(np.exp(rng.uniform(math.log(0.4), math.log(5.0))))
             rb = r * rng.uniform(0.5, 1.0) if rng.random() < 0.4 else r
             y0, y1 = max(0, int(cy - r - 4)), min(h, int(cy + r + 5))
@@ -381,7 +402,8 @@ def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False
             alphas = []
             for _ in range(int(rng.integers(1, 6))):
                 a_, b_ = (float(np.exp(rng.uniform(math.log(2), math.log(35)))) for _ in range(2))
-                cov = blob(rng, yy, xx, rng.uniform(0, h), rng.uniform(0, w), a_, b_, rng.uniform(0.5, 6.0),
+                cy, cx = place()
+                cov = blob(rng, yy, xx, cy, cx, a_, b_, rng.uniform(0.5, 6.0),
                            ragged=rng.uniform(0, 0.5))[None]
                 if rng.random() < 0.3:  # uneven density inside
                     cov = cov * (1 + 0.25 * smooth_noise(rng, h, w, int(rng.integers(4, 16)))).clamp(0, 1.2)
@@ -461,13 +483,15 @@ def composite(x, make_layers, rng, clean_p):
     return x, mask
 
 
-def damage_v2(L, rng, clean_p=0.1, with_change=False, stain_p=0.4, straight_p=0.0, straight_vertical=False):
+def damage_v2(L, rng, clean_p=0.1, with_change=False, stain_p=0.4, straight_p=0.0, straight_vertical=False,
+              texture_p=0.0):
     """With `with_change`, also |ΔL*| that the defects made (the composited layers against the
     print under them, before the scan's blur, grain and JPEG): how visible each defect pixel is.
-    The same random draws either way. `stain_p`, `straight_p`, `straight_vertical`: see `layers_v2`."""
+    The same random draws either way. `stain_p`, `straight_p`, `straight_vertical`, `texture_p`: see
+    `layers_v2`."""
     base = degrade_print(photo_look(L, rng), rng)
     x, mask = composite(base, functools.partial(layers_v2, stain_p=stain_p, straight_p=straight_p,
-                                                     straight_vertical=straight_vertical), rng, clean_p)
+                                                     straight_vertical=straight_vertical, texture_p=texture_p), rng, clean_p)
     change = (x - base).abs() if with_change else None
     if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
         x = blur(x, rng.uniform(0.3, 0.6))

@@ -116,3 +116,23 @@ def test_vertical_only_straight_lines_are_never_horizontal():
     for _ in range(40):
         m = rasterise(96, 128, [(straight_line(rng, 96, 128, vertical_only=True), 2.0)])[0] >= 0.5
         assert not (int(m.any(0).sum()) == 128 and int(m.any(1).sum()) <= 3)
+
+
+def test_texture_sampler_follows_the_local_contrast_and_p_zero_keeps_the_draws():
+    """`texture_sampler` (train_repair --texture-p): with p 1 dust and stains are centred in proportion
+    to the local contrast (+1 L*), so on a crop half flat and half busy nearly all land on the busy
+    half; with p 0 it draws nothing more than the runs made before it."""
+    from findcolor_train.damage import damage_v2, texture_sampler
+    L = torch.full((1, 64, 96), 50.0)
+    L[:, :, 48:] = torch.from_numpy(np.random.default_rng(0).uniform(0, 100, (64, 48)).astype(np.float32))
+    rng = np.random.default_rng(1)
+    draw = texture_sampler(rng, L, 1.0)
+    xs = np.array([draw()[1] for _ in range(2000)])
+    assert xs.min() >= 0 and xs.max() < 96
+    # the busy half's contrast is ~29 L* against 1 on the flat half (the 9-px window straddles the edge)
+    assert np.mean(xs >= 44) > 0.9, np.mean(xs >= 44)
+    uniform = texture_sampler(np.random.default_rng(1), L, 0.0)
+    assert 0.4 < np.mean([uniform()[1] >= 48 for _ in range(2000)]) < 0.6
+    a = damage_v2(L, np.random.default_rng(5), 0.1)
+    b = damage_v2(L, np.random.default_rng(5), 0.1, texture_p=0.0)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
