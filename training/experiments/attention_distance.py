@@ -12,8 +12,9 @@ instead) at protocol A (256², the hints of training's evaluate): PSNR@0/@1/@10 
 reach, leak and leak share for each slope (0 = the model as it is).
 
 MODE=temperature: the values are instead factors on the attentions' logits (the scores and the null
-slot's logit alike, a softmax temperature of 1/value; 1 = the model as it is): does a sharper
-attention keep a hint off the cells that resemble its own only weakly?
+slot's logit alike, a softmax temperature of 1/value; 1 = the model as it is; a model's own distance
+slope is kept, not scaled): does a sharper attention keep a hint off the cells that resemble its own
+only weakly?
 """
 import os
 import sys

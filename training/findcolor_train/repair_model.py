@@ -99,11 +99,11 @@ class DefectNet(nn.Module):
                 changed += [f"{name}.weight", f"{name}.bias"]
                 out_old = w.shape[0]
                 nw = module.weight.clone()
-                nw[:out_old] = 0  # the old outputs see the new inputs with zero weight
+                # a new output may read every input, but no new input may reach an old output
+                nw[:out_old] = 0
                 o_old = o_new = 0
                 for old_w, new_w in inputs[name]:
                     nw[:out_old, o_new:o_new + old_w] = w[:, o_old:o_old + old_w]
-                    # a new output may read new inputs, but no new input may reach an old output
                     o_old += old_w
                     o_new += new_w
                 module.weight.copy_(nw)
