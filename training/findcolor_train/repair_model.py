@@ -13,10 +13,21 @@ is added to them (f3 ← ReLU(f3 + d3([up(f4), f3]))): the receptive field grows
 about 170 px, for stains and spots larger than the /8 level sees and for the context that tells a
 scratch from a wire. d3 starts at zero, so a network grown from one without the level
 (`grow_from`) starts computing exactly what that one did.
+
+`features` True (with a context level) adds frozen ImageNet features: torchvision's MobileNetV2
+`features[0..13]` with its RGB stem folded into one L filter (the colour model's
+`MobileNetV2Encoder.load_imagenet`), fed L/100; its /8 output (32 channels) and /16 output (96) are
+projected by 1×1 convolutions and added to the detector's /8 and /16 features before their ReLU
+(f3 ← ReLU(e3b(·) + p3(g8)), f4 ← ReLU(e4b(·) + p4(g16))). The projections start at zero, so a
+detector grown into this one starts computing what it did, and the network learns how much of what
+an ImageNet classifier knows (sky, skin, foliage, fabric: the photo's own patches and lines) tells a
+stain or a scratch from the photo. The encoder is never trained (its BatchNorm stays in eval mode).
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .model import MobileNetV2Encoder
 
 CHANNELS = (8, 16, 32, 64)
 MULTIPLE = 8
@@ -26,6 +37,42 @@ MULTIPLE = 8
 METADATA_KEY = "findcolor_repair"
 THRESHOLD = 0.5
 SEED_THRESHOLD = 0.98
+# `features`: the MobileNetV2 blocks kept (0..FEATURE_BLOCKS-1) and the ones whose outputs are used.
+FEATURE_BLOCKS = 14
+FEATURE_TAPS = {6: "g8", 13: "g16"}  # /8, 32 channels; /16, 96 channels
+
+
+class FrozenFeatures(nn.Module):
+    """MobileNetV2 blocks 0..13 on L alone, ImageNet weights, never trained."""
+
+    def __init__(self):
+        super().__init__()
+        enc = MobileNetV2Encoder()
+        enc.features[0][0] = nn.Conv2d(1, 32, 3, 2, 1, bias=False)
+        self.features = nn.Sequential(*list(enc.features)[:FEATURE_BLOCKS])
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+    def load_imagenet(self, path):
+        enc = MobileNetV2Encoder()
+        enc.load_imagenet(path)  # stem over [L, a, b, mask]; only its L filter is used here
+        own = self.state_dict()
+        for name, v in enc.state_dict().items():
+            if name in own:
+                own[name] = v[:, :1].clone() if name == "features.0.0.weight" else v
+        self.load_state_dict(own)
+
+    def train(self, mode=True):  # frozen: BatchNorm always uses its running statistics
+        return super().train(False)
+
+    @torch.no_grad()
+    def forward(self, L):
+        x, taps = L / 100.0, {}
+        for i, f in enumerate(self.features):
+            x = f(x)
+            if i in FEATURE_TAPS:
+                taps[FEATURE_TAPS[i]] = x
+        return taps
 
 
 def conv(cin, cout, stride=1, k=3):
@@ -33,11 +80,14 @@ def conv(cin, cout, stride=1, k=3):
 
 
 class DefectNet(nn.Module):
-    def __init__(self, channels=CHANNELS, context=0):
+    def __init__(self, channels=CHANNELS, context=0, features=False):
         super().__init__()
         c0, c1, c2, c3 = channels
         self.channels = tuple(channels)
         self.context = context
+        self.features = bool(features)
+        if features and not context:
+            raise ValueError("features need a context level (their /16 output is added to it)")
         self.e0 = conv(1, c0)
         self.e1a, self.e1b = conv(c0, c1, 2), conv(c1, c1)
         self.e2a, self.e2b = conv(c1, c2, 2), conv(c2, c2)
@@ -51,6 +101,12 @@ class DefectNet(nn.Module):
             self.d3 = conv(context + c3, c3)
             nn.init.zeros_(self.d3.weight)
             nn.init.zeros_(self.d3.bias)
+        if features:
+            self.fx = FrozenFeatures()
+            self.p3, self.p4 = conv(32, c3, k=1), conv(96, context, k=1)
+            for p in (self.p3, self.p4):
+                nn.init.zeros_(p.weight)
+                nn.init.zeros_(p.bias)
 
     @property
     def multiple(self):
@@ -64,12 +120,13 @@ class DefectNet(nn.Module):
         old one, or into the head, starts at zero). Either way the grown network computes exactly
         what the smaller one did and the new channels learn from there. Returns the names of the
         tensors that were not copied whole (new or widened)."""
-        own = self.state_dict()
+        own = {n: v for n, v in self.state_dict().items() if not n.startswith("fx.")}
+        state = {n: v for n, v in state.items() if not n.startswith("fx.")}
         extra = [n for n in state if n not in own]
         if extra:
             raise ValueError(f"not a smaller detector of this shape: unexpected {extra}")
         missing = [n for n in own if n not in state]
-        if any(not n.startswith(("e4a.", "e4b.", "d3.")) for n in missing):
+        if any(not n.startswith(("e4a.", "e4b.", "d3.", "p3.", "p4.")) for n in missing):
             raise ValueError(f"not a smaller detector of this shape: missing {missing}")
         old_c = tuple(int(state[f"{n}.weight"].shape[0]) for n in ("e0", "e1a", "e2a", "e3a"))
         new_c = self.channels
@@ -89,7 +146,7 @@ class DefectNet(nn.Module):
         changed = list(missing)
         with torch.no_grad():
             for name, module in self.named_children():
-                if f"{name}.weight" not in state:
+                if name == "fx" or f"{name}.weight" not in state:
                     continue
                 w, b = state[f"{name}.weight"], state[f"{name}.bias"]
                 if w.shape == module.weight.shape:
@@ -120,9 +177,12 @@ class DefectNet(nn.Module):
         f0 = F.relu(self.e0(x))
         f1 = F.relu(self.e1b(F.relu(self.e1a(f0))))
         f2 = F.relu(self.e2b(F.relu(self.e2a(f1))))
-        f3 = F.relu(self.e3b(F.relu(self.e3a(f2))))
+        g = self.fx(L) if self.features else None
+        f3 = self.e3b(F.relu(self.e3a(f2)))
+        f3 = F.relu(f3 + self.p3(g["g8"]) if g else f3)
         if self.context:
-            f4 = F.relu(self.e4b(F.relu(self.e4a(f3))))
+            f4 = self.e4b(F.relu(self.e4a(f3)))
+            f4 = F.relu(f4 + self.p4(g["g16"]) if g else f4)
             f3 = F.relu(f3 + self.d3(torch.cat([self.up(f4, f3), f3], 1)))
         d2 = F.relu(self.d2(torch.cat([self.up(f3, f2), f2], 1)))
         d1 = F.relu(self.d1(torch.cat([self.up(d2, f1), f1], 1)))
@@ -135,4 +195,6 @@ class DefectNet(nn.Module):
                "seed_threshold": SEED_THRESHOLD}
         if self.context:  # absent from older files: no context level
             cfg["context"] = self.context
+        if self.features:  # absent from older files: no pretrained features
+            cfg["features"] = "mobilenet_v2_imagenet_L"
         return cfg

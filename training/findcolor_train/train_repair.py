@@ -195,6 +195,9 @@ def main():
                          "detector (fewer channels, no or a smaller context level): DefectNet.grow_from")
     ap.add_argument("--context", type=int, default=0, metavar="C",
                     help="add a /16 context level of C channels (repair_model.DefectNet); --init-from may lack it")
+    ap.add_argument("--features", action="store_true",
+                    help="add frozen ImageNet MobileNetV2 features at /8 and /16 (repair_model.FrozenFeatures; needs "
+                         "--context); --init-from may lack them (their projections start at zero)")
     a = ap.parse_args()
     scale = tuple(float(v) for v in a.scale.split(","))
     if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
@@ -207,8 +210,14 @@ def main():
     channels = tuple(int(c) for c in a.channels.split(","))
     if len(channels) != 4:
         ap.error(f"--channels needs 4 numbers, not {a.channels!r}")
-    model = DefectNet(channels, a.context).to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    if a.features and not a.context:
+        ap.error("--features needs --context")
+    model = DefectNet(channels, a.context, a.features)
+    if a.features:
+        from .train import pretrained_path
+        model.fx.load_imagenet(pretrained_path())
+    model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=1e-4)
     rng = np.random.default_rng(a.seed)
     step = 0
     ck = out / "last.pt"
@@ -223,7 +232,7 @@ def main():
             weights = load_file(a.init_from)
         else:
             weights = torch.load(a.init_from, weights_only=False)["model"]
-        new = model.grow_from(weights)
+        new = [n for n in model.grow_from(weights) if not n.startswith("fx.")]
         print(f"initialised from {a.init_from}" + (f"; new: {', '.join(new)}" if new else ""))
     if a.export:
         export(model, a.export)

@@ -121,3 +121,56 @@ def test_a_wider_detector_grown_from_a_narrower_one_starts_where_it_was():
     wide.zero_grad()
     wide(x).mean().backward()
     assert wide.e0.weight.grad[8:].abs().max() > 0
+
+
+def test_pretrained_features_start_at_zero_stay_frozen_and_carry_imagenet():
+    """DefectNet(features=True): grown from a detector without them it computes what that one did
+    (the projections start at zero); the MobileNetV2 blocks hold torchvision's ImageNet weights with
+    the RGB stem folded into one L filter (a gray photo gives what the RGB network gives on gray RGB),
+    never train (no gradients, BatchNorm in eval mode under model.train()), and only the projections
+    are new trainable tensors; the export says `features`."""
+    import torch
+    import torch.nn.functional as F
+    from findcolor_train.model import IMAGENET_MEAN, IMAGENET_STD
+    from findcolor_train.repair_model import DefectNet
+    from findcolor_train.train import pretrained_path
+    torch.manual_seed(2)
+    plain = DefectNet((8, 16, 32, 64), context=64).eval()
+    with torch.no_grad():
+        for p in plain.parameters():
+            p.normal_(0, 0.2)
+    feat = DefectNet((8, 16, 32, 64), context=64, features=True)
+    feat.fx.load_imagenet(pretrained_path())
+    assert sorted(feat.grow_from(plain.state_dict())) == ["p3.bias", "p3.weight", "p4.bias", "p4.weight"]
+    feat.train()
+    assert not feat.fx.training and all(not m.training for m in feat.fx.modules())
+    x = torch.rand(2, 1, 64, 96) * 100
+    assert torch.allclose(plain(x), feat(x), atol=1e-6, rtol=0)
+    # the folded stem: the L filter on g equals torchvision's RGB stem on (g, g, g) normalised
+    sd = torch.load(pretrained_path(), map_location="cpu")
+    g = x[:1] / 100
+    rgb = (g.repeat(1, 3, 1, 1) - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    bn = feat.fx.features[0][1]
+    with torch.no_grad():
+        ref = F.batch_norm(F.conv2d(rgb, sd["features.0.0.weight"], stride=2, padding=1), sd["features.0.1.running_mean"],
+                           sd["features.0.1.running_var"], sd["features.0.1.weight"], sd["features.0.1.bias"], eps=bn.eps)
+        got = bn(feat.fx.features[0][0](g))
+    # zero padding of the normalised RGB is not zero gray, so compare away from the border
+    assert torch.allclose(ref[..., 1:-1, 1:-1], got[..., 1:-1, 1:-1], atol=1e-4, rtol=1e-4)
+    feat.zero_grad()
+    with torch.no_grad():
+        feat.p3.weight.normal_(0, 0.1)
+        feat.p4.weight.normal_(0, 0.1)
+    assert (plain(x) - feat(x)).abs().max() > 1e-3
+    feat(x).mean().backward()
+    assert all(p.grad is None for p in feat.fx.parameters())
+    assert feat.p3.weight.grad.abs().max() > 0 and feat.p4.weight.grad.abs().max() > 0
+    before = feat.fx.features[1].conv[0][1].running_mean.clone()
+    feat(x)  # in train mode: the frozen BatchNorm does not update its statistics
+    assert torch.equal(before, feat.fx.features[1].conv[0][1].running_mean)
+    assert feat.config()["features"] == "mobilenet_v2_imagenet_L" and "features" not in plain.config()
+    try:
+        DefectNet((8, 16, 32, 64), features=True)
+        raise AssertionError("features without a context level were accepted")
+    except ValueError as e:
+        assert "context" in str(e)
