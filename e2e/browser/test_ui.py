@@ -702,12 +702,22 @@ def check_live_drag(ui, driver):
         new MutationObserver(() => drag.shown.push(performance.now()))
             .observe(document.getElementById('img-color'), { attributes: true, attributeFilter: ['src'] });
         window.__uiTest.delay['/preview'] = arguments[0];""", SLOW_PREVIEW_MS)
+    # The drag lasts several position-and-preview cycles of this machine (a hint PATCH, then a preview
+    # with the added delay), measured on the requests so far, so that a loaded machine still has
+    # time for two previews during it; at least 40 × 0.04 s.
+    def median_ms(entries):
+        d = sorted(e["end"] - e["start"] for e in entries if e["status"] == 200 and e["end"])
+        return d[len(d) // 2] if d else 0.0
+    history = ui.requests(0)
+    cycle = (median_ms([e for e in history if e["method"] == "PATCH" and "/hints/" in e["path"]])
+             + median_ms([e for e in history if is_preview(e)]) + SLOW_PREVIEW_MS) / 1000
     mark = ui.mark()
     width = ui.photo_rect()["w"]
     steps = 40
+    pause = max(0.04, 5 * cycle / steps)
     chain = ActionChains(driver, duration=30).click_and_hold(marker)
     for _ in range(steps):
-        chain.move_by_offset(int(width * 0.35 / steps), 0).pause(0.04)
+        chain.move_by_offset(int(width * 0.35 / steps), 0).pause(pause)
     chain.release().perform()
     ui.settled(mark, "the drop")
     ui.js("window.__uiTest.delay['/preview'] = 0;")
@@ -722,7 +732,8 @@ def check_live_drag(ui, driver):
     shown = [t for t in drag["shown"] if down <= t <= up]
     check(len(moves) >= 2 and len(previews) >= 2 and len(shown) >= 2,
           f"while dragging a hint the UI shows intermediate previews ({len(moves)} positions sent, "
-          f"{len(previews)} previews answered, the picture changed {len(shown)} times during the drag)")
+          f"{len(previews)} previews answered, the picture changed {len(shown)} times during the drag "
+          f"of {steps} × {pause:.2f} s; a cycle {cycle:.2f} s)")
     peak = max(sum(1 for o in renders if o["start"] <= e["start"] < (o["end"] or math.inf)) for e in renders)
     check(peak == 1, f"at most one render request is in flight at a time ({peak})")
     check(len(moves) < drag["moves"] / 2,
