@@ -10,7 +10,10 @@ import FindColorNN
 /// training/findcolor_train/repair_model.py is the line-by-line reference for `logits`. Full
 /// resolution 8 channels, /2 16, /4 32, /8 64, bilinear upsampling with skip concatenations, every
 /// layer a 3×3 convolution with bias and ReLU, a 1×1 head; optionally (`Config.context`) a /16
-/// level whose output, with the /8 features, is added to them (f3 ← ReLU(f3 + d3([up(f4), f3]))).
+/// level whose output, with the /8 features, is added to them (f3 ← ReLU(f3 + d3([up(f4), f3])));
+/// optionally (`Config.features`, with the context level) frozen ImageNet features, MobileNetV2
+/// blocks 0…13 on L/100 (`MobileNetV2`), whose /8 and /16 outputs pass 1×1 projections added to
+/// the detector's own before their ReLU (f3 ← ReLU(e3b(·) + p3(g8)), f4 ← ReLU(e4b(·) + p4(g16))).
 ///
 /// Photos whose short side exceeds `detectionShortSide` are searched at that short side (area
 /// downsampling) and the probability is upsampled bilinearly to the photo's size: the network knows
@@ -37,9 +40,11 @@ public final class DefectDetector: @unchecked Sendable {
         /// Channels of the /16 context level (optional; absent or 0: none). Inputs are then padded
         /// to a multiple of 16 and the receptive field is about 170 px instead of 60.
         public var context: Int?
+        /// Frozen pretrained features (optional; absent: none): "mobilenet_v2_imagenet_L".
+        public var features: String?
 
         enum CodingKeys: String, CodingKey {
-            case kind, version, channels, multiple, threshold, mirrors, context
+            case kind, version, channels, multiple, threshold, mirrors, context, features
             case seedThreshold = "seed_threshold"
         }
     }
@@ -52,10 +57,17 @@ public final class DefectDetector: @unchecked Sendable {
     let e0, e1a, e1b, e2a, e2b, e3a, e3b, d2, d1, d0, head: Conv2d
     /// The /16 context level (nil: none).
     let context: (e4a: Conv2d, e4b: Conv2d, d3: Conv2d)?
+    /// The frozen features (nil: none): stem, blocks 1…13, and the projections of blocks 6 (/8)
+    /// and 13 (/16) into the /8 and /16 levels.
+    let features: (stem: Conv2d, blocks: [MobileNetV2.InvertedResidual], p3: Conv2d, p4: Conv2d)?
+    /// `features`' MobileNetV2 blocks kept and the two whose outputs are projected.
+    static let featureBlocks = 13, featureTaps = (g8: 6, g16: 13)
+    public static let featureKinds: Set<String> = ["mobilenet_v2_imagenet_L"]
     let backend: Backend
 
     /// Interior tile side and the margin read around it (a multiple of `Config.multiple` that
-    /// covers the receptive field: about 60 px, 48; with the context level about 170 px, 96). The
+    /// covers the receptive field: about 60 px, 48; with the context level about 170 px, 96; with the
+    /// frozen features, whose block 13 alone sees about 270 px, 160). The
     /// tile is a multiple of `Config.multiple` too, so that every window's strided grid is the
     /// photo's: a value set is rounded up to one (at least one multiple).
     public var tile = 512 {
@@ -84,6 +96,9 @@ public final class DefectDetector: @unchecked Sendable {
               cfg.multiple == (hasContext ? 16 : 8) else {
             throw FindColorError.model("unsupported defect detector \(cfg.kind) v\(cfg.version) \(cfg.channels)")
         }
+        if let f = cfg.features, !Self.featureKinds.contains(f) || !hasContext {
+            throw FindColorError.model("unsupported defect detector features \(f)" + (hasContext ? "" : " (they need the context level)"))
+        }
         if let m = cfg.mirrors, !Self.mirrorCounts.contains(m) {
             throw FindColorError.model("the defect detector's mirror count \(m) is not 1, 2 or 4")
         }
@@ -95,7 +110,7 @@ public final class DefectDetector: @unchecked Sendable {
         config = cfg
         self.modelURL = modelURL
         self.backend = backend
-        margin = hasContext ? 96 : 48
+        margin = cfg.features != nil ? 160 : hasContext ? 96 : 48
         func conv(_ name: String, stride: Int = 1, relu: Bool = true) throws -> Conv2d {
             try Conv2d(store, name, stride: stride, activation: relu ? .relu : .none, backend: backend)
         }
@@ -108,6 +123,15 @@ public final class DefectDetector: @unchecked Sendable {
             head = try conv("head", relu: false)
             // d3's ReLU applies to d3's output plus f3 (`callAsFunction(_:adding:)`).
             context = hasContext ? (try conv("e4a", stride: 2), try conv("e4b"), try conv("d3")) : nil
+            if cfg.features != nil {
+                let blocks = try MobileNetV2.blocks(count: Self.featureBlocks, prefix: "fx.features") { name, stride, groups, activation in
+                    try Conv2d(store, name, stride: stride, groups: groups, activation: activation, backend: backend)
+                }
+                features = (try Conv2d(store, "fx.features.0.0", stride: 2, activation: .relu6, backend: backend), blocks,
+                            try conv("p3", relu: false), try conv("p4", relu: false))
+            } else {
+                features = nil
+            }
             try store.verifyAllUsed()
         } catch let e as FindColorError {
             throw e
@@ -138,15 +162,32 @@ public final class DefectDetector: @unchecked Sendable {
         let f0 = e0(x)
         let f1 = e1b(e1a(f0))
         let f2 = e2b(e2a(f1))
-        var f3 = e3b(e3a(f2))
+        let g = features.map { fx in frozenFeatures(fx, x) }
+        var f3 = g.map { e3b(e3a(f2), adding: $0.p3) } ?? e3b(e3a(f2))
         if let context {
-            let f4 = context.e4b(context.e4a(f3))
+            let h4 = context.e4a(f3)
+            let f4 = g.map { context.e4b(h4, adding: $0.p4) } ?? context.e4b(h4)
             f3 = context.d3(Ops.concat([up(f4, f3), f3], backend: backend), adding: f3)
         }
         let g2 = d2(Ops.concat([up(f3, f2), f2], backend: backend))
         let g1 = d1(Ops.concat([up(g2, f1), f1], backend: backend))
         let g0 = d0(Ops.concat([up(g1, f0), f0], backend: backend))
         return head(g0)
+    }
+
+    /// The frozen features' projections at /8 and /16 for the network's input x = L*/50 − 1 (the
+    /// features read L*/100 = (x + 1) / 2, zero-padded at the borders as in PyTorch).
+    private func frozenFeatures(_ fx: (stem: Conv2d, blocks: [MobileNetV2.InvertedResidual], p3: Conv2d, p4: Conv2d),
+                                _ x: Tensor) -> (p3: Tensor, p4: Tensor) {
+        var h = x
+        h.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = (b[i] + 1) * 0.5 } }
+        h = fx.stem(h)
+        var g8: Tensor?
+        for (j, block) in fx.blocks.enumerated() {
+            h = block(h)
+            if j + 1 == Self.featureTaps.g8 { g8 = h }
+        }
+        return (fx.p3(g8!), fx.p4(h))
     }
 
     /// The defect probability of every pixel of an L* plane (values in [0, 1], the plane's size).

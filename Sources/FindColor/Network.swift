@@ -14,23 +14,6 @@ import FindColorNN
 public final class FindColorNetwork: @unchecked Sendable {
     typealias Conv = Conv2d
 
-    /// MobileNetV2 inverted residual: [1×1 expand] → 3×3 depthwise (stride) → 1×1 project (+ input).
-    struct InvertedResidual {
-        let expand: Conv?
-        let depthwise: Conv
-        let project: Conv
-        let residual: Bool
-
-        func callAsFunction(_ x: Tensor) -> Tensor {
-            var h = x
-            if let expand { h = expand(h) }
-            h = depthwise(h)
-            return residual ? project(h, adding: x) : project(h)
-        }
-    }
-
-    /// (expansion t, channels c, repeats n, first stride s), as torchvision.
-    static let settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
     /// Encoder blocks whose outputs feed the decoder (/2, /4, /8, /16, /32).
     static let skips: Set<Int> = [1, 3, 6, 13, 17]
 
@@ -44,7 +27,7 @@ public final class FindColorNetwork: @unchecked Sendable {
     public static let binHeadStride = 4
     let spread: HintSpread
     let stem: Conv
-    let blocks: [InvertedResidual]
+    let blocks: [MobileNetV2.InvertedResidual]
     /// Query and key projections and the "no hint alike" logit of the hint attention (nil for models
     /// without it).
     let attention: (query: Conv, key: Conv, nullLogit: Float)?
@@ -74,29 +57,9 @@ public final class FindColorNetwork: @unchecked Sendable {
         } else {
             stem = try Self.lightnessStem(w, backend: backend, precision: precision.layer("encoder.features.0.0"))
         }
-        var blocks: [InvertedResidual] = []
-        var i = 1, cin = 32
-        for (t, c, n, s) in Self.settings {
-            for r in 0..<n {
-                let stride = r == 0 ? s : 1, p = "encoder.features.\(i).conv"
-                if t == 1 {
-                    blocks.append(InvertedResidual(
-                        expand: nil,
-                        depthwise: try conv(p + ".0.0", stride: stride, groups: cin, activation: .relu6),
-                        project: try conv(p + ".1"),
-                        residual: stride == 1 && cin == c))
-                } else {
-                    blocks.append(InvertedResidual(
-                        expand: try conv(p + ".0.0", activation: .relu6),
-                        depthwise: try conv(p + ".1.0", stride: stride, groups: cin * t, activation: .relu6),
-                        project: try conv(p + ".2"),
-                        residual: stride == 1 && cin == c))
-                }
-                i += 1
-                cin = c
-            }
+        blocks = try MobileNetV2.blocks(count: 17, prefix: "encoder.features") { name, stride, groups, activation in
+            try conv(name, stride: stride, groups: groups, activation: activation)
         }
-        self.blocks = blocks
         lat32 = try conv("decoder.lat32.0", activation: .relu)
         if (config.hint_attention ?? 0) > 0 {
             attention = (try conv("decoder.att_q"), try conv("decoder.att_k"),

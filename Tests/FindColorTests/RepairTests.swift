@@ -12,13 +12,17 @@ extension Repo {
     /// and its goldens (`repair_golden.py --random-model`).
     static let contextDetector = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_context_tiny.safetensors")
     static let contextGolden = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_context_golden.safetensors")
+    /// The same shape with the frozen ImageNet features (their real weights, folded; the rest random),
+    /// and its goldens (`repair_golden.py --random-model --features`).
+    static let featuresDetector = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_features_tiny.safetensors")
+    static let featuresGolden = root.appendingPathComponent("Tests/FindColorTests/Fixtures/repair_features_golden.safetensors")
 }
 
 /// A detector file and the PyTorch goldens made from it.
 enum DetectorFixture: String, CaseIterable, Sendable {
-    case bundled, contextLevel
-    var model: URL { self == .bundled ? Repo.detector : Repo.contextDetector }
-    var golden: URL { self == .bundled ? Repo.repairGolden : Repo.contextGolden }
+    case bundled, contextLevel, features
+    var model: URL { [.bundled: Repo.detector, .contextLevel: Repo.contextDetector, .features: Repo.featuresDetector][self]! }
+    var golden: URL { [.bundled: Repo.repairGolden, .contextLevel: Repo.contextGolden, .features: Repo.featuresGolden][self]! }
 }
 
 /// L* of a smooth synthetic scene (a ramp with a gentle wave), `width`×`height`.
@@ -64,13 +68,15 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
     }
 
     /// Tiles (with their margin) give the whole-photo result: no seams at tile borders (the
-    /// context level's larger receptive field has its larger margin).
+    /// context level's larger receptive field has its larger margin, the features' a larger one).
     @Test(arguments: DetectorFixture.allCases)
     func tilesEqualTheWholePhoto(fixture: DetectorFixture) throws {
         let detector = try DefectDetector(modelURL: fixture.model)
-        #expect(detector.margin == 96)  // both have the context level
-        var L = smoothScene(width: 170, height: 150)
-        for y in 0..<150 { for x in 84...86 { L.data[y * 170 + x] = 95 } }  // a scratch across tile borders
+        #expect(detector.margin == (fixture == .features ? 160 : 96))  // all have the context level
+        // wide enough that some windows do not reach both sides of the photo
+        let W = fixture == .features ? 420 : 170
+        var L = smoothScene(width: W, height: 150)
+        for y in 0..<150 { for x in 84...86 { L.data[y * W + x] = 95 } }  // a scratch across tile borders
         let whole = detector.probability(L)
         detector.tile = 0
         #expect(detector.tile == detector.config.multiple)  // rounded up to one multiple

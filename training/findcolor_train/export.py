@@ -72,11 +72,12 @@ def fold_bn(conv, bn):
     return w.detach().float().contiguous(), b.detach().float().contiguous()
 
 
-def folded_tensors(model):
-    """name -> tensor. Each conv becomes `<name>.weight` (OIHW) and `<name>.bias`, named after the
-    PyTorch module path of the conv (e.g. `encoder.features.2.conv.0.0`)."""
+def folded_convs(module, prefix=""):
+    """name -> tensor for every conv of `module`: `<name>.weight` (OIHW) and `<name>.bias`, named after
+    the PyTorch module path of the conv (with `prefix.` before it), a BatchNorm that follows a conv in
+    a Sequential folded into it."""
     out = {}
-    mods = dict(model.named_modules())
+    mods = {(f"{prefix}.{n}" if prefix else n): m for n, m in module.named_modules() if n}
     for name, m in mods.items():
         if isinstance(m, nn.Sequential):
             kids = list(m.children())
@@ -88,6 +89,13 @@ def folded_tensors(model):
         if isinstance(m, nn.Conv2d) and f"{name}.weight" not in out:
             out[f"{name}.weight"] = m.weight.detach().float().contiguous()
             out[f"{name}.bias"] = (m.bias.detach().float() if m.bias is not None else torch.zeros(m.out_channels)).contiguous()
+    return out
+
+
+def folded_tensors(model):
+    """name -> tensor. Each conv becomes `<name>.weight` (OIHW) and `<name>.bias`, named after the
+    PyTorch module path of the conv (e.g. `encoder.features.2.conv.0.0`)."""
+    out = folded_convs(model)
     if not model.encoder_hints:  # the encoder sees L alone: its stem's hint filters are zero in the file
         out["encoder.features.0.0.weight"][:, 1:] = 0
     if getattr(model.decoder, "attention", 0):

@@ -8,7 +8,8 @@ stores synthetic inputs and outputs, NHWC float32 without N, in one small safete
 
 With `--random-model FILE --channels 4,6,8,10 --context 12` it first writes a detector with random
 weights of that shape to FILE (a test fixture for shapes the bundled detector does not have, e.g. the
-context level) and makes the goldens from it.
+context level) and makes the goldens from it; `--features` adds the frozen ImageNet features (their
+real weights, folded as the export folds them; the projections random like the rest).
 
 Cases: `net_64x96.L` (L*, H×W×1) and `net_64x96.logits` (the network on L*, sizes multiples of 8);
 `pad_75x83.L` and `pad_75x83.probability` (a size that is not: reflect-padded at the bottom and
@@ -40,8 +41,13 @@ def scene(H, W):
 def load(path):
     with safe_open(path, "pt") as f:
         cfg = json.loads(f.metadata()["findcolor_repair"])
-    net = DefectNet(tuple(cfg["channels"]), cfg.get("context", 0))
-    net.load_state_dict(load_file(path))
+    net = DefectNet(tuple(cfg["channels"]), cfg.get("context", 0), bool(cfg.get("features")))
+    t = load_file(path)
+    if net.features:
+        net.fx.load_folded({k[len("fx."):]: v for k, v in t.items() if k.startswith("fx.")})
+        t = {k: v for k, v in t.items() if not k.startswith("fx.")}
+        t.update({f"fx.{k}": v for k, v in net.fx.state_dict().items()})
+    net.load_state_dict(t)
     return net.eval()
 
 
@@ -52,14 +58,19 @@ def main():
     ap.add_argument("--random-model", action="store_true", help="write a random detector to --model first")
     ap.add_argument("--channels", default="8,16,32,64")
     ap.add_argument("--context", type=int, default=0)
+    ap.add_argument("--features", action="store_true", help="with --random-model: frozen MobileNetV2 features (ImageNet)")
     a = ap.parse_args()
     if a.random_model:
         from .train_repair import export
         torch.manual_seed(0)
-        rnd = DefectNet(tuple(int(c) for c in a.channels.split(",")), a.context)
+        rnd = DefectNet(tuple(int(c) for c in a.channels.split(",")), a.context, a.features)
+        if a.features:
+            from .train import pretrained_path
+            rnd.fx.load_imagenet(pretrained_path())  # the real features (random ones explode through 14 blocks)
         with torch.no_grad():
-            for p in rnd.parameters():  # every layer non-zero (d3 starts at zero when trained)
-                p.normal_(0, 0.3)
+            for n, p in rnd.named_parameters():  # every layer non-zero (d3, p3, p4 start at zero when trained)
+                if not n.startswith("fx."):
+                    p.normal_(0, 0.3)
         export(rnd, a.model)
     net = load(a.model)
     nhwc = lambda x: x[0].permute(1, 2, 0).contiguous().float()  # noqa: E731

@@ -149,7 +149,12 @@ def evaluate(model, photos, ids, size=192, seed=1234, version=1, scale=(0.6, 1.3
 
 
 def export(model, path):
-    t = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
+    """The detector's tensors as they are; the frozen features' convolutions with their BatchNorm
+    folded in (`fx.<module path>.weight` and `.bias`, as the colour model's encoder is exported)."""
+    t = {k: v.detach().float().contiguous() for k, v in model.state_dict().items() if not k.startswith("fx.")}
+    if model.features:
+        from .export import folded_convs
+        t.update(folded_convs(model.fx, "fx"))
     save_file(t, str(path), metadata={METADATA_KEY: json.dumps(model.config())})
 
 

@@ -169,6 +169,17 @@ def test_pretrained_features_start_at_zero_stay_frozen_and_carry_imagenet():
     feat(x)  # in train mode: the frozen BatchNorm does not update its statistics
     assert torch.equal(before, feat.fx.features[1].conv[0][1].running_mean)
     assert feat.config()["features"] == "mobilenet_v2_imagenet_L" and "features" not in plain.config()
+    # the export folds the features' BatchNorm into their convolutions; loaded back it computes the same
+    import tempfile
+    from findcolor_train.repair_golden import load
+    from findcolor_train.train_repair import export
+    with tempfile.TemporaryDirectory() as tmp:
+        export(feat, f"{tmp}/d.safetensors")
+        back = load(f"{tmp}/d.safetensors")
+    with torch.no_grad():
+        want, got = feat.eval()(x), back(x)  # random weights: logits in the thousands
+        assert (want - got).abs().max() <= 1e-5 * want.abs().max()
+        assert all(torch.allclose(g, h, atol=1e-4) for g, h in zip(feat.fx(x).values(), back.fx(x).values()))
     try:
         DefectNet((8, 16, 32, 64), features=True)
         raise AssertionError("features without a context level were accepted")
