@@ -78,6 +78,11 @@ public final class DefectDetector: @unchecked Sendable {
         }
     }
     public let margin: Int
+    /// Planes of at most this many pixels are searched whole, not in tiles: a photo searched at
+    /// 640 px (`detectionShortSide`) up to a 16:10 aspect is one window, where 512-px tiles computed
+    /// its margins twice (a 640×480 plane read 1.45× its pixels). Its activations take about 230 bytes
+    /// a pixel (150 MB at this size).
+    public var wholePlanePixels = 640 * 1024
     /// The largest short side the network searches at (see above); nil: always the photo's own size.
     public var detectionShortSide: Int? = 640
 
@@ -247,6 +252,9 @@ public final class DefectDetector: @unchecked Sendable {
         var out = PlanarImage(width: W, height: H, channels: 1)
         guard W > 0 && H > 0 else { return out }
         let m = config.multiple
+        // A plane of up to `wholePlanePixels` is one window (no margins to compute twice); a larger
+        // one goes in tiles.
+        let tile = W * H <= wholePlanePixels ? max(W, H) : self.tile
         for ty in stride(from: 0, to: H, by: tile) {
             for tx in stride(from: 0, to: W, by: tile) {
                 // The tile's interior and the window read around it (clipped to the photo, then

@@ -82,6 +82,8 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         #expect(detector.tile == detector.config.multiple)  // rounded up to one multiple
         detector.tile = 40  // rounded up to a multiple of the input multiple (16 with the context level): 48
         #expect(detector.tile == 48)
+        #expect(L.width * L.height <= detector.wholePlanePixels)  // `whole` was one window
+        detector.wholePlanePixels = 0  // now in tiles
         let tiled = detector.probability(L)
         let d = zip(whole.data, tiled.data).map { abs($0 - $1) }.max()!
         #expect(d <= 1e-4, "tiled vs whole (\(fixture)): max |Δp| = \(d)")
