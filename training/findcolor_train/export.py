@@ -37,22 +37,10 @@ def load_exported(path):
     with safe_open(path, "pt") as f:
         cfg = json.loads(f.metadata()["findcolor"])
     model = FindColorNet.from_config(cfg)
-    mods = dict(model.named_modules())
+    loaded = unfold_bn(model, t)
     with torch.no_grad():
-        for name, m in mods.items():
-            if isinstance(m, nn.Sequential):
-                kids = list(m.children())
-                for i, k in enumerate(kids):
-                    if isinstance(k, nn.Conv2d) and i + 1 < len(kids) and isinstance(kids[i + 1], nn.BatchNorm2d):
-                        bn = kids[i + 1]
-                        k.weight.copy_(t[f"{name}.{i}.weight"])
-                        bn.weight.fill_(1.0)
-                        bn.bias.copy_(t[f"{name}.{i}.bias"])
-                        bn.running_mean.zero_()
-                        bn.running_var.fill_(1.0 - bn.eps)
-                        k._findcolor_loaded = True
-        for name, m in mods.items():
-            if isinstance(m, nn.Conv2d) and not getattr(m, "_findcolor_loaded", False):
+        for name, m in model.named_modules():
+            if isinstance(m, nn.Conv2d) and m not in loaded:
                 m.weight.copy_(t[f"{name}.weight"])
                 if m.bias is not None:
                     m.bias.copy_(t[f"{name}.bias"])
@@ -61,6 +49,29 @@ def load_exported(path):
                 getattr(model.decoder, key).copy_(t[f"decoder.{key}"])
     model.eval()
     return model, torch.tensor(cfg["bin_centres"], dtype=torch.float32)
+
+
+def unfold_bn(module, tensors):
+    """The inverse of `folded_convs` for loading: each conv followed by a BatchNorm in a Sequential of
+    `module` takes its folded weight, and the BatchNorm becomes the identity with the folded bias as
+    its shift (running mean 0, running variance 1 − eps, scale 1), so the module computes what the
+    file does. Returns the set of convs loaded."""
+    loaded = set()
+    with torch.no_grad():
+        for name, m in module.named_modules():
+            if not isinstance(m, nn.Sequential):
+                continue
+            kids = list(m.children())
+            for i, k in enumerate(kids):
+                if isinstance(k, nn.Conv2d) and i + 1 < len(kids) and isinstance(kids[i + 1], nn.BatchNorm2d):
+                    bn = kids[i + 1]
+                    k.weight.copy_(tensors[f"{name}.{i}.weight"])
+                    bn.weight.fill_(1.0)
+                    bn.bias.copy_(tensors[f"{name}.{i}.bias"])
+                    bn.running_mean.zero_()
+                    bn.running_var.fill_(1.0 - bn.eps)
+                    loaded.add(k)
+    return loaded
 
 
 def fold_bn(conv, bn):

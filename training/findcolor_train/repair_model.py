@@ -66,21 +66,10 @@ class FrozenFeatures(nn.Module):
         """Load an export's folded tensors (`export.folded_convs(self)`, names without `fx.`): each
         conv takes its folded weight and the BatchNorm after it becomes the identity plus the folded
         bias, so this module computes what the file does."""
-        with torch.no_grad():
-            for name, m in self.named_modules():
-                if not isinstance(m, nn.Sequential):
-                    continue
-                kids = list(m.children())
-                for i, k in enumerate(kids):
-                    if isinstance(k, nn.Conv2d) and i + 1 < len(kids) and isinstance(kids[i + 1], nn.BatchNorm2d):
-                        bn = kids[i + 1]
-                        k.weight.copy_(tensors[f"{name}.{i}.weight"])
-                        bn.weight.fill_(1.0)
-                        bn.running_mean.zero_()
-                        bn.running_var.fill_(1.0 - bn.eps)
-                        bn.bias.copy_(tensors[f"{name}.{i}.bias"])
+        from .export import unfold_bn
+        loaded = unfold_bn(self, tensors)
         n_convs = sum(isinstance(m, nn.Conv2d) for m in self.modules())
-        if len(tensors) != 2 * n_convs:  # every conv of MobileNetV2 is followed by a BatchNorm
+        if len(loaded) != n_convs or len(tensors) != 2 * n_convs:  # every conv here is followed by a BatchNorm
             raise ValueError(f"{len(tensors)} folded tensors for {n_convs} convolutions")
 
     def train(self, mode=True):  # frozen: BatchNorm always uses its running statistics
