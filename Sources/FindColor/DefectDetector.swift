@@ -60,8 +60,9 @@ public final class DefectDetector: @unchecked Sendable {
     /// The frozen features (nil: none): stem, blocks 1…13, and the projections of blocks 6 (/8)
     /// and 13 (/16) into the /8 and /16 levels.
     let features: (stem: Conv2d, blocks: [MobileNetV2.InvertedResidual], p3: Conv2d, p4: Conv2d)?
-    /// `features`' MobileNetV2 blocks kept and the two whose outputs are projected.
-    static let featureBlocks = 13, featureTaps = (g8: 6, g16: 13)
+    /// `features`' MobileNetV2 blocks kept (the last one's output is the /16 tap) and the one whose
+    /// output is the /8 tap.
+    static let featureBlocks = 13, featureTap8 = 6
     public static let featureKinds: Set<String> = ["mobilenet_v2_imagenet_L"]
     let backend: Backend
 
@@ -190,7 +191,7 @@ public final class DefectDetector: @unchecked Sendable {
         var g8: Tensor?
         for (j, block) in fx.blocks.enumerated() {
             h = block(h)
-            if j + 1 == Self.featureTaps.g8 { g8 = h }
+            if j + 1 == Self.featureTap8 { g8 = h }
         }
         return (fx.p3(g8!), fx.p4(h))
     }

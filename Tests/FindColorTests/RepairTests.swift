@@ -146,6 +146,24 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         } catch {
             #expect("\(error)".contains("e4.weight"), "\(error)")
         }
+        // Features the runtime does not know, or that the file says it has without their weights.
+        let plain = try SafeTensorsFile(contentsOf: Repo.detector)
+        for (features, message) in [("resnet_imagenet", "unsupported defect detector features"),
+                                    ("mobilenet_v2_imagenet_L", "missing weight 'fx.features")] {
+            var json = try JSONSerialization.jsonObject(with: Data(plain.metadata[DefectDetector.metadataKey]!.utf8)) as! [String: Any]
+            json["features"] = features
+            var meta = plain.metadata
+            meta[DefectDetector.metadataKey] = String(data: try JSONSerialization.data(withJSONObject: json), encoding: .utf8)!
+            var w = SafeTensorsWriter(metadata: meta)
+            for name in plain.names { try w.add(name, shape: plain.tensors[name]!.shape, values: try plain.floats(name)) }
+            try w.write(to: url)
+            do {
+                _ = try DefectDetector(modelURL: url)
+                Issue.record("a detector with features \(features) and no such weights was accepted")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
     }
 }
 

@@ -156,7 +156,7 @@ class DefectNet(nn.Module):
         changed = list(missing)
         with torch.no_grad():
             for name, module in self.named_children():
-                if name == "fx" or f"{name}.weight" not in state:
+                if f"{name}.weight" not in state:  # (the frozen features were left out above)
                     continue
                 w, b = state[f"{name}.weight"], state[f"{name}.bias"]
                 if w.shape == module.weight.shape:

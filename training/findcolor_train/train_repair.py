@@ -237,7 +237,7 @@ def main():
             weights = load_file(a.init_from)
         else:
             weights = torch.load(a.init_from, weights_only=False)["model"]
-        new = [n for n in model.grow_from(weights) if not n.startswith("fx.")]
+        new = model.grow_from(weights)
         print(f"initialised from {a.init_from}" + (f"; new: {', '.join(new)}" if new else ""))
     if a.export:
         export(model, a.export)
