@@ -35,7 +35,8 @@ public final class DefectDetector: @unchecked Sendable {
         /// response to a real line or texture is dropped).
         public var seedThreshold: Float?
         /// Searches averaged (optional, default 1): 1 the photo as it is; 2 also mirrored left to
-        /// right; 4 also top to bottom and both. The thresholds are chosen for this count.
+        /// right; 4 also top to bottom and both. The thresholds are chosen for this count. A detector
+        /// with `features` mirrors each window and computes its features once (`windowProbability`).
         public var mirrors: Int?
         /// Channels of the /16 context level (optional; absent or 0: none). Inputs are then padded
         /// to a multiple of 16 and the receptive field is about 170 px instead of 60.
@@ -164,11 +165,16 @@ public final class DefectDetector: @unchecked Sendable {
     /// The network on one input (N×H×W×1, L*/50 − 1, H and W multiples of `Config.multiple`):
     /// logits N×H×W×1.
     public func logits(_ x: Tensor) -> Tensor {
+        logits(x, projected: features.map { fx in frozenFeatures(fx, x) })
+    }
+
+    /// `logits` with the features' projections given (`g`, nil without features): a window's
+    /// mirrored searches share them (`windowProbability`).
+    func logits(_ x: Tensor, projected g: (p3: Tensor, p4: Tensor)?) -> Tensor {
         func up(_ t: Tensor, _ like: Tensor) -> Tensor { Ops.resizeBilinear(t, height: like.h, width: like.w, backend: backend) }
         let f0 = e0(x)
         let f1 = e1b(e1a(f0))
         let f2 = e2b(e2a(f1))
-        let g = features.map { fx in frozenFeatures(fx, x) }
         var f3 = g.map { e3b(e3a(f2), adding: $0.p3) } ?? e3b(e3a(f2))
         if let context {
             let h4 = context.e4a(f3)
@@ -222,11 +228,18 @@ public final class DefectDetector: @unchecked Sendable {
     /// The search counts `mirrors` may take.
     public static let mirrorCounts: Set<Int> = [1, 2, 4]
 
+    /// The views of a search by `mirrors` (1, 2 or 4) besides the photo as it is: (left to right,
+    /// top to bottom).
+    static func mirrorViews(_ mirrors: Int) -> [(Bool, Bool)] {
+        mirrors >= 4 ? [(true, false), (false, true), (true, true)] : mirrors == 2 ? [(true, false)] : []
+    }
+
     /// `probability` at the plane's own size, averaged over `mirrors` searches of the plane as it is
     /// and mirrored (each mirrored back): a response to texture that is not damage tends to differ
-    /// between the mirrored views (the network is not symmetric), damage is found in each.
+    /// between the mirrored views (the network is not symmetric), damage is found in each. With
+    /// features each window is mirrored instead, sharing its features (`windowProbability`).
     func tiledProbability(_ L: PlanarImage, mirrors: Int) -> PlanarImage {
-        guard mirrors > 1 else { return tiledProbabilityOnce(L) }
+        guard mirrors > 1, features == nil else { return tiledProbabilityOnce(L, mirrors: mirrors) }
         let W = L.width, H = L.height
         func mirrored(_ p: PlanarImage, _ fx: Bool, _ fy: Bool) -> PlanarImage {
             var o = p
@@ -237,7 +250,7 @@ public final class DefectDetector: @unchecked Sendable {
             return o
         }
         var sum = tiledProbabilityOnce(L)
-        let variants: [(Bool, Bool)] = mirrors >= 4 ? [(true, false), (false, true), (true, true)] : [(true, false)]
+        let variants = Self.mirrorViews(mirrors)
         for (fx, fy) in variants {
             let p = mirrored(tiledProbabilityOnce(mirrored(L, fx, fy)), fx, fy)
             for i in sum.data.indices { sum.data[i] += p.data[i] }
@@ -247,8 +260,10 @@ public final class DefectDetector: @unchecked Sendable {
         return sum
     }
 
-    /// `probability` at the plane's own size, tile by tile.
-    func tiledProbabilityOnce(_ L: PlanarImage) -> PlanarImage {
+    /// `probability` at the plane's own size, tile by tile; each window searched `mirrors` times
+    /// (`windowProbability`; only detectors with features mirror windows, the others mirror the
+    /// plane: `tiledProbability`).
+    func tiledProbabilityOnce(_ L: PlanarImage, mirrors: Int = 1) -> PlanarImage {
         let W = L.width, H = L.height
         var out = PlanarImage(width: W, height: H, channels: 1)
         guard W > 0 && H > 0 else { return out }
@@ -268,18 +283,64 @@ public final class DefectDetector: @unchecked Sendable {
                 let input = Tensor(shape: TensorShape(n: 1, h: ph, w: pw, c: 1)) { _, y, x, _ in
                     L.data[(wy0 + reflectIndex(y, count: wh)) * W + wx0 + reflectIndex(x, count: ww)] / 50 - 1
                 }
-                let lg = logits(input)
-                lg.withUnsafeBufferPointer { p in
+                let prob = windowProbability(input, mirrors: mirrors)
+                prob.withUnsafeBufferPointer { p in
                     for y in ty..<y1 {
-                        for x in tx..<x1 {
-                            let v = p[(y - wy0) * pw + (x - wx0)]
-                            out.data[y * W + x] = 1 / (1 + expf(-v))
-                        }
+                        for x in tx..<x1 { out.data[y * W + x] = p[(y - wy0) * pw + (x - wx0)] }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// The probability of one padded window (N×H×W×1, as `logits`'): the mean of `mirrors`
+    /// searches, the window as it is and mirrored (each mirrored back). The features are computed
+    /// once, on the window as it is, and mirrored with it for the other searches: they cost about
+    /// half of the detector's own layers (one 864×640 search of a 12 MP photo: 111 against 215 ms),
+    /// so four searches cost 4.5 of those instead of 6 (on 120 held-out training crops F1 0.693
+    /// shared against 0.691 with each search's own features, 0.681 with one search;
+    /// `repair_model.search_probability` is the reference).
+    func windowProbability(_ x: Tensor, mirrors: Int) -> Tensor {
+        let g = features.map { fx in frozenFeatures(fx, x) }
+        var sum = logits(x, projected: g)
+        sigmoid(&sum)
+        let views = Self.mirrorViews(mirrors)
+        for (fx, fy) in views {
+            var p = logits(Self.mirrored(x, fx, fy), projected: g.map { (Self.mirrored($0.p3, fx, fy), Self.mirrored($0.p4, fx, fy)) })
+            sigmoid(&p)
+            let back = Self.mirrored(p, fx, fy)
+            sum.withUnsafeMutableBufferPointer { s in back.withUnsafeBufferPointer { b in for i in s.indices { s[i] += b[i] } } }
+        }
+        if !views.isEmpty {
+            let n = Float(views.count + 1)
+            sum.withUnsafeMutableBufferPointer { s in for i in s.indices { s[i] /= n } }
+        }
+        return sum
+    }
+
+    private func sigmoid(_ t: inout Tensor) {
+        t.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = 1 / (1 + expf(-b[i])) } }
+    }
+
+    /// `t` (NHWC) mirrored left to right (`fx`) and/or top to bottom (`fy`).
+    static func mirrored(_ t: Tensor, _ fx: Bool, _ fy: Bool) -> Tensor {
+        let (H, W, C) = (t.h, t.w, t.c)
+        var o = Tensor(shape: t.shape)
+        t.withUnsafeBufferPointer { s in
+            o.withUnsafeMutableBufferPointer { d in
+                for n in 0..<t.n {
+                    for y in 0..<H {
+                        let from = ((n * H + (fy ? H - 1 - y : y)) * W) * C, to = ((n * H + y) * W) * C
+                        for x in 0..<W {
+                            let sx = from + (fx ? W - 1 - x : x) * C, dx = to + x * C
+                            for c in 0..<C { d[dx + c] = s[sx + c] }
+                        }
+                    }
+                }
+            }
+        }
+        return o
     }
 
     /// The defect mask (1 = defect, 0 = keep): pixels above `threshold` (default: the model's), in
@@ -298,9 +359,7 @@ public final class DefectDetector: @unchecked Sendable {
         let p = searchedProbability(L, mirrors: mirrors)
         let mask = Self.hysteresis(p, low: t, high: seedThreshold ?? config.seedThreshold ?? t)
         guard p.width != L.width || p.height != L.height else { return mask }
-        var up = resizeBilinear(mask, width: L.width, height: L.height)
-        for i in up.data.indices { up.data[i] = up.data[i] >= 0.5 ? 1 : 0 }
-        return up
+        return mask.upsampledMask(width: L.width, height: L.height, threshold: 0.5)
     }
 
     /// 1 where `p > low` and the pixel's 8-connected region of such pixels reaches `p > high`.

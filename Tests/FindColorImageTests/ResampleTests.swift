@@ -130,4 +130,24 @@ import Testing
         let band = image.rows(1..<3)
         #expect(band == image.cropped(x: 0, y: 1, width: 4, height: 2))
     }
+
+    /// The sparse mask upsampling gives exactly the bilinear resize thresholded: defects in a few
+    /// rows (the rows it skips), at the borders, a whole row, an empty mask, and sizes whose scale
+    /// is not an integer.
+    @Test func upsampledMaskEqualsTheBilinearResizeThresholded() {
+        var m = PlanarImage(width: 53, height: 40, channels: 1)
+        for (x, y) in [(0, 0), (52, 39), (10, 7), (11, 7), (30, 20), (30, 21), (5, 39)] { m.data[y * 53 + x] = 1 }
+        for x in 0..<53 { m.data[25 * 53 + x] = 1 }
+        let empty = PlanarImage(width: 53, height: 40, channels: 1)
+        for mask in [m, empty] {
+            for (w, h) in [(400, 301), (53 * 3, 40 * 3), (106, 81), (53, 40)] {
+                var want = mask.resized(width: w, height: h, method: .bilinear)
+                for i in want.data.indices { want.data[i] = want.data[i] >= 0.5 ? 1 : 0 }
+                let got = mask.upsampledMask(width: w, height: h, threshold: 0.5)
+                #expect(got.width == w && got.height == h)
+                #expect(got.data == want.data, "\(w)×\(h)")
+            }
+        }
+        #expect(m.upsampledMask(width: 400, height: 301).data.contains(1))
+    }
 }

@@ -67,6 +67,23 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         }
     }
 
+    /// Four mirrored searches averaged, as `repair_model.search_probability` defines them: without
+    /// features the mirrored plane is padded and searched; with features the padded window is
+    /// mirrored and its features, computed once, mirrored with it.
+    @Test(arguments: [Backend.reference, Backend.oneDNN], DetectorFixture.allCases)
+    func mirroredSearchesMatchPyTorch(backend: Backend, fixture: DetectorFixture) throws {
+        let detector = try DefectDetector(modelURL: fixture.model, backend: backend)
+        let golden = try SafeTensorsFile(contentsOf: fixture.golden)
+        let L = PlanarImage(width: 83, height: 75, channels: 1, data: try golden.floats("pad_75x83.L"))
+        let got = detector.probability(L, mirrors: 4)
+        let want = try golden.floats("pad_75x83.probability_mirrors4")
+        let d = zip(got.data, want).map { abs($0 - $1) }.max()!
+        #expect(d <= 1e-4, "four searches on \(backend), \(fixture): max |Δ| = \(d)")
+        // not one search's result: the mirrored searches count
+        let one = try golden.floats("pad_75x83.probability")
+        #expect(zip(got.data, one).map { abs($0 - $1) }.max()! > 1e-2)
+    }
+
     /// Tiles (with their margin) give the whole-photo result: no seams at tile borders (the
     /// context level's larger receptive field has its larger margin, the features' a larger one).
     @Test(arguments: DetectorFixture.allCases)
@@ -77,16 +94,20 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
         let W = fixture == .features ? 420 : 170
         var L = smoothScene(width: W, height: 150)
         for y in 0..<150 { for x in 84...86 { L.data[y * W + x] = 95 } }  // a scratch across tile borders
-        let whole = detector.probability(L)
+        let whole = detector.probability(L, mirrors: 1)
+        let whole4 = detector.probability(L, mirrors: 4)  // with features: each window mirrored
         detector.tile = 0
         #expect(detector.tile == detector.config.multiple)  // rounded up to one multiple
         detector.tile = 40  // rounded up to a multiple of the input multiple (16 with the context level): 48
         #expect(detector.tile == 48)
         #expect(L.width * L.height <= detector.wholePlanePixels)  // `whole` was one window
         detector.wholePlanePixels = 0  // now in tiles
-        let tiled = detector.probability(L)
+        let tiled = detector.probability(L, mirrors: 1)
         let d = zip(whole.data, tiled.data).map { abs($0 - $1) }.max()!
         #expect(d <= 1e-4, "tiled vs whole (\(fixture)): max |Δp| = \(d)")
+        let tiled4 = detector.probability(L, mirrors: 4)
+        let d4 = zip(whole4.data, tiled4.data).map { abs($0 - $1) }.max()!
+        #expect(d4 <= 1e-4, "tiled vs whole, four searches (\(fixture)): max |Δp| = \(d4)")
     }
 
     /// Mirrored searches averaged (`mirrors` 4) make the probability mirror-equivariant: the

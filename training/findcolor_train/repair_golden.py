@@ -13,7 +13,9 @@ real weights, folded as the export folds them; the projections random like the r
 
 Cases: `net_64x96.L` (L*, H×W×1) and `net_64x96.logits` (the network on L*, sizes multiples of 8);
 `pad_75x83.L` and `pad_75x83.probability` (a size that is not: reflect-padded at the bottom and
-right to 80×88 (80×96 with the context level's multiple of 16), sigmoid, cropped — what `DefectDetector.probability` does).
+right to 80×88 (80×96 with the context level's multiple of 16), sigmoid, cropped — what `DefectDetector.probability` does
+with one search) and `pad_75x83.probability_mirrors4` (four mirrored searches averaged,
+`repair_model.search_probability`).
 """
 import argparse
 import json
@@ -24,7 +26,7 @@ import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from .repair_model import DefectNet
+from .repair_model import DefectNet, search_probability
 
 
 def scene(H, W):
@@ -83,7 +85,8 @@ def main():
         ph, pw = (75 + m - 1) // m * m, (83 + m - 1) // m * m
         padded = F.pad(L, (0, pw - 83, 0, ph - 75), mode="reflect")
         p = torch.sigmoid(net(padded))[..., :75, :83]
-        out.update({"pad_75x83.L": nhwc(L), "pad_75x83.probability": nhwc(p)})
+        out.update({"pad_75x83.L": nhwc(L), "pad_75x83.probability": nhwc(p),
+                    "pad_75x83.probability_mirrors4": nhwc(search_probability(net, L, 4))})
     save_file(out, a.out, metadata={"model": a.model.split("/")[-1], "layout": "NHWC without N, float32"})
     print(f"wrote {a.out}: {sum(v.numel() for v in out.values()) * 4 / 1024:.0f} KiB")
 

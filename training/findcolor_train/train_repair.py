@@ -203,6 +203,9 @@ def main():
     ap.add_argument("--features", action="store_true",
                     help="add frozen ImageNet MobileNetV2 features at /8 and /16 (repair_model.FrozenFeatures; needs "
                          "--context); --init-from may lack them (their projections start at zero)")
+    ap.add_argument("--tune-features", type=float, default=0.0, metavar="S",
+                    help="train the --features convolutions too, at S times --lr (no weight decay; their "
+                         "BatchNorm statistics stay ImageNet's)")
     a = ap.parse_args()
     scale = tuple(float(v) for v in a.scale.split(","))
     if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
@@ -217,12 +220,21 @@ def main():
         ap.error(f"--channels needs 4 numbers, not {a.channels!r}")
     if a.features and not a.context:
         ap.error("--features needs --context")
+    if a.tune_features and not a.features:
+        ap.error("--tune-features needs --features")
     model = DefectNet(channels, a.context, a.features)
     if a.features:
         from .train import pretrained_path
         model.fx.load_imagenet(pretrained_path())
+        if a.tune_features:
+            model.fx.tune()
     model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=1e-4)
+    own = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("fx.")]
+    groups = [{"params": own, "lr_scale": 1.0}]
+    if a.tune_features:
+        groups.append({"params": [p for p in model.fx.parameters() if p.requires_grad],
+                       "lr_scale": a.tune_features, "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups, lr=a.lr, weight_decay=1e-4)
     rng = np.random.default_rng(a.seed)
     step = 0
     ck = out / "last.pt"
@@ -256,7 +268,7 @@ def main():
     while step < a.steps:
         lr = a.lr * (min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["lr_scale"]
         faint = (a.faint_weight, a.faint_below) if a.faint_weight > 0 else None
         x, m, w = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale, faint,
                         a.stain_p, a.straight_p, a.straight_vertical, a.texture_p)

@@ -185,3 +185,81 @@ def test_pretrained_features_start_at_zero_stay_frozen_and_carry_imagenet():
         raise AssertionError("features without a context level were accepted")
     except ValueError as e:
         assert "context" in str(e)
+
+
+def test_tuned_features_train_their_convolutions_keep_their_statistics_and_travel_with_the_detector():
+    """`FrozenFeatures.tune()` (train_repair --tune-features): the features' convolutions get
+    gradients, their BatchNorm neither trains nor updates its statistics; a detector grown from a
+    tuned one (its checkpoint, or its export with BatchNorm folded) takes the tuned features."""
+    import tempfile
+    import torch
+    from safetensors.torch import load_file
+    from findcolor_train.repair_model import DefectNet
+    from findcolor_train.train import pretrained_path
+    from findcolor_train.train_repair import export
+    torch.manual_seed(3)
+    feat = DefectNet((8, 16, 32, 64), context=64, features=True)
+    feat.fx.load_imagenet(pretrained_path())
+    with torch.no_grad():
+        feat.p3.weight.normal_(0, 0.1)
+        feat.p4.weight.normal_(0, 0.1)
+    feat.fx.tune()
+    feat.train()
+    bn = feat.fx.features[1].conv[0][1]
+    before = bn.running_mean.clone()
+    x = torch.rand(2, 1, 64, 96) * 100
+    feat(x).mean().backward()
+    assert feat.fx.features[1].conv[0][0].weight.grad.abs().max() > 0
+    assert bn.weight.grad is None and not bn.weight.requires_grad
+    assert torch.equal(before, bn.running_mean)
+    with torch.no_grad():  # a tuning step
+        for p in feat.fx.parameters():
+            if p.requires_grad:
+                p.add_(0.01 * torch.randn_like(p))
+    feat.eval()
+    want = feat(x)
+    fresh = lambda: DefectNet((8, 16, 32, 64), context=64, features=True)  # noqa: E731
+    a = fresh(); a.fx.load_imagenet(pretrained_path())
+    a.grow_from(feat.state_dict())  # a checkpoint's tensors
+    assert torch.allclose(a.eval()(x), want, atol=1e-5, rtol=0)
+    with tempfile.TemporaryDirectory() as d:
+        export(feat, f"{d}/t.safetensors")
+        b = fresh(); b.fx.load_imagenet(pretrained_path())
+        b.grow_from(load_file(f"{d}/t.safetensors"))  # an export's, BatchNorm folded
+        assert torch.allclose(b.eval()(x), want, atol=1e-3, rtol=1e-4)
+
+
+def test_search_probability_shares_the_features_among_mirrored_searches():
+    """`search_probability` (the Swift search's reference): one search is the padded network's
+    sigmoid cropped; with features four searches reuse the window's features mirrored (the features
+    run once), without features each mirrored plane is padded and searched."""
+    import torch
+    import torch.nn.functional as F
+    from findcolor_train.repair_model import DefectNet, search_probability
+    from findcolor_train.train import pretrained_path
+    torch.manual_seed(4)
+    for features in (False, True):
+        net = DefectNet((8, 16, 32, 64), context=64, features=features)
+        if features:
+            net.fx.load_imagenet(pretrained_path())
+        with torch.no_grad():
+            for n, p in net.named_parameters():
+                if not n.startswith("fx."):
+                    p.normal_(0, 0.2)
+        net.eval()
+        L = torch.rand(1, 1, 37, 50) * 100
+        one = search_probability(net, L, 1)
+        padded = F.pad(L, (0, 14, 0, 11), mode="reflect")
+        assert torch.allclose(one, torch.sigmoid(net(padded))[..., :37, :50], atol=1e-6)
+        calls = []
+        if features:
+            h = net.fx.register_forward_hook(lambda *a: calls.append(1))
+        four = search_probability(net, L, 4)
+        assert four.shape == one.shape and (four - one).abs().max() > 1e-3
+        if features:
+            h.remove()
+            assert len(calls) == 1
+        else:  # each view: the mirrored plane searched, mirrored back
+            flip = search_probability(net, L.flip(3), 1).flip(3)
+            views = [one, flip, search_probability(net, L.flip(2), 1).flip(2), search_probability(net, L.flip(2, 3), 1).flip(2, 3)]
+            assert torch.allclose(four, sum(views) / 4, atol=1e-6)

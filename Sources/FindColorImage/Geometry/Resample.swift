@@ -66,6 +66,45 @@ extension PlanarImage {
     }
 }
 
+extension PlanarImage {
+    /// A one-channel mask resampled bilinearly to `width × height` and kept where ≥ `threshold`
+    /// (1, else 0): the pixels of `resized(width:height:method: .bilinear)` thresholded, computing
+    /// only the rows near a nonzero source row (the others are 0). A defect mask upsampled from the
+    /// detector's search size to a 12 MP photo is mostly empty rows.
+    public func upsampledMask(width outWidth: Int, height outHeight: Int, threshold: Float = 0.5) -> PlanarImage {
+        precondition(channels == 1, "upsampledMask takes one channel")
+        precondition(outWidth > 0 && outHeight > 0 && width > 0 && height > 0, "cannot resize \(width)×\(height) to \(outWidth)×\(outHeight)")
+        let horizontal = ResampleTaps(method: .bilinear, inputSize: width, outputSize: outWidth)
+        let vertical = ResampleTaps(method: .bilinear, inputSize: height, outputSize: outHeight)
+        let inWidth = width
+        var nonzero = [Bool](repeating: false, count: height)
+        var temporary = [Float](repeating: 0, count: height * outWidth)
+        data.withUnsafeBufferPointer { src in
+            temporary.withUnsafeMutableBufferPointer { dst in
+                for row in 0..<height where src[row * inWidth ..< (row + 1) * inWidth].contains(where: { $0 != 0 }) {
+                    nonzero[row] = true
+                    horizontal.apply(input: src.baseAddress! + row * inWidth, output: dst.baseAddress! + row * outWidth)
+                }
+            }
+        }
+        var out = PlanarImage(width: outWidth, height: outHeight, channels: 1)
+        var line = [Float](repeating: 0, count: outWidth)
+        temporary.withUnsafeBufferPointer { s in
+            for y in 0..<outHeight {
+                let taps = vertical.offsets[y] ..< vertical.offsets[y + 1]
+                guard taps.contains(where: { nonzero[vertical.indices[$0]] }) else { continue }
+                for x in 0..<outWidth { line[x] = 0 }
+                for k in taps {
+                    let w = vertical.weights[k], r = vertical.indices[k] * outWidth
+                    for x in 0..<outWidth { line[x] += w * s[r + x] }
+                }
+                for x in 0..<outWidth where line[x] >= threshold { out.data[y * outWidth + x] = 1 }
+            }
+        }
+        return out
+    }
+}
+
 /// The source indices and weights contributing to each output position along one axis.
 /// Output `i` uses taps `offsets[i] ..< offsets[i + 1]` of `indices` / `weights`.
 struct ResampleTaps {
