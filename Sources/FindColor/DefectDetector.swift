@@ -240,19 +240,12 @@ public final class DefectDetector: @unchecked Sendable {
     /// features each window is mirrored instead, sharing its features (`windowProbability`).
     func tiledProbability(_ L: PlanarImage, mirrors: Int) -> PlanarImage {
         guard mirrors > 1, features == nil else { return tiledProbabilityOnce(L, mirrors: mirrors) }
-        let W = L.width, H = L.height
-        func mirrored(_ p: PlanarImage, _ fx: Bool, _ fy: Bool) -> PlanarImage {
-            var o = p
-            for y in 0..<H {
-                let sy = fy ? H - 1 - y : y
-                for x in 0..<W { o.data[y * W + x] = p.data[sy * W + (fx ? W - 1 - x : x)] }
-            }
-            return o
-        }
         var sum = tiledProbabilityOnce(L)
         let variants = Self.mirrorViews(mirrors)
         for (fx, fy) in variants {
-            let p = mirrored(tiledProbabilityOnce(mirrored(L, fx, fy)), fx, fy)
+            // EXIF orientations 2, 4 and 3: mirrored left to right, top to bottom, both (each its own inverse)
+            let orientation = fx && fy ? 3 : fx ? 2 : 4
+            let p = tiledProbabilityOnce(L.applyingOrientation(orientation)).applyingOrientation(orientation)
             for i in sum.data.indices { sum.data[i] += p.data[i] }
         }
         let n = Float(variants.count + 1)

@@ -248,13 +248,14 @@ def search_probability(net, L, mirrors=1):
     H, W = L.shape[-2:]
     m = net.multiple
     pad = lambda t: F.pad(t, (0, (-W) % m, 0, (-H) % m), mode="reflect")  # noqa: E731
-    views = [(False, False)] + MIRRORS[mirrors]
     if net.features:
         x = pad(L)
         taps = net.fx(x)
-        p = sum(_flip(torch.sigmoid(net(_flip(x, fx, fy), {k: _flip(v, fx, fy) for k, v in taps.items()})), fx, fy)
-                for fx, fy in views)
-    else:
-        p = sum(_flip(torch.sigmoid(net(pad(_flip(L, fx, fy))))[..., :H, :W], fx, fy) for fx, fy in views)
-        return p / len(views)
-    return (p / len(views))[..., :H, :W]
+
+    def search(fx, fy):  # one view, mirrored back, cropped to the plane
+        if net.features:
+            return _flip(torch.sigmoid(net(_flip(x, fx, fy), {k: _flip(v, fx, fy) for k, v in taps.items()})), fx, fy)[..., :H, :W]
+        return _flip(torch.sigmoid(net(pad(_flip(L, fx, fy))))[..., :H, :W], fx, fy)
+
+    views = [(False, False)] + MIRRORS[mirrors]
+    return sum(search(fx, fy) for fx, fy in views) / len(views)

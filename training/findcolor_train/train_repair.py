@@ -268,7 +268,7 @@ def main():
     while step < a.steps:
         lr = a.lr * (min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
-            g["lr"] = lr * g["lr_scale"]
+            g["lr"] = lr * g.get("lr_scale", 1.0)  # (checkpoints before --tune-features have one group, no scale)
         faint = (a.faint_weight, a.faint_below) if a.faint_weight > 0 else None
         x, m, w = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale, faint,
                         a.stain_p, a.straight_p, a.straight_vertical, a.texture_p)

@@ -263,3 +263,30 @@ def test_search_probability_shares_the_features_among_mirrored_searches():
             flip = search_probability(net, L.flip(3), 1).flip(3)
             views = [one, flip, search_probability(net, L.flip(2), 1).flip(2), search_probability(net, L.flip(2, 3), 1).flip(2, 3)]
             assert torch.allclose(four, sum(views) / 4, atol=1e-6)
+
+
+def test_a_checkpoint_from_before_the_learning_rate_groups_resumes(tmp_path, monkeypatch):
+    """A run's last.pt written before `--tune-features` (one optimizer group, no `lr_scale`; e.g. the
+    committed milestones/repair17-last.pt copied into a run folder to continue it) resumes and trains."""
+    import json
+    import sys
+    import torch
+    from findcolor_train.repair_model import DefectNet
+    from findcolor_train import train_repair
+    data = tmp_path / "photos"
+    data.mkdir()
+    for i in range(4):
+        Image.fromarray(np.random.default_rng(i).integers(0, 255, (200, 240, 3), dtype=np.uint8)).save(data / f"{i}.png")
+    model = DefectNet((4, 4, 4, 4))
+    opt = torch.optim.AdamW([p for p in model.parameters()], lr=1e-3, weight_decay=1e-4)
+    out = tmp_path / "run"
+    out.mkdir()
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": 3,
+                "rng": np.random.default_rng(0).bit_generator.state, "config": model.config()}, out / "last.pt")
+    monkeypatch.setattr(sys, "argv", ["train_repair", "--data", str(data), "--out", str(out), "--native", "160",
+                                      "--channels", "4,4,4,4", "--steps", "5", "--batch", "2", "--crop", "64",
+                                      "--holdout", "1", "--eval-every", "100"])
+    train_repair.main()
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["step"] == 5 and "eval" in log[-1]
+    assert torch.load(out / "last.pt", weights_only=False)["step"] == 5
