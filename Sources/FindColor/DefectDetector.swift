@@ -65,7 +65,7 @@ public final class DefectDetector: @unchecked Sendable {
     /// output is the /8 tap.
     static let featureBlocks = 13, featureTap8 = 6
     public static let featureKinds: Set<String> = ["mobilenet_v2_imagenet_L"]
-    let backend: Backend
+    public let backend: Backend
 
     /// Interior tile side and the margin read around it (a multiple of `Config.multiple` that
     /// covers the receptive field: about 60 px, 48; with the context level about 170 px, 96; with the
@@ -181,9 +181,9 @@ public final class DefectDetector: @unchecked Sendable {
             let f4 = g.map { context.e4b(h4, adding: $0.p4) } ?? context.e4b(h4)
             f3 = context.d3(Ops.concat([up(f4, f3), f3], backend: backend), adding: f3)
         }
-        let g2 = d2(Ops.concat([up(f3, f2), f2], backend: backend))
-        let g1 = d1(Ops.concat([up(g2, f1), f1], backend: backend))
-        let g0 = d0(Ops.concat([up(g1, f0), f0], backend: backend))
+        let g2 = d2(concatenating: [up(f3, f2), f2])
+        let g1 = d1(concatenating: [up(g2, f1), f1])
+        let g0 = d0(concatenating: [up(g1, f0), f0])
         return head(g0)
     }
 

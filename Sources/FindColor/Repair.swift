@@ -62,7 +62,15 @@ public struct RepairResult: Sendable {
     public var mask: PlanarImage
     /// The fade correction applied (`applied` false when the print was not faded or `fade` is off).
     public var fade: FadeParameters?
+    /// The whole repair's time.
     public var milliseconds: Double
+    /// The time of each step that ran, in order (`detect`, `fill`, `denoise`, `fade`).
+    public var steps: [(name: String, milliseconds: Double)] = []
+
+    /// The steps' times as one line, e.g. "detect 512 ms, fill 80 ms, fade 40 ms".
+    public var stepSummary: String {
+        steps.map { "\($0.name) " + String(format: "%.0f ms", $0.milliseconds) }.joined(separator: ", ")
+    }
 
     /// The share of pixels repaired.
     public var maskedShare: Double {
@@ -91,10 +99,11 @@ public final class Restorer: @unchecked Sendable {
     /// `repair` starts from this, and the web app shows it as the detected mask.
     public func detectedDefects(_ L: PlanarImage, _ s: RepairSettings = RepairSettings()) throws -> PlanarImage {
         guard let detector else { throw FindColorError.model("no defect detector is loaded") }
-        let found = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold, mirrors: s.mirrors)
+        var found = detector.detect(L, threshold: s.threshold, seedThreshold: s.seedThreshold, mirrors: s.mirrors)
         guard s.growHalo else { return found }
         do {
-            return try HaloGrowth.grow(L, mask: found, radius: RepairSettings.haloRadius, difference: RepairSettings.haloDifference)
+            try HaloGrowth.growInPlace(L, mask: &found, radius: RepairSettings.haloRadius, difference: RepairSettings.haloDifference)
+            return found
         } catch let e as ImageError {
             throw FindColorError.invalidImage("repair: \(e)")
         }
@@ -105,7 +114,14 @@ public final class Restorer: @unchecked Sendable {
         guard L.channels == 1 else { throw FindColorError.invalidImage("repair needs one L* plane, got \(L.channels) channels") }
         guard L.width > 0, L.height > 0 else { throw FindColorError.invalidImage("the photo is empty") }
         try s.validate(width: L.width, height: L.height)
+        var steps: [(name: String, milliseconds: Double)] = []
+        var stepStart = DispatchTime.now()
+        func step(_ name: String) {
+            steps.append((name, ms(since: stepStart)))
+            stepStart = DispatchTime.now()
+        }
         var mask = s.detect ? try detectedDefects(L, s) : PlanarImage(width: L.width, height: L.height, channels: 1)
+        if s.detect { step("detect") }
         if let m = s.mask {
             for i in mask.data.indices where m.data[i] > 0.5 { mask.data[i] = 1 }
         }
@@ -118,15 +134,20 @@ public final class Restorer: @unchecked Sendable {
             throw FindColorError.invalidOption("the defect mask covers the whole photo: there is nothing to repair from")
         }
         do {
-            if defects > 0 { out = try Inpainting.fill(out, mask: mask, method: s.inpainting) }
-            if s.denoise > 0 { out = try GrainReduction.reduce(out, strength: s.denoise) }
+            if defects > 0 {
+                try Inpainting.fillInPlace(&out, mask: mask, method: s.inpainting)
+                step("fill")
+            }
+            if s.denoise > 0 {
+                out = try GrainReduction.reduce(out, strength: s.denoise)
+                step("denoise")
+            }
             var fade: FadeParameters? = nil
             if s.fade {
-                let c = try FadeCorrection.correct(out, mask: defects > 0 ? mask : nil)
-                out = c.image
-                fade = c.parameters
+                fade = try FadeCorrection.correctInPlace(&out, mask: defects > 0 ? mask : nil)
+                step("fade")
             }
-            return RepairResult(lightness: out, mask: mask, fade: fade, milliseconds: ms(since: t0))
+            return RepairResult(lightness: out, mask: mask, fade: fade, milliseconds: ms(since: t0), steps: steps)
         } catch let e as ImageError {
             throw FindColorError.invalidImage("repair: \(e)")
         }

@@ -164,6 +164,10 @@ public final class Convolution: @unchecked Sendable {
             // Faster than both general kernels on this shape (see `NarrowConvolution`).
             kernel = NarrowConvolution(descriptor, weights: weights, bias: bias)
             self.backend = backend.resolved
+        } else if Convolution.octet, OctetConvolution.supports(descriptor) {
+            // 8 output channels: faster than oneDNN's direct kernel (see `OctetConvolution`).
+            kernel = OctetConvolution(descriptor, weights: weights, bias: bias)
+            self.backend = backend.resolved
         } else if backend.resolved == .oneDNN, Convolution.winograd, OneDNNRuntime.shared != nil,
                   !reduced,
                   WinogradConvolution.supports(descriptor), descriptor.inputChannels >= 16, descriptor.outputChannels >= 16 {
@@ -192,6 +196,11 @@ public final class Convolution: @unchecked Sendable {
     /// `FINDCOLOR_WINOGRAD=0` (for side-by-side benchmarks); read when a layer is created.
     nonisolated(unsafe) public static var winograd = ProcessInfo.processInfo.environment["FINDCOLOR_WINOGRAD"] != "0"
 
+    /// Whether 3×3 convolutions to 8 channels run `OctetConvolution` rather than the general
+    /// kernels. On unless the environment sets `FINDCOLOR_OCTET=0` (for side-by-side benchmarks);
+    /// read when a layer is created.
+    nonisolated(unsafe) public static var octet = ProcessInfo.processInfo.environment["FINDCOLOR_OCTET"] != "0"
+
     /// Convolves an NHWC tensor with `inputChannels` channels.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.c == descriptor.inputChannels,
@@ -203,6 +212,17 @@ public final class Convolution: @unchecked Sendable {
         } catch {
             return fallBackToReference(after: error)(input)
         }
+    }
+
+    /// The convolution of the channel concatenation of `parts` (same N, H, W; their channels add up
+    /// to the input channels): read in place by the kernels that can (`OctetConvolution`), else
+    /// concatenated first. Same values either way.
+    public func callAsFunction(concatenating parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty && parts.reduce(0, { $0 + $1.c }) == descriptor.inputChannels,
+                     "convolution expects \(descriptor.inputChannels) channels, got \(parts.map(\.shape))")
+        if parts.count == 1 { return self(parts[0]) }
+        if let octet = kernel as? OctetConvolution { return octet.run(parts: parts, adding: nil) }
+        return self(Ops.concat(parts, backend: backend))
     }
 
     /// activation(convolution of `input` + bias + `residual`), `residual` a tensor of the output's
@@ -220,6 +240,7 @@ public final class Convolution: @unchecked Sendable {
             return sum
         }
         if let narrow = kernel as? NarrowConvolution { return narrow.run(input, adding: residual) }
+        if let octet = kernel as? OctetConvolution { return octet.run(parts: [input], adding: residual) }
         if descriptor.activation == .none { return Ops.add(self(input), residual) }
         var sum = Ops.add(linear(input), residual)
         sum.withUnsafeMutableBufferPointer { applyActivation(descriptor.activation, $0.baseAddress!, $0.count) }

@@ -70,6 +70,12 @@ public struct Conv2d {
         LayerProfile.record(name, kind: descriptor.profileKind) { convolution(x) }
     }
 
+    /// The convolution of the channel concatenation of `parts` (`Convolution.callAsFunction(concatenating:)`:
+    /// read in place where the kernel can, never concatenated).
+    public func callAsFunction(concatenating parts: [Tensor]) -> Tensor {
+        LayerProfile.record(name, kind: descriptor.profileKind) { convolution(concatenating: parts) }
+    }
+
     /// activation(convolution of `x` + `residual`) (`Convolution.callAsFunction(_:adding:)`: the
     /// addition fused into the convolution where oneDNN or the narrow kernel can).
     public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {

@@ -15,7 +15,11 @@ struct Bench: ParsableCommand {
             Layers (--layers): where the forward pass's time goes at each --sizes, per layer and per kind \
             of work (1×1 and depthwise convolutions, concatenations, resizes, the hint attention …), \
             medians of --repeat profiled runs; with a pipeline, also the time spent inside the network's \
-            layers over all of its passes (network_layers_median_ms).
+            layers over all of its passes (network_layers_median_ms). \
+            Repair (--repair-megapixels): the repair of a synthetic photo of that size (4:3) with the protocol's \
+            seeded damage (`findcolor eval --protocol repair`), median time of each step (detect, fill, fade) \
+            over min(--repeat, 5) runs, with the bundled detector or --detector; with --layers, the detector's \
+            layer table (its search of that photo).
             """)
 
     @Option(help: "Square sizes for the forward pass, comma-separated (empty for none).") var sizes = CommaList<Int>([256, 512])
@@ -24,6 +28,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs per measurement.") var `repeat`: Int = 10
     @Option(help: "Whole-pipeline photo size in megapixels (0 for none).") var pipelineMegapixels: Double = 0
     @OptionGroup(title: "Settings of the pipeline measurement") var settingsOptions: SettingsOptions
+    @Option(help: "Repair a synthetic damaged photo of this many megapixels and time its steps (0 for none).") var repairMegapixels: Double = 0
+    @Option(help: "Defect detector file for --repair-megapixels (default: the bundled one).") var detector: String?
     @Flag(help: "Also print the per-layer time table of the forward pass at each --sizes, and the pipeline's time inside the network's layers.") var layers = false
     @Flag(help: "Print JSON lines instead of text.") var json = false
     @OptionGroup var modelOptions: ModelOptions
@@ -31,6 +37,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be in 1…1000") }
         guard pipelineMegapixels >= 0, pipelineMegapixels <= 200 else { throw ValidationError("--pipeline-megapixels must be in 0…200") }
+        guard repairMegapixels >= 0, repairMegapixels <= 200 else { throw ValidationError("--repair-megapixels must be in 0…200") }
         guard sizes.values.allSatisfy({ $0 >= 32 && $0 % 32 == 0 && $0 <= 4096 }) else {
             throw ValidationError("--sizes: multiples of 32 up to 4096")
         }
@@ -68,7 +75,7 @@ struct Bench: ParsableCommand {
                 row["precision"] = config.precision.rawValue
                 if configs.count > 1 { row["speedup_vs_first"] = median(times[0]) / median(times[k]) }
                 report(row)
-                if layers { profile(config.colorizer, L: L, hints: hints, backend: config.backend.rawValue, size: s) }
+                if layers { profile(backend: config.backend.rawValue, size: "\(s)x\(s)") { _ = config.colorizer.pass(L: L, hints: hints) } }
             }
         }
         if pipelineMegapixels > 0 {
@@ -93,15 +100,43 @@ struct Bench: ParsableCommand {
             if layers { row["network_layers_median_ms"] = median(inLayers) }
             report(row)
         }
+        if repairMegapixels > 0 { try benchRepair() }
     }
 
-    /// Per-layer medians over `repeat` profiled passes: the kinds of work, then the 15 slowest layers.
-    func profile(_ colorizer: Colorizer, L: PlanarImage, hints: PlanarImage, backend: String, size s: Int) {
+    /// The repair of a synthetic damaged photo of `repairMegapixels`: each step's median time.
+    func benchRepair() throws {
+        let restorer = try detector.map { Restorer(detector: try DefectDetector(modelURL: URL(fileURLWithPath: $0))) } ?? Restorer.bundled()
+        let w = Int((repairMegapixels * 1e6 * 4 / 3).squareRoot()), h = Int(Double(w) * 3 / 4)
+        var rng = SeededGenerator(seed: 1)
+        let L = Damage.render(Self.syntheticL(width: w, height: h), rng: &rng).damaged
+        var steps: [String: [Double]] = [:], order: [String] = [], totals: [Double] = []
+        var share = 0.0
+        for _ in 0..<max(1, min(`repeat`, 5)) {
+            let r = try restorer.repair(lightness: L, RepairSettings())
+            totals.append(r.milliseconds)
+            share = r.maskedShare
+            for s in r.steps {
+                if steps[s.name] == nil { order.append(s.name) }
+                steps[s.name, default: []].append(s.milliseconds)
+            }
+        }
+        let size = "\(w)x\(h)"
+        report(["what": "repair", "size": size, "median_ms": median(totals), "min_ms": totals.min()!, "runs": Double(totals.count),
+                "name": String(format: "%.3f %% repaired", share * 100)])
+        for name in order { report(["what": "repair-step", "size": size, "name": name, "median_ms": median(steps[name]!)]) }
+        if layers, let d = restorer.detector {
+            profile(backend: d.backend.description, size: size) { _ = d.detect(L) }
+        }
+    }
+
+    /// Per-layer medians over `repeat` profiled runs of `body` (a forward pass, or a detector's
+    /// search): the kinds of work, then the 15 slowest layers.
+    func profile(backend: String, size s: String, _ body: () -> Void) {
         var perLayer: [String: [Double]] = [:], info: [String: LayerProfile.Entry] = [:], order: [String] = []
         var totals: [Double] = []
         for _ in 0..<`repeat` {
             let t0 = DispatchTime.now()
-            let (_, entries) = LayerProfile.measure { colorizer.pass(L: L, hints: hints) }
+            let (_, entries) = LayerProfile.measure(body)
             totals.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
             for e in entries {
                 if info[e.name] == nil { info[e.name] = e; order.append(e.name) }
@@ -120,16 +155,16 @@ struct Bench: ParsableCommand {
         func share(_ ms: Double) -> String { String(format: "%.1f %%", 100 * ms / total) }
         if json {
             for (k, v) in byKind.sorted(by: { $0.value.ms > $1.value.ms }) {
-                report(["what": "layers-kind", "backend": backend, "size": "\(s)x\(s)", "kind": k, "median_ms": v.ms, "layers": Double(v.count)])
+                report(["what": "layers-kind", "backend": backend, "size": s, "kind": k, "median_ms": v.ms, "layers": Double(v.count)])
             }
             for l in layerMedian {
                 let e = info[l.name]!
-                report(["what": "layer", "backend": backend, "size": "\(s)x\(s)", "name": l.name, "kind": e.kind, "output": e.output, "median_ms": l.ms])
+                report(["what": "layer", "backend": backend, "size": s, "name": l.name, "kind": e.kind, "output": e.output, "median_ms": l.ms])
             }
             return
         }
-        print(String(format: "layers at %dx%d (%@): pass %.1f ms (median of %d), in the layers %.1f ms, outside them (input, output copies) %.1f ms",
-                     s, s, backend, total, totals.count, inLayers, total - inLayers))
+        print("layers at \(s) (\(backend)): " + String(format: "pass %.1f ms (median of %d), in the layers %.1f ms, outside them (input, output copies) %.1f ms",
+                                                      total, totals.count, inLayers, total - inLayers))
         print("  by kind:")
         for (k, v) in byKind.sorted(by: { $0.value.ms > $1.value.ms }) {
             print("    \(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%7.2f ms", v.ms))  \(share(v.ms).padding(toLength: 7, withPad: " ", startingAt: 0))  \(v.count) layers")

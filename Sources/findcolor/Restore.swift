@@ -143,7 +143,8 @@ struct Restore: ParsableCommand {
         var summary = String(format: "repaired %.2f %% of the pixels", result.maskedShare * 100)
         if settings.denoise > 0 { summary += ", grain reduced (\(settings.denoise))" }
         if let f = result.fade, f.applied { summary += ", fade corrected (\(f))" }
-        printError(summary + String(format: " in %.0f ms", result.milliseconds))
+        printError(summary + String(format: " in %.0f ms", result.milliseconds)
+                   + (result.steps.isEmpty ? "" : " (\(result.stepSummary))"))
         print("wrote \(output)" + (maskOut.map { " and \($0)" } ?? ""))
     }
 }

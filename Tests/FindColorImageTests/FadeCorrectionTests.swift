@@ -83,6 +83,31 @@ import Testing
         #expect(!(try FadeCorrection.estimate(faded, mask: all)).applied)
     }
 
+    /// The black and white points are the 0.5 % and 99.5 % points of the unmasked, finite samples
+    /// (each clamped to [0, 100] and rounded to 0.01), checked against a sort of those samples: the
+    /// histogram is counted in bands of rows in parallel (eight bands from 64 rows), one band below.
+    @Test(arguments: [(211, 157), (40, 9)])
+    func blackAndWhitePointsArePercentilesOfTheUnmaskedSamples(_ size: (Int, Int)) throws {
+        let (w, h) = size
+        var state: UInt64 = 12345
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        var l = PlanarImage(width: w, height: h, channels: 1) { _, _, _ in 20 + 40 * next() }
+        var mask = PlanarImage(width: w, height: h, channels: 1)
+        for i in l.data.indices {
+            let r = next()
+            if r < 0.05 { l.data[i] = .nan } else if r < 0.1 { l.data[i] = 150 } else if r < 0.2 { mask.data[i] = 1; l.data[i] = 99 }
+        }
+        let kept = l.data.indices.filter { l.data[$0].isFinite && !(mask.data[$0] > 0.5) }
+            .map { Int((min(max(l.data[$0], 0), 100) * 100).rounded()) }.sorted()
+        func percentile(_ p: Double) -> Float { Float(kept[Int((p / 100 * Double(kept.count - 1)).rounded(.down))]) / 100 }
+        let parameters = try FadeCorrection.estimate(l, mask: mask)
+        #expect(parameters.black == percentile(0.5))
+        #expect(parameters.white == percentile(99.5))
+    }
+
     @Test func flatTinyAndEmptyImages() throws {
         for image in [PlanarImage(width: 1, height: 1, channels: 1, repeating: 40),
                       PlanarImage(width: 5, height: 1, channels: 1, repeating: 70),

@@ -255,6 +255,55 @@ struct ConvolutionTests {
         }
     }
 
+    /// The 3×3 kernel to 8 channels (`OctetConvolution`, the defect detector's last full-resolution
+    /// layer) against the naive convolution on both backends: borders, widths that are not multiples
+    /// of its 8-pixel blocks, a batch, every activation, an added residual, and its input given as
+    /// the parts of a concatenation (read in place) against the concatenated tensor.
+    /// Tolerance: 1e-5 of the output's largest magnitude.
+    @Test("the 3×3 kernel to 8 channels matches the naive convolution, its parts the concatenation", arguments: Activation.allCases)
+    func octetKernel(_ activation: Activation) throws {
+        let d = ConvolutionDescriptor(inputChannels: 24, outputChannels: 8, kernelSize: 3,
+                                      padding: .explicit(.symmetric(1)), activation: activation)
+        #expect(OctetConvolution.supports(d))
+        #expect(!OctetConvolution.supports(ConvolutionDescriptor(inputChannels: 24, outputChannels: 9, kernelSize: 3,
+                                                                 padding: .explicit(.symmetric(1)))))
+        #expect(!OctetConvolution.supports(ConvolutionDescriptor(inputChannels: 24, outputChannels: 8, kernelSize: 3, stride: 2,
+                                                                 padding: .explicit(.symmetric(1)))))
+        #expect(!OctetConvolution.supports(ConvolutionDescriptor(inputChannels: 1, outputChannels: 8, kernelSize: 3,
+                                                                 padding: .explicit(.symmetric(1)))))
+        var generator = SplitMix64(seed: 33)
+        let weights = generator.floats(d.weightCount, in: -0.3...0.3)
+        let bias = generator.floats(8)
+        for backend in Backend.allCases {
+            let conv = try Convolution(d, weights: weights, bias: bias, backend: backend)
+            for shape in [TensorShape(n: 2, h: 7, w: 9, c: 24), TensorShape(h: 1, w: 1, c: 24), TensorShape(h: 5, w: 8, c: 24),
+                          TensorShape(h: 33, w: 67, c: 24)] {
+                let x = Tensor.random(shape, seed: 6)
+                let expected = naiveConvolution(x, weights: weights, bias: bias, d)
+                #expect(relativeError(conv(x), expected) <= 1e-5, "\(backend) \(shape)")
+                // The same input as two parts (16 + 8 channels), as the detector's d0 reads it.
+                let a = Tensor(shape: TensorShape(n: shape.n, h: shape.h, w: shape.w, c: 16)) { n, y, xx, c in x[n, y, xx, c] }
+                let b = Tensor(shape: TensorShape(n: shape.n, h: shape.h, w: shape.w, c: 8)) { n, y, xx, c in x[n, y, xx, 16 + c] }
+                #expect(relativeError(conv(concatenating: [a, b]), expected) <= 1e-5, "\(backend) \(shape) parts")
+                let residual = Tensor.random(expected.shape, seed: 8)
+                let linear = try Convolution(ConvolutionDescriptor(inputChannels: 24, outputChannels: 8, kernelSize: 3,
+                                                                   padding: .explicit(.symmetric(1))),
+                                             weights: weights, bias: bias, backend: backend)
+                let sum = Ops.add(linear(x), residual)
+                let withResidual = Tensor(shape: sum.shape) { n, y, xx, c in
+                    let v = sum[n, y, xx, c]
+                    switch activation {
+                    case .none: return v
+                    case .relu: return max(v, 0)
+                    case .relu6: return min(max(v, 0), 6)
+                    case .tanh: return Foundation.tanh(v)
+                    }
+                }
+                #expect(relativeError(conv(x, adding: residual), withResidual) <= 1e-5, "\(backend) \(shape) residual")
+            }
+        }
+    }
+
     /// Winograd F(4×4, 3×3) (`WinogradConvolution`, the oneDNN backend's kernel for wide 3×3
     /// stride-1 layers) against the naive convolution: several blocks of tiles (a 75×61 output has
     /// 19×16 = 304 tiles, blocks of 128), partial tiles at the right and bottom, channel counts that

@@ -91,22 +91,34 @@ public enum FadeCorrection {
         try RepairInput.checkLightness(l, operation: "fade correction")
         if let mask { try RepairInput.checkMask(mask, for: l, operation: "fade correction") }
 
-        // Histogram of L* in [0, 100], bins of 0.01.
+        // Histogram of L* in [0, 100], bins of 0.01: one per band of rows, in parallel, then summed.
         let bins = 10_001
-        var histogram = [Int](repeating: 0, count: bins)
-        var total = 0
+        let bands = l.height >= 64 ? 8 : 1
+        var partial = [Int32](repeating: 0, count: bands * bins)
         let threshold = RepairInput.maskThreshold
+        let width = l.width, height = l.height
         l.data.withUnsafeBufferPointer { p in
             (mask?.data ?? []).withUnsafeBufferPointer { m in
-                let useMask = mask != nil
-                for i in 0..<p.count {
-                    let v = p[i]
-                    guard v.isFinite, !useMask || !(m[i] > threshold) else { continue }
-                    histogram[Int((min(max(v, 0), 100) * 100).rounded())] += 1
-                    total += 1
+                partial.withUnsafeMutableBufferPointer { h in
+                    let useMask = mask != nil
+                    Parallel.forEachChunk(count: bands, workPerItem: width * height / bands) { range in
+                        for band in range {
+                            let counts = h.baseAddress! + band * bins
+                            for i in band * height / bands * width ..< (band + 1) * height / bands * width {
+                                let v = p[i]
+                                guard v.isFinite, !useMask || !(m[i] > threshold) else { continue }
+                                counts[Int((min(max(v, 0), 100) * 100).rounded())] += 1
+                            }
+                        }
+                    }
                 }
             }
         }
+        var histogram = [Int](repeating: 0, count: bins)
+        for band in 0..<bands {
+            for bin in 0..<bins { histogram[bin] += Int(partial[band * bins + bin]) }
+        }
+        let total = histogram.reduce(0, +)
         guard total > 0 else {
             return FadeParameters(black: 0, white: 100, targetBlack: 0, targetWhite: 100, gamma: 1, applied: false)
         }
@@ -145,8 +157,16 @@ public enum FadeCorrection {
     /// - Throws: `ImageError.invalidArgument` when `l` is not 1 channel or the parameters are
     ///   unusable (white not above black, gamma not positive, a non-finite value).
     public static func apply(_ l: PlanarImage, _ parameters: FadeParameters) throws -> PlanarImage {
+        var out = l
+        try applyInPlace(&out, parameters)
+        return out
+    }
+
+    /// `apply` writing into `l` (no copy of the plane when `l` is not shared; `l` is unchanged when
+    /// it throws).
+    public static func applyInPlace(_ l: inout PlanarImage, _ parameters: FadeParameters) throws {
         try RepairInput.checkLightness(l, operation: "fade correction")
-        guard parameters.applied else { return l }
+        guard parameters.applied else { return }
         let p = parameters
         guard [p.black, p.white, p.targetBlack, p.targetWhite, p.gamma].allSatisfy(\.isFinite),
               p.white > p.black, p.gamma > 0 else {
@@ -155,9 +175,8 @@ public enum FadeCorrection {
         // Look-up table over [0, 100] in steps of 100/4096; values outside are mapped directly.
         let steps = 4096
         let table = (0...steps).map { p.map(Float($0) * 100 / Float(steps)) }
-        var out = l
         let width = l.width
-        out.data.withUnsafeMutableBufferPointer { o in
+        l.data.withUnsafeMutableBufferPointer { o in
             table.withUnsafeBufferPointer { lut in
                 Parallel.forEachChunk(count: l.height, workPerItem: width) { rows in
                     let scale = Float(steps) / 100
@@ -174,12 +193,18 @@ public enum FadeCorrection {
                 }
             }
         }
-        return out
     }
 
     /// Measures and applies in one step: the corrected L* and the parameters used.
     public static func correct(_ l: PlanarImage, mask: PlanarImage? = nil) throws -> (image: PlanarImage, parameters: FadeParameters) {
         let parameters = try estimate(l, mask: mask)
         return (try apply(l, parameters), parameters)
+    }
+
+    /// `correct` writing into `l`: the parameters used.
+    public static func correctInPlace(_ l: inout PlanarImage, mask: PlanarImage? = nil) throws -> FadeParameters {
+        let parameters = try estimate(l, mask: mask)
+        try applyInPlace(&l, parameters)
+        return parameters
     }
 }

@@ -9,19 +9,34 @@
 public enum HaloGrowth {
     /// `mask` (1 channel, `l`'s size, > 0.5 = defect) with its halo pixels added (set to 1).
     public static func grow(_ l: PlanarImage, mask: PlanarImage, radius: Int, difference: Float) throws -> PlanarImage {
+        var out = mask
+        try growInPlace(l, mask: &out, radius: radius, difference: difference)
+        return out
+    }
+
+    /// `grow` writing into `mask` (no copy of the plane when `mask` is not shared).
+    public static func growInPlace(_ l: PlanarImage, mask: inout PlanarImage, radius: Int, difference: Float) throws {
         try RepairInput.checkLightness(l, operation: "halo growth")
         try RepairInput.checkMask(mask, for: l, operation: "halo growth")
-        guard radius > 0 else { return mask }
+        guard radius > 0 else { return }
         let W = l.width, H = l.height, threshold = RepairInput.maskThreshold
         // The zone within `radius` steps of the mask, and the ring of it outside the mask, found by
         // a breadth-first walk from the mask's pixels (cheap: only the mask's neighbourhood is seen).
         var zone = [UInt8](repeating: 0, count: W * H)
         var frontier: [Int] = []
-        for i in 0..<W * H where mask.data[i] > threshold {
-            zone[i] = 1
-            frontier.append(i)
+        mask.data.withUnsafeBufferPointer { m in
+            for y in 0..<H {
+                // Most rows of a photo hold no defect: test each row whole first (vectorised).
+                var any: UInt8 = 0
+                for i in y * W ..< (y + 1) * W { any |= m[i] > threshold ? 1 : 0 }
+                if any == 0 { continue }
+                for i in y * W ..< (y + 1) * W where m[i] > threshold {
+                    zone[i] = 1
+                    frontier.append(i)
+                }
+            }
         }
-        if frontier.isEmpty { return mask }
+        if frontier.isEmpty { return }
         var ring: [Int] = []
         for _ in 0..<radius {
             var next: [Int] = []
@@ -37,7 +52,6 @@ public enum HaloGrowth {
             ring += next
             frontier = next
         }
-        var out = mask
         let k = radius + 2
         for i in ring {
             let x = i % W, y = i / W
@@ -49,8 +63,7 @@ public enum HaloGrowth {
                     n += 1
                 }
             }
-            if n > 0, abs(l.data[i] - sum / Float(n)) >= difference { out.data[i] = 1 }
+            if n > 0, abs(l.data[i] - sum / Float(n)) >= difference { mask.data[i] = 1 }
         }
-        return out
     }
 }

@@ -54,7 +54,11 @@ public enum Inpainting {
 
     /// The number of pixels a mask marks as defects (samples > 0.5).
     public static func defectCount(_ mask: PlanarImage) -> Int {
-        mask.data.reduce(0) { $0 + ($1 > RepairInput.maskThreshold ? 1 : 0) }
+        mask.data.withUnsafeBufferPointer { m in
+            var n = 0
+            for v in m { n += v > RepairInput.maskThreshold ? 1 : 0 }
+            return n
+        }
     }
 
     /// `l` with the pixels marked by `mask` filled in from the others.
@@ -70,6 +74,14 @@ public enum Inpainting {
     ///   differ, an unmasked sample of `l` is NaN or infinite, or the mask covers every pixel (there
     ///   is nothing to fill from: this is an error, not a constant fill).
     public static func fill(_ l: PlanarImage, mask: PlanarImage, method: Method = .default) throws -> PlanarImage {
+        var out = l
+        try fillInPlace(&out, mask: mask, method: method)
+        return out
+    }
+
+    /// `fill` writing into `l` (no copy of the plane when `l` is not shared; `l` is unchanged when
+    /// it throws).
+    public static func fillInPlace(_ l: inout PlanarImage, mask: PlanarImage, method: Method = .default) throws {
         try RepairInput.checkLightness(l, operation: "inpainting")
         try RepairInput.checkMask(mask, for: l, operation: "inpainting")
         let width = l.width, height = l.height, count = l.planeSize
@@ -77,32 +89,50 @@ public enum Inpainting {
             throw ImageError.invalidArgument("inpainting: \(width)×\(height) is too many pixels (at most \(Int32.max))")
         }
 
+        // The holes, and the first non-finite sample outside them. Each row is first tested whole
+        // (branch-free, vectorised), and only rows with a hole or a non-finite sample are walked.
         var holes: [Int32] = []
+        var undefined: Int? = nil
         let threshold = RepairInput.maskThreshold
-        for i in 0..<count {
-            if mask.data[i] > threshold {
-                holes.append(Int32(i))
-            } else if !l.data[i].isFinite {
-                throw ImageError.invalidArgument(
-                    "inpainting: the L* sample at (\(i % width), \(i / width)) is \(l.data[i]), outside the mask; "
-                        + "only masked pixels may be undefined")
+        l.data.withUnsafeBufferPointer { lp in
+            mask.data.withUnsafeBufferPointer { mp in
+                rows: for y in 0..<height {
+                    let row = y * width
+                    var hole: UInt8 = 0, nonFinite: UInt8 = 0
+                    for i in row ..< row + width {
+                        hole |= mp[i] > threshold ? 1 : 0
+                        nonFinite |= lp[i].bitPattern & 0x7f80_0000 == 0x7f80_0000 ? 1 : 0
+                    }
+                    if hole == 0 && nonFinite == 0 { continue }
+                    for i in row ..< row + width {
+                        if mp[i] > threshold {
+                            holes.append(Int32(i))
+                        } else if !lp[i].isFinite {
+                            undefined = i
+                            break rows
+                        }
+                    }
+                }
             }
         }
-        if holes.isEmpty { return l }
+        if let i = undefined {
+            throw ImageError.invalidArgument(
+                "inpainting: the L* sample at (\(i % width), \(i / width)) is \(l.data[i]), outside the mask; "
+                    + "only masked pixels may be undefined")
+        }
+        if holes.isEmpty { return }
         guard holes.count < count else {
             throw ImageError.invalidArgument(
                 "inpainting: the mask covers all \(width)×\(height) pixels, so there is nothing to fill them from")
         }
 
-        var out = l
         switch method {
         case .pushPull:
-            PushPullFill.fill(&out.data, width: width, height: height, mask: mask.data, holes: holes,
+            PushPullFill.fill(&l.data, width: width, height: height, mask: mask.data, holes: holes,
                               iterations: pushPullSweeps)
         case .fastMarching:
-            FastMarchingFill.fill(&out.data, width: width, height: height, mask: mask.data, holes: holes,
+            FastMarchingFill.fill(&l.data, width: width, height: height, mask: mask.data, holes: holes,
                                   radius: fastMarchingRadius)
         }
-        return out
     }
 }

@@ -12,7 +12,12 @@ import FindColorParallel
 ///
 /// where `w` is the finer level's confidence (at full resolution 1 for a known pixel, 0 for a hole)
 /// and `V` is the average of the *known* samples only. `W` is the fraction of the footprint that is
-/// known. The pyramid ends at 1 × 1, where (with at least one known pixel) `W > 0`.
+/// known. The pyramid ends at 1 × 1, where (with at least one known pixel) `W > 0`. A coarse pixel
+/// whose footprint lies inside the level and holds no hole (no finer pixel of weight below 1:
+/// nearly every pixel of a scan with a few defects) takes a path without the per-sample tests, with
+/// the same arithmetic in the same order, so the result is bit-identical to computing every pixel
+/// the general way (`PushPullFillTests`), and each level keeps the list of its pixels of weight
+/// below 1, so the push visits only those.
 ///
 /// **Push** (coarse to fine): the coarser level, already complete, is upsampled bilinearly and
 /// blended in where the finer level is uncertain: `v ← w·v + (1 − w)·up(V_coarse)`. Pixels with no
@@ -32,15 +37,18 @@ enum PushPullFill {
     struct Level {
         let width: Int, height: Int
         var value: [Float], weight: [Float]
+        /// The pixels whose weight is below 1, in raster order (every other weight is exactly 1).
+        var deficient: [Int32]
     }
 
     /// Sweeps at each coarse level over its pixels with no known sample (cheap: the levels are small).
     static let coarseSweeps = 4
 
     /// Fills `holes` (indices into the `width × height` plane `pixels`, raster order) in place.
-    /// `mask` marks the holes (> 0.5); every other pixel of `pixels` must be finite.
+    /// `mask` marks the holes (> 0.5); every other pixel of `pixels` must be finite. `fast` off
+    /// computes every coarse pixel the general way (the tests' reference for the fast path).
     static func fill(_ pixels: inout [Float], width: Int, height: Int, mask: [Float], holes: [Int32],
-                     iterations: Int) {
+                     iterations: Int, fast: Bool = true) {
         precondition(pixels.count == width * height && mask.count == pixels.count)
         guard !holes.isEmpty else { return }
 
@@ -50,9 +58,9 @@ enum PushPullFill {
         while w > 1 || h > 1 {
             let next: Level
             if let last = levels.last {
-                next = pull(value: last.value, weight: last.weight, mask: nil, width: w, height: h)
+                next = pull(value: last.value, weight: last.weight, mask: nil, deficient: last.deficient, width: w, height: h, fast: fast)
             } else {
-                next = pull(value: pixels, weight: nil, mask: mask, width: w, height: h)
+                next = pull(value: pixels, weight: nil, mask: mask, deficient: holes, width: w, height: h, fast: fast)
             }
             levels.append(next)
             w = next.width
@@ -86,61 +94,119 @@ enum PushPullFill {
 
     /// The next coarser level of (`value`, `weight`), or of (`value`, 1 − [mask > 0.5]) at full
     /// resolution. Hole samples are never read as numbers (they may be anything, NaN included).
-    static func pull(value: [Float], weight: [Float]?, mask: [Float]?, width fw: Int, height fh: Int) -> Level {
+    /// `deficient` lists the fine pixels whose weight is below 1 (at full resolution: the holes).
+    static func pull(value: [Float], weight: [Float]?, mask: [Float]?, deficient: [Int32],
+                     width fw: Int, height fh: Int, fast: Bool) -> Level {
         let cw = (fw + 1) / 2, ch = (fh + 1) / 2
         var outValue = [Float](repeating: 0, count: cw * ch)
         var outWeight = [Float](repeating: 0, count: cw * ch)
         let taps: [Float] = [0.125, 0.375, 0.375, 0.125]
+        let (t0, t1, t2, t3) = (taps[0], taps[1], taps[2], taps[3])
         // The in-image share of the horizontal kernel of each coarse column (1 except at the border).
         var columnNorm = [Float](repeating: 0, count: cw)
         for X in 0..<cw {
             for t in 0..<4 where (0..<fw).contains(2 * X - 1 + t) { columnNorm[X] += taps[t] }
         }
+        // The coarse pixels whose footprint (fine 2X − 1 … 2X + 2 on each axis) holds a deficient
+        // fine pixel: fine x lies in the footprints of X = ⌈(x − 2)/2⌉ … ⌊(x + 1)/2⌋.
+        var touched = [Bool](repeating: false, count: fast ? cw * ch : 0)
+        var candidates: [Int32] = []
+        if fast {
+            for i32 in deficient {
+                let x = Int(i32) % fw, y = Int(i32) / fw
+                for Y in max(0, (y - 1) >> 1) ... min(ch - 1, (y + 1) >> 1) {
+                    for X in max(0, (x - 1) >> 1) ... min(cw - 1, (x + 1) >> 1) where !touched[Y * cw + X] {
+                        touched[Y * cw + X] = true
+                        candidates.append(Int32(Y * cw + X))
+                    }
+                }
+            }
+        }
+        // The coarse columns and rows whose footprints lie inside the fine level.
+        let interiorX = 1 ..< max(1, min(cw, (fw - 3) / 2 + 1)), interiorY = 1 ..< max(1, min(ch, (fh - 3) / 2 + 1))
         let threshold = RepairInput.maskThreshold
         value.withUnsafeBufferPointer { v in
             (weight ?? []).withUnsafeBufferPointer { wp in
                 (mask ?? []).withUnsafeBufferPointer { mp in
-                    outValue.withUnsafeMutableBufferPointer { ov in
-                        outWeight.withUnsafeMutableBufferPointer { ow in
-                            let useMask = mask != nil
-                            Parallel.forEachChunk(count: ch, workPerItem: cw * 16) { rows in
-                                var sumW = [Float](repeating: 0, count: cw)
-                                var sumV = [Float](repeating: 0, count: cw)
-                                for Y in rows {
-                                    for X in 0..<cw {
-                                        sumW[X] = 0
-                                        sumV[X] = 0
-                                    }
-                                    var rowNorm: Float = 0
+                    touched.withUnsafeBufferPointer { near in
+                        outValue.withUnsafeMutableBufferPointer { ov in
+                            outWeight.withUnsafeMutableBufferPointer { ow in
+                                let useMask = mask != nil
+                                // The general normalised convolution of one coarse pixel.
+                                func general(_ X: Int, _ Y: Int) {
+                                    var sumW: Float = 0, sumV: Float = 0, rowNorm: Float = 0
                                     for ty in 0..<4 {
                                         let fy = 2 * Y - 1 + ty
                                         guard fy >= 0 && fy < fh else { continue }
                                         let ky = taps[ty]
                                         rowNorm += ky
                                         let row = fy * fw
-                                        for X in 0..<cw {
-                                            var sw: Float = 0, sv: Float = 0
-                                            let x0 = 2 * X - 1
-                                            for tx in 0..<4 {
-                                                let fx = x0 + tx
-                                                guard fx >= 0 && fx < fw else { continue }
-                                                let i = row + fx
-                                                let wgt: Float = useMask ? (mp[i] > threshold ? 0 : 1) : wp[i]
-                                                if wgt > 0 {
-                                                    let k = taps[tx] * wgt
-                                                    sw += k
-                                                    sv += k * v[i]
-                                                }
+                                        var sw: Float = 0, sv: Float = 0
+                                        for tx in 0..<4 {
+                                            let fx = 2 * X - 1 + tx
+                                            guard fx >= 0 && fx < fw else { continue }
+                                            let i = row + fx
+                                            let wgt: Float = useMask ? (mp[i] > threshold ? 0 : 1) : wp[i]
+                                            if wgt > 0 {
+                                                let k = taps[tx] * wgt
+                                                sw += k
+                                                sv += k * v[i]
                                             }
-                                            sumW[X] += ky * sw
-                                            sumV[X] += ky * sv
                                         }
+                                        sumW += ky * sw
+                                        sumV += ky * sv
                                     }
-                                    for X in 0..<cw {
-                                        let o = Y * cw + X
-                                        let sw = sumW[X]
-                                        ow[o] = min(sw / (rowNorm * columnNorm[X]), 1)
-                                        ov[o] = sw > 0 ? sumV[X] / sw : 0
+                                    let o = Y * cw + X
+                                    ow[o] = min(sumW / (rowNorm * columnNorm[X]), 1)
+                                    ov[o] = sumW > 0 ? sumV / sumW : 0
+                                }
+                                Parallel.forEachChunk(count: ch, workPerItem: cw * 16) { rows in
+                                    for Y in rows {
+                                        guard fast && interiorY.contains(Y) else {
+                                            for X in 0..<cw { general(X, Y) }
+                                            continue
+                                        }
+                                        for X in 0..<interiorX.lowerBound { general(X, Y) }
+                                        var X = interiorX.lowerBound
+                                        while X < interiorX.upperBound {
+                                            if near[Y * cw + X] {
+                                                general(X, Y)
+                                                X += 1
+                                                continue
+                                            }
+                                            // A run of pixels whose whole footprint is known: every
+                                            // weight is 1, so k = tap, sw = 1 and the weight is 1.
+                                            var end = X + 1
+                                            while end < interiorX.upperBound && !near[Y * cw + end] { end += 1 }
+                                            let sw: Float = ((t0 + t1) + t2) + t3
+                                            var sumW: Float = 0
+                                            sumW += t0 * sw
+                                            sumW += t1 * sw
+                                            sumW += t2 * sw
+                                            sumW += t3 * sw
+                                            // One fine row's horizontal taps, as the general loop sums them.
+                                            @inline(__always) func row(_ i: Int) -> Float {
+                                                var sv: Float = 0
+                                                sv += t0 * v[i]
+                                                sv += t1 * v[i + 1]
+                                                sv += t2 * v[i + 2]
+                                                sv += t3 * v[i + 3]
+                                                return sv
+                                            }
+                                            let top = (2 * Y - 1) * fw - 1
+                                            for R in X..<end {
+                                                let i = top + 2 * R
+                                                var sumV: Float = 0
+                                                sumV += t0 * row(i)
+                                                sumV += t1 * row(i + fw)
+                                                sumV += t2 * row(i + 2 * fw)
+                                                sumV += t3 * row(i + 3 * fw)
+                                                ow[Y * cw + R] = min(sumW, 1)
+                                                ov[Y * cw + R] = sumV / sumW
+                                            }
+                                            X = end
+                                        }
+                                        for X in max(interiorX.upperBound, interiorX.lowerBound)..<cw { general(X, Y) }
                                     }
                                 }
                             }
@@ -149,35 +215,40 @@ enum PushPullFill {
                 }
             }
         }
-        return Level(width: cw, height: ch, value: outValue, weight: outWeight)
+        // This level's pixels of weight below 1 (only near the finer ones; all of them without `fast`).
+        var out: [Int32]
+        if fast {
+            out = candidates.filter { outWeight[Int($0)] < 1 }
+            out.sort()
+        } else {
+            out = (0 ..< cw * ch).compactMap { outWeight[$0] < 1 ? Int32($0) : nil }
+        }
+        return Level(width: cw, height: ch, value: outValue, weight: outWeight, deficient: out)
     }
 
     /// Completes `fine` where its weight is below 1 from the complete coarser level, then smooths
     /// its pixels without any known sample.
     static func push(into fine: inout Level, from coarse: Level) {
-        let fw = fine.width, fh = fine.height
+        let fw = fine.width, deficient = fine.deficient
         var empty: [Int32] = []
         coarse.value.withUnsafeBufferPointer { c in
             fine.weight.withUnsafeBufferPointer { w in
                 fine.value.withUnsafeMutableBufferPointer { v in
-                    for y in 0..<fh {
-                        for x in 0..<fw {
-                            let i = y * fw + x
-                            let wgt = w[i]
-                            if wgt >= 1 { continue }
-                            let up = upsampled(c, width: coarse.width, height: coarse.height, x: x, y: y)
-                            if wgt <= 0 {
-                                v[i] = up
-                                empty.append(Int32(i))
-                            } else {
-                                v[i] = wgt * v[i] + (1 - wgt) * up
-                            }
+                    for i32 in deficient {
+                        let i = Int(i32)
+                        let wgt = w[i]
+                        let up = upsampled(c, width: coarse.width, height: coarse.height, x: i % fw, y: i / fw)
+                        if wgt <= 0 {
+                            v[i] = up
+                            empty.append(i32)
+                        } else {
+                            v[i] = wgt * v[i] + (1 - wgt) * up
                         }
                     }
                 }
             }
         }
-        sweep(&fine.value, width: fw, height: fh, indices: empty, iterations: coarseSweeps)
+        sweep(&fine.value, width: fw, height: fine.height, indices: empty, iterations: coarseSweeps)
     }
 
     /// The bilinear ×2 upsampling of `coarse` (`align_corners = false`: coarse pixel X covers fine
