@@ -4,13 +4,18 @@ import Foundation
 /// A 3×3 convolution (stride 1, zero padding 1) from 8 or more channels to 8: the defect
 /// detector's last full-resolution layer (`d0`, 24 → 8, which reads the concatenation of the
 /// upsampled /2 level and the full-resolution features). oneDNN's direct kernel leaves most of its
-/// vector lanes empty on 8 output channels; here the 8 outputs of a pixel are one 8-lane vector and each input
-/// sample is broadcast into a fused multiply-add with its tap's 8 weights, a whole output row
-/// accumulating tap by tap. The input may be given in parts whose channels
-/// follow one another (`run(parts:adding:)`): a convolution of a concatenation reads its parts
-/// where they are, and the concatenation is never written. Rows run in parallel. Chosen by
-/// `Convolution` on every backend for descriptors that `supports` accepts; tested against the
-/// naive convolution (`OctetConvolutionTests`).
+/// vector lanes empty on 8 output channels. Here the 8 outputs of a pixel are one 8-lane vector;
+/// each input sample is broadcast into a fused multiply-add with its tap's 8 weights, eight pixels
+/// at a time (eight independent chains of additions, each weight vector loaded once for them), the
+/// output row accumulating tap by tap. The input may be given in parts whose channels follow one
+/// another (`run(parts:adding:)`): a convolution of a concatenation reads its parts where they
+/// are, and the concatenation is never written. Rows run in parallel. Measured on the detector's
+/// four 864×640 searches of a 12 MP photo (`findcolor bench --repair-megapixels 12 --layers`,
+/// processes alternated with `FINDCOLOR_OCTET=0` and `1`, 3 rounds, medians, 2026-12-07, AMD EPYC,
+/// 2 cores): d0 109 ms against oneDNN's 177 ms plus ~40 ms of its concatenation. On a single input
+/// channel (e0, 1 → 8) oneDNN is faster (6.7 against 14.7 ms), hence 8 channels or more. Chosen
+/// by `Convolution` on every backend for descriptors that `supports` accepts (unless
+/// `FINDCOLOR_OCTET=0`); tested against the naive convolution (`ConvolutionTests.octetKernel`).
 final class OctetConvolution: ConvolutionKernel {
     typealias Vec = SIMD8<Float>
 

@@ -77,7 +77,7 @@ public enum OneDNN {
     public static var isAvailable: Bool { OneDNNRuntime.shared != nil }
 
     /// How long OpenMP's idle threads wait before they sleep: a short spin, then sleep.
-    /// `GOMP_SPINCOUNT=30000` (tens of microseconds) with `OMP_WAIT_POLICY=active`, which here only
+    /// `GOMP_SPINCOUNT=3000` (microseconds) with `OMP_WAIT_POLICY=active`, which here only
     /// sets the spin of the "throttled" case (libgomp managing more threads than there are cores,
     /// as when two threads each started OpenMP work; the web app therefore loads its model on the
     /// thread that runs it) to 1,000 instead of none. libgomp's default spins for milliseconds (starving any other work on
@@ -85,7 +85,11 @@ public enum OneDNN {
     /// futex wake-up per convolution. The Swift kernels between the primitives run on the same
     /// OpenMP team (`Parallel.useOpenMPTeam`), so a worker still spinning picks them up at once.
     /// Measured side by side on 2 cores (docs/speed.md, "One pool of threads"): a 256² forward pass 16 → 9
-    /// ms, the web app's preview render 28 → 23 ms. libgomp reads these variables only when the
+    /// ms, the web app's preview render 28 → 23 ms. The spin was 30,000 until 2026-12-07: as fast on
+    /// an idle machine, but when another busy process shares the cores every barrier waits for a
+    /// worker the scheduler has set aside while its partner spins, and 3,000 halves that loss (a
+    /// 256² pass beside a one-thread training job 110 → 57 ms, idle 21 → 22 ms; docs/speed.md, "A
+    /// shorter spin"). libgomp reads these variables only when the
     /// process starts, so setting them later has no effect. Call this first thing in `main`:
     /// unless either variable is already set (the user's choice stands), it sets both and
     /// re-executes the program with the same arguments (Linux; elsewhere, or if the exec fails, it
@@ -94,7 +98,7 @@ public enum OneDNN {
         #if os(Linux)
         guard getenv("OMP_WAIT_POLICY") == nil, getenv("GOMP_SPINCOUNT") == nil else { return }
         setenv("OMP_WAIT_POLICY", "active", 1)
-        setenv("GOMP_SPINCOUNT", "30000", 1)
+        setenv("GOMP_SPINCOUNT", "3000", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv("OMP_WAIT_POLICY")   // exec failed: carry on unchanged
         unsetenv("GOMP_SPINCOUNT")

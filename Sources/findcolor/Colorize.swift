@@ -179,7 +179,8 @@ struct Colorize: ParsableCommand {
                     request.hints = hintList
                 }
                 if let restorer {
-                    L = try restorer.repair(lightness: L, try repairOptions.settings(width: w, height: h, limits: limits)).lightness
+                    let settings = try repairOptions.settings(width: w, height: h, limits: limits)
+                    L = try restorer.repair(lightness: consume L, settings).lightness
                 }
                 // JPEG and 8-bit PNG straight from 8-bit rows (the same file; a quarter of the memory).
                 let encoded = ImageCodec.encodesFrom8Bit(fmt)

@@ -132,7 +132,7 @@ struct Restore: ParsableCommand {
         try fmt.checkCanEncode(width: w, height: h)
         let settings = try repair.settings(width: w, height: h, limits: limits)
         let restorer = try repair.loadRestorer()
-        let result = try restorer.repair(lightness: L, settings)
+        let result = try restorer.repair(lightness: consume L, settings)
         try createFolder(for: outURL)
         try ImageCodec.write(grayImage(lightness: result.lightness), to: outURL, format: fmt)
         if let maskOut, let maskFormat {

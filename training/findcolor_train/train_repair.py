@@ -87,14 +87,15 @@ def crop_L(photos, i, size, rng, scale=(0.6, 1.3)):
 
 
 def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3), faint=None, stain_p=0.4, straight_p=0.0,
-          straight_vertical=False, texture_p=0.0):
+          straight_vertical=False, texture_p=0.0, object_p=0.0):
     """Damaged crops and their masks; with `faint` = (weight, below), also per-pixel BCE weights:
     1, and 1 + weight on defect pixels that the defect changed by less than `below` L*."""
     xs, ms, ws = [], [], []
     for i in ids:
         if faint:
             x, m, change = damage_v2(crop_L(photos, i, size, rng, scale), rng, clean_p, with_change=True, stain_p=stain_p,
-                                  straight_p=straight_p, straight_vertical=straight_vertical, texture_p=texture_p)
+                                  straight_p=straight_p, straight_vertical=straight_vertical, texture_p=texture_p,
+                                  object_p=object_p)
             ws.append(1 + faint[0] * m * (change < faint[1]).float())
         else:
             x, m = damage(crop_L(photos, i, size, rng, scale), rng, clean_p, version)
@@ -194,6 +195,9 @@ def main():
     ap.add_argument("--texture-p", type=float, default=0.0,
                     help="chance that a training crop's dust and stains sit mostly on its busy texture, drawn in proportion "
                          "to the local contrast (damage version 2 with --faint-weight; the held-out check keeps 0)")
+    ap.add_argument("--object-p", type=float, default=0.0,
+                    help="chance that a training crop gets 1-3 bright, shaded, round things painted into its clean print as hard "
+                         "negatives (damage.bright_objects; damage version 2 with --faint-weight; the held-out check keeps 0)")
     ap.add_argument("--native", type=int, metavar="MIN",
                     help="crop the photos' own files at their own resolution (short side >= MIN) instead of the pack")
     ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt); they may be a narrower "
@@ -271,7 +275,7 @@ def main():
             g["lr"] = lr * g.get("lr_scale", 1.0)  # (checkpoints before --tune-features have one group, no scale)
         faint = (a.faint_weight, a.faint_below) if a.faint_weight > 0 else None
         x, m, w = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale, faint,
-                        a.stain_p, a.straight_p, a.straight_vertical, a.texture_p)
+                        a.stain_p, a.straight_p, a.straight_vertical, a.texture_p, a.object_p)
         logits = model(x.to(memory_format=torch.channels_last))
         loss, bce, dice = loss_fn(logits, m, a.pos_weight, a.focal, w)
         opt.zero_grad(); loss.backward(); opt.step()

@@ -136,3 +136,21 @@ def test_texture_sampler_follows_the_local_contrast_and_p_zero_keeps_the_draws()
     a = damage_v2(L, np.random.default_rng(5), 0.1)
     b = damage_v2(L, np.random.default_rng(5), 0.1, texture_p=0.0)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_bright_objects_are_painted_into_the_print_not_the_mask_and_p_zero_keeps_the_draws():
+    """`bright_objects` (train_repair --object-p): with p 1 bright shaded things change the clean
+    print (brighter somewhere, within [0, 100]) and the defect mask stays what the damage made; the
+    same seed gives the same mask shape; with p 0 the draws are unchanged."""
+    from findcolor_train.damage import bright_objects, damage_v2
+    L = torch.full((1, 96, 96), 40.0)
+    x = bright_objects(L, np.random.default_rng(3), 1.0)
+    assert x.max() > 80 and x.min() >= 0 and x.max() <= 100
+    assert (x != L).float().mean() > 0.002
+    assert torch.equal(bright_objects(L, np.random.default_rng(3), 0.0), L)
+    a = damage_v2(L, np.random.default_rng(5), 1.0)  # clean_p 1: no defects at all
+    b = damage_v2(L, np.random.default_rng(5), 1.0, object_p=1.0)
+    assert a[1].sum() == 0 and b[1].sum() == 0 and not torch.equal(a[0], b[0])
+    c = damage_v2(L, np.random.default_rng(5), 0.1, object_p=0.0)
+    d = damage_v2(L, np.random.default_rng(5), 0.1)
+    assert torch.equal(c[0], d[0]) and torch.equal(c[1], d[1])
