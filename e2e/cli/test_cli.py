@@ -289,6 +289,22 @@ def test_bench_layers_prints_the_per_layer_table():
     assert {r["kind"] for r in rows if r["what"] == "layers-kind"} >= {"conv 1×1", "conv 3×3", "concat"}
 
 
+def test_bench_repair_times_each_step_and_the_detectors_layers():
+    """`bench --repair-megapixels`: the repair of a synthetic damaged photo, each step's median (the
+    protocol's damage always leaves something to fill), and with --layers the detector's table
+    (its own layers and its ImageNet features' when the detector has them)."""
+    j = run("bench", "--sizes", "", "--repair-megapixels", "0.1", "--repeat", "1", "--layers", "--json", check=True)
+    rows = [json.loads(line) for line in j.stdout.splitlines()]
+    repair = [r for r in rows if r["what"] == "repair"]
+    assert len(repair) == 1 and repair[0]["size"] == "365x273" and repair[0]["median_ms"] > 0
+    steps = {r["name"]: r["median_ms"] for r in rows if r["what"] == "repair-step"}
+    assert set(steps) >= {"detect", "fill", "fade"} and all(v >= 0 for v in steps.values())
+    layers = {r["name"] for r in rows if r["what"] == "layer"}
+    assert {"e0", "d0", "head"} <= layers
+    bad = run("bench", "--sizes", "", "--repair-megapixels=-1")
+    assert bad.returncode != 0 and "--repair-megapixels must be in 0…200" in bad.stderr
+
+
 def bf16_cpu():
     """Whether this CPU has AVX-512 BF16 (what --precision mixed and bf16 need), unless oneDNN is
     capped below it (ONEDNN_MAX_CPU_ISA)."""

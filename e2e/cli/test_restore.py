@@ -34,6 +34,8 @@ def test_restore_removes_a_scratch_and_writes_the_mask(tmp_path):
     p = run("restore", tmp_path / "scan.png", "-o", tmp_path / "fixed.png", "--mask-out", tmp_path / "mask.png",
             "--no-fade", check=True)
     assert "repaired" in p.stderr
+    # ... with the time of each step that ran (no fade step: --no-fade)
+    assert re.search(r"in \d+ ms \(detect \d+ ms, fill \d+ ms\)", p.stderr), p.stderr
     fixed = np.asarray(Image.open(tmp_path / "fixed.png").convert("L")).astype(np.float64)
     mask = np.asarray(Image.open(tmp_path / "mask.png").convert("L"))
     assert fixed.shape == clean.shape and mask.shape == clean.shape
