@@ -1,6 +1,7 @@
 import Foundation
 import FindColorImage
 import FindColorNN
+import FindColorParallel
 
 /// The defect detector (issue 15): where a scan is scratched, dusty, spotted, cracked or torn.
 ///
@@ -300,10 +301,8 @@ public final class DefectDetector: @unchecked Sendable {
         sigmoid(&sum)
         let views = Self.mirrorViews(mirrors)
         for (fx, fy) in views {
-            var p = logits(Self.mirrored(x, fx, fy), projected: g.map { (Self.mirrored($0.p3, fx, fy), Self.mirrored($0.p4, fx, fy)) })
-            sigmoid(&p)
-            let back = Self.mirrored(p, fx, fy)
-            sum.withUnsafeMutableBufferPointer { s in back.withUnsafeBufferPointer { b in for i in s.indices { s[i] += b[i] } } }
+            let p = logits(Self.mirrored(x, fx, fy), projected: g.map { (Self.mirrored($0.p3, fx, fy), Self.mirrored($0.p4, fx, fy)) })
+            Self.addSigmoid(of: p, mirroredBack: (fx, fy), to: &sum)
         }
         if !views.isEmpty {
             let n = Float(views.count + 1)
@@ -313,7 +312,32 @@ public final class DefectDetector: @unchecked Sendable {
     }
 
     private func sigmoid(_ t: inout Tensor) {
-        t.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = 1 / (1 + expf(-b[i])) } }
+        let count = t.count
+        t.withUnsafeMutableBufferPointer { b in
+            Parallel.forEachRange(count, minimumChunk: 1 << 14) { range in
+                for i in range { b[i] = 1 / (1 + expf(-b[i])) }
+            }
+        }
+    }
+
+    /// `sum += sigmoid(p)` mirrored back (`fx`, `fy`) in one pass (a mirrored search's
+    /// contribution; 1 channel, `sum`'s shape): the same values as mirroring, then adding.
+    static func addSigmoid(of p: Tensor, mirroredBack m: (Bool, Bool), to sum: inout Tensor) {
+        precondition(p.shape == sum.shape && p.c == 1, "a search's logits \(p.shape) against \(sum.shape)")
+        let (H, W) = (p.h, p.w), rows = p.n * H
+        p.withUnsafeBufferPointer { src in
+            sum.withUnsafeMutableBufferPointer { dst in
+                Parallel.forEachChunk(count: rows, workPerItem: W * 8) { range in
+                    for row in range {
+                        let n = row / H, y = row % H
+                        let from = (n * H + (m.1 ? H - 1 - y : y)) * W, to = row * W
+                        for x in 0..<W {
+                            dst[to + x] += 1 / (1 + expf(-src[from + (m.0 ? W - 1 - x : x)]))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `t` (NHWC) mirrored left to right (`fx`) and/or top to bottom (`fy`).
