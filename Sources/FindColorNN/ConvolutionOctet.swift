@@ -100,15 +100,6 @@ final class OctetConvolution: ConvolutionKernel {
                                         for p in 0..<sources.count {
                                             let cp = counts[p], wp = tap + offsets[p]
                                             let src = sources[p] + ((b * H + yy) * W + kx - 1) * cp
-                                            if cp == 1 {
-                                                let k = wp[0]
-                                                for x in x0..<x1 {
-                                                    var a = o.loadUnaligned(fromByteOffset: x * vec, as: Vec.self)
-                                                    a.addProduct(Vec(repeating: src[x]), k)
-                                                    o.storeBytes(of: a, toByteOffset: x * vec, as: Vec.self)
-                                                }
-                                                continue
-                                            }
                                             // Eight pixels at a time: eight independent chains of
                                             // multiply-adds (one chain waits on each add's latency),
                                             // each weight vector loaded once for the eight.

@@ -38,6 +38,7 @@ struct Bench: ParsableCommand {
         guard (1...1000).contains(`repeat`) else { throw ValidationError("--repeat must be in 1…1000") }
         guard pipelineMegapixels >= 0, pipelineMegapixels <= 200 else { throw ValidationError("--pipeline-megapixels must be in 0…200") }
         guard repairMegapixels >= 0, repairMegapixels <= 200 else { throw ValidationError("--repair-megapixels must be in 0…200") }
+        guard detector == nil || repairMegapixels > 0 else { throw ValidationError("--detector is for --repair-megapixels") }
         guard sizes.values.allSatisfy({ $0 >= 32 && $0 % 32 == 0 && $0 <= 4096 }) else {
             throw ValidationError("--sizes: multiples of 32 up to 4096")
         }

@@ -303,6 +303,8 @@ def test_bench_repair_times_each_step_and_the_detectors_layers():
     assert {"e0", "d0", "head"} <= layers
     bad = run("bench", "--sizes", "", "--repair-megapixels=-1")
     assert bad.returncode != 0 and "--repair-megapixels must be in 0…200" in bad.stderr
+    alone = run("bench", "--sizes", "", "--detector", "Models/findcolor-repair-v1.safetensors")
+    assert alone.returncode != 0 and "--detector is for --repair-megapixels" in alone.stderr
 
 
 def bf16_cpu():

@@ -16,7 +16,7 @@ import FindColorParallel
 /// whose footprint lies inside the level and holds no hole (no finer pixel of weight below 1:
 /// nearly every pixel of a scan with a few defects) takes a path without the per-sample tests, with
 /// the same arithmetic in the same order, so the result is bit-identical to computing every pixel
-/// the general way (`PushPullFillTests`), and each level keeps the list of its pixels of weight
+/// the general way (`InpaintingTests.pushPullFastPathIsBitIdenticalToTheGeneralOne`), and each level keeps the list of its pixels of weight
 /// below 1, so the push visits only those.
 ///
 /// **Push** (coarse to fine): the coarser level, already complete, is upsampled bilinearly and
