@@ -59,7 +59,9 @@ public struct RepairResult: Sendable {
     /// The repaired L* (1 channel, the input's size).
     public var lightness: PlanarImage
     /// The defects that were filled (1 channel, 0 or 1).
-    public var mask: PlanarImage
+    public let mask: PlanarImage
+    /// The number of pixels `mask` marks (counted once, by the repair).
+    public let repairedPixels: Int
     /// The fade correction applied (`applied` false when the print was not faded or `fade` is off).
     public var fade: FadeParameters?
     /// The whole repair's time.
@@ -74,7 +76,7 @@ public struct RepairResult: Sendable {
 
     /// The share of pixels repaired.
     public var maskedShare: Double {
-        mask.planeSize == 0 ? 0 : Double(Inpainting.defectCount(mask)) / Double(mask.planeSize)
+        mask.planeSize == 0 ? 0 : Double(repairedPixels) / Double(mask.planeSize)
     }
 }
 
@@ -151,7 +153,7 @@ public final class Restorer: @unchecked Sendable {
                 fade = try FadeCorrection.correctInPlace(&out, mask: defects > 0 ? mask : nil)
                 step("fade")
             }
-            return RepairResult(lightness: out, mask: mask, fade: fade, milliseconds: ms(since: t0), steps: steps)
+            return RepairResult(lightness: out, mask: mask, repairedPixels: defects, fade: fade, milliseconds: ms(since: t0), steps: steps)
         } catch let e as ImageError {
             throw FindColorError.invalidImage("repair: \(e)")
         }

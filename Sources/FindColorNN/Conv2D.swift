@@ -201,6 +201,11 @@ public final class Convolution: @unchecked Sendable {
     /// read when a layer is created.
     nonisolated(unsafe) public static var octet = ProcessInfo.processInfo.environment["FINDCOLOR_OCTET"] != "0"
 
+    /// Whether `callAsFunction(concatenating:)` lets the kernels that can read the parts in place.
+    /// On unless the environment sets `FINDCOLOR_PARTS=0` (concatenate first: for side-by-side
+    /// benchmarks); read at first use.
+    nonisolated(unsafe) public static var partsInPlace = ProcessInfo.processInfo.environment["FINDCOLOR_PARTS"] != "0"
+
     /// Convolves an NHWC tensor with `inputChannels` channels.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.c == descriptor.inputChannels,
@@ -215,13 +220,18 @@ public final class Convolution: @unchecked Sendable {
     }
 
     /// The convolution of the channel concatenation of `parts` (same N, H, W; their channels add up
-    /// to the input channels): read in place by the kernels that can (`OctetConvolution`), else
-    /// concatenated first. Same values either way.
+    /// to the input channels): read in place by the kernels that can (`OctetConvolution`, and
+    /// `WinogradConvolution` where each 8-channel vector lies in one part), else concatenated first.
+    /// Same values either way.
     public func callAsFunction(concatenating parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty && parts.reduce(0, { $0 + $1.c }) == descriptor.inputChannels,
                      "convolution expects \(descriptor.inputChannels) channels, got \(parts.map(\.shape))")
         if parts.count == 1 { return self(parts[0]) }
-        if let octet = kernel as? OctetConvolution { return octet.run(parts: parts, adding: nil) }
+        if Convolution.partsInPlace, let octet = kernel as? OctetConvolution { return octet.run(parts: parts, adding: nil) }
+        if Convolution.partsInPlace, let winograd = kernel as? WinogradConvolution, WinogradConvolution.readsInPlace(parts),
+           let out = try? winograd.run(parts: parts) {
+            return out
+        }
         return self(Ops.concat(parts, backend: backend))
     }
 

@@ -71,14 +71,43 @@ final class WinogradConvolution: ConvolutionKernel {
 
     func unpackedParameters() throws -> (weights: [Float], bias: [Float]?) { (originalWeights, originalBias) }
 
-    func run(_ input: Tensor) throws -> Tensor {
+    func run(_ input: Tensor) throws -> Tensor { try run(parts: [input]) }
+
+    /// Whether `run(parts:)` reads these parts in place: each 8-channel vector of the input lies in
+    /// one part (every part but the last has a multiple of 8 channels).
+    static func readsInPlace(_ parts: [Tensor]) -> Bool {
+        parts.dropLast().allSatisfy { $0.c % lanes == 0 }
+    }
+
+    /// The convolution of the channel concatenation of `parts` (same N, H, W; channels adding up to
+    /// the input's; `readsInPlace`), read where they are: the concatenation is never written.
+    func run(parts: [Tensor]) throws -> Tensor {
         let d = descriptor
-        guard let outShape = d.outputShape(for: input.shape) else {
-            throw NNError.invalidConfiguration("input \(input.shape) smaller than the kernel")
+        let input = parts[0]
+        precondition(Self.readsInPlace(parts) && parts.allSatisfy { $0.n == input.n && $0.h == input.h && $0.w == input.w }
+                     && parts.reduce(0, { $0 + $1.c }) == d.inputChannels,
+                     "Winograd convolution expects \(d.inputChannels) channels in parts of one size, got \(parts.map(\.shape))")
+        let inputShape = TensorShape(n: input.n, h: input.h, w: input.w, c: d.inputChannels)
+        guard let outShape = d.outputShape(for: inputShape) else {
+            throw NNError.invalidConfiguration("input \(inputShape) smaller than the kernel")
         }
-        let pad = d.padding(for: input.shape)
+        let pad = d.padding(for: inputShape)
         let output = Tensor(uninitializedShape: outShape)
-        let H = input.h, W = input.w, cin = d.inputChannels, cout = d.outputChannels
+        let H = input.h, W = input.w, cout = d.outputChannels
+        // Each 8-channel vector of the input: its part's base pointer, that part's channel count,
+        // the vector's first channel in it, and how many of its lanes hold channels.
+        var vectors: [(base: UnsafeMutablePointer<Float>, channels: Int, first: Int, lanes: Int)] = []
+        do {
+            var part = 0, firstOfPart = 0
+            for c in stride(from: 0, to: kPadded, by: Self.lanes) {
+                while part + 1 < parts.count && c >= firstOfPart + parts[part].c {
+                    firstOfPart += parts[part].c
+                    part += 1
+                }
+                let local = c - firstOfPart, channels = parts[part].c
+                vectors.append((parts[part].basePointer, channels, local, max(0, min(Self.lanes, channels - local))))
+            }
+        }
         let OH = outShape.h, OW = outShape.w
         let tilesX = (OW + 3) / 4, tilesY = (OH + 3) / 4, tiles = tilesX * tilesY
         let block = min(Self.tilesPerBlock, tiles), K = kPadded, N = nPadded
@@ -86,13 +115,13 @@ final class WinogradConvolution: ConvolutionKernel {
         let M = AlignedBuffer(count: 36 * block * N, zeroed: false)
         let lo: Float = 0, hi: Float = d.activation == .relu6 ? 6 : .infinity
         let clamp = d.activation != .none
-        let src = input.basePointer, dst = output.basePointer, U = transformedWeights.pointer
+        let dst = output.basePointer, U = transformedWeights.pointer
         let vp = V.pointer, mp = M.pointer
         let biasVectors = stride(from: 0, to: N, by: Self.lanes).map { Vec(bias[$0..<$0 + Self.lanes]) }
         let matmulKey = "winograd matmul 36×\(block)×\(K)×\(N)"
         let matmulArguments = try Self.matmulDescriptors(block: block, k: K, n: N)
         for n in 0..<input.n {
-            let inBase = src + n * H * W * cin, outBase = dst + n * OH * OW * cout
+            let outBase = dst + n * OH * OW * cout
             for first in stride(from: 0, to: tiles, by: block) {
                 let count = min(block, tiles - first)
                 // 1. Bᵀ d B for each tile of the block (zero beyond the input, and for the padding tiles).
@@ -104,18 +133,20 @@ final class WinogradConvolution: ConvolutionKernel {
                         let ty = t / tilesX, tx = t % tilesX
                         let y0 = ty * 4 - pad.top, x0 = tx * 4 - pad.left
                         for c in stride(from: 0, to: K, by: Self.lanes) {
-                            let full = c + Self.lanes <= cin
+                            let part = vectors[c / Self.lanes]
+                            let full = part.lanes == Self.lanes, pc = part.channels
+                            let inBase = part.base + n * H * W * pc + part.first
                             for r in 0..<6 {
                                 let y = y0 + r
                                 for q in 0..<6 {
                                     let x = x0 + q
                                     if b < count, y >= 0, y < H, x >= 0, x < W {
-                                        let p = inBase + (y * W + x) * cin + c
+                                        let p = inBase + (y * W + x) * pc
                                         if full {
                                             d6[r * 6 + q] = UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
                                         } else {
                                             var v = Vec()
-                                            for l in 0..<max(0, cin - c) { v[l] = p[l] }
+                                            for l in 0..<part.lanes { v[l] = p[l] }
                                             d6[r * 6 + q] = v
                                         }
                                     } else {

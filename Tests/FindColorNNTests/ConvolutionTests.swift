@@ -330,7 +330,20 @@ struct ConvolutionTests {
             #expect(actual.shape == expected.shape, "\(c)")
             let error = relativeError(actual, expected)
             #expect(error <= 1e-5, "\(c): \(error)")
+            // The same input in parts read in place (`run(parts:)`, as the detector's d1 and d2 read
+            // their concatenations): 8 channels, then 8 more, then the rest (any count, its last
+            // vector partial where it is not a multiple of 8).
+            let x = c.input
+            let splits = x.c > 16 ? [0, 8, 16, x.c] : [0, 8, x.c]
+            let parts = (0..<splits.count - 1).map { j in
+                Tensor(shape: TensorShape(n: x.n, h: x.h, w: x.w, c: splits[j + 1] - splits[j])) { n, y, xx, ch in x[n, y, xx, splits[j] + ch] }
+            }
+            #expect(WinogradConvolution.readsInPlace(parts))
+            let fromParts = try kernel.run(parts: parts)
+            #expect(fromParts.scalars == actual.scalars, "\(c) parts")
         }
+        // Parts whose vectors would straddle two parts are concatenated instead.
+        #expect(!WinogradConvolution.readsInPlace([Tensor(n: 1, h: 2, w: 2, c: 12), Tensor(n: 1, h: 2, w: 2, c: 4)]))
         // What it does not take: strides, groups, 5×5, tanh, padding beyond 2.
         #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 3, stride: 2, padding: symmetric1)))
         #expect(!WinogradConvolution.supports(ConvolutionDescriptor(inputChannels: 16, outputChannels: 16, kernelSize: 3, padding: symmetric1, groups: 16)))
