@@ -297,6 +297,7 @@ def test_bench_repair_times_each_step_and_the_detectors_layers():
     rows = [json.loads(line) for line in j.stdout.splitlines()]
     repair = [r for r in rows if r["what"] == "repair"]
     assert len(repair) == 1 and repair[0]["size"] == "365x273" and repair[0]["median_ms"] > 0
+    assert repair[0]["first_ms"] == repair[0]["median_ms"]  # one run: the first is the median
     steps = {r["name"]: r["median_ms"] for r in rows if r["what"] == "repair-step"}
     assert set(steps) >= {"detect", "fill", "fade"} and all(v >= 0 for v in steps.values())
     layers = {r["name"] for r in rows if r["what"] == "layer"}
