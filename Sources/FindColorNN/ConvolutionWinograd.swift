@@ -205,6 +205,7 @@ final class WinogradConvolution: ConvolutionKernel {
                 }
             }
         }
+        withExtendedLifetime(parts) {}
         return output
     }
 
