@@ -297,8 +297,9 @@ public final class DefectDetector: @unchecked Sendable {
     /// `repair_model.search_probability` is the reference).
     func windowProbability(_ x: Tensor, mirrors: Int) -> Tensor {
         let g = features.map { fx in frozenFeatures(fx, x) }
-        var sum = logits(x, projected: g)
-        sigmoid(&sum)
+        let asIs = logits(x, projected: g)
+        var sum = Tensor(shape: asIs.shape)
+        Self.addSigmoid(of: asIs, mirroredBack: (false, false), to: &sum)
         let views = Self.mirrorViews(mirrors)
         for (fx, fy) in views {
             let p = logits(Self.mirrored(x, fx, fy), projected: g.map { (Self.mirrored($0.p3, fx, fy), Self.mirrored($0.p4, fx, fy)) })
@@ -311,17 +312,9 @@ public final class DefectDetector: @unchecked Sendable {
         return sum
     }
 
-    private func sigmoid(_ t: inout Tensor) {
-        let count = t.count
-        t.withUnsafeMutableBufferPointer { b in
-            Parallel.forEachRange(count, minimumChunk: 1 << 14) { range in
-                for i in range { b[i] = 1 / (1 + expf(-b[i])) }
-            }
-        }
-    }
-
-    /// `sum += sigmoid(p)` mirrored back (`fx`, `fy`) in one pass (a mirrored search's
-    /// contribution; 1 channel, `sum`'s shape): the same values as mirroring, then adding.
+    /// `sum += sigmoid(p)` mirrored back (`fx`, `fy`; neither for the search of the window as it
+    /// is) in one pass (a search's contribution; 1 channel, `sum`'s shape): the same values as
+    /// mirroring, then adding.
     static func addSigmoid(of p: Tensor, mirroredBack m: (Bool, Bool), to sum: inout Tensor) {
         precondition(p.shape == sum.shape && p.c == 1, "a search's logits \(p.shape) against \(sum.shape)")
         let (H, W) = (p.h, p.w), rows = p.n * H
