@@ -24,6 +24,10 @@ of the pack (only photos whose short side is at least MIN px; the held-out photo
 them): the pack upsamples 39 % of the photos to its 176 px, so their texture is softer than that of a
 photo searched at its own size, and a detector trained on it learns "sharp and thin" as damage.
 With `--scale` at most 1, no crop is ever upsampled.
+
+`--hard-negatives FILE --hard-p P` (with `--native`) takes a share P of the crops from windows of
+the training photos that a detector wrongly flags (`repair_mine`: these photos are undamaged, so
+every flag on them is wrong), damaged or not like any crop.
 """
 import argparse
 import json
@@ -78,6 +82,12 @@ def crop_L(photos, i, size, rng, scale=(0.6, 1.3)):
     win = max(16, min(win, h, w))
     y = int(rng.integers(0, h - win + 1))
     x = int(rng.integers(0, w - win + 1))
+    return window_L(a, y, x, win, size, rng)
+
+
+def window_L(a, y, x, win, size, rng):
+    """L* of the `win`-px square of the photo `a` (H×W×3 uint8) at (y, x), resized to `size`
+    (antialiased when shrinking), mirrored left to right half of the time."""
     t = torch.from_numpy(np.ascontiguousarray(a[y:y + win, x:x + win])).permute(2, 0, 1).float()[None] / 255.0
     if win != size:
         t = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=win > size)
@@ -86,19 +96,50 @@ def crop_L(photos, i, size, rng, scale=(0.6, 1.3)):
     return rgb_to_lab(t.clamp(0, 1))[0, :1]
 
 
+def hard_crop_L(photos, window, size, rng):
+    """A crop of a mined hard negative (`repair_mine`): `window` = (photo index, y, x, win), its
+    corner moved by up to an eighth of the window each way (inside the photo)."""
+    i, y, x, win = window
+    a = photos.get(int(i))
+    h, w, _ = a.shape
+    win = min(win, h, w)
+    j = win // 8
+    y = int(np.clip(y + rng.integers(-j, j + 1), 0, h - win))
+    x = int(np.clip(x + rng.integers(-j, j + 1), 0, w - win))
+    return window_L(a, y, x, win, size, rng)
+
+
+def load_hard_negatives(path, photos, n_train):
+    """`repair_mine`'s windows as (photo index, y, x, win), only those of training photos (not the
+    held-out ones, not photos missing from `photos`)."""
+    index = {str(f): i for i, f in enumerate(photos.files)}
+    out = []
+    for r in json.loads(Path(path).read_text()):
+        i = index.get(r["file"])
+        if i is not None and i < n_train:
+            out.append((i, r["y"], r["x"], r["win"]))
+    return out
+
+
 def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3), faint=None, stain_p=0.4, straight_p=0.0,
-          straight_vertical=False, texture_p=0.0, object_p=0.0):
+          straight_vertical=False, texture_p=0.0, object_p=0.0, hard=None, hard_p=0.0):
     """Damaged crops and their masks; with `faint` = (weight, below), also per-pixel BCE weights:
-    1, and 1 + weight on defect pixels that the defect changed by less than `below` L*."""
+    1, and 1 + weight on defect pixels that the defect changed by less than `below` L*. With `hard`
+    (mined windows, `hard_crop_L`) a share `hard_p` of the crops comes from them instead of photo
+    `i` (no extra random draw without `hard`: the runs before it keep their crops)."""
     xs, ms, ws = [], [], []
     for i in ids:
+        if hard and rng.random() < hard_p:
+            L = hard_crop_L(photos, hard[int(rng.integers(len(hard)))], size, rng)
+        else:
+            L = crop_L(photos, i, size, rng, scale)
         if faint:
-            x, m, change = damage_v2(crop_L(photos, i, size, rng, scale), rng, clean_p, with_change=True, stain_p=stain_p,
+            x, m, change = damage_v2(L, rng, clean_p, with_change=True, stain_p=stain_p,
                                   straight_p=straight_p, straight_vertical=straight_vertical, texture_p=texture_p,
                                   object_p=object_p)
             ws.append(1 + faint[0] * m * (change < faint[1]).float())
         else:
-            x, m = damage(crop_L(photos, i, size, rng, scale), rng, clean_p, version)
+            x, m = damage(L, rng, clean_p, version)
         xs.append(x)
         ms.append(m)
     return torch.stack(xs), torch.stack(ms), (torch.stack(ws) if faint else None)
@@ -198,6 +239,10 @@ def main():
     ap.add_argument("--object-p", type=float, default=0.0,
                     help="chance that a training crop gets 1-3 bright, shaded, round things painted into its clean print as hard "
                          "negatives (damage.bright_objects; damage version 2 with --faint-weight; the held-out check keeps 0)")
+    ap.add_argument("--hard-negatives", metavar="FILE",
+                    help="windows of the training photos the detector wrongly flags (repair_mine's JSON; needs --native)")
+    ap.add_argument("--hard-p", type=float, default=0.0,
+                    help="with --hard-negatives: the share of training crops taken from those windows")
     ap.add_argument("--native", type=int, metavar="MIN",
                     help="crop the photos' own files at their own resolution (short side >= MIN) instead of the pack")
     ap.add_argument("--init-from", help="start a new run from these weights (.safetensors or a run's .pt); they may be a narrower "
@@ -267,6 +312,12 @@ def main():
         photos = PackedPhotos(a.cache)
     n_train = len(photos) - a.holdout
     held = list(range(n_train, len(photos)))
+    hard = None
+    if a.hard_negatives:
+        if not a.native:
+            ap.error("--hard-negatives needs --native")
+        hard = load_hard_negatives(a.hard_negatives, photos, n_train)
+        print(f"{len(hard)} hard-negative windows from {a.hard_negatives}", flush=True)
     log = open(out / "log.jsonl", "a")
     t0 = time.time()
     while step < a.steps:
@@ -275,7 +326,7 @@ def main():
             g["lr"] = lr * g.get("lr_scale", 1.0)  # (checkpoints before --tune-features have one group, no scale)
         faint = (a.faint_weight, a.faint_below) if a.faint_weight > 0 else None
         x, m, w = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale, faint,
-                        a.stain_p, a.straight_p, a.straight_vertical, a.texture_p, a.object_p)
+                        a.stain_p, a.straight_p, a.straight_vertical, a.texture_p, a.object_p, hard, a.hard_p)
         logits = model(x.to(memory_format=torch.channels_last))
         loss, bce, dice = loss_fn(logits, m, a.pos_weight, a.focal, w)
         opt.zero_grad(); loss.backward(); opt.step()

@@ -4,7 +4,7 @@
 #   run(command="sh training/gpu/v3-run.sh 7", carry=["training/pack"], timeout_s=560)
 #
 # Before (here, on the CPU machine; ~40 s): the mini pack of the training photos, which the device's
-# 64 MiB tree can carry (the tree itself is ~30 MB):
+# 64 MiB tree can carry (the tree itself is ~32 MiB):
 #   cd training && python3 -m findcolor_train.minipack --out pack/train-128.fcpk --short 128 --quality 75 --max-mib 28
 # After: the exported model, its training log and the checkpoint's weights come back in $OUT
 # (each file under 16 MiB); evaluate the export here with `findcolor eval ... --model FILE`.

@@ -122,3 +122,16 @@ def test_training_on_a_pack_with_workers_stops_at_its_time_budget(tmp_path):
         r = subprocess.run([sys.executable, "-m", "findcolor_train.train", "--out", str(out), *bad],
                            cwd=ROOT / "training", capture_output=True, text=True)
         assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_the_tree_and_the_mini_pack_fit_what_a_lent_gpu_receives():
+    """A lent GPU machine receives the working tree with the carried pack, 64 MiB in all (the
+    device tool's limit); the pack is 28.5 MiB (README, "On a lent GPU"), so the tracked files must
+    stay under 64 − 30 MiB: finished runs' checkpoints belong in git history, not in the tree."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    files = [ROOT / f for f in listed.decode().split("\0") if f]
+    total = sum(f.stat().st_size for f in files if f.is_file())
+    assert total <= (64 - 30) * 2**20, f"the tracked files take {total / 2**20:.1f} MiB"

@@ -290,3 +290,51 @@ def test_a_checkpoint_from_before_the_learning_rate_groups_resumes(tmp_path, mon
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 5 and "eval" in log[-1]
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 5
+
+
+def test_mined_windows_hold_the_most_flags_and_become_training_crops(tmp_path):
+    """repair_mine's window search (closed form on a synthetic flag map), its output for a detector,
+    and train_repair's crops from the mined windows."""
+    import json
+    import torch
+    from findcolor_train.repair_mine import best_window, mine
+    from findcolor_train.repair_model import DefectNet
+    from findcolor_train.train_repair import NativePhotos, batch, load_hard_negatives
+    flagged = np.zeros((300, 400), bool)
+    flagged[200:230, 310:340] = True  # 900 pixels in one square, 10 elsewhere
+    flagged[5, :10] = True
+    n, y, x, win = best_window(flagged, 64)
+    assert (n, win) == (900, 64) and y <= 200 and y + 64 >= 230 and x <= 310 and x + 64 >= 340
+    assert best_window(flagged[:50, :40], 64)[3] == 40  # the window is clipped to a small plane
+
+    # photos: the last one's right half is white, where the windows point
+    for k in range(3):
+        a = np.full((200, 240, 3), 40 + 30 * k, np.uint8)
+        if k == 2:
+            a[:, 120:] = 255
+        Image.fromarray(a).save(tmp_path / f"p{k}.png")
+    photos = NativePhotos(tmp_path, min_short=160)
+    white = [i for i in range(3) if photos.get(i)[0, -1, 0] == 255][0]
+    torch.manual_seed(0)
+    net = DefectNet((4, 6, 8, 10)).eval()
+    totals = {}
+    found = mine(net, photos, range(3), win=64, mirrors=2, min_flagged=0, totals=totals)
+    assert totals["pixels"] == 3 * 200 * 240 and totals["flagged"] >= sum(r["flagged"] for r in found)  # a window holds a part
+    assert len(found) == 3 and all(set(r) == {"file", "y", "x", "win", "flagged"} for r in found)
+    assert [r["flagged"] for r in found] == sorted((r["flagged"] for r in found), reverse=True)
+
+    records = [{"file": str(photos.files[white]), "y": 60, "x": 150, "win": 64, "flagged": 99},
+               {"file": str(tmp_path / "elsewhere.png"), "y": 0, "x": 0, "win": 64, "flagged": 50}]
+    (tmp_path / "hard.json").write_text(json.dumps(records))
+    hard = load_hard_negatives(tmp_path / "hard.json", photos, n_train=3)
+    assert hard == [(white, 60, 150, 64)]  # the unknown photo is left out
+    assert load_hard_negatives(tmp_path / "hard.json", photos, n_train=white) == []  # held out: not trained on
+    others = [i for i in range(3) if i != white]
+    x, m, _ = batch(photos, others * 2, 32, np.random.default_rng(3), clean_p=1.0, version=2, scale=(1, 1),
+                    hard=hard, hard_p=1.0)
+    # every crop from the white window (the print's look and fading move it from L* 100, not to the gray photos' < 40)
+    assert float(x.mean((1, 2, 3)).min()) > 75 and float(m.sum()) == 0
+    plain = batch(photos, others, 32, np.random.default_rng(3), clean_p=1.0, version=2, scale=(1, 1))[0]
+    assert torch.equal(plain, batch(photos, others, 32, np.random.default_rng(3), clean_p=1.0, version=2, scale=(1, 1),
+                                    hard=[], hard_p=0.5)[0])  # no windows: the same draws as before
+    assert float(plain.mean((1, 2, 3)).max()) < 50
