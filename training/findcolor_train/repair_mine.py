@@ -40,8 +40,8 @@ def load_detector(path):
 
 
 def best_window(flagged, win, stride=8):
-    """(count, y, x) of the `win`-px square window (clipped to the plane) with the most flagged
-    pixels, its corner on a `stride` grid, from an integral image."""
+    """(count, y, x, win) of the square window of `win` px (clipped to the plane's size: the `win`
+    returned) with the most flagged pixels, its corner on a `stride` grid, from an integral image."""
     H, W = flagged.shape
     win = min(win, H, W)
     s = np.zeros((H + 1, W + 1), np.int64)
