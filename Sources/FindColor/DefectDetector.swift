@@ -67,6 +67,16 @@ public final class DefectDetector: @unchecked Sendable {
     static let featureBlocks = 13, featureTap8 = 6
     public static let featureKinds: Set<String> = ["mobilenet_v2_imagenet_L"]
     public let backend: Backend
+    /// The arithmetic of the detector's own convolutions (`Precision`; bf16 only where the CPU
+    /// supports it, else fp32). The frozen ImageNet features stay fp32, as the colour model's
+    /// encoder does in `ModelPrecision.mixed`: bfloat16 moves them more (docs/speed.md, "The
+    /// defect detector in bf16").
+    public let precision: Precision
+
+    /// The default precision: bf16 where the CPU also runs it faster (`Precision.bf16IsFaster`:
+    /// AVX-512 BF16 on an AMD CPU), else fp32; the colour model's `ModelPrecision.automatic` makes
+    /// the same choice for its decoder.
+    public static var automaticPrecision: Precision { Precision.bf16IsFaster ? .bf16 : .fp32 }
 
     /// Interior tile side and the margin read around it (a multiple of `Config.multiple` that
     /// covers the receptive field: about 60 px, 48; with the context level about 170 px, 96; with the
@@ -89,7 +99,9 @@ public final class DefectDetector: @unchecked Sendable {
     /// The largest short side the network searches at (see above); nil: always the photo's own size.
     public var detectionShortSide: Int? = 640
 
-    public init(modelURL: URL, backend: Backend = .default) throws {
+    /// - Parameter precision: of the detector's own convolutions (`automaticPrecision` is what the CLI and the
+    ///   server take); fp32, the default here, is what the PyTorch goldens are compared with.
+    public init(modelURL: URL, backend: Backend = .default, precision: Precision = .fp32) throws {
         let (store, json) = try WeightStore.model(
             at: modelURL, configKey: Self.metadataKey,
             missing: "\(modelURL.lastPathComponent) is not a FindColor defect detector (no \(Self.metadataKey) metadata)")
@@ -118,9 +130,11 @@ public final class DefectDetector: @unchecked Sendable {
         config = cfg
         self.modelURL = modelURL
         self.backend = backend
+        let precision: Precision = precision.isSupported && backend.resolved == .oneDNN ? precision : .fp32
+        self.precision = precision
         margin = cfg.features != nil ? 160 : hasContext ? 96 : 48
         func conv(_ name: String, stride: Int = 1, relu: Bool = true) throws -> Conv2d {
-            try Conv2d(store, name, stride: stride, activation: relu ? .relu : .none, backend: backend)
+            try Conv2d(store, name, stride: stride, activation: relu ? .relu : .none, backend: backend, precision: precision)
         }
         do {
             e0 = try conv("e0")
@@ -154,13 +168,13 @@ public final class DefectDetector: @unchecked Sendable {
     }
 
     /// The bundled detector (`bundledURL`).
-    public static func bundled(backend: Backend = .default) throws -> DefectDetector {
+    public static func bundled(backend: Backend = .default, precision: Precision = .fp32) throws -> DefectDetector {
         let colour = try ModelLocator.bundledModelURL()
         let url = try bundledURL()
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw FindColorError.model("the bundled defect detector \(fileName) was not found beside \(colour.path)")
         }
-        return try DefectDetector(modelURL: url, backend: backend)
+        return try DefectDetector(modelURL: url, backend: backend, precision: precision)
     }
 
     /// The network on one input (N×H×W×1, L*/50 − 1, H and W multiples of `Config.multiple`):

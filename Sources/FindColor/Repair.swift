@@ -1,5 +1,6 @@
 import Foundation
 import FindColorImage
+import FindColorNN
 
 /// What a repair does (issue 15). Each step is optional; the defaults are what `findcolor restore`
 /// and `colorize --repair` run.
@@ -92,8 +93,10 @@ public final class Restorer: @unchecked Sendable {
         self.detector = detector
     }
 
-    public static func bundled() throws -> Restorer {
-        Restorer(detector: try DefectDetector.bundled())
+    /// The bundled detector in `precision` (`DefectDetector.automaticPrecision` for the CLI's and
+    /// the server's default).
+    public static func bundled(precision: Precision = .fp32) throws -> Restorer {
+        Restorer(detector: try DefectDetector.bundled(precision: precision))
     }
 
     /// The defects the detector finds in `L` (1 channel, 0 or 1) with `s`'s thresholds and mirror

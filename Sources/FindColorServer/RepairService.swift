@@ -10,7 +10,7 @@ final class RepairService: @unchecked Sendable {
     private let load: @Sendable () throws -> DefectDetector
     private var loaded: Result<DefectDetector, any Error>?
 
-    init(load: @escaping @Sendable () throws -> DefectDetector = { try DefectDetector.bundled() }) {
+    init(load: @escaping @Sendable () throws -> DefectDetector = { try DefectDetector.bundled(precision: DefectDetector.automaticPrecision) }) {
         self.load = load
     }
 

@@ -30,6 +30,7 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "Settings of the pipeline measurement") var settingsOptions: SettingsOptions
     @Option(help: "Repair a synthetic damaged photo of this many megapixels and time its steps (0 for none).") var repairMegapixels: Double = 0
     @Option(help: "Defect detector file for --repair-megapixels (default: the bundled one).") var detector: String?
+    @Option(help: "Detector precisions to compare for --repair-megapixels, comma-separated: fp32, bf16, auto (each timed in turn within each round).") var defectPrecisions = CommaList<DetectorPrecisionChoice>([.auto])
     @Flag(help: "Also print the per-layer time table of the forward pass at each --sizes, and the pipeline's time inside the network's layers.") var layers = false
     @Flag(help: "Print JSON lines instead of text.") var json = false
     @OptionGroup var modelOptions: ModelOptions
@@ -104,35 +105,53 @@ struct Bench: ParsableCommand {
         if repairMegapixels > 0 { try benchRepair() }
     }
 
-    /// The repair of a synthetic damaged photo of `repairMegapixels`: each step's median time.
+    /// The repair of a synthetic damaged photo of `repairMegapixels`: each step's median time, for
+    /// each of `defectPrecisions` (all loaded first, then run in turn within each round, so that a
+    /// change in the machine's load reaches them alike).
     func benchRepair() throws {
-        let restorer = try detector.map { Restorer(detector: try DefectDetector(modelURL: URL(fileURLWithPath: $0))) } ?? Restorer.bundled()
+        let restorers = try defectPrecisions.values.map { choice in
+            let p = choice.resolved
+            return try detector.map { Restorer(detector: try DefectDetector(modelURL: URL(fileURLWithPath: $0), precision: p)) }
+                ?? Restorer.bundled(precision: p)
+        }
         let w = Int((repairMegapixels * 1e6 * 4 / 3).squareRoot()), h = Int(Double(w) * 3 / 4)
         var rng = SeededGenerator(seed: 1)
         let L = Damage.render(Self.syntheticL(width: w, height: h), rng: &rng).damaged
-        var steps: [String: [Double]] = [:], order: [String] = [], totals: [Double] = []
-        var share = 0.0
+        var steps = [[String: [Double]]](repeating: [:], count: restorers.count), order: [String] = []
+        var totals = [[Double]](repeating: [], count: restorers.count)
+        var share = [Double](repeating: 0, count: restorers.count)
         for _ in 0..<max(1, min(`repeat`, 5)) {
-            // A copy of its own, made before the clock starts, as the CLI hands over its plane.
-            var input = L
-            input.data.withUnsafeMutableBufferPointer { _ in }
-            let r = try restorer.repair(lightness: consume input, RepairSettings())
-            totals.append(r.milliseconds)
-            share = r.maskedShare
-            for s in r.steps {
-                if steps[s.name] == nil { order.append(s.name) }
-                steps[s.name, default: []].append(s.milliseconds)
+            for (i, restorer) in restorers.enumerated() {
+                // A copy of its own, made before the clock starts, as the CLI hands over its plane.
+                var input = L
+                input.data.withUnsafeMutableBufferPointer { _ in }
+                let r = try restorer.repair(lightness: consume input, RepairSettings())
+                totals[i].append(r.milliseconds)
+                share[i] = r.maskedShare
+                for s in r.steps {
+                    if !order.contains(s.name) { order.append(s.name) }
+                    steps[i][s.name, default: []].append(s.milliseconds)
+                }
             }
         }
         let size = "\(w)x\(h)"
-        // first_ms: the first run, which also pays for the process's first use of the detector
-        // (fresh memory for its activations, oneDNN's primitives made).
-        report(["what": "repair", "size": size, "median_ms": median(totals), "min_ms": totals.min()!, "first_ms": totals[0],
-                "runs": Double(totals.count),
-                "name": String(format: "%.3f %% repaired", share * 100)])
-        for name in order { report(["what": "repair-step", "size": size, "name": name, "median_ms": median(steps[name]!)]) }
-        if layers, let d = restorer.detector {
-            profile(backend: d.backend.description, size: size) { _ = d.detect(L) }
+        for (i, restorer) in restorers.enumerated() {
+            let precision = restorer.detector?.precision.description ?? "none"
+            // first_ms: the first run, which also pays for the process's first use of the detector
+            // (fresh memory for its activations, oneDNN's primitives made).
+            report(["what": "repair", "size": size, "precision": precision, "median_ms": median(totals[i]), "min_ms": totals[i].min()!,
+                    "first_ms": totals[i][0], "runs": Double(totals[i].count),
+                    "name": String(format: "%.3f %% repaired", share[i] * 100)])
+            for name in order where steps[i][name] != nil {
+                report(["what": "repair-step", "size": size, "precision": precision, "name": name, "median_ms": median(steps[i][name]!)])
+            }
+            if i > 0 { report(["what": "repair", "size": size, "precision": precision, "speedup_vs_first": median(totals[0]) / median(totals[i])]) }
+        }
+        if layers {
+            for restorer in restorers {
+                guard let d = restorer.detector else { continue }
+                profile(backend: "\(d.backend) \(d.precision)", size: size) { _ = d.detect(L) }
+            }
         }
     }
 

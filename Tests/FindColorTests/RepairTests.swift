@@ -112,9 +112,14 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
 
     /// Mirrored searches averaged (`mirrors` 4) make the probability mirror-equivariant: the
     /// search of the mirrored photo is the mirrored search (one search alone is not: the network is
-    /// not symmetric). Sides are multiples of 8, so no padding breaks the symmetry.
-    @Test func mirroredSearchesAreMirrorEquivariant() throws {
-        let detector = try DefectDetector(modelURL: Repo.detector)
+    /// not symmetric). Sides are multiples of 8, so no padding breaks the symmetry. Detectors
+    /// without features (a detector with features computes each window's features once and
+    /// mirrors them, so its searches are equivariant only as far as its features are:
+    /// `mirroredSearchesMatchPyTorch` checks that computation).
+    @Test(arguments: [DetectorFixture.bundled, .contextLevel])
+    func mirroredSearchesAreMirrorEquivariant(fixture: DetectorFixture) throws {
+        let detector = try DefectDetector(modelURL: fixture.model)
+        guard detector.config.features == nil else { return }
         var L = smoothScene(width: 96, height: 64)
         for y in 0..<64 { for x in 30...31 { L.data[y * 96 + x] = 95 } }
         for y in 40...43 { for x in 70...73 { L.data[y * 96 + x] = 5 } }
@@ -148,6 +153,36 @@ func smoothScene(width: Int, height: Int) -> PlanarImage {
             for i in mean.data.indices { mean.data[i] += p.data[i] }
         }
         #expect(zip(four.data, mean.data).map { abs($0 - $1 / 4) }.max()! <= 1e-6)
+    }
+
+    /// bf16 convolutions (`DefectDetector.precision`, the default where they are faster) against
+    /// fp32 on the golden scene, all four searches: the probabilities within 0.03 (the bundled
+    /// detector; measured 0.012) or 0.1 (the features fixture, whose random layers give larger
+    /// logits; measured 0.079), within 0.002 on average, and the detected masks the same to within
+    /// 1 % of their pixels. Where the CPU has no AVX-512 BF16, or on the reference backend, the
+    /// detector stays fp32.
+    @Test(arguments: [DetectorFixture.bundled, .features])
+    func bf16SearchesAgreeWithFp32(fixture: DetectorFixture) throws {
+        let reference = try DefectDetector(modelURL: fixture.model, backend: .reference, precision: .bf16)
+        #expect(reference.precision == .fp32)
+        let fp32 = try DefectDetector(modelURL: fixture.model, backend: .oneDNN)
+        let bf16 = try DefectDetector(modelURL: fixture.model, backend: .oneDNN, precision: .bf16)
+        guard Precision.bf16.isSupported, Backend.oneDNN.isAvailable else {
+            #expect(bf16.precision == .fp32)
+            return
+        }
+        #expect(fp32.precision == .fp32 && bf16.precision == .bf16)
+        let golden = try SafeTensorsFile(contentsOf: fixture.golden)
+        let L = PlanarImage(width: 83, height: 75, channels: 1, data: try golden.floats("pad_75x83.L"))
+        let a = fp32.probability(L, mirrors: 4), b = bf16.probability(L, mirrors: 4)
+        let d = zip(a.data, b.data).map { abs($0 - $1) }
+        print("bf16 vs fp32 (\(fixture)): max |Δp| \(d.max()!), mean \(d.reduce(0, +) / Float(d.count))")
+        #expect(d.max()! <= (fixture == .bundled ? 0.03 : 0.1), "bf16 vs fp32 (\(fixture)): max |Δp| = \(d.max()!)")
+        #expect(d.reduce(0, +) / Float(d.count) <= 0.002)
+        let ma = fp32.detect(L), mb = bf16.detect(L)
+        let differ = zip(ma.data, mb.data).filter { $0 != $1 }.count, flagged = ma.data.filter { $0 > 0 }.count
+        print("bf16 vs fp32 (\(fixture)): \(differ) of \(flagged) flagged pixels differ")
+        #expect(Float(differ) <= 0.01 * Float(max(flagged, 100)), "\(fixture): \(differ) mask pixels differ of \(flagged)")
     }
 
     @Test func filesThatAreNotDetectorsAreRefused() throws {

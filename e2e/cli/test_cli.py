@@ -306,6 +306,14 @@ def test_bench_repair_times_each_step_and_the_detectors_layers():
     assert bad.returncode != 0 and "--repair-megapixels must be in 0…200" in bad.stderr
     alone = run("bench", "--sizes", "", "--detector", "Models/findcolor-repair-v1.safetensors")
     assert alone.returncode != 0 and "--detector is for --repair-megapixels" in alone.stderr
+    # The detector's precisions side by side: one row each (with its precision), and the second's
+    # speed-up over the first.
+    j = run("bench", "--sizes", "", "--repair-megapixels", "0.1", "--repeat", "1", "--defect-precisions", "fp32,auto", "--json", check=True)
+    rows = [json.loads(line) for line in j.stdout.splitlines()]
+    timed = [r for r in rows if r["what"] == "repair" and "median_ms" in r]
+    auto = "bf16" if bf16_cpu() and amd_cpu() else "fp32"
+    assert [r["precision"] for r in timed] == ["fp32", auto], rows
+    assert [r["speedup_vs_first"] > 0 for r in rows if "speedup_vs_first" in r] == [True]
 
 
 def bf16_cpu():

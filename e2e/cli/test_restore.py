@@ -48,6 +48,26 @@ def test_restore_removes_a_scratch_and_writes_the_mask(tmp_path):
     assert abs(fixed[keep] - src[keep]).max() <= 1
 
 
+def test_the_detector_precisions_find_the_same_defects(tmp_path):
+    """`--defect-precision fp32` and bf16 (the default, auto, where the CPU runs it faster) find
+    the same scratch and dust; bf16 where the CPU lacks AVX-512 BF16 is a clear error."""
+    scratched(tmp_path)
+    masks = {}
+    for choice in ("fp32", "auto", "bf16"):
+        p = run("restore", tmp_path / "scan.png", "-o", tmp_path / f"{choice}.png", "--mask-out", tmp_path / f"{choice}-mask.png",
+                "--no-fade", "--defect-precision", choice)
+        if choice == "bf16" and p.returncode != 0:
+            assert "--defect-precision bf16 needs a CPU with AVX-512 BF16" in p.stderr, p.stderr
+            continue
+        assert p.returncode == 0, p.stderr
+        masks[choice] = np.asarray(Image.open(tmp_path / f"{choice}-mask.png").convert("L")) > 127
+    for choice, m in masks.items():
+        assert m[:, 100].mean() > 0.8, choice
+        assert (m != masks["fp32"]).mean() < 0.002, (choice, (m != masks["fp32"]).mean())
+    p = run("restore", tmp_path / "scan.png", "-o", tmp_path / "x.png", "--defect-precision", "fp16")
+    assert p.returncode != 0 and "defect-precision" in p.stderr and "Fatal error" not in p.stderr
+
+
 def test_a_corrected_mask_is_repaired_instead_of_the_detected_one(tmp_path):
     scratched(tmp_path)
     m = np.zeros((150, 200), np.uint8)
