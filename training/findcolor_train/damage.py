@@ -28,7 +28,9 @@ hairs also as arcs; scratches also as near-straight bent lines, 0.4–6 px wide,
 0.3, some fading in and out along their length; dust also elliptic and soft. The photo itself also
 gets the look of a digital photo at its own resolution before the damage (JPEG blocks and ringing,
 camera sharpening halos: textures the detector must leave alone), and the damaged print the look of
-a scan after it (a slight blur, JPEG). The mask rule is the same.
+a scan after it (a slight blur, JPEG). The mask rule is the same. With `network_p` (repair33 on)
+version 2 also draws networks of cracks in the emulsion (`crack_network`: cell borders over a patch
+of the crop, as the cracked historical prints show them; 0, the default, draws nothing).
 """
 import functools
 import io
@@ -345,12 +347,37 @@ def bright_objects(L, rng, p):
     return x
 
 
-def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False, texture_p=0.0):
+def crack_network(rng, h, w):
+    """Coverage (1, H, W) of a network of cracks in the emulsion, as cracked old prints show them:
+    the borders of irregular cells (a Voronoi diagram of 8–45 px cells, its coordinates bent by
+    smooth noise), 0.5–2.5 px wide, drawn where a smooth mask of the crop says so (a patch of the
+    crop or most of it) and there only along a random share of the borders, so that the lines
+    branch and end as real crack networks do."""
+    cell = float(np.exp(rng.uniform(math.log(8), math.log(45))))
+    n = int(max(4, min(400, h * w / cell ** 2 * 1.3)))
+    seeds = torch.from_numpy(np.stack([rng.uniform(-cell, h + cell, n), rng.uniform(-cell, w + cell, n)], 1).astype(np.float32))
+    yy, xx = grid(h, w)
+    bend = rng.uniform(0.1, 0.35) * cell
+    py = yy + bend * smooth_noise(rng, h, w, max(4, int(cell)))[0]
+    px = xx + bend * smooth_noise(rng, h, w, max(4, int(cell)))[0]
+    d = ((py[None] - seeds[:, 0, None, None]) ** 2 + (px[None] - seeds[:, 1, None, None]) ** 2).sqrt()
+    two = torch.topk(d, 2, dim=0, largest=False).values
+    width = rng.uniform(0.5, 2.5)
+    edge = ((width - (two[1] - two[0])) / 0.7).clamp(0, 1)  # d2 − d1 grows ~2 px per px off the border
+    where = smooth_noise(rng, h, w, int(rng.integers(20, 80)))[0]
+    region = torch.sigmoid((where - rng.uniform(-1.0, 0.6)) * 4)  # a patch, or most of the crop
+    keep = smooth_noise(rng, h, w, max(3, int(cell * rng.uniform(0.4, 1.0))))[0]
+    along = torch.sigmoid((keep - rng.uniform(-0.8, 0.4)) * 6)  # some borders only
+    return (edge * region * along)[None]
+
+
+def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False, texture_p=0.0, network_p=0.0):
     """Version 2's defect layers; `stain_p`: the chance of stains on a crop (the default 0.4 keeps
     the draws of the runs that used it); `straight_p`: the chance that a scratch is a perfectly
     straight line across the crop (`straight_line`; 0, the default, draws nothing for it), with
     `straight_vertical` never a horizontal one; `texture_p`: the chance that the crop's dust and
-    stains sit mostly on its busy texture (`texture_sampler`; 0, the default, draws nothing)."""
+    stains sit mostly on its busy texture (`texture_sampler`; 0, the default, draws nothing);
+    `network_p`: the chance of a network of cracks (`crack_network`; 0, the default, draws nothing)."""
     s = max(h, w)
     out = []
     place = texture_sampler(rng, L, texture_p)
@@ -398,6 +425,10 @@ def layers_v2(rng, h, w, L, stain_p=0.4, straight_p=0.0, straight_vertical=False
                 b = densify(polyline_crack(rng, h, w, int(rng.integers(2, 15)), rng.uniform(0.4, 1.3))[0])
                 curves.append((b - b[0] + o, width * rng.uniform(0.6, 1.0)))
         out.append(curve_layer(rng, h, w, curves, 0.6, 0.6, tone))
+    if network_p and rng.random() < network_p:
+        a = blur(crack_network(rng, h, w), rng.uniform(0, 0.7)) * rng.uniform(0.5, 1.0)
+        # mostly the paper's white through the cracked emulsion, sometimes dark (dirt in the cracks)
+        out.append(Layer(a, torch.full_like(a, rng.uniform(80, 100) if rng.random() < 0.8 else rng.uniform(0, 20))))
     # dust: round or elliptic specks, hard or soft
     if rng.random() < 0.5:
         yy, xx = grid(h, w)
@@ -512,14 +543,15 @@ def composite(x, make_layers, rng, clean_p):
 
 
 def damage_v2(L, rng, clean_p=0.1, with_change=False, stain_p=0.4, straight_p=0.0, straight_vertical=False,
-              texture_p=0.0, object_p=0.0):
+              texture_p=0.0, object_p=0.0, network_p=0.0):
     """With `with_change`, also |ΔL*| that the defects made (the composited layers against the
     print under them, before the scan's blur, grain and JPEG): how visible each defect pixel is.
     The same random draws either way. `stain_p`, `straight_p`, `straight_vertical`, `texture_p`: see
-    `layers_v2`; `object_p`: see `bright_objects`."""
+    `layers_v2`; `object_p`: see `bright_objects`; `network_p`: see `layers_v2`."""
     base = degrade_print(photo_look(bright_objects(L, rng, object_p), rng), rng)
     x, mask = composite(base, functools.partial(layers_v2, stain_p=stain_p, straight_p=straight_p,
-                                                     straight_vertical=straight_vertical, texture_p=texture_p), rng, clean_p)
+                                                     straight_vertical=straight_vertical, texture_p=texture_p,
+                                                     network_p=network_p), rng, clean_p)
     change = (x - base).abs() if with_change else None
     if rng.random() < 0.15:  # the scan: a slight blur (the mask stays the rendered one)
         x = blur(x, rng.uniform(0.3, 0.6))

@@ -122,7 +122,7 @@ def load_hard_negatives(path, photos, n_train):
 
 
 def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3), faint=None, stain_p=0.4, straight_p=0.0,
-          straight_vertical=False, texture_p=0.0, object_p=0.0, hard=None, hard_p=0.0):
+          straight_vertical=False, texture_p=0.0, object_p=0.0, hard=None, hard_p=0.0, network_p=0.0):
     """Damaged crops and their masks; with `faint` = (weight, below), also per-pixel BCE weights:
     1, and 1 + weight on defect pixels that the defect changed by less than `below` L*. With `hard`
     (mined windows, `hard_crop_L`) a share `hard_p` of the crops comes from them instead of photo
@@ -136,7 +136,7 @@ def batch(photos, ids, size, rng, clean_p=0.1, version=1, scale=(0.6, 1.3), fain
         if faint:
             x, m, change = damage_v2(L, rng, clean_p, with_change=True, stain_p=stain_p,
                                   straight_p=straight_p, straight_vertical=straight_vertical, texture_p=texture_p,
-                                  object_p=object_p)
+                                  object_p=object_p, network_p=network_p)
             ws.append(1 + faint[0] * m * (change < faint[1]).float())
         else:
             x, m = damage(L, rng, clean_p, version)
@@ -239,6 +239,9 @@ def main():
     ap.add_argument("--object-p", type=float, default=0.0,
                     help="chance that a training crop gets 1-3 bright, shaded, round things painted into its clean print as hard "
                          "negatives (damage.bright_objects; damage version 2 with --faint-weight; the held-out check keeps 0)")
+    ap.add_argument("--network-p", type=float, default=0.0,
+                    help="chance that a training crop gets a network of cracks in the emulsion (damage.crack_network: the "
+                         "cell borders real cracked prints show; damage version 2 with --faint-weight; the held-out check keeps 0)")
     ap.add_argument("--hard-negatives", metavar="FILE",
                     help="windows of the training photos the detector wrongly flags (repair_mine's JSON; needs --native)")
     ap.add_argument("--hard-p", type=float, default=0.0,
@@ -326,7 +329,7 @@ def main():
             g["lr"] = lr * g.get("lr_scale", 1.0)  # (checkpoints before --tune-features have one group, no scale)
         faint = (a.faint_weight, a.faint_below) if a.faint_weight > 0 else None
         x, m, w = batch(photos, rng.integers(0, n_train, a.batch), a.crop, rng, a.clean_p, a.damage_version, scale, faint,
-                        a.stain_p, a.straight_p, a.straight_vertical, a.texture_p, a.object_p, hard, a.hard_p)
+                        a.stain_p, a.straight_p, a.straight_vertical, a.texture_p, a.object_p, hard, a.hard_p, a.network_p)
         logits = model(x.to(memory_format=torch.channels_last))
         loss, bce, dice = loss_fn(logits, m, a.pos_weight, a.focal, w)
         opt.zero_grad(); loss.backward(); opt.step()

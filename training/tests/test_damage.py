@@ -154,3 +154,29 @@ def test_bright_objects_are_painted_into_the_print_not_the_mask_and_p_zero_keeps
     c = damage_v2(L, np.random.default_rng(5), 0.1, object_p=0.0)
     d = damage_v2(L, np.random.default_rng(5), 0.1)
     assert torch.equal(c[0], d[0]) and torch.equal(c[1], d[1])
+
+
+def test_crack_networks_are_thin_connected_borders_and_p_zero_keeps_the_draws():
+    """A crack network (`network_p`) covers a thin web of cell borders: a small share of the crop,
+    each covered pixel near a border (few full pixels in a 7×7 window); with
+    network_p 0 (the default) the draws are those of the runs before it."""
+    from findcolor_train.damage import crack_network, damage_v2
+    shares = []
+    for seed in range(8):
+        a = crack_network(np.random.default_rng(seed), 128, 160)
+        assert a.shape == (1, 128, 160) and float(a.min()) >= 0 and float(a.max()) <= 1
+        on = (a[0] > 0.5).float()
+        shares.append(float(on.mean()))
+        if on.sum() > 0:
+            # thin: a covered pixel's 7×7 neighbourhood is mostly uncovered
+            density = torch.nn.functional.avg_pool2d(on[None, None], 7, stride=1, padding=3)[0, 0]
+            assert float(density[on > 0].median()) < 0.5
+    assert 0 < np.median(shares) < 0.2 and max(shares) > 0.01, shares
+    L = scene()
+    a = damage_v2(L, np.random.default_rng(3), 0.1)
+    b = damage_v2(L, np.random.default_rng(3), 0.1, network_p=0.0)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    # with network_p 1 every damaged crop has one: more of the crop is masked than without
+    with_net = [float(damage_v2(L, np.random.default_rng(s), 0.0, network_p=1.0)[1].mean()) for s in range(6)]
+    without = [float(damage_v2(L, np.random.default_rng(s), 0.0)[1].mean()) for s in range(6)]
+    assert sum(with_net) > sum(without)
