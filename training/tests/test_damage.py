@@ -156,7 +156,7 @@ def test_bright_objects_are_painted_into_the_print_not_the_mask_and_p_zero_keeps
     assert torch.equal(c[0], d[0]) and torch.equal(c[1], d[1])
 
 
-def test_crack_networks_are_thin_connected_borders_and_p_zero_keeps_the_draws():
+def test_crack_networks_are_thin_borders_and_p_zero_keeps_the_draws():
     """A crack network (`network_p`) covers a thin web of cell borders: a small share of the crop,
     each covered pixel near a border (few full pixels in a 7×7 window); with
     network_p 0 (the default) the draws are those of the runs before it."""
